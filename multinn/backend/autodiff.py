@@ -1,0 +1,196 @@
+"""Reverse-mode autodiff over the graph that primitive calls record.
+
+Recording is on by default and costs nothing where no input needs a gradient
+(constants, non-trainable weights, `K.no_grad()`). Each recorded tensor holds its
+inputs, so a graph lives exactly as long as the tensors computed from it.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator, Sequence
+
+from .ops.core import recording, to_tensor
+from .tensor import Tensor
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Turns recording off inside the block: results carry no graph.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> v = K.variable([1.0])
+        >>> with K.no_grad():
+        ...     y = v * 2
+        >>> y.node is None
+        True
+    """
+    previous = recording.on
+    recording.on = False
+    try:
+        yield
+    finally:
+        recording.on = previous
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Turns recording back on inside the block (e.g. within `no_grad`)."""
+    previous = recording.on
+    recording.on = True
+    try:
+        yield
+    finally:
+        recording.on = previous
+
+
+def is_recording() -> bool:
+    return recording.on
+
+
+def stop_gradient(variables: Any) -> Any:
+    """Returns the same values cut from the graph (a list in, a list out, as in Keras).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> v = K.variable([3.0])
+        >>> K.gradients(K.sum(v * K.stop_gradient(v)), [v])[0].numpy().tolist()
+        [3.0]
+    """
+    if isinstance(variables, (list, tuple)):
+        return [stop_gradient(v) for v in variables]
+    t = to_tensor(variables)
+    return Tensor(t.data, t.backend)
+
+
+def _topological_order(root: Tensor) -> list:
+    """Tensors reachable from `root` through recorded nodes, inputs before outputs."""
+    order = []
+    seen = set()
+    stack = [(root, False)]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        node = t.node
+        if node is not None:
+            for inp in node[1]:
+                if isinstance(inp, Tensor) and inp.needs_grad and id(inp) not in seen:
+                    stack.append((inp, False))
+    return order
+
+
+def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_graph: bool = False) -> Any:
+    """Gradients of `loss` (summed, if not a scalar) with respect to `variables`.
+
+    Args:
+        loss: a Tensor computed from the variables while recording was on.
+        variables: one Tensor/Variable or a list of them.
+        output_gradients: the gradient flowing into `loss` (ones when None).
+        create_graph: record the backward pass too, so the result can be
+            differentiated again (higher-order gradients).
+
+    Returns:
+        A list with one gradient per variable (the same structure as `variables`);
+        None for a variable `loss` does not depend on, as in Keras.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> w = K.variable([1.0, -2.0])
+        >>> K.gradients(K.sum(K.square(w)), [w])[0].numpy().tolist()
+        [2.0, -4.0]
+    """
+    single = isinstance(variables, Tensor)
+    targets = [variables] if single else list(variables)
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"K.gradients expects `loss` to be a Tensor. Received: loss={loss!r}")
+    for v in targets:
+        if not isinstance(v, Tensor):
+            raise TypeError(f"K.gradients expects Tensors or Variables to differentiate by. Received: {v!r}")
+    target_ids = {id(v) for v in targets}
+    grads: dict = {}
+    if loss.needs_grad or id(loss) in target_ids:
+        from .ops import math as kmath
+
+        seed = kmath.ones_like(loss) if output_gradients is None else to_tensor(output_gradients, loss.backend, loss.dtype)
+        grads[id(loss)] = seed
+        with (enable_grad() if create_graph else no_grad()):
+            for t in reversed(_topological_order(loss)):
+                node = t.node
+                key = id(t)
+                g = grads.get(key) if key in target_ids else grads.pop(key, None)
+                if g is None or node is None:
+                    continue
+                prim, inputs, params = node
+                in_grads = prim.grad(g, t, *inputs, **params)
+                for inp, gi in zip(inputs, in_grads):
+                    if gi is None or not isinstance(inp, Tensor) or not inp.needs_grad:
+                        continue
+                    k = id(inp)
+                    previous = grads.get(k)
+                    grads[k] = gi if previous is None else previous + gi
+    result = [grads.get(id(v)) for v in targets]
+    return result[0] if single else result
+
+
+class GradientTape:
+    """Records operations inside its block so that `tape.gradient` can differentiate them.
+
+    Variables are watched automatically when trainable; `tape.watch(t)` adds any tensor.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> x = K.constant([3.0])
+        >>> with K.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x * x
+        >>> tape.gradient(y, x).numpy().tolist()
+        [6.0]
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._watched: list = []
+        self._previous = None
+        self._used = False
+
+    def __enter__(self) -> "GradientTape":
+        self._previous = recording.on
+        recording.on = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        recording.on = self._previous
+
+    def watch(self, tensor: Any) -> None:
+        tensors = tensor if isinstance(tensor, (list, tuple)) else [tensor]
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"GradientTape.watch expects Tensors. Received: {t!r}")
+            if not t.needs_grad:
+                t.needs_grad = True
+                self._watched.append(t)
+
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None) -> Any:
+        if self._used and not self.persistent:
+            raise RuntimeError("A non-persistent GradientTape can compute gradients only once; use persistent=True.")
+        self._used = True
+        result = gradients(target, sources, output_gradients=output_gradients)
+        if not self.persistent:
+            self._release()
+        return result
+
+    def _release(self) -> None:
+        for t in self._watched:
+            if t.node is None:
+                t.needs_grad = False
+        self._watched = []
+
+    def __del__(self):
+        self._release()

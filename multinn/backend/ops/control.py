@@ -1,0 +1,4 @@
+"""control K functions."""
+from __future__ import annotations
+
+__all__: list = []

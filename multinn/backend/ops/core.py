@@ -1,0 +1,204 @@
+"""The primitive mechanism: how every K function reaches a backend and records itself.
+
+A primitive has a forward over raw backend arrays (one generic function over `b.xp`,
+or one per backend) and a gradient written with K functions, so the gradient runs on
+every backend and can itself be differentiated.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from .. import config
+from ..tensor import Tensor
+
+_SCALARS = (int, float, bool)
+
+
+class _Recording:
+    """Whether primitive calls record themselves (off inside `K.no_grad()`)."""
+
+    on = True
+
+
+recording = _Recording()
+
+
+def _mixed_backends(first, second, name: str):
+    raise ValueError(
+        f"K.{name} received tensors of two backends, {first.name!r} and {second.name!r}. "
+        "Move one with K.constant(x.numpy()) inside K.backend_scope(...) first."
+    )
+
+
+def backend_of(values) -> Any:
+    """The backend a K call with these arguments runs on.
+
+    The backend of the first Tensor; else of the first device array a backend claims;
+    else the default backend.
+    """
+    found = None
+    for v in values:
+        if isinstance(v, Tensor):
+            if found is None:
+                found = v.backend
+            elif v.backend is not found:
+                _mixed_backends(found, v.backend, "call")
+    if found is not None:
+        return found
+    from multinn import backends as registry
+
+    for v in values:
+        if not isinstance(v, _SCALARS) and v is not None:
+            for backend in registry._instances.values():
+                if backend.owns(v):
+                    return backend
+    return config.default_backend()
+
+
+def to_array_on(value: Any, backend, dtype: Any = None):
+    """Converts anything K accepts to an array of `backend`.
+
+    Host floating data (lists, floats, NumPy float arrays) takes floatx, as Keras's
+    K.constant does; integer and boolean data keep their kind.
+    """
+    if isinstance(value, Tensor):
+        if value.backend is not backend:
+            _mixed_backends(value.backend, backend, "convert")
+        array = value.data
+        return array if dtype is None or array.dtype == dtype else array.astype(dtype)
+    if dtype is None and not backend.owns(value) and not _is_integral(value, backend):
+        dtype = config.floatx()
+    return backend.asarray(value, dtype=dtype)
+
+
+def _is_integral(value, backend) -> bool:
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is not None:
+        return kind in "biu"
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return False
+    try:
+        return backend.xp.asarray(value).dtype.kind in "biu"
+    except Exception:
+        return False
+
+
+def to_tensor(value: Any, backend=None, dtype: Any = None) -> Tensor:
+    """Wraps `value` as a Tensor (no copy for Tensors of the right dtype)."""
+    if isinstance(value, Tensor) and (dtype is None or value.dtype == dtype):
+        return value
+    if backend is None:
+        backend = backend_of((value,))
+    return Tensor(to_array_on(value, backend, dtype), backend)
+
+
+class Primitive:
+    """A differentiable operation with a forward over arrays and a gradient in K.
+
+    Args:
+        name: the op's name, used in error messages.
+        forward: `f(b, *arrays, **params) -> array`, written against `b.xp`; or a
+            mapping from backend name to such a function.
+        grad: `g(dy, y, *inputs, **params) -> tuple`, one gradient (a Tensor or None)
+            per input, written with K functions. None makes the op non-differentiable.
+    """
+
+    __slots__ = ("name", "forward", "forwards", "grad")
+
+    def __init__(self, name: str, forward: "Callable | Mapping[str, Callable]", grad: "Callable | None" = None):
+        self.name = name
+        if isinstance(forward, Mapping):
+            self.forwards = dict(forward)
+            self.forward = self._dispatch
+        else:
+            self.forwards = None
+            self.forward = forward
+        self.grad = grad
+
+    def _dispatch(self, b, *arrays, **params):
+        fn = self.forwards.get(b.name) or self.forwards.get("generic")
+        if fn is None:
+            raise NotImplementedError(
+                f"Primitive {self.name!r} has no forward for backend {b.name!r}; it has {sorted(self.forwards)}."
+            )
+        return fn(b, *arrays, **params)
+
+    def __call__(self, *args: Any, **params: Any) -> Tensor:
+        backend = None
+        needs = False
+        clean = True
+        raw = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if backend is None:
+                    backend = a.backend
+                elif a.backend is not backend:
+                    _mixed_backends(backend, a.backend, self.name)
+                if a.needs_grad:
+                    needs = True
+                raw.append(a.data)
+            else:
+                clean = False
+                raw.append(a)
+        if not clean:
+            args, raw, backend = self._convert(args, backend)
+        out = self.forward(backend, *raw, **params)
+        if type(out) is not backend.array_type:
+            out = backend.asarray(out)
+        if needs and recording.on and self.grad is not None:
+            return Tensor(out, backend, (self, args, params), True)
+        return Tensor(out, backend)
+
+    def _convert(self, args, backend):
+        anchor = backend is not None
+        if backend is None:
+            backend = backend_of(args)
+        inputs = []
+        raw = []
+        for a in args:
+            if isinstance(a, Tensor):
+                inputs.append(a)
+                raw.append(a.data)
+            elif anchor and isinstance(a, _SCALARS):
+                # Python scalars beside a tensor stay weakly typed: float32 * 2.0 is float32.
+                inputs.append(a)
+                raw.append(a)
+            elif a is None:
+                inputs.append(None)
+                raw.append(None)
+            else:
+                t = Tensor(to_array_on(a, backend), backend)
+                inputs.append(t)
+                raw.append(t.data)
+        return tuple(inputs), raw, backend
+
+    def __repr__(self) -> str:
+        return f"<Primitive {self.name}>"
+
+
+def primitive(name: str, forward: "Callable | Mapping[str, Callable]", grad: "Callable | None" = None) -> Primitive:
+    """Registers a new differentiable op and returns it as a callable K function.
+
+    Args:
+        name: the op's name.
+        forward: `f(b, *arrays, **params)` over the backend `b` (use `b.xp`, NumPy's
+            API on every backend), or a dict {backend name: forward, "generic": forward}.
+        grad: `g(dy, y, *inputs, **params)` returning one gradient per input, written
+            with K functions (so it works on every backend and to any order).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> cube = K.primitive(
+        ...     "cube",
+        ...     forward=lambda b, x: x ** 3,
+        ...     grad=lambda dy, y, x: (dy * 3 * K.square(x),),
+        ... )
+        >>> v = K.variable([2.0])
+        >>> K.gradients(K.sum(cube(v)), [v])[0].numpy().tolist()
+        [12.0]
+    """
+    return Primitive(name, forward, grad)

@@ -1,0 +1,113 @@
+"""Indexing, slicing and joining: the ops Tensor's `[]` and the gradients of others need."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..tensor import Tensor
+from .core import Primitive, to_tensor
+from .math import zeros_like
+
+__all__ = ["getitem", "concatenate", "stack", "gather"]
+
+
+def _plain_index(index):
+    """Tensors inside an index become backend arrays (they never carry gradients)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _getitem_fwd(b, x, index):
+    return x[index]
+
+
+def _getitem_grad(dy, y, x, index):
+    return (_scatter_add(dy, x, index=index),)
+
+
+def _scatter_fwd(b, dy, x, index):
+    out = b.xp.zeros(x.shape, dtype=dy.dtype)
+    if _is_basic(index):
+        out[index] = dy
+    else:
+        b.xp.add.at(out, index, dy)  # repeated indices accumulate
+    return out
+
+
+def _is_basic(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, slice)) or i is None or i is Ellipsis for i in items)
+
+
+_scatter_add = Primitive(
+    "scatter_add", _scatter_fwd, lambda dg, out, dy, x, index: (getitem(dg, index), None)
+)
+_getitem = Primitive("getitem", _getitem_fwd, _getitem_grad)
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """x[index] with NumPy's indexing rules; differentiable (repeated indices accumulate)."""
+    return _getitem(x, index=_plain_index(index))
+
+
+def _concat_grad(dy, y, *inputs, axis):
+    grads = []
+    start = 0
+    for t in inputs:
+        stop = start + t.shape[axis]
+        index = [slice(None)] * dy.ndim
+        index[axis] = slice(start, stop)
+        grads.append(getitem(dy, tuple(index)))
+        start = stop
+    return tuple(grads)
+
+
+_concatenate = Primitive("concatenate", lambda b, *xs, axis: b.xp.concatenate(xs, axis=axis), _concat_grad)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
+    """Joins tensors along an existing `axis` (Keras 2 default -1).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.concatenate([K.ones((2, 1)), K.zeros((2, 2))]).shape
+        (2, 3)
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("K.concatenate needs at least one tensor. Received: tensors=[]")
+    ndim = to_tensor(tensors[0]).ndim
+    return _concatenate(*tensors, axis=int(axis) % ndim if ndim else 0)
+
+
+def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
+    """Stacks tensors of one shape along a new `axis` (Keras 2 default 0)."""
+    from .math import expand_dims
+
+    tensors = [to_tensor(t) for t in x]
+    if not tensors:
+        raise ValueError("K.stack needs at least one tensor. Received: x=[]")
+    axis = int(axis)
+    if axis < 0:
+        axis += tensors[0].ndim + 1
+    return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
+
+
+def gather(reference: Any, indices: Any) -> Tensor:
+    """Rows of `reference` picked by integer `indices` (any shape): reference[indices].
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.gather(K.constant([[1.0], [2.0], [3.0]]), [2, 0]).numpy().tolist()
+        [[3.0], [1.0]]
+    """
+    reference = to_tensor(reference)
+    if isinstance(indices, Tensor):
+        idx = indices.data
+    else:
+        idx = reference.backend.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        idx = idx.astype("int64")
+    return _getitem(reference, index=idx)

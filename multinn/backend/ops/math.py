@@ -1,0 +1,616 @@
+"""Elementwise math, comparisons, reductions and matrix products (Keras 2 names)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import config
+from ..tensor import Tensor
+from .core import Primitive, backend_of, to_tensor
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "negative", "square", "abs", "sqrt", "exp", "log",
+    "round", "sign", "pow", "clip", "sin", "cos", "tanh", "sigmoid", "maximum", "minimum",
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and",
+    "logical_or", "logical_not", "where",
+    "sum", "mean", "max", "min", "prod", "var", "std", "any", "all", "argmax", "argmin",
+    "logsumexp", "cumsum", "cumprod", "dot", "matmul", "batch_dot", "zeros_like", "ones_like",
+    "sum_to_shape", "broadcast_to", "reshape", "transpose", "expand_dims", "squeeze",
+]
+
+
+# ------------------------------------------------------------------ shape helpers used by gradients
+def _reshape_fwd(b, x, shape):
+    return x.reshape(shape)
+
+
+_reshape = Primitive("reshape", _reshape_fwd, lambda dy, y, x, shape: (reshape(dy, x.shape),))
+
+
+def reshape(x: Any, shape: Any) -> Tensor:
+    """Reshapes `x`; one dimension may be -1.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.reshape(K.arange(6), (2, 3)).shape
+        (2, 3)
+    """
+    if isinstance(shape, Tensor):
+        shape = tuple(int(s) for s in shape.numpy().tolist())
+    elif isinstance(shape, int):
+        shape = (shape,)
+    else:
+        shape = tuple(int(s) for s in shape)
+    return _reshape(x, shape=shape)
+
+
+def _transpose_grad(dy, y, x, axes):
+    if axes is None:
+        return (transpose(dy),)
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return (transpose(dy, tuple(inverse)),)
+
+
+_transpose = Primitive("transpose", lambda b, x, axes: b.xp.transpose(x, axes), _transpose_grad)
+
+
+def transpose(x: Any, axes: Any = None) -> Tensor:
+    """Reverses the axes of `x` (or permutes them by `axes`).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.transpose(K.zeros((2, 3))).shape
+        (3, 2)
+    """
+    if axes is not None:
+        axes = tuple(int(a) for a in axes)
+    return _transpose(x, axes=axes)
+
+
+def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
+    """Sums a broadcast gradient back to `shape` (the reverse of broadcasting)."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and g.shape[i + lead] != 1)
+    out = sum(g, axis=axes, keepdims=True) if axes else g
+    return reshape(out, shape)
+
+
+_broadcast_to = Primitive(
+    "broadcast_to",
+    lambda b, x, shape: b.xp.broadcast_to(x, shape),
+    lambda dy, y, x, shape: (sum_to_shape(dy, x.shape),),
+)
+
+
+def broadcast_to(x: Any, shape: tuple) -> Tensor:
+    """Broadcasts `x` to `shape` (a read-only view where the backend allows)."""
+    return _broadcast_to(x, shape=tuple(int(s) for s in shape))
+
+
+def expand_dims(x: Any, axis: int = -1) -> Tensor:
+    """Adds a 1-sized dimension at index `axis` (Keras 2 default -1)."""
+    x = to_tensor(x)
+    axis = int(axis)
+    if axis < 0:
+        axis += x.ndim + 1
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(x: Any, axis: int) -> Tensor:
+    """Removes the 1-sized dimension at index `axis`."""
+    x = to_tensor(x)
+    axis = int(axis) % x.ndim
+    if x.shape[axis] != 1:
+        raise ValueError(f"K.squeeze: dimension {axis} of a tensor of shape {x.shape} is not 1. Received: axis={axis}")
+    return reshape(x, x.shape[:axis] + x.shape[axis + 1:])
+
+
+# ------------------------------------------------------------------ creation helpers used by gradients
+def zeros_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
+    """Zeros with the shape (and dtype, unless given) of `x`."""
+    x = to_tensor(x)
+    return Tensor(x.backend.xp.zeros(x.shape, dtype=dtype or x.dtype), x.backend)
+
+
+def ones_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
+    """Ones with the shape (and dtype, unless given) of `x`."""
+    x = to_tensor(x)
+    return Tensor(x.backend.xp.ones(x.shape, dtype=dtype or x.dtype), x.backend)
+
+
+# ------------------------------------------------------------------ elementwise binary
+def _shape(v):
+    return v.shape if isinstance(v, Tensor) else ()
+
+
+def _unb(g, v):
+    return sum_to_shape(g, v.shape) if isinstance(v, Tensor) else None
+
+
+_add = Primitive("add", lambda b, x, y: x + y, lambda dy, z, x, y: (_unb(dy, x), _unb(dy, y)))
+_subtract = Primitive("subtract", lambda b, x, y: x - y, lambda dy, z, x, y: (_unb(dy, x), _unb(-dy, y)))
+_multiply = Primitive("multiply", lambda b, x, y: x * y, lambda dy, z, x, y: (_unb(dy * y, x), _unb(dy * x, y)))
+_divide = Primitive(
+    "divide",
+    lambda b, x, y: x / y,
+    lambda dy, z, x, y: (_unb(dy / y, x), _unb(-dy * z / y, y)),
+)
+
+
+def _pow_grad(dy, z, x, a):
+    gx = _unb(dy * a * pow(x, a - 1), x)
+    ga = None
+    if isinstance(a, Tensor):
+        ga = _unb(dy * z * log(where(greater(x, 0), x, ones_like(x))), a)
+    return gx, ga
+
+
+_pow = Primitive("pow", lambda b, x, a: b.xp.power(x, a), _pow_grad)
+
+
+def add(x: Any, y: Any) -> Tensor:
+    """x + y with broadcasting."""
+    return _add(x, y)
+
+
+def subtract(x: Any, y: Any) -> Tensor:
+    """x - y with broadcasting."""
+    return _subtract(x, y)
+
+
+def multiply(x: Any, y: Any) -> Tensor:
+    """x * y with broadcasting."""
+    return _multiply(x, y)
+
+
+def divide(x: Any, y: Any) -> Tensor:
+    """x / y with broadcasting."""
+    return _divide(x, y)
+
+
+def pow(x: Any, a: Any) -> Tensor:
+    """Elementwise x ** a.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.pow(K.constant([2.0, 3.0]), 2).numpy().tolist()
+        [4.0, 9.0]
+    """
+    return _pow(x, a)
+
+
+def _select(cond, a, b):
+    return where(cond, a, zeros_like(a)) if b is None else where(cond, a, b)
+
+
+_maximum = Primitive(
+    "maximum",
+    lambda b, x, y: b.xp.maximum(x, y),
+    lambda dy, z, x, y: (_unb(_select(greater_equal(x, y), dy, None), x), _unb(_select(less(x, y), dy, None), y)),
+)
+_minimum = Primitive(
+    "minimum",
+    lambda b, x, y: b.xp.minimum(x, y),
+    lambda dy, z, x, y: (_unb(_select(less_equal(x, y), dy, None), x), _unb(_select(greater(x, y), dy, None), y)),
+)
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise maximum (the gradient goes to x on ties)."""
+    return _maximum(x, y)
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise minimum (the gradient goes to x on ties)."""
+    return _minimum(x, y)
+
+
+def _where_grad(dy, z, c, x, y):
+    zero = zeros_like(dy)
+    gx = _unb(where(c, dy, zero), x) if isinstance(x, Tensor) else None
+    gy = _unb(where(c, zero, dy), y) if isinstance(y, Tensor) else None
+    return None, gx, gy
+
+
+_where = Primitive("where", lambda b, c, x, y: b.xp.where(c, x, y), _where_grad)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """Picks x where `condition` is true, else y (broadcasting all three)."""
+    return _where(condition, x, y)
+
+
+# ------------------------------------------------------------------ comparisons (not differentiable)
+def _compare(name, fn):
+    prim = Primitive(name, fn)
+
+    def compare(x: Any, y: Any) -> Tensor:
+        return prim(x, y)
+
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise `{name}` of x and y, as a boolean tensor."
+    return compare
+
+
+equal = _compare("equal", lambda b, x, y: x == y)
+not_equal = _compare("not_equal", lambda b, x, y: x != y)
+greater = _compare("greater", lambda b, x, y: x > y)
+greater_equal = _compare("greater_equal", lambda b, x, y: x >= y)
+less = _compare("less", lambda b, x, y: x < y)
+less_equal = _compare("less_equal", lambda b, x, y: x <= y)
+logical_and = _compare("logical_and", lambda b, x, y: b.xp.logical_and(x, y))
+logical_or = _compare("logical_or", lambda b, x, y: b.xp.logical_or(x, y))
+_logical_not = Primitive("logical_not", lambda b, x: b.xp.logical_not(x))
+
+
+def logical_not(x: Any) -> Tensor:
+    """Elementwise logical not, as a boolean tensor."""
+    return _logical_not(x)
+
+
+# ------------------------------------------------------------------ elementwise unary
+def _unary(name, fn, grad=None, doc=""):
+    prim = Primitive(name, fn, grad)
+
+    def op(x: Any) -> Tensor:
+        return prim(x)
+
+    op.__name__ = name
+    op.__doc__ = doc or f"Elementwise {name}."
+    op.primitive = prim
+    return op
+
+
+negative = _unary("negative", lambda b, x: -x, lambda dy, y, x: (-dy,))
+square = _unary("square", lambda b, x: x * x, lambda dy, y, x: (dy * 2 * x,), "Elementwise x ** 2.")
+abs = _unary("abs", lambda b, x: b.xp.abs(x), lambda dy, y, x: (dy * sign(x),), "Elementwise absolute value.")
+sqrt = _unary("sqrt", lambda b, x: b.xp.sqrt(x), lambda dy, y, x: (dy / (2 * y),), "Elementwise square root.")
+exp = _unary("exp", lambda b, x: b.xp.exp(x), lambda dy, y, x: (dy * y,), "Elementwise exponential.")
+log = _unary("log", lambda b, x: b.xp.log(x), lambda dy, y, x: (dy / x,), "Elementwise natural logarithm.")
+sin = _unary("sin", lambda b, x: b.xp.sin(x), lambda dy, y, x: (dy * cos(x),))
+cos = _unary("cos", lambda b, x: b.xp.cos(x), lambda dy, y, x: (-dy * sin(x),))
+tanh = _unary("tanh", lambda b, x: b.xp.tanh(x), lambda dy, y, x: (dy * (1 - y * y),), "Elementwise hyperbolic tangent.")
+
+
+def _sigmoid_fwd(b, x):
+    # exp of a non-positive number only: no overflow for large |x|.
+    xp = b.xp
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda dy, y, x: (dy * y * (1 - y),), "Elementwise logistic sigmoid.")
+sign = _unary("sign", lambda b, x: b.xp.sign(x), lambda dy, y, x: (zeros_like(x),), "Elementwise sign (-1, 0, 1).")
+round = _unary(
+    "round", lambda b, x: b.xp.round(x), lambda dy, y, x: (zeros_like(x),), "Elementwise rounding, halves to even."
+)
+
+
+def clip(x: Any, min_value: Any = None, max_value: Any = None) -> Tensor:
+    """Clips values to [min_value, max_value] (Keras 2: a max below the min is raised to it).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.clip(K.constant([-2.0, 0.5, 2.0]), 0.0, 1.0).numpy().tolist()
+        [0.0, 0.5, 1.0]
+    """
+    if isinstance(min_value, (int, float)) and isinstance(max_value, (int, float)) and max_value < min_value:
+        max_value = min_value
+    out = to_tensor(x)
+    if min_value is not None:
+        out = maximum(out, min_value)
+    if max_value is not None:
+        out = minimum(out, max_value)
+    return out
+
+
+# ------------------------------------------------------------------ reductions
+def _axes(axis, ndim):
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(sorted(int(a) % ndim for a in axis)) if ndim else ()
+    return (int(axis) % ndim,) if ndim else ()
+
+
+def _keep_shape(shape, axes):
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else d for i, d in enumerate(shape))
+
+
+def _expand_back(dy, x, axes, keepdims):
+    return dy if keepdims else reshape(dy, _keep_shape(x.shape, axes))
+
+
+def _sum_grad(dy, y, x, axis, keepdims):
+    return (broadcast_to(_expand_back(dy, x, axis, keepdims), x.shape),)
+
+
+_sum = Primitive("sum", lambda b, x, axis, keepdims: b.xp.sum(x, axis=axis, keepdims=keepdims), _sum_grad)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over `axis` (an int, a list of ints, or None for all).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.sum(K.ones((2, 3)), axis=1).numpy().tolist()
+        [3.0, 3.0]
+    """
+    x = to_tensor(x)
+    return _sum(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+
+
+def _count(x, axes):
+    n = 1
+    for i, d in enumerate(x.shape):
+        if axes is None or i in axes:
+            n *= d
+    return n
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean over `axis`; integer and boolean input gives floatx, as in Keras."""
+    x = to_tensor(x)
+    if x.dtype.kind in "biu":
+        x = to_tensor(x.data.astype(config.floatx()), x.backend)
+    axes = _axes(axis, x.ndim)
+    return _sum(x, axis=axes, keepdims=bool(keepdims)) * (1.0 / builtins_max(_count(x, axes), 1))
+
+
+def builtins_max(a, b):
+    return a if a > b else b
+
+
+def _extreme_grad(dy, y, x, axis, keepdims, _fn=None):
+    y_full = _expand_back(y, x, axis, keepdims)
+    mask = equal(x, y_full)
+    share = mask.data.astype(x.dtype)
+    share = Tensor(share / share.sum(axis=axis, keepdims=True), x.backend)
+    return (_expand_back(dy, x, axis, keepdims) * share,)
+
+
+_max = Primitive("max", lambda b, x, axis, keepdims: b.xp.max(x, axis=axis, keepdims=keepdims), _extreme_grad)
+_min = Primitive("min", lambda b, x, axis, keepdims: b.xp.min(x, axis=axis, keepdims=keepdims), _extreme_grad)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum over `axis`; ties share the gradient equally."""
+    x = to_tensor(x)
+    return _max(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Minimum over `axis`; ties share the gradient equally."""
+    x = to_tensor(x)
+    return _min(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+
+
+def _prod_grad(dy, y, x, axis, keepdims):
+    # d prod / d x_i = prod of the others; computed without dividing, so zeros are handled.
+    axes = tuple(range(x.ndim)) if axis is None else axis
+    moved = transpose(x, tuple(a for a in range(x.ndim) if a not in axes) + axes)
+    kept_shape = moved.shape[: x.ndim - len(axes)]
+    flat = reshape(moved, kept_shape + (-1,))
+    n = flat.shape[-1]
+    ones = ones_like(flat[..., :1])
+    left = cumprod(concat_last([ones, flat[..., :-1]]), axis=-1) if n > 1 else ones
+    rev = flat[..., ::-1]
+    right = cumprod(concat_last([ones, rev[..., :-1]]), axis=-1)[..., ::-1] if n > 1 else ones
+    others = reshape(left * right, moved.shape)
+    inverse = [0] * x.ndim
+    for i, a in enumerate(tuple(a for a in range(x.ndim) if a not in axes) + axes):
+        inverse[a] = i
+    others = transpose(others, tuple(inverse))
+    return (_expand_back(dy, x, axis, keepdims) * others,)
+
+
+def concat_last(tensors):
+    from .indexing import concatenate
+
+    return concatenate(tensors, axis=-1)
+
+
+_prod = Primitive("prod", lambda b, x, axis, keepdims: b.xp.prod(x, axis=axis, keepdims=keepdims), _prod_grad)
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Product over `axis`."""
+    x = to_tensor(x)
+    return _prod(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Population variance over `axis` (divides by N, as Keras does)."""
+    x = to_tensor(x)
+    centered = x - mean(x, axis=axis, keepdims=True)
+    return mean(square(centered), axis=axis, keepdims=keepdims)
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Population standard deviation over `axis`."""
+    return sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+_any = Primitive("any", lambda b, x, axis, keepdims: b.xp.any(x, axis=axis, keepdims=keepdims))
+_all = Primitive("all", lambda b, x, axis, keepdims: b.xp.all(x, axis=axis, keepdims=keepdims))
+
+
+def any(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Logical or over `axis` (a boolean tensor)."""
+    x = to_tensor(x)
+    return _any(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+
+
+def all(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Logical and over `axis` (a boolean tensor)."""
+    x = to_tensor(x)
+    return _all(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+
+
+_argmax = Primitive("argmax", lambda b, x, axis: b.xp.argmax(x, axis=axis))
+_argmin = Primitive("argmin", lambda b, x, axis: b.xp.argmin(x, axis=axis))
+
+
+def argmax(x: Any, axis: int = -1) -> Tensor:
+    """Index of the largest value along `axis` (Keras 2 default -1)."""
+    return _argmax(x, axis=axis)
+
+
+def argmin(x: Any, axis: int = -1) -> Tensor:
+    """Index of the smallest value along `axis` (Keras 2 default -1)."""
+    return _argmin(x, axis=axis)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) computed stably (the maximum is subtracted first)."""
+    x = to_tensor(x)
+    m = stop_max(x, axis)
+    out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return out
+    axes = _axes(axis, x.ndim)
+    return reshape(out, tuple(d for i, d in enumerate(x.shape) if axes is not None and i not in axes))
+
+
+def stop_max(x: Tensor, axis) -> Tensor:
+    """max(x) over axis with keepdims, as a constant (for numerical stabilisation)."""
+    m = x.backend.xp.max(x.data, axis=_axes(axis, x.ndim), keepdims=True)
+    m = x.backend.xp.where(x.backend.xp.isfinite(m), m, 0)
+    return Tensor(x.backend.asarray(m).astype(x.dtype, copy=False), x.backend)
+
+
+def _cumsum_grad(dy, y, x, axis):
+    return (reverse_along(_cumsum(reverse_along(dy, axis), axis=axis), axis),)
+
+
+def reverse_along(x: Tensor, axis: int) -> Tensor:
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(None, None, -1)
+    return x[tuple(index)]
+
+
+_cumsum = Primitive("cumsum", lambda b, x, axis: b.xp.cumsum(x, axis=axis), _cumsum_grad)
+
+
+def cumsum(x: Any, axis: int = 0) -> Tensor:
+    """Cumulative sum along `axis` (Keras 2 default 0)."""
+    x = to_tensor(x)
+    return _cumsum(x, axis=int(axis) % x.ndim)
+
+
+def _cumprod_grad(dy, y, x, axis):
+    # Exact for nonzero x: d y_j / d x_i = y_j / x_i for j >= i.
+    return (reverse_along(_cumsum(reverse_along(dy * y, axis), axis=axis), axis) / x,)
+
+
+_cumprod = Primitive("cumprod", lambda b, x, axis: b.xp.cumprod(x, axis=axis), _cumprod_grad)
+
+
+def cumprod(x: Any, axis: int = 0) -> Tensor:
+    """Cumulative product along `axis` (Keras 2 default 0)."""
+    x = to_tensor(x)
+    return _cumprod(x, axis=int(axis) % x.ndim)
+
+
+# ------------------------------------------------------------------ matrix products
+def _matmul_grad(dy, z, x, y):
+    gx = matmul(dy, swap_last(y))
+    gy = matmul(swap_last(x), dy)
+    return sum_to_shape(gx, x.shape), sum_to_shape(gy, y.shape)
+
+
+def swap_last(x: Tensor) -> Tensor:
+    axes = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
+    return transpose(x, axes)
+
+
+_matmul = Primitive("matmul", lambda b, x, y: b.matmul(x, y), _matmul_grad)
+
+
+def matmul(x: Any, y: Any) -> Tensor:
+    """Batched matrix product of tensors with at least two dimensions (NumPy's matmul)."""
+    return _matmul(x, y)
+
+
+def dot(x: Any, y: Any) -> Tensor:
+    """Keras 2's dot: sums the last axis of x against the second-to-last of y (or y's only axis).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.dot(K.ones((2, 3)), K.ones((3, 4))).shape
+        (2, 4)
+        >>> K.dot(K.ones((32, 28, 3)), K.ones((3, 4))).shape
+        (32, 28, 4)
+    """
+    x = to_tensor(x)
+    y = to_tensor(y, x.backend)
+    if x.ndim == 0 or y.ndim == 0:
+        return x * y
+    if y.ndim == 1:
+        return reshape(_dot2(x, reshape(y, (-1, 1))), x.shape[:-1])
+    if x.ndim == 1:
+        return reshape(_dot2(reshape(x, (1, -1)), y), y.shape[:-2] + y.shape[-1:]) if y.ndim == 2 else dot(
+            reshape(x, (1, -1)), y
+        ).__getitem__(0)
+    if y.ndim == 2:
+        return _dot2(x, y)
+    # General case: move y's contracted axis first, flatten the rest, one product.
+    n = y.shape[-2]
+    order = (y.ndim - 2,) + tuple(range(y.ndim - 2)) + (y.ndim - 1,)
+    y2 = reshape(transpose(y, order), (n, -1))
+    out = _dot2(x, y2)
+    return reshape(out, x.shape[:-1] + y.shape[:-2] + y.shape[-1:])
+
+
+def _dot2(x: Tensor, y: Tensor) -> Tensor:
+    if x.ndim == 2:
+        return _matmul(x, y)
+    lead = x.shape[:-1]
+    out = _matmul(reshape(x, (-1, x.shape[-1])), y)
+    return reshape(out, lead + (y.shape[-1],))
+
+
+def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
+    """Keras 2's batch_dot: a dot product per sample over `axes`.
+
+    With x (batch, ..., n) and y (batch, ..., n, ...), `axes` names the contracted
+    axis of each (default: the last of x and the second-to-last of y, or the last of
+    y when y is 2-D). 2-D by 2-D inputs give shape (batch, 1), as in Keras 2.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.batch_dot(K.ones((32, 20, 1)), K.ones((32, 30, 20)), axes=(1, 2)).shape
+        (32, 1, 30)
+    """
+    x = to_tensor(x)
+    y = to_tensor(y, x.backend)
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    if axes is None:
+        axes = (x.ndim - 1, y.ndim - 1 if y.ndim == 2 else y.ndim - 2)
+    ax, ay = int(axes[0]) % x.ndim, int(axes[1]) % y.ndim
+    if ax == 0 or ay == 0:
+        raise ValueError(f"K.batch_dot cannot contract the batch axis. Received: axes={axes}")
+    if x.shape[ax] != y.shape[ay]:
+        raise ValueError(
+            f"K.batch_dot: dimension {ax} of x (shape {x.shape}) and dimension {ay} of y (shape {y.shape}) "
+            f"differ. Received: axes={axes}"
+        )
+    x_rest = [a for a in range(1, x.ndim) if a != ax]
+    y_rest = [a for a in range(1, y.ndim) if a != ay]
+    xm = transpose(x, (0,) + tuple(x_rest) + (ax,))
+    ym = transpose(y, (0, ay) + tuple(y_rest))
+    b, n = x.shape[0], x.shape[ax]
+    x_shape = tuple(x.shape[a] for a in x_rest)
+    y_shape = tuple(y.shape[a] for a in y_rest)
+    out = matmul(reshape(xm, (b, -1, n)), reshape(ym, (b, n, -1)))
+    out = reshape(out, (b,) + x_shape + y_shape)
+    if out.ndim == 1:
+        out = reshape(out, (b, 1))
+    return out

@@ -1,0 +1,327 @@
+"""Creating tensors and variables, reading and writing their values, and global state."""
+from __future__ import annotations
+
+import collections
+import contextlib
+import sys
+from typing import Any, Callable, Sequence
+
+from .. import config
+from ..tensor import Tensor, Variable
+from .core import Primitive, backend_of, to_array_on, to_tensor
+
+__all__ = [
+    "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape",
+    "ndim", "dtype", "eval", "get_value", "set_value", "batch_get_value", "batch_set_value", "zeros", "ones",
+    "eye", "identity", "count_params", "cast", "cast_to_floatx", "update", "update_add", "update_sub",
+    "moving_average_update", "print_tensor", "clear_session", "get_uid", "reset_uids", "learning_phase",
+    "set_learning_phase", "learning_phase_scope", "in_train_phase", "in_test_phase", "to_numpy", "convert_to_tensor",
+    "arange", "size",
+]
+
+
+def _dtype_name(dtype: Any) -> str:
+    return config.floatx() if dtype is None else str(getattr(dtype, "name", dtype))
+
+
+def variable(value: Any, dtype: Any = None, name: "str | None" = None, constraint: Any = None, trainable: bool = True) -> Variable:
+    """A Variable holding a copy of `value` on the default backend (or the backend of a tensor value).
+
+    Args:
+        value: array-like initial value.
+        dtype: dtype name; floatx when None (integer host data keeps floatx too, as in Keras).
+        name: optional name.
+        constraint: optional projection applied after optimizer updates.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> v = K.variable([[1, 2], [3, 4]], name="w")
+        >>> (v.name, K.int_shape(v), K.dtype(v))
+        ('w', (2, 2), 'float32')
+    """
+    backend = backend_of((value,))
+    array = to_array_on(value, backend, _dtype_name(dtype))
+    if isinstance(value, Tensor) or not backend.owns(array) and array is value:
+        array = array.copy()
+    else:
+        array = backend.xp.array(array, copy=True)
+    return Variable(array, backend, name=name or f"variable_{get_uid('variable')}", trainable=trainable, constraint=constraint)
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: Any = None) -> Tensor:
+    """A constant tensor; a scalar `value` with `shape` fills that shape.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.constant(2.0, shape=(2,)).numpy().tolist()
+        [2.0, 2.0]
+    """
+    backend = backend_of((value,))
+    array = to_array_on(value, backend, _dtype_name(dtype))
+    if shape is not None:
+        shape = tuple(int(s) for s in shape)
+        if array.size == 1:
+            array = backend.xp.full(shape, array.reshape(()), dtype=array.dtype)
+        else:
+            array = array.reshape(shape)
+    return Tensor(array, backend)
+
+
+def convert_to_tensor(value: Any, dtype: Any = None) -> Tensor:
+    """Wraps `value` as a Tensor without copying where it can (floatx for host floats)."""
+    return to_tensor(value, dtype=dtype)
+
+
+def to_numpy(x: Any):
+    """The values of `x` as a NumPy array (from either backend)."""
+    if isinstance(x, Tensor):
+        return x.numpy()
+    return to_tensor(x).numpy()
+
+
+def is_tensor(x: Any) -> bool:
+    """True for K tensors and variables."""
+    return isinstance(x, Tensor)
+
+
+def is_variable(x: Any) -> bool:
+    return isinstance(x, Variable)
+
+
+def is_keras_tensor(x: Any) -> bool:
+    """True for the engine's symbolic tensors (from `Input` or a layer call on one).
+
+    Raises ValueError for values that are not tensors at all, as Keras 2 does.
+    """
+    if getattr(x, "_keras_history", None) is not None:
+        return True
+    if not isinstance(x, Tensor):
+        raise ValueError(f"Unexpectedly found an instance of type {type(x)!r}. Expected a symbolic tensor instance.")
+    return False
+
+
+def is_sparse(x: Any) -> bool:
+    """multinn tensors are dense."""
+    return False
+
+
+def shape(x: Any) -> tuple:
+    """The shape of `x` (eager: a tuple of ints)."""
+    return tuple(to_tensor(x).shape) if not hasattr(x, "_keras_shape") else tuple(x._keras_shape)
+
+
+def int_shape(x: Any) -> tuple:
+    """The shape as a tuple of ints (None for unknown dimensions of symbolic tensors)."""
+    if hasattr(x, "_keras_shape"):
+        return tuple(x._keras_shape)
+    if hasattr(x, "shape"):
+        return tuple(x.shape)
+    return tuple(to_tensor(x).shape)
+
+
+def ndim(x: Any) -> int:
+    return len(int_shape(x))
+
+
+def size(x: Any) -> int:
+    n = 1
+    for d in int_shape(x):
+        n *= d
+    return n
+
+
+def dtype(x: Any) -> str:
+    """The dtype as a string, e.g. 'float32'."""
+    d = getattr(x, "dtype", None)
+    if d is None:
+        d = to_tensor(x).dtype
+    return str(getattr(d, "name", d))
+
+
+def eval(x: Any):
+    """The value of `x` as a NumPy array."""
+    return to_numpy(x)
+
+
+def get_value(x: Any):
+    """The value of a variable as a NumPy array."""
+    return to_numpy(x)
+
+
+def batch_get_value(ops: Sequence[Any]) -> list:
+    return [to_numpy(x) for x in ops]
+
+
+def set_value(x: Variable, value: Any) -> None:
+    """Sets a variable's value from host data or a tensor (shape must match)."""
+    if not isinstance(x, Variable):
+        raise TypeError(f"K.set_value expects a Variable. Received: x={x!r}")
+    x.assign(value)
+
+
+def batch_set_value(tuples: Sequence[tuple]) -> None:
+    for x, value in tuples:
+        set_value(x, value)
+
+
+def _fill(fill: Callable, shape, dtype, name):
+    backend = config.default_backend()
+    shape = (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    return variable(fill(backend.xp)(shape, dtype=_dtype_name(dtype)), dtype=dtype, name=name)
+
+
+def zeros(shape: Any, dtype: Any = None, name: Any = None) -> Variable:
+    """A variable of zeros (Keras 2 returns variables here)."""
+    return _fill(lambda xp: xp.zeros, shape, dtype, name)
+
+
+def ones(shape: Any, dtype: Any = None, name: Any = None) -> Variable:
+    """A variable of ones."""
+    return _fill(lambda xp: xp.ones, shape, dtype, name)
+
+
+def eye(size: Any, dtype: Any = None, name: Any = None) -> Variable:
+    """An identity-matrix variable; `size` is n or (rows, cols)."""
+    backend = config.default_backend()
+    rows, cols = (size, size) if isinstance(size, int) else tuple(size)
+    return variable(backend.xp.eye(int(rows), int(cols), dtype=_dtype_name(dtype)), dtype=dtype, name=name)
+
+
+_identity = Primitive("identity", lambda b, x: x.copy(), lambda dy, y, x: (dy,))
+
+
+def identity(x: Any, name: Any = None) -> Tensor:
+    """A tensor with the same content as `x` (differentiable)."""
+    return _identity(x)
+
+
+def count_params(x: Any) -> int:
+    """Number of scalars in `x`."""
+    return size(x)
+
+
+def _cast_fwd(b, x, dtype):
+    return x.astype(dtype)
+
+
+def _cast_grad(dy, y, x, dtype):
+    if x.dtype.kind != "f":
+        return (None,)
+    return (cast(dy, x.dtype),)
+
+
+_cast = Primitive("cast", _cast_fwd, _cast_grad)
+
+
+def cast(x: Any, dtype: Any) -> Tensor:
+    """Casts to `dtype` (differentiable between float types)."""
+    x = to_tensor(x)
+    if x.dtype == dtype:
+        return x
+    return _cast(x, dtype=x.backend.dtype(dtype))
+
+
+def cast_to_floatx(x: Any):
+    """Host data cast to floatx, as a NumPy array (Keras 2 semantics)."""
+    return to_numpy(cast(x, config.floatx()))
+
+
+def update(x: Variable, new_x: Any) -> Variable:
+    """Sets `x` to `new_x` in place and returns it."""
+    return x.assign(new_x)
+
+
+def update_add(x: Variable, increment: Any) -> Variable:
+    return x.assign_add(increment)
+
+
+def update_sub(x: Variable, decrement: Any) -> Variable:
+    return x.assign_sub(decrement)
+
+
+def moving_average_update(x: Variable, value: Any, momentum: float) -> Variable:
+    """x = x * momentum + value * (1 - momentum), in place (Keras 2's moving statistics)."""
+    from .autodiff_free import detached
+
+    v = detached(value, x.backend)
+    x.data *= momentum
+    x.data += v.astype(x.dtype, copy=False) * (1 - momentum)
+    return x
+
+
+def print_tensor(x: Any, message: str = "") -> Any:
+    """Prints `message` and the value of `x`, then returns `x` unchanged."""
+    print(message, to_numpy(x), file=sys.stdout)
+    return x
+
+
+_uids: collections.defaultdict = collections.defaultdict(int)
+
+
+def get_uid(prefix: str = "") -> int:
+    """A counter per prefix, starting at 1 (used for default layer names)."""
+    _uids[prefix] += 1
+    return _uids[prefix]
+
+
+def reset_uids() -> None:
+    _uids.clear()
+
+
+_learning_phase = [None]
+
+
+def learning_phase() -> int:
+    """0 for test, 1 for train (0 unless set or inside training)."""
+    return 0 if _learning_phase[0] is None else _learning_phase[0]
+
+
+def set_learning_phase(value: int) -> None:
+    if value not in (0, 1):
+        raise ValueError(f"Expected learning phase to be 0 or 1. Received: value={value!r}")
+    _learning_phase[0] = value
+
+
+@contextlib.contextmanager
+def learning_phase_scope(value: int):
+    previous = _learning_phase[0]
+    set_learning_phase(value)
+    try:
+        yield
+    finally:
+        _learning_phase[0] = previous
+
+
+def clear_session() -> None:
+    """Resets name counters and the learning phase (eager: no graph to drop)."""
+    reset_uids()
+    _learning_phase[0] = None
+    for backend in _active_backends():
+        backend.free_memory()
+
+
+def _active_backends():
+    from multinn import backends as registry
+
+    return list(registry._instances.values())
+
+
+def in_train_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """`x` in the training phase, else `alt`; callables are called only when chosen."""
+    if training is None:
+        training = learning_phase()
+    chosen = x if bool(training) else alt
+    return chosen() if callable(chosen) else chosen
+
+
+def in_test_phase(x: Any, alt: Any, training: Any = None) -> Any:
+    """`x` in the test phase, else `alt`."""
+    return in_train_phase(alt, x, training=training)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: str = "int32") -> Tensor:
+    """Integers from start to stop (Keras 2: one argument means the stop; default int32)."""
+    backend = config.default_backend()
+    if stop is None:
+        start, stop = 0, start
+    return Tensor(backend.xp.arange(start, stop, step, dtype=dtype), backend)
