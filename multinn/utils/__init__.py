@@ -1,0 +1,14 @@
+"""Generic utilities: identifiers and serialization, random seeding, progress bar."""
+from .generic_utils import custom_object_scope, get_custom_objects
+
+
+def set_random_seed(seed: int) -> None:
+    """Seeds multinn's global random stream (weights, dropout masks) on every backend.
+
+    Example:
+        >>> import multinn
+        >>> multinn.utils.set_random_seed(1)
+    """
+    from multinn.backend.ops.random import set_seed
+
+    set_seed(seed)
