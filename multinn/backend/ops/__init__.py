@@ -10,3 +10,5 @@ from .random import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .control import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .io import *  # noqa: F401,F403
+from .function import *  # noqa: F401,F403

@@ -1,0 +1,4 @@
+"""function K functions."""
+from __future__ import annotations
+
+__all__: list = []

@@ -1,0 +1,4 @@
+"""io K functions."""
+from __future__ import annotations
+
+__all__: list = []
