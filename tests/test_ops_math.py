@@ -1,0 +1,209 @@
+"""K's math, comparison, reduction and product ops: values vs NumPy, gradients vs central differences."""
+import numpy as np
+import pytest
+
+from multinn import backend as K
+from tests.helpers import check_op, rand
+
+A = rand(3, 4)
+B = rand(3, 4, seed=1)
+POS = rand(3, 4, seed=2, low=0.2, high=2.0)
+ROW = rand(1, 4, seed=3)
+
+
+# Each op: (K function, NumPy reference written another way, inputs, check gradient?)
+UNARY = [
+    ("negative", K.negative, lambda x: 0 - x, A),
+    ("square", K.square, lambda x: x ** 2, A),
+    ("abs", K.abs, lambda x: np.where(x < 0, -x, x), A),
+    ("sqrt", K.sqrt, lambda x: x ** 0.5, POS),
+    ("exp", K.exp, lambda x: np.e ** x, A),
+    ("log", K.log, lambda x: np.log2(x) / np.log2(np.e), POS),
+    ("sin", K.sin, lambda x: np.cos(x - np.pi / 2), A),
+    ("cos", K.cos, lambda x: np.sin(x + np.pi / 2), A),
+    ("tanh", K.tanh, lambda x: (np.exp(2 * x) - 1) / (np.exp(2 * x) + 1), A),
+    ("sigmoid", K.sigmoid, lambda x: 1 / (1 + np.exp(-x)), A * 5),
+]
+
+
+@pytest.mark.parametrize("name,k_fn,np_fn,x", UNARY, ids=[u[0] for u in UNARY])
+def test_unary(backend_name, name, k_fn, np_fn, x):
+    check_op(k_fn, np_fn, [x])
+
+
+def test_sign_and_round(backend_name):
+    x = np.array([-1.5, -0.5, 0.0, 0.5, 1.5, 2.5], np.float32)
+    check_op(K.sign, lambda v: (v > 0).astype(np.float32) - (v < 0), [x], grad=False)
+    check_op(K.round, lambda v: np.array([-2.0, -0.0, 0.0, 0.0, 2.0, 2.0], np.float32), [x], grad=False)
+
+
+BINARY = [
+    ("add", K.add, lambda x, y: x - (-y)),
+    ("subtract", K.subtract, lambda x, y: x + (-y)),
+    ("multiply", K.multiply, lambda x, y: np.einsum("ij,ij->ij", *np.broadcast_arrays(x, y))),
+    ("divide", K.divide, lambda x, y: x * (1 / y)),
+    ("maximum", K.maximum, lambda x, y: np.where(x >= y, x, y)),
+    ("minimum", K.minimum, lambda x, y: np.where(x <= y, x, y)),
+]
+
+
+@pytest.mark.parametrize("name,k_fn,np_fn", BINARY, ids=[b[0] for b in BINARY])
+def test_binary_with_broadcasting(backend_name, name, k_fn, np_fn):
+    y = POS if name == "divide" else B
+    check_op(k_fn, np_fn, [A, y])
+    check_op(k_fn, np_fn, [A, ROW if name != "divide" else ROW + 2])
+
+
+def test_pow(backend_name):
+    check_op(lambda x: K.pow(x, 3), lambda x: x * x * x, [A])
+    check_op(K.pow, lambda x, a: np.exp(a * np.log(x)), [POS, B], rtol=1e-4)
+
+
+def test_clip(backend_name):
+    check_op(lambda x: K.clip(x, -0.3, 0.4), lambda x: np.minimum(np.maximum(x, -0.3), 0.4), [A])
+    # Keras 2: a max_value below min_value is raised to min_value
+    check_op(lambda x: K.clip(x, 0.5, 0.1), lambda x: np.full_like(x, 0.5), [A], grad=False)
+
+
+COMPARE = [
+    (K.equal, lambda x, y: ~(x != y)),
+    (K.not_equal, lambda x, y: ~(x == y)),
+    (K.greater, lambda x, y: ~(x <= y)),
+    (K.greater_equal, lambda x, y: ~(x < y)),
+    (K.less, lambda x, y: ~(x >= y)),
+    (K.less_equal, lambda x, y: ~(x > y)),
+]
+
+
+@pytest.mark.parametrize("k_fn,np_fn", COMPARE)
+def test_comparisons(backend_name, k_fn, np_fn):
+    x = np.array([1.0, 2.0, 3.0], np.float32)
+    y = np.array([2.0, 2.0, 2.0], np.float32)
+    check_op(k_fn, np_fn, [x, y], grad=False)
+
+
+AXES = [None, 0, 1, -1, [0, 1]]
+
+
+def _loop_sum(x, axis, keepdims):
+    return np.add.reduce(x, axis=None if axis is None else tuple(np.atleast_1d(axis)), keepdims=keepdims)
+
+
+@pytest.mark.parametrize("axis", AXES)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reductions(backend_name, axis, keepdims):
+    ax = None if axis is None else tuple(np.atleast_1d(axis))
+    check_op(lambda x: K.sum(x, axis, keepdims), lambda x: _loop_sum(x, axis, keepdims), [A])
+    check_op(
+        lambda x: K.mean(x, axis, keepdims),
+        lambda x: _loop_sum(x, axis, keepdims) / _loop_sum(np.ones_like(x), axis, keepdims),
+        [A],
+    )
+    check_op(lambda x: K.max(x, axis, keepdims), lambda x: np.maximum.reduce(x, axis=ax, keepdims=keepdims), [A])
+    check_op(lambda x: K.min(x, axis, keepdims), lambda x: np.minimum.reduce(x, axis=ax, keepdims=keepdims), [A])
+    check_op(
+        lambda x: K.prod(x, axis, keepdims), lambda x: np.multiply.reduce(x, axis=ax, keepdims=keepdims), [A],
+        rtol=1e-4,
+    )
+    check_op(lambda x: K.var(x, axis, keepdims), lambda x: np.var(x.astype(np.float64), axis=ax, keepdims=keepdims), [A], rtol=1e-4)
+    check_op(lambda x: K.std(x, axis, keepdims), lambda x: np.std(x.astype(np.float64), axis=ax, keepdims=keepdims), [POS], rtol=1e-4)
+    check_op(
+        lambda x: K.logsumexp(x, axis, keepdims),
+        lambda x: np.log(np.exp(x.astype(np.float64)).sum(axis=ax, keepdims=keepdims)),
+        [A], rtol=1e-5,
+    )
+
+
+def test_prod_gradient_with_zeros(backend_name):
+    K.check_gradients(lambda x: K.prod(x, axis=1), [[[0.0, 2.0, 3.0], [0.0, 0.0, 4.0], [1.0, 2.0, 5.0]]])
+
+
+def test_max_gradient_splits_ties(backend_name):
+    v = K.variable([1.0, 3.0, 3.0])
+    np.testing.assert_allclose(K.gradients(K.max(v), [v])[0].numpy(), [0.0, 0.5, 0.5])
+
+
+def test_logsumexp_is_stable(backend_name):
+    out = K.logsumexp(K.constant([1000.0, 1000.0]))
+    np.testing.assert_allclose(out.numpy(), 1000.0 + np.log(2.0), rtol=1e-6)
+
+
+def test_any_all_argmax_argmin(backend_name):
+    x = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]], np.float32)
+    assert K.any(x, axis=1).numpy().tolist() == [True, False]
+    assert K.all(K.constant([[1.0, 1.0]]), axis=1).numpy().tolist() == [True]
+    check_op(K.argmax, lambda v: np.array([max(range(4), key=lambda j: r[j]) for r in v]), [A], grad=False)
+    check_op(K.argmin, lambda v: np.array([min(range(4), key=lambda j: r[j]) for r in v]), [A], grad=False)
+    assert K.argmax(A, axis=0).shape == (4,)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_cumulative(backend_name, axis):
+    def loop_cumsum(x):
+        out = np.zeros_like(x)
+        for i in range(x.shape[axis]):
+            idx = [slice(None)] * 2
+            idx[axis] = slice(0, i + 1)
+            sel = [slice(None)] * 2
+            sel[axis] = i
+            out[tuple(sel)] = x[tuple(idx)].sum(axis=axis)
+        return out
+
+    check_op(lambda x: K.cumsum(x, axis), loop_cumsum, [A])
+    check_op(lambda x: K.cumprod(x, axis), lambda x: np.exp(loop_cumsum(np.log(x))), [POS], rtol=1e-4)
+
+
+def _einsum_dot(x, y):
+    if y.ndim == 1:
+        return np.einsum("...i,i->...", x, y)
+    return np.einsum("...i,...ij->...j", x, y) if y.ndim == 2 else np.einsum("...i,kij->...kj", x, y)
+
+
+@pytest.mark.parametrize(
+    "xs,ys", [((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((2, 3), (3,)), ((2, 3), (6, 3, 4)), ((3,), (3, 2))]
+)
+def test_dot(backend_name, xs, ys):
+    x, y = rand(*xs), rand(*ys, seed=5)
+    check_op(K.dot, _einsum_dot if len(xs) > 1 else lambda a, b: np.einsum("i,ij->j", a, b), [x, y], rtol=1e-5)
+
+
+def test_matmul_batched_broadcast(backend_name):
+    check_op(K.matmul, lambda a, b: np.einsum("bij,jk->bik", a, b), [rand(2, 3, 4), rand(4, 5)], rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "xs,ys,axes,expected",
+    [
+        ((4, 3), (4, 3), None, (4, 1)),
+        ((4, 3), (4, 3), 1, (4, 1)),
+        ((4, 2, 3), (4, 3, 5), None, (4, 2, 5)),
+        ((32, 20, 1), (32, 30, 20), (1, 2), (32, 1, 30)),
+    ],
+)
+def test_batch_dot(backend_name, xs, ys, axes, expected):
+    x, y = rand(*xs), rand(*ys, seed=7)
+
+    def loop(a, b):
+        ax = (a.ndim - 1, b.ndim - 1 if b.ndim == 2 else b.ndim - 2) if axes is None else (
+            (axes, axes) if isinstance(axes, int) else axes)
+        out = np.stack([np.tensordot(a[i], b[i], axes=(ax[0] - 1, ax[1] - 1)) for i in range(a.shape[0])])
+        return out.reshape(expected)
+
+    small = (xs[0] > 8)
+    check_op(lambda a, b: K.batch_dot(a, b, axes), loop, [x, y], rtol=1e-5, grad=not small)
+
+
+def test_where_and_transpose(backend_name):
+    c = A > 0
+    check_op(lambda x, y: K.where(K.constant(c, dtype="bool"), x, y), lambda x, y: np.choose(c.astype(int), [y, x]), [A, B])
+    check_op(lambda x: K.transpose(x, (1, 0)), lambda x: np.array([[x[i, j] for i in range(3)] for j in range(4)]), [A])
+
+
+def test_getitem_and_gather(backend_name):
+    check_op(lambda x: x[1:, ::2], lambda x: np.array([[x[i, j] for j in (0, 2)] for i in (1, 2)]), [A])
+    check_op(lambda x: K.gather(x, [2, 0, 2]), lambda x: np.stack([x[2], x[0], x[2]]), [A])
+
+
+def test_concatenate_and_stack(backend_name):
+    check_op(lambda x, y: K.concatenate([x, y], axis=0), lambda x, y: np.vstack([x, y]), [A, B])
+    check_op(lambda x, y: K.stack([x, y], axis=1), lambda x, y: np.array([[x[i], y[i]] for i in range(3)]), [A, B])
