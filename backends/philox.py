@@ -26,8 +26,17 @@ def philox_blocks(xp, key: int, start: int, blocks: int):
     c1 = n >> xp.uint64(32)
     c2 = xp.zeros_like(c0)
     c3 = xp.zeros_like(c0)
-    k0 = key & _MASK32
-    k1 = (key >> 32) & _MASK32
+    return philox_rounds(xp, (c0, c1, c2, c3), (key & _MASK32, (key >> 32) & _MASK32))
+
+
+def philox_rounds(xp, counter: tuple, key: tuple):
+    """Philox4x32-10 of a full 128-bit counter (four uint64 arrays of 32-bit words) and key (two ints).
+
+    Returns a (n, 4) uint64 array; exposed so the known-answer vectors can be checked.
+    """
+    mask = xp.uint64(_MASK32)
+    c0, c1, c2, c3 = counter
+    k0, k1 = int(key[0]) & _MASK32, int(key[1]) & _MASK32
     m0 = xp.uint64(_M0)
     m1 = xp.uint64(_M1)
     shift = xp.uint64(32)
