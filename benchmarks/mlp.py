@@ -1,0 +1,231 @@
+"""MLP training and inference: multinn beside a hand-written NumPy MLP and PyTorch CPU.
+
+The network (784-512-512-10, relu, softmax cross-entropy, SGD lr 0.01, batch 128) is
+trained for one epoch of 60,000 synthetic float32 samples (fixed seed). Each variant runs
+in its own process, so its peak RSS is its own; every figure is a median over repeats.
+
+Run: python -m benchmarks.mlp [--repeats 3] [--samples 60000] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+SIZES = (784, 512, 512, 10)
+BATCH = 128
+LR = 0.01
+INFER_SAMPLES = 10_000
+INFER_BATCH = 1024
+
+
+def make_data(samples: int):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.random((samples, SIZES[0]), dtype=np.float32)
+    labels = rng.integers(0, SIZES[-1], samples)
+    y = np.zeros((samples, SIZES[-1]), np.float32)
+    y[np.arange(samples), labels] = 1.0
+    return x, y
+
+
+def glorot(rng, fan_in, fan_out):
+    import numpy as np
+
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- variants
+def numpy_reference(x, y, epochs: int):
+    """The zero-overhead reference: forward and manual backward in plain NumPy."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    ws = [glorot(rng, a, b) for a, b in zip(SIZES[:-1], SIZES[1:])]
+    bs = [np.zeros(b, np.float32) for b in SIZES[1:]]
+    n = x.shape[0]
+
+    def epoch():
+        order = rng.permutation(n)
+        for start in range(0, n, BATCH):
+            idx = order[start:start + BATCH]
+            xb, yb = x[idx], y[idx]
+            acts = [xb]
+            for i, (w, b) in enumerate(zip(ws, bs)):
+                z = acts[-1] @ w + b
+                acts.append(np.maximum(z, 0) if i < len(ws) - 1 else z)
+            logits = acts[-1]
+            e = np.exp(logits - logits.max(axis=1, keepdims=True))
+            p = e / e.sum(axis=1, keepdims=True)
+            grad = (p - yb) / xb.shape[0]
+            for i in range(len(ws) - 1, -1, -1):
+                gw = acts[i].T @ grad
+                gb = grad.sum(axis=0)
+                if i:
+                    grad = (grad @ ws[i].T) * (acts[i] > 0)
+                ws[i] -= LR * gw
+                bs[i] -= LR * gb
+
+    def predict(data):
+        outs = []
+        for start in range(0, data.shape[0], INFER_BATCH):
+            h = data[start:start + INFER_BATCH]
+            for i, (w, b) in enumerate(zip(ws, bs)):
+                h = h @ w + b
+                h = np.maximum(h, 0) if i < len(ws) - 1 else h
+            e = np.exp(h - h.max(axis=1, keepdims=True))
+            outs.append(e / e.sum(axis=1, keepdims=True))
+        return np.concatenate(outs)
+
+    return epoch, predict, lambda: None
+
+
+def multinn_variant(x, y, epochs: int):
+    import multinn
+    from multinn import backend as K
+    from multinn.layers import Dense
+
+    multinn.utils.set_random_seed(1)
+    model = multinn.models.Sequential(
+        [Dense(SIZES[1], activation="relu", input_shape=(SIZES[0],)), Dense(SIZES[2], activation="relu"),
+         Dense(SIZES[3], activation="softmax")]
+    )
+    model.compile(optimizer=multinn.optimizers.SGD(learning_rate=LR), loss="categorical_crossentropy")
+    backend = K.default_backend()
+    xd, yd = x, y
+    if K.backend() != "numpy":  # measure the device's compute, not host-to-device copies
+        xd, yd = K.constant(x), K.constant(y)
+
+    def epoch():
+        model.fit(xd, yd, batch_size=BATCH, epochs=1, verbose=0)
+
+    def predict(data):
+        return model.predict(data, batch_size=INFER_BATCH)
+
+    return epoch, predict, backend.synchronize
+
+
+def torch_variant(x, y, epochs: int):
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    device = "cuda" if os.environ.get("MULTINN_BACKEND") == "cupy" and torch.cuda.is_available() else "cpu"
+    torch.manual_seed(1)
+    layers = []
+    for i, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(SIZES) - 2:
+            layers.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*layers).to(device)
+    opt = torch.optim.SGD(net.parameters(), lr=LR)
+    xt = torch.from_numpy(x).to(device)
+    labels = torch.from_numpy(y.argmax(axis=1)).to(device)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = x.shape[0]
+
+    def epoch():
+        order = torch.randperm(n, device=device)
+        for start in range(0, n, BATCH):
+            idx = order[start:start + BATCH]
+            opt.zero_grad(set_to_none=True)
+            loss_fn(net(xt[idx]), labels[idx]).backward()
+            opt.step()
+
+    def predict(data):
+        with torch.no_grad():
+            d = torch.from_numpy(data).to(device)
+            return torch.cat([torch.softmax(net(d[s:s + INFER_BATCH]), 1) for s in range(0, d.shape[0], INFER_BATCH)]).cpu()
+
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    return epoch, predict, sync
+
+
+VARIANTS = {"numpy_reference": numpy_reference, "multinn": multinn_variant, "torch": torch_variant}
+
+
+def run_variant(name: str, samples: int, repeats: int) -> dict:
+    """Runs one variant in this process and returns its figures."""
+    import statistics
+
+    x, y = make_data(samples)
+    epoch, predict, sync = VARIANTS[name](x, y, repeats)
+    epoch_times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        epoch()
+        sync()
+        epoch_times.append(time.perf_counter() - start)
+    xi = x[:INFER_SAMPLES]
+    predict(xi)
+    infer_times = []
+    for _ in range(max(repeats, 5)):
+        start = time.perf_counter()
+        predict(xi)
+        sync()
+        infer_times.append(time.perf_counter() - start)
+    epoch_s = statistics.median(epoch_times)
+    return {
+        "variant": name,
+        "epoch_s": epoch_s,
+        "samples_per_s": samples / epoch_s,
+        "predict_s": statistics.median(infer_times),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_in_subprocess(name: str, samples: int, repeats: int) -> dict | None:
+    cmd = [sys.executable, "-m", "benchmarks.mlp", "--variant", name, "--samples", str(samples), "--repeats", str(repeats)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  ({name} did not run: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode})")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--variant", choices=sorted(VARIANTS))
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    if args.variant:
+        print(json.dumps(run_variant(args.variant, args.samples, args.repeats)))
+        return
+    from .common import write_json
+
+    results = {}
+    for name in ("numpy_reference", "multinn", "torch"):
+        r = run_in_subprocess(name, args.samples, args.repeats)
+        if r is not None:
+            results[name] = r
+    ref = results.get("numpy_reference")
+    print(f"\nMLP 784-512-512-10, batch {BATCH}, {args.samples} samples, median of {args.repeats} epochs "
+          f"(backend: {os.environ.get('MULTINN_BACKEND', 'numpy')})")
+    print(f"  {'variant':<18}{'epoch s':>10}{'samples/s':>12}{'predict s':>11}{'peak RSS MB':>13}")
+    for name, r in results.items():
+        print(f"  {name:<18}{r['epoch_s']:>10.3f}{r['samples_per_s']:>12.0f}{r['predict_s']:>11.3f}{r['peak_rss_mb']:>13.0f}")
+    ratios = {}
+    if ref and "multinn" in results:
+        m = results["multinn"]
+        ratios["epoch_vs_numpy_reference"] = m["epoch_s"] / ref["epoch_s"]
+        ratios["predict_vs_numpy_reference"] = m["predict_s"] / ref["predict_s"]
+        ratios["peak_rss_vs_numpy_reference"] = m["peak_rss_mb"] / ref["peak_rss_mb"]
+        if "torch" in results:
+            ratios["epoch_vs_torch"] = m["epoch_s"] / results["torch"]["epoch_s"]
+    targets = {"epoch_vs_numpy_reference": 1.10, "predict_vs_numpy_reference": 1.10,
+               "peak_rss_vs_numpy_reference": 1.30, "epoch_vs_torch": 1.0}
+    print("  ratios (multinn / other; target):")
+    for key, value in ratios.items():
+        print(f"    {key:<32}{value:>7.3f}   (target <= {targets[key]:.2f}: {'met' if value <= targets[key] else 'MISSED'})")
+    write_json(args.json, {"results": results, "ratios": ratios})
+
+
+if __name__ == "__main__":
+    main()
