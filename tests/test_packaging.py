@@ -1,0 +1,26 @@
+"""A regular (non-editable) install maps the top-level folder backends/ to multinn.backends."""
+import os
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_regular_install_gives_multinn_backends(tmp_path):
+    target = tmp_path / "site"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-compile",
+         "--target", str(target), str(ROOT)],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={**os.environ, "PIP_NO_INDEX": "1"},
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    assert (target / "multinn" / "backends" / "base.py").exists()
+    assert not (target / "backends").exists(), "nothing named `backends` may land in site-packages"
+    run = subprocess.run(
+        [sys.executable, "-c", "import multinn.backends as b, multinn.backend as K; print(b.__file__, b.available(), K.backend())"],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)},
+    )
+    assert "numpy" in run.stdout, run.stderr[-2000:]
+    assert run.stdout.startswith(str(target)), run.stdout
