@@ -5,10 +5,10 @@ meaning, on NumPy or CuPy, with reverse-mode autodiff.
 
 Example:
     >>> from multinn import backend as K
-    >>> w = K.variable([[1.0, 2.0]])
-    >>> loss = K.sum(K.abs(w)) * 0.01
+    >>> w = K.variable([[1.0, -2.0]])
+    >>> loss = K.sum(K.abs(w)) * 0.5
     >>> [g.numpy().tolist() for g in K.gradients(loss, [w])]
-    [[[0.01, 0.01]]]
+    [[[0.5, -0.5]]]
 """
 from .config import (
     backend,
