@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import philox
+from .optimizer_kernels import OptimizerKernels
 
 
-class ArrayBackend:
+class ArrayBackend(OptimizerKernels):
     """One array library seen through the interface K needs.
 
     Subclasses set `name`, `xp` (the array module) and `array_type`.

@@ -1,0 +1,104 @@
+"""In-place optimizer updates over raw arrays, written once against `self.xp`.
+
+Each method updates a parameter and its optimizer state in place with the formulas
+of Keras 2's optimizers. Scalars arrive as Python floats computed on the host (the
+bias corrections of the step), so float32 arrays stay float32. A backend may
+override any of them with a fused kernel (one launch per variable on a GPU).
+"""
+from __future__ import annotations
+
+
+class OptimizerKernels:
+    """Mixin of ArrayBackend: one method per optimizer update rule."""
+
+    def sgd_update(self, p, g, lr: float, momentum: float = 0.0, nesterov: bool = False, m=None) -> None:
+        """p -= lr*g; with momentum m: m = momentum*m - lr*g, then p += m (Nesterov: p += momentum*m - lr*g)."""
+        if m is None:
+            p -= lr * g
+            return
+        step = lr * g
+        m *= momentum
+        m -= step
+        if nesterov:
+            p += momentum * m
+            p -= step
+        else:
+            p += m
+
+    def rmsprop_update(self, p, g, a, lr: float, rho: float, epsilon: float, momentum: float = 0.0, m=None, mg=None) -> None:
+        """a = rho*a + (1-rho)*g²; p -= lr*g/(sqrt(a)+eps); with momentum m (and centered mg) as Keras 2."""
+        xp = self.xp
+        a *= rho
+        a += (1.0 - rho) * (g * g)
+        if m is None:
+            p -= lr * g / (xp.sqrt(a) + epsilon)
+            return
+        if mg is not None:
+            mg *= rho
+            mg += (1.0 - rho) * g
+            denom = xp.sqrt(a - mg * mg + epsilon)
+        else:
+            denom = xp.sqrt(a + epsilon)
+        m *= momentum
+        m += lr * g / denom
+        p -= m
+
+    def adagrad_update(self, p, g, a, lr: float, epsilon: float) -> None:
+        """a += g²; p -= lr*g/(sqrt(a)+eps)."""
+        a += g * g
+        p -= lr * g / (self.xp.sqrt(a) + epsilon)
+
+    def adadelta_update(self, p, g, a, d, lr: float, rho: float, epsilon: float) -> None:
+        """a = rho*a + (1-rho)*g²; u = g*sqrt(d+eps)/sqrt(a+eps); p -= lr*u; d = rho*d + (1-rho)*u²."""
+        xp = self.xp
+        a *= rho
+        a += (1.0 - rho) * (g * g)
+        u = g * xp.sqrt(d + epsilon)
+        u /= xp.sqrt(a + epsilon)
+        p -= lr * u
+        d *= rho
+        d += (1.0 - rho) * (u * u)
+
+    def adam_update(
+        self, p, g, m, v, lr_t: float, beta_1: float, beta_2: float, epsilon: float, vhat=None, decay: float = 0.0
+    ) -> None:
+        """Adam with the bias correction folded into lr_t; `vhat` for AMSGrad; `decay` scales p first (AdamW)."""
+        xp = self.xp
+        if decay:
+            p *= 1.0 - decay
+        m *= beta_1
+        m += (1.0 - beta_1) * g
+        v *= beta_2
+        v += (1.0 - beta_2) * (g * g)
+        if vhat is not None:
+            xp.maximum(vhat, v, out=vhat)
+            denom = xp.sqrt(vhat)
+        else:
+            denom = xp.sqrt(v)
+        denom += epsilon
+        p -= lr_t * m / denom
+
+    def adamax_update(self, p, g, m, u, lr_t: float, beta_1: float, beta_2: float, epsilon: float) -> None:
+        """m = b1*m + (1-b1)*g; u = max(b2*u, |g|); p -= lr_t*m/(u+eps)."""
+        xp = self.xp
+        m *= beta_1
+        m += (1.0 - beta_1) * g
+        u *= beta_2
+        xp.maximum(u, xp.abs(g), out=u)
+        p -= lr_t * m / (u + epsilon)
+
+    def nadam_update(
+        self, p, g, m, v, lr: float, beta_1: float, beta_2: float, epsilon: float, c_g: float, c_m: float, c_v: float
+    ) -> None:
+        """Keras 2's Nadam: m, v moments; p -= lr*(c_g*g + c_m*m)/(sqrt(c_v*v)+eps).
+
+        c_g, c_m, c_v carry the step's momentum schedule and bias corrections.
+        """
+        xp = self.xp
+        m *= beta_1
+        m += (1.0 - beta_1) * g
+        v *= beta_2
+        v += (1.0 - beta_2) * (g * g)
+        denom = xp.sqrt(c_v * v)
+        denom += epsilon
+        p -= lr * (c_g * g + c_m * m) / denom
