@@ -23,6 +23,17 @@ class _Recording:
 recording = _Recording()
 
 
+class _Symbolic:
+    """Where K.placeholder plugs in (ops/function.py sets both): a primitive called on a
+    symbolic value records a lazy node instead of computing."""
+
+    types: tuple = ()
+    record: "Callable | None" = None
+
+
+symbolic = _Symbolic()
+
+
 def _mixed_backends(first, second, name: str):
     raise ValueError(
         f"K.{name} received tensors of two backends, {first.name!r} and {second.name!r}. "
@@ -91,6 +102,8 @@ def to_tensor(value: Any, backend=None, dtype: Any = None) -> Tensor:
     """Wraps `value` as a Tensor (no copy for Tensors of the right dtype)."""
     if isinstance(value, Tensor) and (dtype is None or value.dtype == dtype):
         return value
+    if symbolic.types and isinstance(value, symbolic.types):
+        return value
     if backend is None:
         backend = backend_of((value,))
     return Tensor(to_array_on(value, backend, dtype), backend)
@@ -145,6 +158,8 @@ class Primitive:
                 clean = False
                 raw.append(a)
         if not clean:
+            if symbolic.types and any(isinstance(a, symbolic.types) for a in args):
+                return symbolic.record(self, args, params)
             args, raw, backend = self._convert(args, backend)
         out = self.forward(backend, *raw, **params)
         if type(out) is not backend.array_type:
