@@ -1,0 +1,654 @@
+"""Layer: the base class of every layer and model (Keras 2's `keras.engine.base_layer`).
+
+A layer owns weights (K Variables made by `add_weight`), is built lazily from the shape
+of its first input, and is called on either
+
+- real tensors (K Tensors, NumPy or CuPy arrays): `call` runs eagerly and returns tensors;
+- symbolic tensors (from `Input`): nothing is computed; the call is recorded as a Node of
+  a model graph and symbolic outputs with the static output shape are returned.
+
+Output shapes come from `compute_output_shape`. A layer that does not define it gets
+its output shape by running `call` once under `K.no_grad()` on small dummy batches of
+zeros (two batch sizes, so dimensions that follow the input's unknown ones are reported
+as None). Such a run records nothing, adds no losses and uses the test phase.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from typing import Any, Iterable
+
+from multinn import backend as K
+from multinn.utils import generic_utils
+
+from .keras_tensor import KerasTensor, is_symbolic
+from .node import Node
+
+_ADD_WEIGHT_ARGS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
+_LAYER_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "dtype", "name", "trainable", "weights", "input_dtype", "input_dim")
+
+
+def to_list(x: Any, allow_tuple: bool = False) -> list:
+    """`x` as a list: lists stay, everything else is wrapped."""
+    if isinstance(x, list):
+        return x
+    if allow_tuple and isinstance(x, tuple):
+        return list(x)
+    return [x]
+
+
+def unpack_singleton(x: Any) -> Any:
+    """The only element of a one-element list, else the list itself."""
+    if isinstance(x, list) and len(x) == 1:
+        return x[0]
+    return x
+
+
+def to_snake_case(name: str) -> str:
+    """'BatchNormalization' -> 'batch_normalization' (Keras 2's default layer-name prefixes)."""
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    snake = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    return snake if snake[0] != "_" else "private" + snake
+
+
+def _call_args(fn) -> frozenset:
+    try:
+        return frozenset(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return frozenset()
+
+
+class _State:
+    """Engine-wide flags: nesting depth of eager calls, and shape inference in progress."""
+
+    depth = 0
+    inferring = False
+
+
+_state = _State()
+
+
+class InputSpec:
+    """What a layer accepts: dtype, ndim (or min/max ndim), shape, and fixed axes.
+
+    Example:
+        >>> spec = InputSpec(min_ndim=2, axes={-1: 3})
+        >>> spec.min_ndim, spec.axes
+        (2, {-1: 3})
+    """
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
+        self.dtype = dtype
+        self.shape = shape
+        self.ndim = len(shape) if shape is not None else ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = axes or {}
+
+    def __repr__(self) -> str:
+        fields = ("dtype", "shape", "ndim", "max_ndim", "min_ndim", "axes")
+        return "InputSpec(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in fields if getattr(self, f)) + ")"
+
+
+class Layer:
+    """The base class of layers (Keras 2 API).
+
+    Subclasses implement `build(input_shape)` (create weights with `add_weight`),
+    `call(inputs, **kwargs)` (the computation, in K functions) and, ideally,
+    `compute_output_shape(input_shape)`.
+
+    Args (keywords):
+        name: the layer's name (default: snake-case class name + counter, e.g. 'dense_1').
+        trainable: whether its weights are updated by training.
+        dtype: the dtype of its weights (floatx by default).
+        input_shape / batch_input_shape / batch_size / input_dim: for a model's first layer.
+        weights: initial weights (a list of arrays), set when the layer is built.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Layer
+        >>> class Double(Layer):
+        ...     def call(self, inputs):
+        ...         return inputs * 2
+        >>> Double()(K.constant([[1.0, 2.0]])).numpy().tolist()
+        [[2.0, 4.0]]
+    """
+
+    def __init__(self, **kwargs: Any):
+        generic_utils.check_kwargs(kwargs, _LAYER_KWARGS, f"{type(self).__name__}.__init__()")
+        d = self.__dict__
+        d.setdefault("_tracked_layers", [])
+        self.input_spec = getattr(self, "input_spec", None)
+        self.supports_masking = getattr(self, "supports_masking", False)
+        self.stateful = getattr(self, "stateful", False)
+        self._trainable_weights = []
+        self._non_trainable_weights = []
+        self._regularized = []  # (regularizer, weight) pairs: evaluated afresh for every `losses`
+        self._persistent_losses = []  # add_loss outside `call`
+        self._call_losses = []  # add_loss inside `call` and activity regularization, per top-level call
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+        self._built = False
+        self._initial_weights = kwargs.get("weights")
+        self._call_fn_args = _call_args(self.call)
+        self._infers_shape = type(self).compute_output_shape is Layer.compute_output_shape
+        self._trainable = bool(kwargs.get("trainable", True))
+
+        name = kwargs.get("name")
+        if not name:
+            prefix = to_snake_case(type(self).__name__)
+            name = f"{prefix}_{K.get_uid(prefix)}"
+        self.name = name
+
+        if "input_shape" not in kwargs and "input_dim" in kwargs:
+            kwargs["input_shape"] = (kwargs["input_dim"],)
+        if "batch_input_shape" in kwargs and kwargs["batch_input_shape"] is not None:
+            self.batch_input_shape = tuple(kwargs["batch_input_shape"])
+        elif "input_shape" in kwargs and kwargs["input_shape"] is not None:
+            shape = kwargs["input_shape"]
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            self.batch_input_shape = (kwargs.get("batch_size"),) + shape
+        dtype = kwargs.get("dtype") or kwargs.get("input_dtype") or K.floatx()
+        self.dtype = str(getattr(dtype, "name", dtype))
+
+    # ------------------------------------------------------------------ tracking
+    def __setattr__(self, key: str, value: Any) -> None:
+        # Layers kept as attributes (or in lists of attributes) are sub-layers: their
+        # weights and losses are this layer's too.
+        if isinstance(value, Layer) or (isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value)):
+            tracked = self.__dict__.setdefault("_tracked_layers", [])
+            for layer in value if isinstance(value, (list, tuple)) else [value]:
+                if not any(layer is t for t in tracked) and layer is not self:
+                    tracked.append(layer)
+        object.__setattr__(self, key, value)
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    @built.setter
+    def built(self, value: bool) -> None:
+        self._built = bool(value)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self,
+        name: str,
+        shape: Any,
+        dtype: Any = None,
+        initializer: Any = None,
+        regularizer: Any = None,
+        trainable: bool = True,
+        constraint: Any = None,
+        **kwargs: Any,
+    ) -> K.Variable:
+        """Creates a weight of this layer and returns it (a K Variable).
+
+        The initializer is called as `initializer(shape, dtype=dtype)` and may return a K
+        tensor, a NumPy array or a CuPy array; the value is moved to the current default
+        backend. A regularizer adds `regularizer(weight)` to `layer.losses`.
+
+        Example:
+            >>> from multinn.layers import Layer
+            >>> layer = Layer()
+            >>> w = layer.add_weight("w", (2, 3), initializer="zeros")
+            >>> w.shape, layer.count_params()
+            ((2, 3), 6)
+        """
+        generic_utils.check_kwargs(kwargs, _ADD_WEIGHT_ARGS, "add_weight()")
+        from multinn import constraints, initializers, regularizers
+
+        shape = (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
+        dtype = str(getattr(dtype, "name", dtype)) if dtype is not None else self.dtype
+        init = initializers.get("glorot_uniform" if initializer is None else initializer)
+        value = init(shape, dtype=dtype)
+        weight = K.variable(_on_default_backend(value), dtype=dtype, name=f"{self.name}/{name}:0")
+        weight.constraint = constraints.get(constraint)
+        weight.trainable = bool(trainable)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._regularized.append((regularizer, weight))
+        if trainable:
+            self._trainable_weights.append(weight)
+        else:
+            self._non_trainable_weights.append(weight)
+        return weight
+
+    def _sublayers(self) -> list:
+        return self.__dict__.get("_tracked_layers", [])
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self.trainable:
+            return []
+        weights = list(self._trainable_weights)
+        for layer in self._sublayers():
+            weights += layer.trainable_weights
+        return _unique(weights)
+
+    @trainable_weights.setter
+    def trainable_weights(self, value: list) -> None:
+        self._trainable_weights = list(value)
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self.trainable:
+            weights = self._trainable_weights + self._non_trainable_weights
+            for layer in self._sublayers():
+                weights = weights + layer.weights
+            return _unique(weights)
+        weights = list(self._non_trainable_weights)
+        for layer in self._sublayers():
+            weights += layer.non_trainable_weights
+        return _unique(weights)
+
+    @non_trainable_weights.setter
+    def non_trainable_weights(self, value: list) -> None:
+        self._non_trainable_weights = list(value)
+
+    @property
+    def weights(self) -> list:
+        """Trainable weights first, then non-trainable ones (Keras 2's order)."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    def get_weights(self) -> list:
+        """The weights' values as NumPy arrays."""
+        return K.batch_get_value(self.weights)
+
+    def set_weights(self, weights: list) -> None:
+        """Sets the weights from arrays of the same shapes, in `weights` order.
+
+        Raises ValueError naming the layer and both shapes on a mismatch.
+        """
+        params = self.weights
+        if len(params) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer {self.name!r} with a weight list of length "
+                f"{len(weights)}, but the layer was expecting {len(params)} weights. "
+                f"Received: weights with shapes {[tuple(getattr(w, 'shape', ())) for w in weights]}"
+            )
+        pairs = []
+        for p, w in zip(params, weights):
+            shape = tuple(getattr(w, "shape", None) or K.int_shape(K.convert_to_tensor(w)))
+            if tuple(p.shape) != shape:
+                raise ValueError(
+                    f"Layer {self.name!r}: weight {p.name!r} has shape {tuple(p.shape)}, which is not compatible "
+                    f"with the provided weight shape {shape}."
+                )
+            pairs.append((p, w))
+        for p, w in pairs:
+            p.assign(_host(w))
+
+    def count_params(self) -> int:
+        """The number of scalars in the layer's weights."""
+        if not self.built:
+            if type(self).build is Layer.build and not self.weights:
+                self.built = True
+            else:
+                raise ValueError(
+                    f"You tried to call `count_params` on {self.name}, but the layer isn't built. "
+                    f"You can build it manually via: `{self.name}.build(batch_input_shape)`."
+                )
+        return sum(K.count_params(w) for w in self.weights)
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, losses: Any, inputs: Any = None) -> None:
+        """Adds loss tensors to `layer.losses`.
+
+        Inside `call`, the losses belong to that call (they depend on its inputs) and
+        are replaced at the next top-level call. Outside `call`, pass a zero-argument
+        callable (e.g. `lambda: 1e-3 * K.sum(K.square(layer.kernel))`) so the loss is
+        recomputed from the current weights each time it is needed; a tensor added
+        there is a constant.
+        """
+        if _state.inferring:
+            return
+        items = losses if isinstance(losses, (list, tuple)) else [losses]
+        target = self._call_losses if _state.depth > 0 else self._persistent_losses
+        for item in items:
+            if item is not None:
+                target.append(item)
+
+    def add_update(self, updates: Any, inputs: Any = None) -> None:
+        """Accepted for Keras 2 compatibility: eager updates (e.g. K.moving_average_update) already happened."""
+
+    @property
+    def updates(self) -> list:
+        return []
+
+    @property
+    def losses(self) -> list:
+        """Weight regularization, `add_loss` losses, and activity regularization of the last call."""
+        out = []
+        for layer in self._self_and_sublayers():
+            for regularizer, weight in layer._regularized:
+                out.append(regularizer(weight))
+            for item in layer._persistent_losses:
+                out.append(item() if callable(item) else item)
+            out.extend(layer._call_losses)
+        return out
+
+    def _self_and_sublayers(self) -> list:
+        seen = {}
+        stack = [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen[id(layer)] = layer
+            stack.extend(reversed(layer._sublayers()))
+        return list(seen.values())
+
+    def _clear_call_losses(self) -> None:
+        for layer in self._self_and_sublayers():
+            if layer._call_losses:
+                layer._call_losses = []
+
+    # ------------------------------------------------------------------ building and calling
+    def build(self, input_shape: Any) -> None:
+        """Creates the weights for inputs of `input_shape` (tuples with None for the batch)."""
+        self.built = True
+
+    def call(self, inputs: Any, **kwargs: Any) -> Any:
+        """The layer's computation on real tensors (identity here)."""
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for `input_shape`, by running `call` on dummy zeros (see the module doc)."""
+        return _infer_output_shape(self, input_shape)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output mask: the input mask for layers that support masking, else None."""
+        if not self.supports_masking:
+            if mask is not None and any(m is not None for m in to_list(mask)):
+                raise TypeError(f"Layer {self.name} does not support masking, but was passed an input_mask: {mask}")
+            return None
+        return mask
+
+    def _maybe_build(self, input_shapes: Any) -> None:
+        if not self._built:
+            self.build(input_shapes)
+            self._built = True
+            if self._initial_weights is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
+
+    def __call__(self, inputs: Any, **kwargs: Any) -> Any:
+        """Calls the layer: eagerly on tensors or arrays, symbolically on `Input` tensors."""
+        if is_symbolic(inputs):
+            return self._symbolic_call(inputs, kwargs)
+        if isinstance(inputs, (list, tuple)):
+            inputs = [x if isinstance(x, K.Tensor) else K.convert_to_tensor(x) for x in inputs]
+            shapes = [(None,) + tuple(x.shape[1:]) for x in inputs]
+        else:
+            if not isinstance(inputs, K.Tensor):
+                inputs = K.convert_to_tensor(inputs)
+            shapes = (None,) + tuple(inputs.shape[1:])
+        if not self._built:
+            self._assert_input_compatibility(inputs)
+            self._maybe_build(shapes)
+        if _state.depth == 0:
+            self._clear_call_losses()
+        _state.depth += 1
+        try:
+            outputs = self.call(inputs, **kwargs)
+        finally:
+            _state.depth -= 1
+        if getattr(self, "activity_regularizer", None) is not None and not _state.inferring:
+            for out in to_list(outputs):
+                self._call_losses.append(self.activity_regularizer(out))
+        return outputs
+
+    def _symbolic_call(self, inputs: Any, kwargs: dict) -> Any:
+        input_list = to_list(inputs, allow_tuple=True)
+        for x in input_list:
+            if type(x) is not KerasTensor:
+                raise TypeError(
+                    f"Layer {self.name} was called with a mix of symbolic and real inputs. All inputs to a layer "
+                    f"in a model graph must come from `Input()` or other layers. Received: {x!r}"
+                )
+        self._assert_input_compatibility(inputs)
+        input_shapes = unpack_singleton([x._keras_shape for x in input_list])
+        self._maybe_build(input_shapes)
+        output_shapes = self.compute_output_shape(input_shapes)
+        masks = [x._keras_mask for x in input_list]
+        has_mask = any(m is not None for m in masks)
+        # Symbolic masks are markers (True: "a mask exists here"); real masks are computed
+        # when the graph runs, by `compute_mask` on real tensors.
+        output_mask = None
+        if type(self).compute_mask is not Layer.compute_mask:
+            output_mask = True
+        elif has_mask:
+            if not self.supports_masking:
+                raise TypeError(f"Layer {self.name} does not support masking, but was passed an input_mask.")
+            output_mask = True
+        multi = isinstance(output_shapes, list)
+        shape_list = output_shapes if multi else [output_shapes]
+        outputs = [KerasTensor(tuple(s), self._output_dtype(input_list), name=f"{self.name}/out:{i}") for i, s in enumerate(shape_list)]
+        mask_list = to_list(output_mask) if output_mask is not None else [None] * len(outputs)
+        if len(mask_list) != len(outputs):
+            mask_list = [None] * len(outputs)
+        node_index = len(self._inbound_nodes)
+        Node(
+            self,
+            inbound_layers=[x._keras_history[0] for x in input_list],
+            node_indices=[x._keras_history[1] for x in input_list],
+            tensor_indices=[x._keras_history[2] for x in input_list],
+            input_tensors=input_list,
+            output_tensors=outputs,
+            input_masks=masks,
+            output_masks=mask_list,
+            input_shapes=[x._keras_shape for x in input_list],
+            output_shapes=[tuple(s) for s in shape_list],
+            arguments=kwargs,
+        )
+        for i, (out, m) in enumerate(zip(outputs, mask_list)):
+            out._keras_history = (self, node_index, i)
+            out._keras_mask = m
+            out._uses_learning_phase = any(x._uses_learning_phase for x in input_list) or "training" in self._call_fn_args
+        return outputs if multi else outputs[0]
+
+    def _output_dtype(self, input_list: list) -> str:
+        return self.dtype if self.dtype else input_list[0].dtype
+
+    def _assert_input_compatibility(self, inputs: Any) -> None:
+        if not self.input_spec:
+            return
+        specs = to_list(self.input_spec)
+        xs = to_list(inputs, allow_tuple=True)
+        if len(specs) != len(xs):
+            raise ValueError(
+                f"Layer {self.name} expects {len(specs)} inputs, but it received {len(xs)} input tensors."
+            )
+        for i, (spec, x) in enumerate(zip(specs, xs)):
+            if spec is None:
+                continue
+            shape = K.int_shape(x)
+            ndim = len(shape)
+            if spec.ndim is not None and ndim != spec.ndim:
+                raise ValueError(
+                    f"Input {i} is incompatible with layer {self.name}: expected ndim={spec.ndim}, found ndim={ndim}. "
+                    f"Received: input shape {shape}"
+                )
+            if spec.max_ndim is not None and ndim > spec.max_ndim:
+                raise ValueError(
+                    f"Input {i} is incompatible with layer {self.name}: expected max_ndim={spec.max_ndim}, "
+                    f"found ndim={ndim}. Received: input shape {shape}"
+                )
+            if spec.min_ndim is not None and ndim < spec.min_ndim:
+                raise ValueError(
+                    f"Input {i} is incompatible with layer {self.name}: expected min_ndim={spec.min_ndim}, "
+                    f"found ndim={ndim}. Received: input shape {shape}"
+                )
+            for axis, value in spec.axes.items():
+                if value is not None and shape[int(axis)] not in (value, None):
+                    raise ValueError(
+                        f"Input {i} is incompatible with layer {self.name}: expected axis {axis} of input shape to have "
+                        f"value {value}, but got shape {shape}."
+                    )
+            if spec.shape is not None:
+                for expected, got in zip(spec.shape, shape):
+                    if expected is not None and got is not None and expected != got:
+                        raise ValueError(
+                            f"Input {i} is incompatible with layer {self.name}: expected shape={spec.shape}, "
+                            f"found shape={shape}."
+                        )
+
+    # ------------------------------------------------------------------ graph facts
+    def _node_attr(self, node_index: int, attr: str, what: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} has never been called and thus has no defined {what}.")
+        if len(self._inbound_nodes) <= node_index:
+            raise ValueError(
+                f"Asked to get {what} at node {node_index}, but the layer has only {len(self._inbound_nodes)} inbound nodes."
+            )
+        return unpack_singleton(getattr(self._inbound_nodes[node_index], attr))
+
+    def _single_node_attr(self, attr: str, what: str, getter: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name} is not connected, no {what} to return.")
+        if len(self._inbound_nodes) > 1:
+            raise AttributeError(
+                f"Layer {self.name} has multiple inbound nodes, hence the notion of \"layer {what}\" is ill-defined. "
+                f"Use `{getter}(node_index)` instead."
+            )
+        return self._node_attr(0, attr, what)
+
+    def get_input_at(self, node_index: int) -> Any:
+        return self._node_attr(node_index, "input_tensors", "input")
+
+    def get_output_at(self, node_index: int) -> Any:
+        return self._node_attr(node_index, "output_tensors", "output")
+
+    def get_input_shape_at(self, node_index: int) -> Any:
+        return self._node_attr(node_index, "input_shapes", "input shape")
+
+    def get_output_shape_at(self, node_index: int) -> Any:
+        return self._node_attr(node_index, "output_shapes", "output shape")
+
+    def get_input_mask_at(self, node_index: int) -> Any:
+        return self._node_attr(node_index, "input_masks", "input mask")
+
+    def get_output_mask_at(self, node_index: int) -> Any:
+        return self._node_attr(node_index, "output_masks", "output mask")
+
+    @property
+    def input(self) -> Any:
+        return self._single_node_attr("input_tensors", "input", "get_input_at")
+
+    @property
+    def output(self) -> Any:
+        return self._single_node_attr("output_tensors", "output", "get_output_at")
+
+    @property
+    def input_mask(self) -> Any:
+        return self._single_node_attr("input_masks", "input mask", "get_input_mask_at")
+
+    @property
+    def output_mask(self) -> Any:
+        return self._single_node_attr("output_masks", "output mask", "get_output_mask_at")
+
+    def _shape_attr(self, attr: str, what: str) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        shapes = {repr(getattr(node, attr)) for node in self._inbound_nodes}
+        if len(shapes) == 1:
+            return unpack_singleton(getattr(self._inbound_nodes[0], attr))
+        raise AttributeError(
+            f"The layer {self.name} has multiple inbound nodes, with different {what}s. Hence the notion of "
+            f"\"{what}\" is ill-defined for the layer. Use `get_{what.replace(' ', '_')}_at(node_index)` instead."
+        )
+
+    @property
+    def input_shape(self) -> Any:
+        return self._shape_attr("input_shapes", "input shape")
+
+    @property
+    def output_shape(self) -> Any:
+        return self._shape_attr("output_shapes", "output shape")
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """The constructor arguments as a JSON-serializable dict (Keras 2's base keys)."""
+        config = {"name": self.name, "trainable": self.trainable}
+        if hasattr(self, "batch_input_shape"):
+            config["batch_input_shape"] = self.batch_input_shape
+        config["dtype"] = self.dtype
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        """Creates a layer from `get_config()`'s output."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+# ---------------------------------------------------------------------- helpers
+def _unique(items: Iterable) -> list:
+    seen = set()
+    out = []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+def _host(value: Any) -> Any:
+    """Something `Variable.assign` accepts from any backend: tensors of another backend go via the host."""
+    if isinstance(value, K.Tensor):
+        return value if value.backend is K.default_backend() else value.numpy()
+    return _on_default_backend(value)
+
+
+def _on_default_backend(value: Any) -> Any:
+    """`value` (K tensor, NumPy or CuPy array, list) as data of the current default backend."""
+    default = K.default_backend()
+    if isinstance(value, K.Tensor):
+        return value if value.backend is default else value.numpy()
+    t = K.convert_to_tensor(value, dtype=getattr(value, "dtype", None))
+    return t if t.backend is default else t.numpy()
+
+
+def _dummy_shape(shape: tuple, fill: int) -> tuple:
+    return tuple(fill if d is None else int(d) for d in shape)
+
+
+def _is_shape(s: Any) -> bool:
+    return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
+
+
+def _dummy(shape: tuple, dtype: str):
+    return K.constant(0, dtype=dtype, shape=shape)
+
+
+def _infer_output_shape(layer: Layer, input_shape: Any) -> Any:
+    """Runs `layer.call` on zeros of two batch sizes; dimensions that change are None."""
+    multi = isinstance(input_shape, list)
+    shapes = input_shape if multi else [input_shape]
+    dtype = layer.dtype if layer.dtype else K.floatx()
+    results = []
+    previous = _state.inferring
+    _state.inferring = True
+    try:
+        for fill in (2, 3):
+            xs = [_dummy(_dummy_shape(tuple(s), fill), dtype) for s in shapes]
+            kwargs = {"training": False} if "training" in layer._call_fn_args else {}
+            with K.no_grad(), K.learning_phase_scope(0):
+                out = layer.call(xs if multi else xs[0], **kwargs)
+            results.append([tuple(o.shape) for o in to_list(out, allow_tuple=True)])
+            out_multi = isinstance(out, (list, tuple))
+    finally:
+        _state.inferring = previous
+    merged = [tuple(a if a == b else None for a, b in zip(s2, s3)) for s2, s3 in zip(*results)]
+    return merged if out_multi else merged[0]

@@ -1,0 +1,116 @@
+"""InputLayer and Input(): where a model graph starts."""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import backend as K
+
+from .base_layer import Layer
+from .keras_tensor import KerasTensor
+from .node import Node
+
+
+class InputLayer(Layer):
+    """The layer behind `Input()`: it holds a model's input placeholder and has no weights.
+
+    Args:
+        input_shape: shape without the batch dimension.
+        batch_size: fixed batch size, or None.
+        batch_input_shape: shape with the batch dimension (instead of the two above).
+        dtype: dtype of the data (floatx by default).
+        sparse: accepted for Keras 2 compatibility; must be False.
+        name: layer name ('input_1' style by default).
+
+    Example:
+        >>> from multinn.layers import InputLayer
+        >>> InputLayer(input_shape=(4,)).output.shape
+        (None, 4)
+    """
+
+    def __init__(
+        self,
+        input_shape: Any = None,
+        batch_size: "int | None" = None,
+        batch_input_shape: Any = None,
+        dtype: Any = None,
+        input_tensor: Any = None,
+        sparse: bool = False,
+        name: "str | None" = None,
+        **kwargs: Any,
+    ):
+        if not name:
+            name = f"input_{K.get_uid('input')}"
+        if sparse:
+            raise ValueError("multinn tensors are dense: InputLayer(sparse=True) is not supported. Received: sparse=True")
+        super().__init__(dtype=dtype, name=name, **kwargs)
+        self.trainable = False
+        self.built = True
+        self.sparse = False
+        if input_tensor is not None:
+            raise ValueError(
+                "InputLayer(input_tensor=...) is not supported: multinn models start from Input(shape=...). "
+                f"Received: input_tensor={input_tensor!r}"
+            )
+        if batch_input_shape is None:
+            if input_shape is None:
+                raise ValueError("An InputLayer needs `input_shape` or `batch_input_shape`.")
+            input_shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+            batch_input_shape = (batch_size,) + input_shape
+        elif input_shape is not None or batch_size is not None:
+            raise ValueError("Give InputLayer either `batch_input_shape`, or `input_shape` and `batch_size`, not both.")
+        self.batch_input_shape = tuple(None if d is None else int(d) for d in batch_input_shape)
+        self.is_placeholder = True
+        tensor = KerasTensor(self.batch_input_shape, self.dtype, name=self.name)
+        tensor._keras_history = (self, 0, 0)
+        Node(
+            self,
+            inbound_layers=[],
+            node_indices=[],
+            tensor_indices=[],
+            input_tensors=[tensor],
+            output_tensors=[tensor],
+            input_masks=[None],
+            output_masks=[None],
+            input_shapes=[self.batch_input_shape],
+            output_shapes=[self.batch_input_shape],
+        )
+
+    def get_config(self) -> dict:
+        return {"batch_input_shape": self.batch_input_shape, "dtype": self.dtype, "sparse": self.sparse, "name": self.name}
+
+
+def Input(  # noqa: N802  (Keras 2's name)
+    shape: Any = None,
+    batch_shape: Any = None,
+    name: "str | None" = None,
+    dtype: Any = None,
+    sparse: bool = False,
+    tensor: Any = None,
+    batch_size: "int | None" = None,
+) -> KerasTensor:
+    """A symbolic input of a model: `Input(shape=(784,))` stands for batches of shape (None, 784).
+
+    Args:
+        shape: shape without the batch dimension (None for unknown sizes).
+        batch_shape: the full shape including the batch dimension (instead of `shape`).
+        name: name of the input layer.
+        dtype: dtype of the data the model expects (floatx by default).
+        batch_size: a fixed batch size, or None.
+
+    Example:
+        >>> import multinn
+        >>> x = multinn.Input(shape=(3,), name="features")
+        >>> x.shape, x._keras_history[0].name
+        ((None, 3), 'features')
+    """
+    if shape is None and batch_shape is None:
+        raise ValueError(
+            "Please provide to Input either a `shape` or a `batch_shape` argument. Note that `shape` does not include "
+            "the batch dimension."
+        )
+    if batch_shape is not None:
+        layer = InputLayer(batch_input_shape=tuple(batch_shape), name=name, dtype=dtype, sparse=sparse, input_tensor=tensor)
+    else:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, sparse=sparse, input_tensor=tensor)
+    return layer._inbound_nodes[0].output_tensors[0]

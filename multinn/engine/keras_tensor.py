@@ -1,0 +1,67 @@
+"""Symbolic tensors: what `Input()` and layer calls on them return.
+
+A KerasTensor holds no values. It records its static shape (`_keras_shape`, None for
+unknown dimensions such as the batch) and where it came from (`_keras_history`: the
+layer, the index of the node of that layer, and the index of the tensor among the
+node's outputs). Models are built from these records; values flow only when a model
+is run on real tensors.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class KerasTensor:
+    """A placeholder in a model graph: a shape, a dtype and its history.
+
+    Example:
+        >>> import multinn
+        >>> x = multinn.Input(shape=(3,))
+        >>> x.shape, x.dtype
+        ((None, 3), 'float32')
+    """
+
+    __slots__ = ("_keras_shape", "_keras_history", "_uses_learning_phase", "_keras_mask", "dtype", "name")
+
+    def __init__(self, shape: tuple, dtype: str, name: "str | None" = None):
+        self._keras_shape = tuple(shape)
+        self._keras_history = None
+        self._uses_learning_phase = False
+        self._keras_mask = None
+        self.dtype = str(dtype)
+        self.name = name
+
+    @property
+    def shape(self) -> tuple:
+        return self._keras_shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self._keras_shape)
+
+    def __repr__(self) -> str:
+        layer = self._keras_history[0].name if self._keras_history else None
+        return f"<KerasTensor shape={self._keras_shape} dtype={self.dtype} from layer={layer!r}>"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def _not_a_value(self, *args: Any, **kwargs: Any):
+        raise TypeError(
+            f"{self!r} is symbolic: it has no values, so K functions cannot run on it. "
+            "Wrap the computation in a layer, e.g. `Lambda(lambda t: K.sum(t, axis=-1))(x)`."
+        )
+
+    __array__ = _not_a_value
+    __float__ = _not_a_value
+    __bool__ = _not_a_value
+    __len__ = _not_a_value
+
+
+def is_symbolic(value: Any) -> bool:
+    """True for a KerasTensor or a (nested) list/tuple holding one."""
+    if type(value) is KerasTensor:
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(is_symbolic(v) for v in value)
+    return False
