@@ -95,6 +95,241 @@ class ArrayBackend(OptimizerKernels):
     def matmul(self, a, b):
         return self.xp.matmul(a, b)
 
+    # ----------------------------------------------------------- convolution and pooling (ops/conv.py)
+    # Layout: channels_last, x (N, *spatial, C), kernels (*k, C_in/groups, C_out).
+    # `pad_lo` is the padding before each spatial dim; the padding after is whatever
+    # the given output size needs, so 'same', 'valid', 'causal' and transposed-conv
+    # output sizes are all decided in K and reach the kernels the same way.
+    def conv_pad(self, x, pad_lo, out, ksize, strides, dilation, value=0):
+        """x padded so that `out` windows fit along each spatial dim (x itself when none is needed)."""
+        nd = len(out)
+        pads = []
+        for i in range(nd):
+            need = (out[i] - 1) * strides[i] + (ksize[i] - 1) * dilation[i] + 1
+            pads.append((pad_lo[i], max(0, need - pad_lo[i] - x.shape[1 + i])))
+        if not any(lo or hi for lo, hi in pads):
+            return x
+        shape = (x.shape[0],) + tuple(x.shape[1 + i] + lo + hi for i, (lo, hi) in enumerate(pads)) + (x.shape[-1],)
+        padded = self.xp.full(shape, value, dtype=x.dtype)
+        inner = (slice(None),) + tuple(slice(lo, lo + x.shape[1 + i]) for i, (lo, _) in enumerate(pads)) + (slice(None),)
+        padded[inner] = x
+        return padded
+
+    def conv_window_slices(self, kpos, out, strides, dilation):
+        """Index of the input elements that kernel tap `kpos` sees, one per output position."""
+        return (slice(None),) + tuple(
+            slice(k * d, k * d + (o - 1) * s + 1, s) for k, o, s, d in zip(kpos, out, strides, dilation)
+        ) + (slice(None),)
+
+    def im2col(self, x, ksize, strides, dilation, pad_lo, out):
+        """Patches (N, *out, *ksize, C) as a contiguous array: one row per output position."""
+        xp = self.xp
+        x = self.conv_pad(x, pad_lo, out, ksize, strides, dilation)
+        nd = len(out)
+        n, c = x.shape[0], x.shape[-1]
+        if c >= 16:
+            # Wide rows: one strided copy is fastest.
+            st = x.strides
+            view = xp.lib.stride_tricks.as_strided(
+                x,
+                (n,) + tuple(out) + tuple(ksize) + (c,),
+                (st[0],) + tuple(st[1 + i] * strides[i] for i in range(nd))
+                + tuple(st[1 + i] * dilation[i] for i in range(nd)) + (st[-1],),
+            )
+            return xp.ascontiguousarray(view)
+        # Narrow rows (e.g. a first layer on images): one slab copy per kernel tap.
+        cols = xp.empty((n,) + tuple(out) + tuple(ksize) + (c,), dtype=x.dtype)
+        lead = (slice(None),) * (1 + nd)
+        for kpos in _ndindex(ksize):
+            cols[lead + kpos] = x[self.conv_window_slices(kpos, out, strides, dilation)]
+        return cols
+
+    def col2im(self, cols, in_spatial, strides, dilation, pad_lo):
+        """The adjoint of im2col: adds every patch back where it came from."""
+        xp = self.xp
+        nd = len(in_spatial)
+        n, c = cols.shape[0], cols.shape[-1]
+        out = cols.shape[1:1 + nd]
+        ksize = cols.shape[1 + nd:1 + 2 * nd]
+        padded = tuple(
+            max(pad_lo[i] + in_spatial[i], (out[i] - 1) * strides[i] + (ksize[i] - 1) * dilation[i] + 1)
+            for i in range(nd)
+        )
+        buf = xp.zeros((n,) + padded + (c,), dtype=cols.dtype)
+        lead = (slice(None),) * (1 + nd)
+        for kpos in _ndindex(ksize):
+            buf[self.conv_window_slices(kpos, out, strides, dilation)] += cols[lead + kpos]
+        if padded == tuple(in_spatial) and not any(pad_lo):
+            return buf
+        inner = (slice(None),) + tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, in_spatial)) + (slice(None),)
+        return xp.ascontiguousarray(buf[inner])
+
+    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1):
+        """N-D convolution (cross-correlation, as in Keras): im2col then one GEMM (one per group)."""
+        xp = self.xp
+        nd = len(out)
+        ksize = w.shape[:nd]
+        cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
+        rows = cols.shape[0] * _size(out)
+        cout = w.shape[-1]
+        if groups == 1:
+            y = self.matmul(cols.reshape(rows, -1), w.reshape(-1, cout))
+        else:
+            y = self.matmul(_group_cols(xp, cols, rows, groups), _group_kernel(xp, w, nd, groups))
+            y = y.transpose(1, 0, 2).reshape(rows, cout)
+        return y.reshape((x.shape[0],) + tuple(out) + (cout,))
+
+    def conv_backprop_input(self, dy, w, in_spatial, strides, dilation, pad_lo, groups=1):
+        """Gradient of conv_forward with respect to x: a transposed convolution (GEMM then col2im)."""
+        xp = self.xp
+        nd = len(in_spatial)
+        ksize = w.shape[:nd]
+        out = dy.shape[1:1 + nd]
+        rows = dy.shape[0] * _size(out)
+        cout = w.shape[-1]
+        if groups == 1:
+            cols = self.matmul(dy.reshape(rows, cout), w.reshape(-1, cout).T)
+            cin = w.shape[-2]
+        else:
+            og = cout // groups
+            cg = w.shape[-2]
+            dyg = dy.reshape(rows, groups, og).transpose(1, 0, 2)
+            cols = self.matmul(dyg, _group_kernel(xp, w, nd, groups).transpose(0, 2, 1))  # (G, rows, K*Cg)
+            cols = cols.reshape(groups, rows, -1, cg).transpose(1, 2, 0, 3)
+            cin = groups * cg
+        cols = cols.reshape((dy.shape[0],) + tuple(out) + tuple(ksize) + (cin,))
+        return self.col2im(cols, in_spatial, strides, dilation, pad_lo)
+
+    def conv_backprop_filter(self, x, dy, ksize, strides, dilation, pad_lo, groups=1):
+        """Gradient of conv_forward with respect to the kernel: im2col then one GEMM."""
+        xp = self.xp
+        nd = len(ksize)
+        out = dy.shape[1:1 + nd]
+        cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
+        rows = dy.shape[0] * _size(out)
+        cout = dy.shape[-1]
+        cin = x.shape[-1]
+        if groups == 1:
+            dw = self.matmul(cols.reshape(rows, -1).T, dy.reshape(rows, cout))
+            return dw.reshape(tuple(ksize) + (cin, cout))
+        og = cout // groups
+        cg = cin // groups
+        dyg = dy.reshape(rows, groups, og).transpose(1, 0, 2)
+        dw = self.matmul(_group_cols(xp, cols, rows, groups).transpose(0, 2, 1), dyg)  # (G, K*Cg, Og)
+        dw = dw.reshape(groups, -1, cg, og).transpose(1, 2, 0, 3)
+        return xp.ascontiguousarray(dw).reshape(tuple(ksize) + (cg, cout))
+
+    def pool_forward(self, x, mode, pool_size, strides, pad_lo, out):
+        """Max or average pooling; padded cells are ignored (averages count real cells only)."""
+        xp = self.xp
+        if mode == "max":
+            fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+            xpad = self.conv_pad(x, pad_lo, out, pool_size, strides, (1,) * len(out), fill)
+        else:
+            xpad = self.conv_pad(x, pad_lo, out, pool_size, strides, (1,) * len(out))
+        ones = (1,) * len(out)
+        y = None
+        for kpos in _ndindex(pool_size):
+            piece = xpad[self.conv_window_slices(kpos, out, strides, ones)]
+            if y is None:
+                y = piece.copy()
+            elif mode == "max":
+                xp.maximum(y, piece, out=y)
+            else:
+                y += piece
+        if mode != "max":
+            y *= self.pool_inverse_counts(x.shape[1:-1], pool_size, strides, pad_lo, out, x.dtype)
+        return y
+
+    def pool_inverse_counts(self, in_spatial, pool_size, strides, pad_lo, out, dtype):
+        """1 / (number of real, unpadded cells in each window), shaped (1, *out, 1)."""
+        xp = self.xp
+        ones = xp.ones((1,) + tuple(in_spatial) + (1,), dtype=dtype)
+        unit = (1,) * len(out)
+        padded = self.conv_pad(ones, pad_lo, out, pool_size, strides, unit)
+        counts = xp.zeros((1,) + tuple(out) + (1,), dtype=dtype)
+        for kpos in _ndindex(pool_size):
+            counts += padded[self.conv_window_slices(kpos, out, strides, unit)]
+        return 1 / counts
+
+    def max_pool_backprop(self, x, y, dy, pool_size, strides, pad_lo):
+        """Routes each output's gradient to the first maximal cell of its window."""
+        return self._max_pool_route(x, y, dy, pool_size, strides, pad_lo, scatter=True)
+
+    def max_pool_gather(self, x, y, g, pool_size, strides, pad_lo):
+        """The adjoint of max_pool_backprop: each window's value of g at its first maximal cell."""
+        return self._max_pool_route(x, y, g, pool_size, strides, pad_lo, scatter=False)
+
+    def _max_pool_route(self, x, y, g, pool_size, strides, pad_lo, scatter):
+        xp = self.xp
+        nd = len(pool_size)
+        out = y.shape[1:1 + nd]
+        unit = (1,) * nd
+        fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        xpad = self.conv_pad(x, pad_lo, out, pool_size, strides, unit, fill)
+        taken = xp.zeros(y.shape, dtype=bool)
+        result = xp.zeros(xpad.shape if scatter else y.shape, dtype=g.dtype)
+        if not scatter:
+            g = self.conv_pad(g, pad_lo, out, pool_size, strides, unit)
+        for kpos in _ndindex(pool_size):
+            index = self.conv_window_slices(kpos, out, strides, unit)
+            hit = xpad[index] == y
+            hit &= ~taken
+            taken |= hit
+            if scatter:
+                result[index] += xp.where(hit, g, 0)
+            else:
+                result += xp.where(hit, g[index], 0)
+        if not scatter:
+            return result
+        return self._crop(result, pad_lo, x.shape[1:-1])
+
+    def avg_pool_backprop(self, dy, in_spatial, pool_size, strides, pad_lo):
+        """Gradient of average pooling: each output's share spread over its window's real cells."""
+        xp = self.xp
+        nd = len(pool_size)
+        out = dy.shape[1:1 + nd]
+        unit = (1,) * nd
+        share = dy * self.pool_inverse_counts(in_spatial, pool_size, strides, pad_lo, out, dy.dtype)
+        padded = tuple(
+            max(pad_lo[i] + in_spatial[i], (out[i] - 1) * strides[i] + pool_size[i]) for i in range(nd)
+        )
+        buf = xp.zeros((dy.shape[0],) + padded + (dy.shape[-1],), dtype=dy.dtype)
+        for kpos in _ndindex(pool_size):
+            buf[self.conv_window_slices(kpos, out, strides, unit)] += share
+        return self._crop(buf, pad_lo, in_spatial)
+
+    def _crop(self, buf, pad_lo, in_spatial):
+        if tuple(buf.shape[1:-1]) == tuple(in_spatial) and not any(pad_lo):
+            return buf
+        inner = (slice(None),) + tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, in_spatial)) + (slice(None),)
+        return self.xp.ascontiguousarray(buf[inner])
+    # ----------------------------------------------------------- end of convolution and pooling
+
+
+def _ndindex(shape):
+    """Every index tuple of `shape` in row-major order (itertools, so no array library)."""
+    import itertools
+
+    return itertools.product(*(range(int(d)) for d in shape))
+
+
+def _group_cols(xp, cols, rows, groups):
+    """Patches (N, *out, *k, C) as (groups, rows, K * C/groups) for one GEMM per group."""
+    taps = 1
+    nd = (cols.ndim - 2) // 2
+    for d in cols.shape[1 + nd:1 + 2 * nd]:
+        taps *= d
+    cg = cols.shape[-1] // groups
+    return xp.ascontiguousarray(cols.reshape(rows, taps, groups, cg).transpose(2, 0, 1, 3)).reshape(groups, rows, -1)
+
+
+def _group_kernel(xp, w, nd, groups):
+    """Kernel (*k, C/groups, C_out) as (groups, K * C/groups, C_out/groups)."""
+    cg, cout = w.shape[-2], w.shape[-1]
+    w = w.reshape(-1, cg, groups, cout // groups).transpose(2, 0, 1, 3)
+    return xp.ascontiguousarray(w).reshape(groups, -1, cout // groups)
+
 
 def _size(shape: tuple) -> int:
     n = 1
