@@ -1,0 +1,82 @@
+"""Nadam: Adam with Nesterov momentum and Keras 2's warming momentum schedule."""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import backend as K
+
+from .optimizer import Optimizer, default_epsilon
+
+
+class Nadam(Optimizer):
+    """Nadam (Keras 2's `Nadam`).
+
+    With mu_t = b1 * (1 - 0.5 * 0.96^(t * schedule_decay)) and the running product
+    s_t = mu_1 ... mu_t (the variable `m_schedule`):
+    m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g²;
+    m_bar = (1-mu_t) * g/(1-s_t) + mu_{t+1} * m/(1-s_t*mu_{t+1});
+    p = p - lr * m_bar / (sqrt(v/(1-b2^t)) + epsilon).
+
+    Args:
+        learning_rate: Keras 2's default is 0.002.
+        beta_1, beta_2: decay rates, in (0, 1).
+        epsilon: fuzz factor; K.epsilon() when None.
+        schedule_decay: warming rate of the momentum schedule.
+        **kwargs: `lr`, `clipnorm`, `clipvalue`.
+
+    Example:
+        >>> from multinn import backend as K, optimizers
+        >>> w = K.variable([1.0])
+        >>> optimizers.Nadam().apply_gradients([(K.constant([1.0]), w)])
+        >>> float(K.get_value(w)[0]) < 1.0
+        True
+    """
+
+    _slot_kinds = ("m", "v")
+
+    def __init__(
+        self,
+        learning_rate: Any = 0.002,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: "float | None" = None,
+        schedule_decay: float = 0.004,
+        **kwargs: Any,
+    ):
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = default_epsilon(epsilon)
+        self.schedule_decay = float(schedule_decay)
+        self.m_schedule = K.variable(1.0, name="m_schedule")
+        super().__init__(learning_rate, **kwargs)
+
+    def _extra_weights(self):
+        return [self.m_schedule]
+
+    def _momentum_cache(self, t: int) -> float:
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** (t * self.schedule_decay))
+
+    def _prepare(self, step, lr):
+        t = step + 1
+        mu_t = self._momentum_cache(t)
+        mu_next = self._momentum_cache(t + 1)
+        schedule_new = float(self.m_schedule) * mu_t
+        schedule_next = schedule_new * mu_next
+        c_g = (1.0 - mu_t) / (1.0 - schedule_new)
+        c_m = mu_next / (1.0 - schedule_next)
+        c_v = 1.0 / (1.0 - self.beta_2**t)
+        return lr, c_g, c_m, c_v, schedule_new
+
+    def _update(self, var, grad, slots, hyper):
+        lr, c_g, c_m, c_v, _ = hyper
+        var.backend.nadam_update(
+            var.data, grad, slots["m"].data, slots["v"].data, lr, self.beta_1, self.beta_2, self.epsilon, c_g, c_m, c_v
+        )
+
+    def _finish(self, hyper):
+        K.set_value(self.m_schedule, hyper[-1])
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, schedule_decay=self.schedule_decay)
+        return config

@@ -1,0 +1,285 @@
+"""The Optimizer base class: learning rate, decay, clipping, state and the update loop.
+
+Subclasses name their per-variable state ("slots") and give one in-place update per
+variable, done by a backend kernel on the raw arrays so that a training step costs
+one call per variable and records nothing for autodiff.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Sequence
+
+from multinn import backend as K
+from multinn.utils.generic_utils import check_kwargs
+
+from . import schedules as schedules_module
+
+_BASE_KWARGS = ("lr", "decay", "clipnorm", "clipvalue", "name")
+
+
+def default_epsilon(epsilon: "float | None") -> float:
+    """`epsilon`, or K.epsilon() when None (Keras 2's fuzz-factor default)."""
+    return K.epsilon() if epsilon is None else float(epsilon)
+
+
+class Optimizer:
+    """Base class of all optimizers (Keras 2's `keras.optimizers.Optimizer`).
+
+    Keyword arguments every optimizer accepts:
+        lr: alias of `learning_rate` (Keras 2 spelling).
+        decay: float >= 0, time-based decay: lr / (1 + decay * iterations).
+        clipnorm: float > 0, gradients are scaled down when their global L2 norm exceeds it.
+        clipvalue: float > 0, gradients are clipped to [-clipvalue, clipvalue].
+
+    Attributes:
+        learning_rate / lr: the learning rate, a K Variable (`K.set_value` changes it).
+        iterations: the number of updates applied, an int64 K Variable.
+        weights: the optimizer's state variables, in Keras 2's order.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn import optimizers
+        >>> w = K.variable([1.0, 2.0])
+        >>> opt = optimizers.SGD(learning_rate=0.1)
+        >>> opt.apply_gradients([(K.constant([1.0, 1.0]), w)])
+        >>> [round(x, 4) for x in K.get_value(w).tolist()], int(K.get_value(opt.iterations))
+        ([0.9, 1.9], 1)
+    """
+
+    _slot_kinds: tuple = ()
+
+    def __init__(self, learning_rate: Any = 0.01, **kwargs: Any):
+        check_kwargs(kwargs, _BASE_KWARGS, f"{type(self).__name__}()")
+        if "lr" in kwargs:
+            learning_rate = kwargs.pop("lr")
+        self._name = kwargs.pop("name", None) or type(self).__name__
+        self.initial_decay = float(kwargs.pop("decay", 0.0))
+        if self.initial_decay < 0:
+            raise ValueError(f"`decay` must be >= 0. Received: decay={self.initial_decay}")
+        self.clipnorm = kwargs.pop("clipnorm", None)
+        self.clipvalue = kwargs.pop("clipvalue", None)
+        for key in ("clipnorm", "clipvalue"):
+            value = getattr(self, key)
+            if value is not None and not value >= 0:
+                raise ValueError(f"`{key}` must be a number >= 0. Received: {key}={value!r}")
+        self.iterations = K.variable(0, dtype="int64", name="iterations")
+        self.decay = K.variable(self.initial_decay, name="decay")
+        self._schedule = None
+        self._lr = K.variable(0.0, name="learning_rate")
+        self.learning_rate = learning_rate
+        self._params: list = []
+        self._slots: dict = {}
+        self._slot_lists: dict = {kind: [] for kind in self._slot_kinds}
+        self._pending_weights = None
+        self.updates: list = []
+
+    # ------------------------------------------------------------------ learning rate
+    @property
+    def learning_rate(self) -> K.Variable:
+        return self._lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: Any) -> None:
+        if isinstance(value, dict):
+            value = schedules_module.deserialize(value)
+        if isinstance(value, K.Variable) and value is self._lr:
+            return
+        if callable(value) and not isinstance(value, K.Tensor):
+            self._schedule = value
+            K.set_value(self._lr, float(value(0)))
+            return
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "`learning_rate` must be a number, a LearningRateSchedule or a callable of the step. "
+                f"Received: learning_rate={value!r}"
+            ) from None
+        self._schedule = None
+        K.set_value(self._lr, number)
+
+    lr = learning_rate
+
+    def _current_lr(self, step: int) -> float:
+        """The learning rate for the update about to be applied at `step` (host float)."""
+        if self._schedule is not None:
+            lr = float(self._schedule(step))
+            K.set_value(self._lr, lr)
+        else:
+            lr = float(self._lr)
+        if self.initial_decay > 0:
+            lr *= 1.0 / (1.0 + float(self.decay) * step)
+        return lr
+
+    # ------------------------------------------------------------------ state
+    def build(self, var_list: Iterable[Any]) -> None:
+        """Creates the state (slots) of every variable in `var_list` that has none yet.
+
+        Called by the first `apply_gradients`; call it yourself to set saved weights
+        before the first update.
+        """
+        for var in var_list:
+            if id(var) in self._slots:
+                continue
+            slots = {}
+            for kind in self._slot_kinds:
+                with K.no_grad():
+                    start = K.zeros_like(var, dtype=K.dtype(var)) + self._slot_initial_value(kind)
+                slot = K.variable(start, dtype=K.dtype(var), name=f"{var.name}/{kind}", trainable=False)
+                slots[kind] = slot
+                self._slot_lists[kind].append(slot)
+            # The variable itself is kept with its slots so that its id stays unique.
+            self._slots[id(var)] = (var, slots)
+            self._params.append(var)
+        if self._pending_weights is not None and self._params:
+            pending, self._pending_weights = self._pending_weights, None
+            self.set_weights(pending)
+
+    def _slot_initial_value(self, kind: str) -> float:
+        return 0.0
+
+    def _extra_weights(self) -> list:
+        """Scalar state between `iterations` and the slots (Nadam's momentum schedule)."""
+        return []
+
+    @property
+    def weights(self) -> list:
+        """[iterations] + scalar state + every slot of one kind, kind after kind (Keras 2's order)."""
+        out = [self.iterations] + self._extra_weights()
+        for kind in self._slot_kinds:
+            out.extend(self._slot_lists[kind])
+        return out
+
+    def variables(self) -> list:
+        return self.weights
+
+    def get_weights(self) -> list:
+        """The state as a list of NumPy arrays."""
+        return K.batch_get_value(self.weights)
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Sets the state from arrays like those `get_weights` returns.
+
+        Before the first update the optimizer has no slots yet: the values are kept
+        and set as soon as `build` (or the first `apply_gradients`) creates them.
+        """
+        weights = list(weights)
+        params = self.weights
+        if not self._params and self._slot_kinds and len(weights) > len(params):
+            self._pending_weights = weights
+            return
+        if len(params) != len(weights):
+            raise ValueError(
+                f"Length of the specified weight list ({len(weights)}) does not match the number of "
+                f"weights of the optimizer ({len(params)})."
+            )
+        for p, w in zip(params, weights):
+            if tuple(K.int_shape(p)) != tuple(getattr(w, "shape", ())):
+                raise ValueError(
+                    f"Optimizer weight shape {tuple(K.int_shape(p))} not compatible with provided weight shape "
+                    f"{tuple(getattr(w, 'shape', ()))}."
+                )
+            K.set_value(p, w)
+
+    # ------------------------------------------------------------------ gradients
+    def get_gradients(self, loss: Any, params: Sequence[Any]) -> list:
+        """K.gradients of `loss` with clipping applied; raises when a gradient is None (Keras 2)."""
+        grads = K.gradients(loss, list(params))
+        if any(g is None for g in grads):
+            raise ValueError(
+                "An operation has `None` for gradient. Please make sure that all of your ops have a gradient "
+                "defined (i.e. are differentiable). Common ops without gradient: K.argmax, K.round, K.eval."
+            )
+        return self._clip(grads)
+
+    def _clip(self, grads: list) -> list:
+        with K.no_grad():
+            if self.clipnorm is not None and self.clipnorm > 0:
+                present = [g for g in grads if g is not None]
+                norm = math.sqrt(sum(float(K.sum(K.square(g))) for g in present))
+                if norm >= self.clipnorm:
+                    scale = self.clipnorm / norm
+                    grads = [None if g is None else g * scale for g in grads]
+            if self.clipvalue is not None and self.clipvalue > 0:
+                c = self.clipvalue
+                grads = [None if g is None else K.clip(g, -c, c) for g in grads]
+        return grads
+
+    def get_updates(self, loss: Any, params: Sequence[Any]) -> list:
+        """Keras 2's entry point: takes the gradients of `loss` and applies one update now.
+
+        multinn is eager, so the update happens during this call; the returned list
+        of update ops is empty.
+        """
+        grads = self.get_gradients(loss, params)
+        self._apply(list(zip(grads, params)), clipped=True)
+        self.updates = []
+        return self.updates
+
+    # ------------------------------------------------------------------ update
+    def apply_gradients(self, grads_and_vars: Iterable[tuple]) -> None:
+        """Applies one update: each variable moves in place, then its `constraint` is applied.
+
+        Args:
+            grads_and_vars: (gradient, variable) pairs; pairs whose gradient is None are skipped.
+        """
+        self._apply(list(grads_and_vars), clipped=False)
+
+    def _apply(self, pairs: list, clipped: bool) -> None:
+        variables = [v for _, v in pairs]
+        for v in variables:
+            if not isinstance(v, K.Variable):
+                raise TypeError(f"{type(self).__name__} updates Variables only. Received: {v!r}")
+        self.build(variables)
+        grads = [g for g, _ in pairs]
+        if not clipped:
+            grads = self._clip(grads)
+        step = int(self.iterations)
+        lr = self._current_lr(step)
+        hyper = self._prepare(step, lr)
+        with K.no_grad():
+            for g, var in zip(grads, variables):
+                if g is None:
+                    continue
+                g = K.convert_to_tensor(g) if not isinstance(g, K.Tensor) else g
+                if g.dtype != var.dtype:
+                    g = K.cast(g, var.dtype)
+                self._update(var, g.data, self._slots[id(var)][1], hyper)
+                if var.constraint is not None:
+                    var.assign(var.constraint(var))
+        self._finish(hyper)
+        K.update_add(self.iterations, 1)
+
+    def _prepare(self, step: int, lr: float) -> Any:
+        """Host scalars for this step (learning rate with bias corrections, ...)."""
+        return lr
+
+    def _update(self, var: Any, grad: Any, slots: dict, hyper: Any) -> None:
+        raise NotImplementedError
+
+    def _finish(self, hyper: Any) -> None:
+        """After every variable moved (Nadam advances its momentum schedule)."""
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        config: dict = {"name": self._name}
+        if self._schedule is not None and hasattr(self._schedule, "get_config"):
+            config["learning_rate"] = schedules_module.serialize(self._schedule)
+        else:
+            config["learning_rate"] = float(K.get_value(self._lr))
+        config["decay"] = float(K.get_value(self.decay))
+        if self.clipnorm is not None:
+            config["clipnorm"] = self.clipnorm
+        if self.clipvalue is not None:
+            config["clipvalue"] = self.clipvalue
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: Any = None) -> "Optimizer":
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules_module.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} learning_rate={float(self._lr):.6g}>"
