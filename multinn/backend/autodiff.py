@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator, Sequence
 
-from .ops.core import recording, to_tensor
+from .ops.core import recording, symbolic, to_tensor
 from .tensor import Tensor
 
 
@@ -105,6 +105,8 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
         >>> K.gradients(K.sum(K.square(w)), [w])[0].numpy().tolist()
         [2.0, -4.0]
     """
+    if symbolic.types and isinstance(loss, symbolic.types):
+        return symbolic.gradients(loss, variables)  # a K.placeholder graph: gradients K.function computes
     single = isinstance(variables, Tensor)
     targets = [variables] if single else list(variables)
     if not isinstance(loss, Tensor):

@@ -29,6 +29,7 @@ class _Symbolic:
 
     types: tuple = ()
     record: "Callable | None" = None
+    gradients: "Callable | None" = None
 
 
 symbolic = _Symbolic()

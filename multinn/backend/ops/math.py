@@ -39,7 +39,8 @@ def reshape(x: Any, shape: Any) -> Tensor:
     elif isinstance(shape, int):
         shape = (shape,)
     else:
-        shape = tuple(int(s) for s in shape)
+        # None (an unknown size, from a K.placeholder's shape) is resolved when the graph is replayed.
+        shape = tuple(None if s is None else int(s) for s in shape)
     return _reshape(x, shape=shape)
 
 
@@ -88,7 +89,7 @@ _broadcast_to = Primitive(
 
 def broadcast_to(x: Any, shape: tuple) -> Tensor:
     """Broadcasts `x` to `shape` (a read-only view where the backend allows)."""
-    return _broadcast_to(x, shape=tuple(int(s) for s in shape))
+    return _broadcast_to(x, shape=tuple(None if s is None else int(s) for s in shape))
 
 
 def expand_dims(x: Any, axis: int = -1) -> Tensor:

@@ -8,7 +8,7 @@ from typing import Any, Callable, Sequence
 
 from .. import config
 from ..tensor import Tensor, Variable
-from .core import Primitive, backend_of, to_array_on, to_tensor
+from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
 
 __all__ = [
     "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape",
@@ -95,7 +95,7 @@ def is_keras_tensor(x: Any) -> bool:
     """
     if getattr(x, "_keras_history", None) is not None:
         return True
-    if not isinstance(x, Tensor):
+    if not isinstance(x, Tensor) and not (symbolic.types and isinstance(x, symbolic.types)):
         raise ValueError(f"Unexpectedly found an instance of type {type(x)!r}. Expected a symbolic tensor instance.")
     return False
 
