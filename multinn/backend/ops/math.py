@@ -11,7 +11,7 @@ __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "square", "abs", "sqrt", "exp", "log",
     "round", "sign", "pow", "clip", "sin", "cos", "tanh", "sigmoid", "maximum", "minimum",
     "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and",
-    "logical_or", "logical_not", "where",
+    "logical_or", "logical_not", "where", "erf",
     "sum", "mean", "max", "min", "prod", "var", "std", "any", "all", "argmax", "argmin",
     "logsumexp", "cumsum", "cumprod", "dot", "matmul", "batch_dot", "zeros_like", "ones_like",
     "sum_to_shape", "broadcast_to", "reshape", "transpose", "expand_dims", "squeeze",
@@ -285,6 +285,12 @@ def _sigmoid_fwd(b, x):
 
 
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda dy, y, x: (dy * y * (1 - y),), "Elementwise logistic sigmoid.")
+erf = _unary(
+    "erf",
+    lambda b, x: b.erf(x),
+    lambda dy, y, x: (dy * 1.1283791670955126 * exp(-square(x)),),  # d/dx erf = 2 / sqrt(pi) * exp(-x**2)
+    "Elementwise error function (for the exact GELU).",
+)
 sign = _unary("sign", lambda b, x: b.xp.sign(x), lambda dy, y, x: (zeros_like(x),), "Elementwise sign (-1, 0, 1).")
 round = _unary(
     "round", lambda b, x: b.xp.round(x), lambda dy, y, x: (zeros_like(x),), "Elementwise rounding, halves to even."
