@@ -1,0 +1,313 @@
+"""Symbolic tensors: what K.placeholder returns, and what K functions return when given one.
+
+K is eager, so a placeholder cannot hold values. Instead, a primitive called with a
+symbolic argument records a node (primitive, arguments, parameters) and returns a new
+symbolic tensor; K.function later replays the nodes on the values it is fed.
+
+Shapes may have unknown (None) dimensions. Each symbolic tensor carries two small
+concrete "probe" values, computed by running the real forward on dummy inputs whose
+unknown dimensions take two different sizes; a dimension that differs between the
+probes is unknown in the output. So every K function, however it is written, gets an
+exact output shape without a shape rule of its own. K functions that put a tensor's
+shape into a `shape=` parameter (reshape, broadcast_to) see None there; those Nones
+are resolved from the input's actual shape, at probe time and at replay.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..tensor import Tensor
+from .core import symbolic, to_array_on
+
+# Sizes that stand in for an unknown dimension in the two probes: small for the first
+# axis (usually the batch), larger elsewhere so that valid convolutions and a few
+# poolings along unknown spatial or time axes still have room.
+PROBE_SIZES = ((2, 3), (32, 48))
+
+
+class SymbolicTensor:
+    """A value known by shape and dtype only, until K.function feeds it.
+
+    Attributes:
+        shape: a tuple of ints, None for unknown dimensions.
+        dtype: the backend dtype.
+        backend: the backend its values will live on.
+        name: a name for error messages.
+        op, args, params: how it is computed (None for a placeholder).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> x = K.placeholder(shape=(None, 3))
+        >>> K.int_shape(K.sum(x * 2, axis=1, keepdims=True))
+        (None, 1)
+    """
+
+    __array_priority__ = 1000  # NumPy defers to our operators
+
+    def __init__(self, shape, dtype, backend, probes, op=None, args=(), params=None, name=None):
+        self._shape = tuple(shape)
+        self.dtype = dtype
+        self.backend = backend
+        self.probes = probes
+        self.op = op
+        self.args = tuple(args)
+        self.params = params or {}
+        self.name = name or (f"{op.name}_output" if op is not None else "placeholder")
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def size(self) -> "int | None":
+        n = 1
+        for d in self._shape:
+            if d is None:
+                return None
+            n *= d
+        return n
+
+    def _no_values(self, *_args, **_kwargs):
+        raise TypeError(
+            f"{self.name!r} is symbolic (a K.placeholder or computed from one): it has no values. "
+            "Evaluate it with K.function(inputs, [outputs])(values)."
+        )
+
+    data = property(_no_values)
+    numpy = _no_values
+    __array__ = _no_values
+    __bool__ = _no_values
+    __float__ = _no_values
+    __int__ = _no_values
+    __index__ = _no_values
+    item = _no_values
+
+    def __len__(self) -> int:
+        if not self._shape or self._shape[0] is None:
+            raise TypeError(f"len() of symbolic {self.name!r} with shape {self._shape} is unknown.")
+        return self._shape[0]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"<SymbolicTensor {self.name!r} shape={self._shape} dtype={self.dtype} backend={self.backend.name}>"
+
+
+# The same Python operators as Tensor: they are K calls, which record nodes here.
+for _name in (
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+    "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__pos__", "__abs__", "__lt__", "__le__",
+    "__gt__", "__ge__", "__and__", "__or__", "__invert__", "__getitem__",
+):
+    setattr(SymbolicTensor, _name, getattr(Tensor, _name))
+
+
+def is_symbolic(x: Any) -> bool:
+    return isinstance(x, SymbolicTensor)
+
+
+def placeholder_probes(shape: tuple, dtype, backend) -> tuple:
+    """Two dummy values for a placeholder: 0.5 for floats (safe under log, sqrt, 1/(1-x)), 0 else."""
+    xp = backend.xp
+    fill = 0.5 if dtype.kind in "fc" else 0
+    probes = []
+    for k in (0, 1):
+        dims = tuple(PROBE_SIZES[min(i, 1)][k] if d is None else d for i, d in enumerate(shape))
+        probes.append(Tensor(xp.full(dims, fill, dtype=dtype), backend))
+    if probes[0].shape == probes[1].shape:
+        probes[1] = probes[0]
+    return tuple(probes)
+
+
+# ------------------------------------------------------------------ resolving None in shape parameters
+def _resolve_shape(target: tuple, known: tuple, actual: tuple, broadcast: bool) -> tuple:
+    """Replaces each None in `target` with a size, given the input's symbolic and actual shapes.
+
+    broadcast_to aligns shapes on the right, so a None takes the input's actual size
+    there. For reshape, a single None becomes -1 (inferred from the size, always
+    right); with several, a None inside a leading or trailing run of sizes copied from
+    the input takes the input's size at that place, and a last one is left to -1.
+    """
+    out = list(target)
+    n, m = len(target), len(known)
+    if broadcast:
+        return tuple(actual[i - (n - m)] if d is None and i >= n - m else d for i, d in enumerate(target))
+    missing = [i for i, d in enumerate(target) if d is None]
+    if len(missing) == 1:
+        out[missing[0]] = -1
+        return tuple(out)
+    for i in missing:
+        if i < m and tuple(target[: i + 1]) == tuple(known[: i + 1]):
+            out[i] = actual[i]
+        elif n - i <= m and tuple(target[i:]) == tuple(known[m - (n - i):]):
+            out[i] = actual[m - (n - i)]
+        else:
+            out[i] = -1
+    return tuple(out)
+
+
+def resolve_params(op: Any, params: dict, args: tuple, concrete: list) -> dict:
+    shape = params.get("shape")
+    if not isinstance(shape, tuple) or None not in shape or not args:
+        return params
+    first = args[0]
+    known = first.shape if is_symbolic(first) else tuple(getattr(first, "shape", ()))
+    actual = tuple(getattr(concrete[0], "shape", ()))
+    resolved = dict(params)
+    resolved["shape"] = _resolve_shape(shape, known, actual, getattr(op, "name", "") == "broadcast_to")
+    return resolved
+
+
+# ------------------------------------------------------------------ recording
+def _backend(args: Iterable[Any]):
+    for a in args:
+        if is_symbolic(a) or isinstance(a, Tensor):
+            return a.backend
+    raise TypeError("A symbolic node needs at least one tensor argument.")
+
+
+def _probe(op, args: tuple, params: dict, k: int):
+    concrete = [a.probes[k] if is_symbolic(a) else a for a in args]
+    return op(*concrete, **resolve_params(op, params, args, concrete))
+
+
+def record(op, args: tuple, params: dict) -> SymbolicTensor:
+    """The symbolic result of `op(*args, **params)`; runs the forward on the probes to learn its shape."""
+    from ..autodiff import no_grad
+
+    backend = _backend(args)
+    args = tuple(
+        a if is_symbolic(a) or isinstance(a, Tensor) or a is None or isinstance(a, (int, float, bool))
+        else Tensor(to_array_on(a, backend), backend)
+        for a in args
+    )
+    twin = all(a.probes[0] is a.probes[1] for a in args if is_symbolic(a))
+    try:
+        with no_grad():
+            first = _probe(op, args, params, 0)
+            second = first if twin else _probe(op, args, params, 1)
+    except Exception as error:
+        shapes = [a.shape for a in args if is_symbolic(a) or isinstance(a, Tensor)]
+        error.add_note(
+            f"(while inferring the output shape of K op {getattr(op, 'name', op)!r} on symbolic inputs of "
+            f"shapes {shapes}; unknown dimensions were probed with sizes {PROBE_SIZES})"
+        )
+        raise
+    if first.ndim != second.ndim:
+        raise ValueError(f"K op {op.name!r}: the rank of its output depends on the values of its inputs.")
+    shape = tuple(a if a == b else None for a, b in zip(first.shape, second.shape))
+    return SymbolicTensor(shape, first.dtype, backend, (first, second), op, args, params)
+
+
+symbolic.types = (SymbolicTensor,)
+symbolic.record = record
+
+
+# ------------------------------------------------------------------ replay
+def node_of(x: Any) -> "tuple | None":
+    """(op, args, params) for a value K.function recomputes on each call; None for leaves.
+
+    Symbolic tensors are recomputed, and so are concrete tensors whose computation
+    autodiff recorded (those computed from trainable variables): K.function([x], [w * 2])
+    reads w when called, as in Keras. Variables and other tensors are used as they are.
+    """
+    if is_symbolic(x):
+        return None if x.op is None else (x.op, x.args, x.params)
+    if isinstance(x, Tensor):
+        return x.node
+    return None
+
+
+def ancestors(outputs: Iterable[Any], stop: "set[int]") -> list:
+    """The values `outputs` depend on, inputs first; traversal stops at ids in `stop`."""
+    order, seen = [], set()
+    stack = [(o, False) for o in outputs if is_symbolic(o) or isinstance(o, Tensor)]
+    while stack:
+        value, expanded = stack.pop()
+        if expanded:
+            order.append(value)
+            continue
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        stack.append((value, True))
+        node = None if id(value) in stop else node_of(value)
+        if node is not None:
+            stack.extend((a, False) for a in node[1] if (is_symbolic(a) or isinstance(a, Tensor)) and id(a) not in seen)
+    return order
+
+
+def replay(order: list, memo: dict) -> dict:
+    """Computes every value of `order` (topologically sorted) not already in `memo`."""
+    for value in order:
+        if id(value) in memo:
+            continue
+        node = node_of(value)
+        if node is None:
+            if is_symbolic(value):
+                raise ValueError(f"No value was fed for placeholder {value.name!r} (shape {value.shape}).")
+            memo[id(value)] = value
+            continue
+        op, args, params = node
+        concrete = [memo[id(a)] if is_symbolic(a) or isinstance(a, Tensor) else a for a in args]
+        memo[id(value)] = op(*concrete, **resolve_params(op, params, args, concrete))
+    return memo
+
+
+# ------------------------------------------------------------------ symbolic gradients
+class _Gradients:
+    """Op of the hidden node behind symbolic K.gradients: all gradients of args[0] wrt args[1:].
+
+    Replayed with recording on (K.function arranges it), so the loss computed just
+    before it carries its graph.
+    """
+
+    name = "gradients"
+
+    def __call__(self, loss, *targets):
+        from ..autodiff import gradients
+        from .math import zeros_like
+
+        grads = gradients(loss, list(targets))
+        return [zeros_like(t) if g is None else g for g, t in zip(grads, targets)]
+
+
+class _Pick:
+    """Op that takes entry `index` of a list-valued node."""
+
+    name = "gradient"
+
+    def __call__(self, values, index):
+        return values[index]
+
+
+GRADIENTS = _Gradients()
+_PICK = _Pick()
+
+
+def symbolic_gradients(loss: SymbolicTensor, variables: Any) -> Any:
+    """K.gradients of a symbolic loss: symbolic gradients (None where unconnected, as in Keras)."""
+    single = not isinstance(variables, (list, tuple))
+    targets = [variables] if single else list(variables)
+    for t in targets:
+        if not (is_symbolic(t) or isinstance(t, Tensor)):
+            raise TypeError(f"K.gradients expects Tensors, Variables or placeholders to differentiate by. Received: {t!r}")
+    upstream = ancestors([loss], set())
+    reached = {id(n) for n in upstream}
+    group = SymbolicTensor((), loss.dtype, loss.backend, (None, None), GRADIENTS, (loss, *targets), name="gradients")
+    out = []
+    for i, t in enumerate(targets):
+        if id(t) not in reached:
+            out.append(None)
+            continue
+        probes = t.probes if is_symbolic(t) else (t, t)
+        out.append(SymbolicTensor(t.shape, t.dtype, t.backend, probes, _PICK, (group,), {"index": i}))
+    return out[0] if single else out
+
+
+symbolic.gradients = symbolic_gradients
