@@ -1,0 +1,481 @@
+"""Convolution layers (Keras 2's `keras.layers.convolutional`): Conv1D/2D/3D, their
+transposes, the separable and depthwise convolutions.
+
+Written only against K: the layers create their weights with `add_weight` and call
+K.conv*, K.bias_add and the activation.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import activations, constraints, initializers, regularizers
+from multinn import backend as K
+from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils import conv_utils
+
+__all__ = [
+    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
+    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution2DTranspose", "Convolution3DTranspose",
+    "SeparableConvolution1D", "SeparableConvolution2D", "Deconvolution2D", "Deconvolution3D",
+]
+
+
+def channel_axis(data_format: str) -> int:
+    return 1 if data_format == "channels_first" else -1
+
+
+def spatial_dims(input_shape: tuple, data_format: str) -> tuple:
+    """The spatial sizes of a (batch, ..., channels) or (batch, channels, ...) shape."""
+    return tuple(input_shape[2:]) if data_format == "channels_first" else tuple(input_shape[1:-1])
+
+
+def with_spatial(input_shape: tuple, spatial: tuple, channels: Any, data_format: str) -> tuple:
+    if data_format == "channels_first":
+        return (input_shape[0], channels) + tuple(spatial)
+    return (input_shape[0],) + tuple(spatial) + (channels,)
+
+
+def input_channels(layer: Layer, input_shape: tuple) -> int:
+    dim = input_shape[channel_axis(layer.data_format)]
+    if dim is None:
+        raise ValueError(
+            f"Layer {layer.name}: the channel dimension of the inputs should be defined. Found `None`. "
+            f"Received: input_shape={tuple(input_shape)}"
+        )
+    return int(dim)
+
+
+class _Conv(Layer):
+    """The shared machinery of the N-D convolution layers (Keras 2's `_Conv`).
+
+    Args:
+        rank: 1, 2 or 3 spatial dimensions.
+        filters: the number of output channels.
+        kernel_size, strides, dilation_rate: an int or a tuple of `rank` ints.
+        padding: 'valid' or 'same' ('causal' for Conv1D).
+        data_format: 'channels_last' or 'channels_first'; None means K.image_data_format().
+        activation, use_bias, kernel_/bias_initializer, kernel_/bias_/activity_regularizer,
+        kernel_/bias_constraint: as in Keras 2.
+    """
+
+    def __init__(self, rank: int, filters: "int | None", kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = 1, activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rank = rank
+        self.filters = filters
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
+        self.padding = conv_utils.normalize_padding(padding, ("valid", "same", "causal") if rank == 1 else ("valid", "same"))
+        self.data_format = K.normalize_data_format(data_format)
+        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def build(self, input_shape: tuple) -> None:
+        cin = input_channels(self, input_shape)
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (cin, self.filters),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self._make_bias(self.filters)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
+        self.built = True
+
+    def _make_bias(self, size: int):
+        if not self.use_bias:
+            return None
+        return self.add_weight(name="bias", shape=(size,), initializer=self.bias_initializer,
+                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def _convolve(self, inputs):
+        fn = (K.conv1d, K.conv2d, K.conv3d)[self.rank - 1]
+        return fn(inputs, self.kernel, strides=self.strides, padding=self.padding, data_format=self.data_format,
+                  dilation_rate=self.dilation_rate)
+
+    def call(self, inputs):
+        outputs = self._convolve(inputs)
+        if self.use_bias:
+            outputs = K.bias_add(outputs, self.bias, data_format=self.data_format)
+        return self.activation(outputs)
+
+    def _output_channels(self, input_shape: tuple) -> int:
+        return self.filters
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        spatial = tuple(
+            conv_utils.conv_output_length(n, k, self.padding, s, d)
+            for n, k, s, d in zip(spatial_dims(input_shape, self.data_format), self.kernel_size, self.strides,
+                                  self.dilation_rate)
+        )
+        return with_spatial(input_shape, spatial, self._output_channels(input_shape), self.data_format)
+
+    def get_config(self) -> dict:
+        config = {
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+        return {**super().get_config(), **config}
+
+
+class Conv1D(_Conv):
+    """1-D convolution over (batch, steps, channels); padding may be 'causal'.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Conv1D
+        >>> Conv1D(4, 3, padding="causal")(K.ones((2, 10, 3))).shape
+        (2, 10, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str = "channels_last", dilation_rate: Any = 1, activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2D(_Conv):
+    """2-D convolution over images.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Conv2D
+        >>> Conv2D(8, (3, 3), padding="same", activation="relu")(K.ones((1, 6, 6, 2))).shape
+        (1, 6, 6, 8)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3D(_Conv):
+    """3-D convolution over volumes.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Conv3D
+        >>> Conv3D(2, 2)(K.ones((1, 4, 4, 4, 1))).shape
+        (1, 3, 3, 3, 2)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1, 1), activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+# ---------------------------------------------------------------------- transposed convolutions
+class _ConvTranspose(_Conv):
+    """Transposed convolutions: kernel (*kernel_size, filters, input_channels)."""
+
+    def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str, output_padding: Any,
+                 data_format: "str | None", dilation_rate: Any, *args: Any, **kwargs: Any):
+        super().__init__(rank, filters, kernel_size, strides, padding, data_format, dilation_rate, *args, **kwargs)
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"{type(self).__name__} takes padding 'valid' or 'same'. Received: padding={padding!r}")
+        self.output_padding = output_padding
+        if output_padding is not None:
+            self.output_padding = conv_utils.normalize_tuple(output_padding, rank, "output_padding")
+            for stride, pad in zip(self.strides, self.output_padding):
+                if pad >= stride:
+                    raise ValueError(
+                        f"Strides {self.strides} must be greater than output padding {self.output_padding}. "
+                        f"Received: output_padding={output_padding!r}"
+                    )
+
+    def build(self, input_shape: tuple) -> None:
+        cin = input_channels(self, input_shape)
+        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, cin),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = self._make_bias(self.filters)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
+        self.built = True
+
+    def _spatial_out(self, spatial: tuple) -> tuple:
+        pads = self.output_padding or (None,) * self.rank
+        return tuple(
+            conv_utils.deconv_length(n, s, k, self.padding, p, d)
+            for n, s, k, p, d in zip(spatial, self.strides, self.kernel_size, pads, self.dilation_rate)
+        )
+
+    def _convolve(self, inputs):
+        shape = tuple(inputs.shape)
+        out_shape = with_spatial(shape, self._spatial_out(spatial_dims(shape, self.data_format)), self.filters,
+                                 self.data_format)
+        fn = (K.conv1d_transpose, K.conv2d_transpose, K.conv3d_transpose)[self.rank - 1]
+        return fn(inputs, self.kernel, out_shape, strides=self.strides, padding=self.padding,
+                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        spatial = self._spatial_out(spatial_dims(input_shape, self.data_format))
+        return with_spatial(input_shape, spatial, self.filters, self.data_format)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["output_padding"] = self.output_padding
+        return config
+
+
+class Conv1DTranspose(_ConvTranspose):
+    """Transposed 1-D convolution.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Conv1DTranspose
+        >>> Conv1DTranspose(4, 3, strides=2, padding="same")(K.ones((2, 5, 3))).shape
+        (2, 10, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 output_padding: Any = None, data_format: str = "channels_last", dilation_rate: Any = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any):
+        super().__init__(1, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """Transposed 2-D convolution ("deconvolution").
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Conv2DTranspose
+        >>> Conv2DTranspose(3, (3, 3), strides=(2, 2))(K.ones((1, 4, 4, 2))).shape
+        (1, 9, 9, 3)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 output_padding: Any = None, data_format: "str | None" = None, dilation_rate: Any = (1, 1),
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any):
+        super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """Transposed 3-D convolution.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Conv3DTranspose
+        >>> Conv3DTranspose(2, 2, strides=2)(K.ones((1, 2, 2, 2, 3))).shape
+        (1, 4, 4, 4, 2)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1), padding: str = "valid",
+                 output_padding: Any = None, data_format: "str | None" = None, dilation_rate: Any = (1, 1, 1),
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any):
+        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+# ---------------------------------------------------------------------- depthwise and separable
+class DepthwiseConv2D(_Conv):
+    """Depthwise 2-D convolution: `depth_multiplier` filters per input channel.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import DepthwiseConv2D
+        >>> DepthwiseConv2D(3, depth_multiplier=2)(K.ones((1, 5, 5, 4))).shape
+        (1, 3, 3, 8)
+    """
+
+    def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid", depth_multiplier: int = 1,
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = None,
+                 use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 depthwise_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(2, None, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+
+    def build(self, input_shape: tuple) -> None:
+        cin = input_channels(self, input_shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=self.kernel_size + (cin, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.bias = self._make_bias(cin * self.depth_multiplier)
+        self.input_spec = InputSpec(ndim=4, axes={channel_axis(self.data_format): cin})
+        self.built = True
+
+    def _convolve(self, inputs):
+        return K.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides, padding=self.padding,
+                                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+
+    def _output_channels(self, input_shape: tuple) -> Any:
+        cin = input_shape[channel_axis(self.data_format)]
+        return None if cin is None else cin * self.depth_multiplier
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key)
+        config["depth_multiplier"] = self.depth_multiplier
+        config["depthwise_initializer"] = initializers.serialize(self.depthwise_initializer)
+        config["depthwise_regularizer"] = regularizers.serialize(self.depthwise_regularizer)
+        config["depthwise_constraint"] = constraints.serialize(self.depthwise_constraint)
+        return config
+
+
+class _SeparableConv(_Conv):
+    """A depthwise convolution followed by a pointwise (1x1) one mixing the channels."""
+
+    def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str,
+                 data_format: "str | None", dilation_rate: Any, depth_multiplier: int, activation: Any,
+                 use_bias: bool, depthwise_initializer: Any, pointwise_initializer: Any, bias_initializer: Any,
+                 depthwise_regularizer: Any, pointwise_regularizer: Any, bias_regularizer: Any,
+                 activity_regularizer: Any, depthwise_constraint: Any, pointwise_constraint: Any,
+                 bias_constraint: Any, **kwargs: Any):
+        super().__init__(rank, filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                         use_bias, bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = int(depth_multiplier)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+
+    def build(self, input_shape: tuple) -> None:
+        cin = input_channels(self, input_shape)
+        self.depthwise_kernel = self.add_weight(
+            name="depthwise_kernel", shape=self.kernel_size + (cin, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            name="pointwise_kernel", shape=(1,) * self.rank + (cin * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint)
+        self.bias = self._make_bias(self.filters)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
+        self.built = True
+
+    def _convolve(self, inputs):
+        fn = K.separable_conv1d if self.rank == 1 else K.separable_conv2d
+        return fn(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides, padding=self.padding,
+                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key)
+        config["depth_multiplier"] = self.depth_multiplier
+        for part in ("depthwise", "pointwise"):
+            config[f"{part}_initializer"] = initializers.serialize(getattr(self, f"{part}_initializer"))
+            config[f"{part}_regularizer"] = regularizers.serialize(getattr(self, f"{part}_regularizer"))
+            config[f"{part}_constraint"] = constraints.serialize(getattr(self, f"{part}_constraint"))
+        return config
+
+
+class SeparableConv1D(_SeparableConv):
+    """Depthwise-separable 1-D convolution.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import SeparableConv1D
+        >>> SeparableConv1D(4, 3, depth_multiplier=2)(K.ones((2, 8, 3))).shape
+        (2, 6, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str = "channels_last", dilation_rate: Any = 1, depth_multiplier: int = 1,
+                 activation: Any = None, use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
+                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None, pointwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+class SeparableConv2D(_SeparableConv):
+    """Depthwise-separable 2-D convolution.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import SeparableConv2D
+        >>> SeparableConv2D(8, 3, padding="same")(K.ones((1, 6, 6, 3))).shape
+        (1, 6, 6, 8)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
+                 activation: Any = None, use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
+                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, depthwise_constraint: Any = None, pointwise_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
+                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
+                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+# Keras 2 aliases
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D
+Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose
+Deconvolution2D = Conv2DTranspose
+Deconvolution3D = Conv3DTranspose
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D

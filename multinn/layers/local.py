@@ -1,0 +1,150 @@
+"""Locally connected layers (Keras 2's `keras.layers.local`): convolutions whose weights
+are not shared, one kernel per output position.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import activations, constraints, initializers, regularizers
+from multinn import backend as K
+from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils import conv_utils
+
+from .convolutional import channel_axis, input_channels, spatial_dims, with_spatial
+
+__all__ = ["LocallyConnected1D", "LocallyConnected2D"]
+
+
+class _LocallyConnected(Layer):
+    """Shared machinery; only 'valid' padding, as in Keras 2."""
+
+    def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str,
+                 data_format: "str | None", activation: Any, use_bias: bool, kernel_initializer: Any,
+                 bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any, activity_regularizer: Any,
+                 kernel_constraint: Any, bias_constraint: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rank = rank
+        self.filters = int(filters)
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
+        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
+        if self.padding != "valid":
+            raise ValueError(f"Invalid border mode for {type(self).__name__} (only 'valid' is supported). "
+                             f"Received: padding={padding!r}")
+        self.data_format = K.normalize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def _out_spatial(self, input_shape: tuple) -> tuple:
+        return tuple(
+            conv_utils.conv_output_length(n, k, "valid", s)
+            for n, k, s in zip(spatial_dims(input_shape, self.data_format), self.kernel_size, self.strides)
+        )
+
+    def build(self, input_shape: tuple) -> None:
+        input_shape = tuple(input_shape)
+        cin = input_channels(self, input_shape)
+        spatial = spatial_dims(input_shape, self.data_format)
+        if any(n is None for n in spatial):
+            raise ValueError(
+                f"Layer {self.name}: the spatial dimensions of the inputs to {type(self).__name__} must be "
+                f"fully defined. Received: input_shape={input_shape}"
+            )
+        out = self._out_spatial(input_shape)
+        self.output_spatial = out
+        positions = 1
+        for o in out:
+            positions *= o
+        taps = 1
+        for k in self.kernel_size:
+            taps *= k
+        self.kernel = self.add_weight(name="kernel", shape=(positions, taps * cin, self.filters),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=out + (self.filters,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
+        self.built = True
+
+    def call(self, inputs):
+        if self.rank == 1:
+            outputs = K.local_conv1d(inputs, self.kernel, self.kernel_size, self.strides, self.data_format)
+        else:
+            outputs = K.local_conv2d(inputs, self.kernel, self.kernel_size, self.strides, self.output_spatial,
+                                     self.data_format)
+        if self.use_bias:
+            outputs = K.bias_add(outputs, self.bias, data_format=self.data_format)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        return with_spatial(input_shape, self._out_spatial(input_shape), self.filters, self.data_format)
+
+    def get_config(self) -> dict:
+        config = {
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+        return {**super().get_config(), **config}
+
+
+class LocallyConnected1D(_LocallyConnected):
+    """1-D locally connected layer: kernel (output_length, kernel_size * input_dim, filters).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import LocallyConnected1D
+        >>> LocallyConnected1D(4, 3)(K.ones((2, 10, 3))).shape
+        (2, 8, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: "str | None" = None, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, activation, use_bias,
+                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class LocallyConnected2D(_LocallyConnected):
+    """2-D locally connected layer: kernel (rows * cols, kh * kw * input_channels, filters).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import LocallyConnected2D
+        >>> LocallyConnected2D(4, (3, 3))(K.ones((2, 5, 5, 2))).shape
+        (2, 3, 3, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, activation, use_bias,
+                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)

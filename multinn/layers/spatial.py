@@ -1,0 +1,359 @@
+"""Spatial reshaping layers of Keras 2's convolutional family: UpSampling, ZeroPadding,
+Cropping (1-D, 2-D, 3-D) and SpatialDropout (whole feature maps dropped at once).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import backend as K
+from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils import conv_utils
+
+from .convolutional import spatial_dims, with_spatial
+
+__all__ = [
+    "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    "Cropping1D", "Cropping2D", "Cropping3D", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+]
+
+
+def _channels(input_shape: tuple, data_format: str) -> Any:
+    return input_shape[1] if data_format == "channels_first" else input_shape[-1]
+
+
+def _pairs(value: Any, rank: int, name: str) -> tuple:
+    """An int, `rank` ints (symmetric) or `rank` (before, after) pairs as `rank` pairs."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ((value, value),) * rank
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = ()
+    if rank == 1 and len(items) == 2 and all(isinstance(v, int) for v in items):
+        return (tuple(items),)
+    if len(items) == rank and all(isinstance(v, int) for v in items):
+        return tuple((v, v) for v in items)
+    if len(items) == rank and all(isinstance(v, (tuple, list)) and len(v) == 2 for v in items):
+        return tuple((int(a), int(b)) for a, b in items)
+    raise ValueError(
+        f"`{name}` should be an int, a tuple of {rank if rank > 1 else 2} ints, or a tuple of {rank} tuples of "
+        f"2 ints. Received: {name}={value!r}"
+    )
+
+
+# ---------------------------------------------------------------------- upsampling
+class UpSampling1D(Layer):
+    """Repeats each step `size` times.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import UpSampling1D
+        >>> UpSampling1D(3)(K.ones((2, 4, 5))).shape
+        (2, 12, 5)
+    """
+
+    def __init__(self, size: int = 2, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.size = int(size)
+        self.input_spec = InputSpec(ndim=3)
+
+    def call(self, inputs):
+        return K.repeat_elements(inputs, self.size, axis=1)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        steps = None if input_shape[1] is None else self.size * input_shape[1]
+        return (input_shape[0], steps, input_shape[2])
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size}
+
+
+class UpSampling2D(Layer):
+    """Repeats rows and columns (interpolation 'nearest' or 'bilinear').
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import UpSampling2D
+        >>> UpSampling2D((2, 3))(K.ones((1, 2, 2, 1))).shape
+        (1, 4, 6, 1)
+    """
+
+    def __init__(self, size: Any = (2, 2), data_format: "str | None" = None, interpolation: str = "nearest",
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.size = conv_utils.normalize_tuple(size, 2, "size")
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"`interpolation` argument should be one of 'nearest' or 'bilinear'. "
+                             f"Received: interpolation={interpolation!r}")
+        self.interpolation = interpolation
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        return K.resize_images(inputs, self.size[0], self.size[1], self.data_format, interpolation=self.interpolation)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return _scaled(tuple(input_shape), self.size, self.data_format)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format,
+                "interpolation": self.interpolation}
+
+
+class UpSampling3D(Layer):
+    """Repeats depth, rows and columns.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import UpSampling3D
+        >>> UpSampling3D()(K.ones((1, 2, 2, 2, 3))).shape
+        (1, 4, 4, 4, 3)
+    """
+
+    def __init__(self, size: Any = (2, 2, 2), data_format: "str | None" = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.data_format = K.normalize_data_format(data_format)
+        self.size = conv_utils.normalize_tuple(size, 3, "size")
+        self.input_spec = InputSpec(ndim=5)
+
+    def call(self, inputs):
+        return K.resize_volumes(inputs, self.size[0], self.size[1], self.size[2], self.data_format)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return _scaled(tuple(input_shape), self.size, self.data_format)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format}
+
+
+def _scaled(input_shape: tuple, size: tuple, data_format: str) -> tuple:
+    spatial = tuple(None if n is None else n * s for n, s in zip(spatial_dims(input_shape, data_format), size))
+    return with_spatial(input_shape, spatial, _channels(input_shape, data_format), data_format)
+
+
+# ---------------------------------------------------------------------- zero padding
+class _ZeroPadding(Layer):
+    def __init__(self, rank: int, padding: Any, data_format: "str | None", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rank = rank
+        self.data_format = K.normalize_data_format(data_format)
+        self.padding = _pairs(padding, rank, "padding")
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def call(self, inputs):
+        if self.rank == 1:
+            return K.temporal_padding(inputs, self.padding[0])
+        fn = K.spatial_2d_padding if self.rank == 2 else K.spatial_3d_padding
+        return fn(inputs, self.padding, self.data_format)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        spatial = tuple(None if n is None else n + lo + hi
+                        for n, (lo, hi) in zip(spatial_dims(input_shape, self.data_format), self.padding))
+        return with_spatial(input_shape, spatial, _channels(input_shape, self.data_format), self.data_format)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "padding": self.padding[0] if self.rank == 1 else self.padding}
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class ZeroPadding1D(_ZeroPadding):
+    """Adds zeros before and after the steps axis.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ZeroPadding1D
+        >>> ZeroPadding1D((1, 2))(K.ones((2, 3, 4))).shape
+        (2, 6, 4)
+    """
+
+    def __init__(self, padding: Any = 1, **kwargs: Any):
+        super().__init__(1, padding, "channels_last", **kwargs)
+
+
+class ZeroPadding2D(_ZeroPadding):
+    """Adds rows and columns of zeros around an image.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ZeroPadding2D
+        >>> ZeroPadding2D(((1, 0), (2, 3)))(K.ones((1, 4, 4, 2))).shape
+        (1, 5, 9, 2)
+    """
+
+    def __init__(self, padding: Any = (1, 1), data_format: "str | None" = None, **kwargs: Any):
+        super().__init__(2, padding, data_format, **kwargs)
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Adds zeros around a volume.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ZeroPadding3D
+        >>> ZeroPadding3D()(K.ones((1, 2, 2, 2, 1))).shape
+        (1, 4, 4, 4, 1)
+    """
+
+    def __init__(self, padding: Any = (1, 1, 1), data_format: "str | None" = None, **kwargs: Any):
+        super().__init__(3, padding, data_format, **kwargs)
+
+
+# ---------------------------------------------------------------------- cropping
+class _Cropping(Layer):
+    def __init__(self, rank: int, cropping: Any, data_format: "str | None", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rank = rank
+        self.data_format = K.normalize_data_format(data_format)
+        self.cropping = _pairs(cropping, rank, "cropping")
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def call(self, inputs):
+        spatial = spatial_dims(tuple(inputs.shape), self.data_format)
+        for n, (lo, hi) in zip(spatial, self.cropping):
+            if lo + hi >= n:
+                raise ValueError(f"Layer {self.name}: cropping {self.cropping} leaves nothing of an input of "
+                                 f"spatial shape {spatial}.")
+        index = tuple(slice(lo, n - hi) for n, (lo, hi) in zip(spatial, self.cropping))
+        if self.data_format == "channels_first":
+            return inputs[(slice(None), slice(None)) + index]
+        return inputs[(slice(None),) + index + (slice(None),)]
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        spatial = tuple(None if n is None else n - lo - hi
+                        for n, (lo, hi) in zip(spatial_dims(input_shape, self.data_format), self.cropping))
+        return with_spatial(input_shape, spatial, _channels(input_shape, self.data_format), self.data_format)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "cropping": self.cropping[0] if self.rank == 1 else self.cropping}
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class Cropping1D(_Cropping):
+    """Removes steps from the start and end of a sequence.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Cropping1D
+        >>> Cropping1D((1, 2))(K.ones((2, 6, 4))).shape
+        (2, 3, 4)
+    """
+
+    def __init__(self, cropping: Any = (1, 1), **kwargs: Any):
+        super().__init__(1, cropping, "channels_last", **kwargs)
+
+
+class Cropping2D(_Cropping):
+    """Removes rows and columns at the edges of an image.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Cropping2D
+        >>> Cropping2D(((1, 0), (2, 1)))(K.ones((1, 5, 6, 2))).shape
+        (1, 4, 3, 2)
+    """
+
+    def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: "str | None" = None, **kwargs: Any):
+        super().__init__(2, cropping, data_format, **kwargs)
+
+
+class Cropping3D(_Cropping):
+    """Removes slices at the edges of a volume.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Cropping3D
+        >>> Cropping3D()(K.ones((1, 4, 4, 4, 1))).shape
+        (1, 2, 2, 2, 1)
+    """
+
+    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: "str | None" = None, **kwargs: Any):
+        super().__init__(3, cropping, data_format, **kwargs)
+
+
+# ---------------------------------------------------------------------- spatial dropout
+class _SpatialDropout(Layer):
+    """Drops whole channels (feature maps) in training; the identity at test time."""
+
+    def __init__(self, rank: int, rate: float, data_format: "str | None", seed: "int | None" = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.rank = rank
+        self.rate = min(1.0, max(0.0, float(rate)))
+        self.data_format = K.normalize_data_format(data_format)
+        self.seed = seed
+        self.supports_masking = True
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def _noise_shape(self, inputs) -> tuple:
+        n, ones = inputs.shape[0], (1,) * self.rank
+        if self.data_format == "channels_first":
+            return (n, inputs.shape[1]) + ones
+        return (n,) + ones + (inputs.shape[-1],)
+
+    def call(self, inputs, training=None):
+        if not 0.0 < self.rate < 1.0:
+            return inputs
+        noise_shape = self._noise_shape(inputs)
+        return K.in_train_phase(lambda: K.dropout(inputs, self.rate, noise_shape, seed=self.seed), inputs,
+                                training=training)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        config = {**super().get_config(), "rate": self.rate, "noise_shape": None, "seed": self.seed}
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class SpatialDropout1D(_SpatialDropout):
+    """Drops entire channels of a (batch, steps, channels) input with probability `rate`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import SpatialDropout1D
+        >>> y = SpatialDropout1D(0.5, seed=1)(K.ones((2, 4, 6)), training=True).numpy()
+        >>> bool(((y == 0).all(axis=1) | (y == 2).all(axis=1)).all())
+        True
+    """
+
+    def __init__(self, rate: float, seed: "int | None" = None, **kwargs: Any):
+        kwargs.pop("noise_shape", None)
+        super().__init__(1, rate, "channels_last", seed=seed, **kwargs)
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Drops entire 2-D feature maps with probability `rate`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import SpatialDropout2D
+        >>> SpatialDropout2D(0.5)(K.ones((2, 3, 3, 4))).shape
+        (2, 3, 3, 4)
+    """
+
+    def __init__(self, rate: float, data_format: "str | None" = None, seed: "int | None" = None, **kwargs: Any):
+        kwargs.pop("noise_shape", None)
+        super().__init__(2, rate, data_format, seed=seed, **kwargs)
+
+
+class SpatialDropout3D(_SpatialDropout):
+    """Drops entire 3-D feature maps with probability `rate`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import SpatialDropout3D
+        >>> SpatialDropout3D(0.5, data_format="channels_first")(K.ones((2, 3, 2, 2, 2))).shape
+        (2, 3, 2, 2, 2)
+    """
+
+    def __init__(self, rate: float, data_format: "str | None" = None, seed: "int | None" = None, **kwargs: Any):
+        kwargs.pop("noise_shape", None)
+        super().__init__(3, rate, data_format, seed=seed, **kwargs)
