@@ -196,6 +196,8 @@ def get(identifier: Any) -> "Callable | None":
         return None
     if isinstance(identifier, (str, Mapping)):
         return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Constraint):
+        return identifier()  # a class given for an object, as tf.keras 2 accepts
     if callable(identifier):
         return identifier
     raise ValueError(

@@ -298,10 +298,10 @@ def compute_weighted_loss(losses: Any, sample_weight: Any = None, reduction: str
         losses = losses * _match_weight_rank(weights, losses)
     if reduction == Reduction.NONE:
         return losses
-    total = K.sum(losses)
     if reduction == Reduction.SUM:
-        return total
-    return total / max(1, losses.size)
+        return K.sum(losses)
+    # The weighted sum over the number of loss values: a mean (also for symbolic batch sizes).
+    return K.mean(losses)
 
 
 class Loss:

@@ -187,6 +187,8 @@ def get(identifier: Any) -> "Callable | None":
         return None
     if isinstance(identifier, (str, Mapping)):
         return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()  # a class given for an object, as tf.keras 2 accepts
     if callable(identifier):
         return identifier
     raise ValueError(

@@ -104,3 +104,7 @@ def test_unknown_name_suggests():
         constraints.get("max_nrom")
     with pytest.raises(ValueError, match="Received: constraint=7"):
         constraints.get(7)
+
+
+def test_class_given_for_an_object_is_instantiated():
+    assert type(constraints.get(constraints.NonNeg)) is constraints.NonNeg

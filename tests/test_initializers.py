@@ -253,3 +253,7 @@ def test_unknown_name_suggests():
         initializers.get("glorot_unifrom")
     with pytest.raises(ValueError, match="Received: initializer=3"):
         initializers.get(3)
+
+
+def test_class_given_for_an_object_is_instantiated():
+    assert type(initializers.get(initializers.HeUniform)) is initializers.HeUniform

@@ -84,3 +84,7 @@ def test_unknown_name_suggests():
         regularizers.get(0.5)
     with pytest.raises(TypeError, match="unexpected keyword argument 'l3'"):
         regularizers.L1(l3=0.1)
+
+
+def test_class_given_for_an_object_is_instantiated():
+    assert regularizers.get(regularizers.L2).get_config() == {"l2": 0.01}
