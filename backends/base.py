@@ -91,6 +91,22 @@ class ArrayBackend(OptimizerKernels):
         z = xp.concatenate(kept)[:count]
         return (z * stddev + mean).astype(dtype).reshape(shape), used
 
+    # ----------------------------------------------------------- serialization
+    def to_bytes(self, array) -> bytes:
+        """The values as little-endian bytes in C order (a portable file format)."""
+        import numpy
+
+        host = numpy.ascontiguousarray(self.to_numpy(array))
+        return host.astype(host.dtype.newbyteorder("<"), copy=False).tobytes()
+
+    def from_bytes(self, data: bytes, dtype: str, shape: tuple):
+        """An array of this backend from `to_bytes` output, its dtype name and shape."""
+        import numpy
+
+        little = numpy.dtype(dtype).newbyteorder("<")
+        host = numpy.frombuffer(data, dtype=little).reshape(tuple(shape)).astype(numpy.dtype(dtype))
+        return self.asarray(host)
+
     # ----------------------------------------------------------- kernels
     def matmul(self, a, b):
         return self.xp.matmul(a, b)
