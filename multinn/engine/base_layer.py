@@ -373,6 +373,10 @@ class Layer:
             return None
         return mask
 
+    def _produces_mask(self) -> bool:
+        """Whether this layer may output a mask of its own (then model runs track masks)."""
+        return type(self).compute_mask is not Layer.compute_mask
+
     def _maybe_build(self, input_shapes: Any) -> None:
         if not self._built:
             self.build(input_shapes)
@@ -424,7 +428,7 @@ class Layer:
         # Symbolic masks are markers (True: "a mask exists here"); real masks are computed
         # when the graph runs, by `compute_mask` on real tensors.
         output_mask = None
-        if type(self).compute_mask is not Layer.compute_mask:
+        if self._produces_mask():
             output_mask = True
         elif has_mask:
             if not self.supports_masking:

@@ -1,8 +1,60 @@
-"""Layers (Keras 2 API): the Layer base and the catalogue, one module per layer."""
+"""Layers (Keras 2 API): the Layer base and the catalogue, one module per layer.
+
+`serialize(layer)` gives {'class_name', 'config'}; `deserialize(config, custom_objects)`
+rebuilds any layer exported here (models included), or a user's class found in
+`custom_objects` / the global custom-object registry.
+"""
+from typing import Any
+
 from multinn.engine.base_layer import InputSpec, Layer  # noqa: F401
 from multinn.engine.input_layer import Input, InputLayer  # noqa: F401
-# Convolutional family (convolutions, pooling, locally connected, spatial reshaping)
-from .convolutional import *  # noqa: F401,F403
-from .pooling import *  # noqa: F401,F403
-from .local import *  # noqa: F401,F403
-from .spatial import *  # noqa: F401,F403
+
+from .activation import Activation  # noqa: F401
+from .activity_regularization import ActivityRegularization  # noqa: F401
+from .batch_normalization import BatchNormalization  # noqa: F401
+from .dense import Dense  # noqa: F401
+from .dropout import Dropout  # noqa: F401
+from .elu import ELU  # noqa: F401
+from .flatten import Flatten  # noqa: F401
+from .lambda_layer import Lambda  # noqa: F401
+from .leaky_relu import LeakyReLU  # noqa: F401
+from .permute import Permute  # noqa: F401
+from .prelu import PReLU  # noqa: F401
+from .relu import ReLU  # noqa: F401
+from .repeat_vector import RepeatVector  # noqa: F401
+from .reshape import Reshape  # noqa: F401
+from .softmax import Softmax  # noqa: F401
+from .thresholded_relu import ThresholdedReLU  # noqa: F401
+
+
+def _layer_classes() -> dict:
+    from multinn.engine.network import Network
+    from multinn.engine.sequential import Sequential
+    from multinn.engine.training import Model
+
+    found = {name: obj for name, obj in globals().items() if isinstance(obj, type) and issubclass(obj, Layer)}
+    found.update({"Network": Network, "Model": Model, "Sequential": Sequential, "Functional": Model})
+    return found
+
+
+def serialize(layer: Layer) -> dict:
+    """{'class_name': ..., 'config': ...} for `layer`.
+
+    Example:
+        >>> serialize(Dense(2))["class_name"]
+        'Dense'
+    """
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(config: dict, custom_objects: "dict | None" = None) -> Layer:
+    """The layer (or model) a `serialize` dict describes.
+
+    Example:
+        >>> deserialize({"class_name": "Dense", "config": {"units": 3}}).units
+        3
+    """
+    from multinn.utils.generic_utils import custom_object_scope, get_object
+
+    with custom_object_scope(custom_objects or {}):
+        return get_object(config, _layer_classes(), kind="layer", custom_objects=custom_objects)

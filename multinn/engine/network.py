@@ -1,0 +1,522 @@
+"""Network: a graph of layers (functional API) or a subclassed model, usable as a layer.
+
+A graph network is made from symbolic tensors: `Network(inputs, outputs)` walks the
+Nodes back from `outputs` to `inputs`, orders them, and turns the walk into a flat
+execution plan over numbered slots, so running the model on real tensors is one
+Python loop over layer calls. Call-time keyword arguments recorded in the graph
+(`training=True`, ...) are replayed on every run.
+
+Without `inputs`/`outputs`, a Network is subclassed: the user defines `call`, and the
+layers assigned as attributes are its layers.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from multinn import backend as K
+
+from .base_layer import Layer, _infer_output_shape, _state, to_list, unpack_singleton
+from .input_layer import InputLayer
+from .keras_tensor import KerasTensor
+
+
+def _node_key(layer: Layer, node_index: int) -> str:
+    return f"{layer.name}_ib-{node_index}"
+
+
+class Network(Layer):
+    """A model as a layer: functional (`Network(inputs, outputs)`) or subclassed (override `call`).
+
+    Example:
+        >>> import multinn
+        >>> from multinn.layers import Dense
+        >>> x = multinn.Input(shape=(3,))
+        >>> model = multinn.Model(x, Dense(2)(x))
+        >>> model.predict([[1.0, 2.0, 3.0]]).shape
+        (1, 2)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        if "input" in kwargs and "inputs" not in kwargs:
+            kwargs["inputs"] = kwargs.pop("input")
+        if "output" in kwargs and "outputs" not in kwargs:
+            kwargs["outputs"] = kwargs.pop("output")
+        if len(args) == 2 or ("inputs" in kwargs and "outputs" in kwargs) or (len(args) == 1 and "outputs" in kwargs):
+            inputs = args[0] if args else kwargs.pop("inputs")
+            outputs = args[1] if len(args) == 2 else kwargs.pop("outputs")
+            self._init_graph_network(inputs, outputs, **kwargs)
+        else:
+            if args:
+                raise TypeError(
+                    f"{type(self).__name__}() takes `inputs` and `outputs` (or no positional arguments, for a "
+                    f"subclassed model). Received: {len(args)} positional arguments"
+                )
+            self._init_subclassed_network(**kwargs)
+
+    def _base_init(self, name: "str | None", trainable: bool = True) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self._is_graph_network = False
+        self._layers = []
+        self.inputs = []
+        self.outputs = []
+        self._input_layers = []
+        self._output_layers = []
+        self._network_nodes = set()
+        self._plan = []
+        self.supports_masking = False
+
+    def _init_subclassed_network(self, name: "str | None" = None, trainable: bool = True, **kwargs: Any) -> None:
+        from multinn.utils import generic_utils
+
+        generic_utils.check_kwargs(kwargs, ("name", "trainable"), f"{type(self).__name__}.__init__()")
+        self._base_init(name, trainable)
+        self._built = False
+
+    # ------------------------------------------------------------------ graph
+    def _init_graph_network(self, inputs: Any, outputs: Any, name: "str | None" = None, trainable: bool = True) -> None:
+        self._base_init(name, trainable)
+        self._set_graph(inputs, outputs)
+
+    def _set_graph(self, inputs: Any, outputs: Any) -> None:
+        """Makes this network the graph from `inputs` to `outputs` (also used to rebuild a Sequential)."""
+        self._is_graph_network = True
+        inputs = to_list(inputs, allow_tuple=True)
+        outputs = to_list(outputs, allow_tuple=True)
+        for kind, tensors in (("input", inputs), ("output", outputs)):
+            for t in tensors:
+                if type(t) is not KerasTensor or t._keras_history is None:
+                    raise TypeError(
+                        f"{kind.capitalize()} tensors to a Model must come from `multinn.Input` or from layers called on "
+                        f"them. Received: {kind}s={t!r} (missing previous layer metadata)."
+                    )
+        for t in inputs:
+            if not isinstance(t._keras_history[0], InputLayer):
+                raise ValueError(
+                    f"Input tensors to a Model must come from `multinn.Input`. Received: {t!r} (produced by layer "
+                    f"{t._keras_history[0].name!r})."
+                )
+        if len({id(t) for t in inputs}) != len(inputs):
+            raise ValueError(f"The list of inputs passed to the model is redundant: all inputs should only appear once. Received: {inputs}")
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self._input_layers = [t._keras_history[0] for t in inputs]
+        self._output_layers = [t._keras_history[0] for t in outputs]
+        self._output_coordinates = [t._keras_history for t in outputs]
+        self.input_names = [layer.name for layer in self._input_layers]
+        self.output_names = [layer.name for layer in self._output_layers]
+        self._build_graph()
+        self._built = True
+
+    def _build_graph(self) -> None:
+        finished: set = set()
+        in_progress: set = set()
+        ordered_nodes: list = []
+        layer_order: dict = {}
+        network_nodes: set = set()
+
+        def visit(tensor):
+            layer, node_index, _ = tensor._keras_history
+            node = layer._inbound_nodes[node_index]
+            if id(node) in in_progress:
+                raise ValueError(f"The tensor {tensor!r} at layer {layer.name!r} is part of a cycle.")
+            if id(node) in finished:
+                return
+            network_nodes.add(_node_key(layer, node_index))
+            layer_order.setdefault(id(layer), (len(layer_order), layer))
+            in_progress.add(id(node))
+            for x in node.input_tensors if node.inbound_layers else []:
+                visit(x)
+            in_progress.discard(id(node))
+            finished.add(id(node))
+            ordered_nodes.append(node)
+
+        for t in self.outputs:
+            visit(t)
+
+        # Keras 2's depth ordering of layers: deepest (inputs) first, ties by discovery.
+        node_depth: dict = {}
+        layer_depth: dict = {}
+        for node in reversed(ordered_nodes):
+            depth = max(node_depth.get(id(node), 0), layer_depth.get(id(node.outbound_layer), 0))
+            layer_depth[id(node.outbound_layer)] = depth
+            node_depth[id(node)] = depth
+            for layer, index in zip(node.inbound_layers, node.node_indices):
+                inbound = layer._inbound_nodes[index]
+                node_depth[id(inbound)] = max(depth + 1, node_depth.get(id(inbound), 0))
+        layers = sorted(layer_order.values(), key=lambda item: (-layer_depth[id(item[1])], item[0]))
+        self._layers = [layer for _, layer in layers]
+        self._network_nodes = network_nodes
+        self._nodes_by_depth = {}
+        for node in ordered_nodes:
+            self._nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
+
+        names = [layer.name for layer in self._layers]
+        for n in set(names):
+            if names.count(n) > 1:
+                raise ValueError(f"The name {n!r} is used {names.count(n)} times in the model. All layer names should be unique.")
+
+        # Execution plan over numbered slots; a node runs once all its inputs are known.
+        slots: dict = {}
+        for t in self.inputs:
+            slots[id(t)] = len(slots)
+        self._input_slots = [slots[id(t)] for t in self.inputs]
+        plan = []
+        uses_masks = False
+        for node in ordered_nodes:
+            if not node.inbound_layers:
+                continue
+            in_slots = []
+            for t in node.input_tensors:
+                if id(t) not in slots:
+                    done = [p[0].name for p in plan]
+                    raise ValueError(
+                        f"Graph disconnected: cannot obtain value for tensor {t!r} at layer {node.outbound_layer.name!r}. "
+                        f"The following previous layers were accessed without issue: {done}"
+                    )
+                in_slots.append(slots[id(t)])
+            out_slots = []
+            for t in node.output_tensors:
+                slots.setdefault(id(t), len(slots))
+                out_slots.append(slots[id(t)])
+                uses_masks = uses_masks or t._keras_mask is not None
+            layer = node.outbound_layer
+            plan.append((layer, in_slots, out_slots, dict(node.arguments), len(node.input_tensors) == 1))
+        for t in self.outputs:
+            if id(t) not in slots:
+                raise ValueError(f"Graph disconnected: cannot obtain value for output tensor {t!r}.")
+        self._output_slots = [slots[id(t)] for t in self.outputs]
+        self._n_slots = len(slots)
+        self._plan = plan
+        self._uses_masks = uses_masks
+        self.supports_masking = uses_masks
+
+    def _run_graph(self, inputs: list, masks: "list | None" = None) -> list:
+        values = [None] * self._n_slots
+        for slot, x in zip(self._input_slots, inputs):
+            values[slot] = x
+        if self._uses_masks or masks is not None:
+            return self._run_graph_with_masks(values, masks)
+        for layer, ins, outs, kwargs, single in self._plan:
+            y = layer(values[ins[0]] if single else [values[i] for i in ins], **kwargs)
+            if len(outs) == 1:
+                values[outs[0]] = y
+            else:
+                for slot, t in zip(outs, y):
+                    values[slot] = t
+        return [values[s] for s in self._output_slots]
+
+    def _run_graph_with_masks(self, values: list, masks: "list | None") -> list:
+        mask_values = [None] * self._n_slots
+        for slot, m in zip(self._input_slots, masks or []):
+            mask_values[slot] = m
+        for layer, ins, outs, kwargs, single in self._plan:
+            x = values[ins[0]] if single else [values[i] for i in ins]
+            in_mask = mask_values[ins[0]] if single else [mask_values[i] for i in ins]
+            has_mask = in_mask is not None if single else any(m is not None for m in in_mask)
+            call_kwargs = dict(kwargs)
+            if has_mask and "mask" in layer._call_fn_args and "mask" not in call_kwargs:
+                call_kwargs["mask"] = in_mask
+            y = layer(x, **call_kwargs)
+            out_mask = None
+            if has_mask or layer._produces_mask():
+                out_mask = layer.compute_mask(x, in_mask if has_mask else None)
+            ys = [y] if len(outs) == 1 else list(y)
+            ms = to_list(out_mask) if isinstance(out_mask, list) else [out_mask] * len(outs)
+            for slot, t, m in zip(outs, ys, ms):
+                values[slot] = t
+                mask_values[slot] = m
+        self._last_output_masks = [mask_values[s] for s in self._output_slots]
+        return [values[s] for s in self._output_slots]
+
+    # ------------------------------------------------------------------ Layer API
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        """Runs the graph on real tensors (a subclassed model overrides this)."""
+        if not self._is_graph_network:
+            raise NotImplementedError(f"Model {self.name!r} has no graph: a subclassed model must define `call`.")
+        xs = to_list(inputs, allow_tuple=True)
+        if len(xs) != len(self._input_slots):
+            raise ValueError(
+                f"Model {self.name!r} expects {len(self._input_slots)} input(s), but it received {len(xs)} input tensors."
+            )
+        masks = to_list(mask) if mask is not None else None
+        if training is None:
+            outs = self._run_graph(xs, masks)
+        else:
+            with K.learning_phase_scope(1 if training else 0):
+                outs = self._run_graph(xs, masks)
+        return outs[0] if len(outs) == 1 else outs
+
+    def _produces_mask(self) -> bool:
+        return self._is_graph_network and self._uses_masks
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if not self._is_graph_network or not self._uses_masks:
+            return None
+        masks = getattr(self, "_last_output_masks", None)
+        return unpack_singleton(masks) if masks else None
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if not self._is_graph_network:
+            return _infer_output_shape(self, input_shape)
+        shapes = to_list(input_shape) if isinstance(input_shape, list) else [input_shape]
+        shapes = [tuple(s) for s in shapes]
+        if shapes == [tuple(t._keras_shape) for t in self.inputs]:
+            return unpack_singleton([tuple(t._keras_shape) for t in self.outputs])
+        known = [None] * self._n_slots
+        for slot, s in zip(self._input_slots, shapes):
+            known[slot] = s
+        for layer, ins, outs, _, single in self._plan:
+            s = known[ins[0]] if single else [known[i] for i in ins]
+            out = layer.compute_output_shape(s)
+            for slot, o in zip(outs, out if isinstance(out, list) else [out]):
+                known[slot] = tuple(o)
+        return unpack_singleton([known[s] for s in self._output_slots])
+
+    def _maybe_build(self, input_shapes: Any) -> None:
+        # A subclassed model's layers build themselves when `call` first reaches them.
+        if not self._is_graph_network:
+            self._built = True
+        else:
+            super()._maybe_build(input_shapes)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Builds a subclassed model by calling it on zeros of `input_shape` (None dims become 1)."""
+        if self._is_graph_network:
+            self.built = True
+            return
+        self._built = True
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument to build a subclassed model.")
+        multi = isinstance(input_shape, list)
+        shapes = input_shape if multi else [input_shape]
+        xs = [K.constant(0.0, shape=tuple(1 if d is None else d for d in s)) for s in shapes]
+        previous = _state.inferring
+        _state.inferring = True
+        try:
+            with K.no_grad(), K.learning_phase_scope(0):
+                self(xs if multi else xs[0])
+        finally:
+            _state.inferring = previous
+        self.built = True
+
+    def _sublayers(self) -> list:
+        return self.layers
+
+    @property
+    def layers(self) -> list:
+        if self._is_graph_network:
+            return list(self._layers)
+        return list(self.__dict__.get("_tracked_layers", []))
+
+    def get_layer(self, name: "str | None" = None, index: "int | None" = None) -> Layer:
+        """A layer by name or by index in `model.layers`."""
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(self.layers)} layers.")
+            return self.layers[index]
+        if not name:
+            raise ValueError("Provide either a layer name or layer index.")
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        from multinn.utils.generic_utils import suggest
+
+        raise ValueError(f"No such layer: {name!r}.{suggest(name, [l.name for l in self.layers])}")
+
+    def get_weights(self) -> list:
+        """All weights' values, layer by layer (each layer's trainable weights first)."""
+        weights = []
+        for layer in self.layers:
+            weights += layer.weights
+        return K.batch_get_value(weights)
+
+    def set_weights(self, weights: list) -> None:
+        """Sets all weights from a list ordered as `get_weights()` returns it."""
+        weights = list(weights)
+        expected = sum(len(layer.weights) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(
+                f"You called `set_weights(weights)` on model {self.name!r} with a weight list of length {len(weights)}, "
+                f"but the model was expecting {expected} weights."
+            )
+        pairs = []
+        for layer in self.layers:
+            n = len(layer.weights)
+            chunk, weights = weights[:n], weights[n:]
+            for p, w in zip(layer.weights, chunk):
+                shape = tuple(w.shape) if hasattr(w, "shape") else tuple(K.int_shape(K.convert_to_tensor(w)))
+                if tuple(p.shape) != shape:
+                    raise ValueError(
+                        f"Layer {layer.name!r}: weight {p.name!r} has shape {tuple(p.shape)}, which is not compatible "
+                        f"with the provided weight shape {shape}."
+                    )
+            pairs.append((layer, chunk))
+        for layer, chunk in pairs:
+            if chunk:
+                layer.set_weights(chunk)
+
+    @property
+    def input(self) -> Any:
+        if self._is_graph_network:
+            return unpack_singleton(self.inputs)
+        return super().input
+
+    @property
+    def output(self) -> Any:
+        if self._is_graph_network:
+            return unpack_singleton(self.outputs)
+        return super().output
+
+    @property
+    def input_shape(self) -> Any:
+        if self._is_graph_network:
+            return unpack_singleton([t._keras_shape for t in self.inputs])
+        return super().input_shape
+
+    @property
+    def output_shape(self) -> Any:
+        if self._is_graph_network:
+            return unpack_singleton([t._keras_shape for t in self.outputs])
+        return super().output_shape
+
+    @property
+    def state_updates(self) -> list:
+        return []
+
+    @property
+    def uses_learning_phase(self) -> bool:
+        return any(t._uses_learning_phase for t in self.outputs)
+
+    def reset_states(self) -> None:
+        for layer in self.layers:
+            if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):
+                layer.reset_states()
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """The architecture: layers, their inbound nodes, and the model's inputs and outputs."""
+        if not self._is_graph_network:
+            raise NotImplementedError(
+                f"Model {self.name!r} is subclassed: its architecture is Python code, so it has no config. "
+                "Save its weights with `save_weights`."
+            )
+        conversion: dict = {}
+        for layer in self.layers:
+            kept = 0
+            for i in range(len(layer._inbound_nodes)):
+                key = _node_key(layer, i)
+                if key in self._network_nodes:
+                    conversion[key] = kept
+                    kept += 1
+        layer_configs = []
+        for layer in self.layers:
+            inbound = []
+            for i, node in enumerate(layer._inbound_nodes):
+                if _node_key(layer, i) not in self._network_nodes or not node.inbound_layers:
+                    continue
+                kwargs = _json_safe(node.arguments)
+                data = []
+                for inbound_layer, node_index, tensor_index in zip(node.inbound_layers, node.node_indices, node.tensor_indices):
+                    new_index = conversion.get(_node_key(inbound_layer, node_index), 0)
+                    data.append([inbound_layer.name, new_index, tensor_index, kwargs])
+                inbound.append(data)
+            layer_configs.append(
+                {"name": layer.name, "class_name": type(layer).__name__, "config": layer.get_config(), "inbound_nodes": inbound}
+            )
+
+        def coordinates(tensors):
+            out = []
+            for t in tensors:
+                layer, node_index, tensor_index = t._keras_history
+                out.append([layer.name, conversion.get(_node_key(layer, node_index), 0), tensor_index])
+            return out
+
+        return {
+            "name": self.name,
+            "layers": layer_configs,
+            "input_layers": coordinates(self.inputs),
+            "output_layers": coordinates(self.outputs),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "Network":
+        """Rebuilds a functional model from `get_config()` (layers, then their calls, shared layers included)."""
+        from multinn.layers import deserialize as deserialize_layer
+        from multinn.utils.generic_utils import custom_object_scope
+
+        created: dict = {}
+        pending: dict = {}
+
+        def process_node(layer, node_data):
+            tensors = []
+            kwargs = {}
+            for item in node_data:
+                inbound_name, node_index, tensor_index = item[0], item[1], item[2]
+                kwargs = item[3] if len(item) > 3 and item[3] else {}
+                inbound = created[inbound_name]
+                if len(inbound._inbound_nodes) <= node_index:
+                    return False
+                tensors.append(inbound._inbound_nodes[node_index].output_tensors[tensor_index])
+            layer(unpack_singleton(tensors), **kwargs)
+            return True
+
+        with custom_object_scope(custom_objects or {}):
+            for layer_data in config["layers"]:
+                layer = deserialize_layer({"class_name": layer_data["class_name"], "config": layer_data["config"]})
+                created[layer_data["name"]] = layer
+                pending[layer_data["name"]] = list(layer_data.get("inbound_nodes") or [])
+            while any(pending.values()):
+                progressed = False
+                for layer_data in config["layers"]:
+                    name = layer_data["name"]
+                    queue = pending[name]
+                    while queue:
+                        if not process_node(created[name], queue[0]):
+                            break
+                        queue.pop(0)
+                        progressed = True
+                if not progressed:
+                    raise ValueError("Cannot rebuild the model from its config: some layer calls refer to calls that never happen.")
+
+        def tensors(coords):
+            out = []
+            for name, node_index, tensor_index in coords:
+                out.append(created[name]._inbound_nodes[node_index].output_tensors[tensor_index])
+            return out
+
+        return cls(inputs=tensors(config["input_layers"]), outputs=tensors(config["output_layers"]), name=config.get("name"))
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as a JSON string (Keras 2's format); `kwargs` go to `json.dumps`."""
+        from multinn import __version__
+
+        data = {"class_name": type(self).__name__, "config": self.get_config(), "keras_version": __version__, "backend": K.backend()}
+        return json.dumps(data, default=_json_default, **kwargs)
+
+    def summary(self, line_length: "int | None" = None, positions: Any = None, print_fn: Any = None) -> None:
+        """Prints Keras 2's summary table: layers, output shapes, parameter counts."""
+        from .summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    if callable(obj) and hasattr(obj, "__name__"):
+        return obj.__name__
+    raise TypeError(f"Not JSON serializable: {obj!r}")
+
+
+def _json_safe(kwargs: dict) -> dict:
+    try:
+        json.dumps(kwargs)
+        return copy.deepcopy(kwargs)
+    except (TypeError, ValueError):
+        return {}

@@ -1,0 +1,690 @@
+"""Model: a Network that can be compiled, trained, evaluated and asked to predict (Keras 2 API)."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from multinn import backend as K
+
+from . import training_utils as tu
+from .base_layer import to_list, unpack_singleton
+from .network import Network
+
+
+def _metric_name(metric: Any, fn: Any) -> str:
+    if isinstance(metric, str):
+        return metric
+    return getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__)
+
+
+class Model(Network):
+    """A model with training: `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
+
+    Example:
+        >>> import numpy as np
+        >>> import multinn
+        >>> from multinn.layers import Dense
+        >>> x = multinn.Input(shape=(2,))
+        >>> model = multinn.Model(x, Dense(1)(x))
+        >>> model.compile("sgd", "mse")
+        >>> history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=2, verbose=0)
+        >>> sorted(history.history)
+        ['loss']
+    """
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer: Any,
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+        sample_weight_mode: Any = None,
+        weighted_metrics: Any = None,
+        target_tensors: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Configures training: the optimizer, a loss per output, metrics and loss weights.
+
+        Args:
+            optimizer: a name ('sgd', 'adam', ...) or an optimizer instance.
+            loss: a name, function or Loss object; or a list / dict (by output name) of them.
+            metrics: a list of metrics for every output, or a dict by output name.
+            loss_weights: a list or dict of scalars weighting each output's loss.
+            sample_weight_mode: None (per-sample weights) or 'temporal' (per timestep).
+        """
+        from multinn import optimizers
+        from multinn.utils.generic_utils import check_kwargs
+
+        check_kwargs(kwargs, (), "compile()")
+        if target_tensors is not None:
+            raise ValueError("compile(target_tensors=...) is not supported: multinn feeds targets eagerly. Pass them to fit().")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        self.sample_weight_mode = sample_weight_mode
+        self._compile_metrics = metrics
+        self._compile_weighted_metrics = weighted_metrics
+        self._compiled = True
+        self._output_setup = None
+        self.stop_training = False
+        if self._is_graph_network:
+            self._setup_outputs([tuple(t._keras_shape) for t in self.outputs], list(self.output_names))
+
+    def _setup_outputs(self, output_shapes: list, output_names: list) -> None:
+        """Resolves losses, loss weights and metrics per output (once the outputs are known)."""
+        from multinn import losses as losses_module
+        from multinn import metrics as metrics_module
+
+        n = len(output_shapes)
+        loss = self.loss
+        if isinstance(loss, dict):
+            unknown = [k for k in loss if k not in output_names]
+            if unknown:
+                raise ValueError(f"Unknown entry in loss dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}")
+            loss_list = [loss.get(name) for name in output_names]
+        elif isinstance(loss, (list, tuple)):
+            if len(loss) != n:
+                raise ValueError(
+                    f"When passing a list as loss, it should have one entry per model output. The model has {n} outputs, "
+                    f"but you passed loss={list(loss)!r}"
+                )
+            loss_list = list(loss)
+        else:
+            loss_list = [loss] * n
+        if all(item is None for item in loss_list):
+            raise ValueError("compile() needs a `loss`: a name such as 'mse', a function, or one per output.")
+        loss_fns = [None if item is None else losses_module.get(item) for item in loss_list]
+
+        weights = self.loss_weights
+        if weights is None:
+            weight_list = [1.0] * n
+        elif isinstance(weights, dict):
+            weight_list = [float(weights.get(name, 1.0)) for name in output_names]
+        else:
+            if len(weights) != n:
+                raise ValueError(f"When passing a list as loss_weights, it should have one entry per model output. Received: loss_weights={weights!r}")
+            weight_list = [float(w) for w in weights]
+
+        metrics = self._compile_metrics
+        if metrics is None:
+            per_output = [[] for _ in range(n)]
+        elif isinstance(metrics, dict):
+            per_output = [to_list(metrics.get(name, [])) for name in output_names]
+        else:
+            per_output = [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics] for _ in range(n)]
+        metric_fns = []
+        for i in range(n):
+            resolved = []
+            for m in per_output[i]:
+                fn = metrics_module.resolve(m, loss_list[i], output_shapes[i])
+                resolved.append((_metric_name(m, fn), fn))
+            metric_fns.append(resolved)
+
+        names = ["loss"]
+        if n > 1:
+            names += [f"{output_names[i]}_loss" for i in range(n) if loss_fns[i] is not None]
+        for i in range(n):
+            prefix = f"{output_names[i]}_" if n > 1 else ""
+            names += [prefix + name for name, _ in metric_fns[i]]
+        self.metrics_names = names
+        self._output_setup = (loss_fns, weight_list, metric_fns, output_names)
+        self._loss_list = loss_list
+
+    def _check_compiled(self) -> None:
+        if not getattr(self, "_compiled", False):
+            raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer, loss)`.")
+
+    # ------------------------------------------------------------------ data
+    def _model_backend(self) -> Any:
+        for w in self.weights:
+            return w.backend
+        return K.default_backend()
+
+    def _ensure_built(self, x_first: Any) -> None:
+        """Builds a deferred Sequential model from the shape of the data."""
+        if self.built or self._is_graph_network:
+            return
+        build_graph = getattr(self, "_build_from_data", None)
+        if build_graph is not None:
+            build_graph(x_first)
+
+    def _input_spec_lists(self) -> tuple:
+        if self._is_graph_network:
+            return list(self.input_names), [tuple(t._keras_shape) for t in self.inputs], [t.dtype for t in self.inputs]
+        return None, None, None
+
+    def _standardize_x(self, x: Any) -> list:
+        if x is None:
+            raise ValueError("No input data: pass `x` (an array, or a list / dict of arrays for several inputs).")
+        names, shapes, dtypes = self._input_spec_lists()
+        if names is None:
+            if isinstance(x, dict):
+                raise ValueError("A subclassed model takes its inputs as an array or a list of arrays, not a dict.")
+            if isinstance(x, (list, tuple)) and not tu._is_number_list(x):
+                count = len(x)
+            else:
+                count = 1
+            names = [f"input_{i + 1}" for i in range(count)]
+        return tu.standardize_input_data(x, names, shapes, self._model_backend(), dtypes)
+
+    def _target_shapes(self) -> "list | None":
+        from multinn import losses as losses_module
+
+        if not self._is_graph_network or self._output_setup is None:
+            return None
+        out = []
+        for t, fn in zip(self.outputs, self._output_setup[0]):
+            shape = tuple(t._keras_shape)
+            if fn is None or isinstance(fn, losses_module.Loss):
+                out.append(None)
+            elif fn is losses_module.sparse_categorical_crossentropy:
+                out.append(shape[:-1] + (1,))
+            elif getattr(losses_module, getattr(fn, "__name__", ""), None) is fn:
+                out.append(shape)
+            else:
+                out.append(None)
+        return out
+
+    def _standardize_y(self, y: Any, n_samples: int) -> list:
+        if y is None:
+            raise ValueError("No target data: pass `y` to train or evaluate a model.")
+        names = list(self.output_names) if self._is_graph_network else None
+        if names is None:
+            count = len(y) if isinstance(y, (list, tuple)) and not tu._is_number_list(y) else 1
+            names = [f"output_{i + 1}" for i in range(count)]
+        ys = tu.standardize_input_data(y, names, self._target_shapes(), self._model_backend(), check_batch_axis=False, exception_prefix="target")
+        if self._output_setup is not None:
+            from multinn import losses as losses_module
+
+            for t, fn in zip(ys, self._output_setup[0]):
+                if fn is losses_module.categorical_crossentropy and t.ndim == 2 and t.shape[-1] == 1:
+                    raise ValueError(
+                        f"You are passing a target array of shape {tuple(t.shape)} while using as loss "
+                        "`categorical_crossentropy`. `categorical_crossentropy` expects targets to be binary matrices "
+                        "(1s and 0s) of shape (samples, classes). If your targets are integer classes, use "
+                        "`sparse_categorical_crossentropy` or one-hot encode them."
+                    )
+        return ys
+
+    def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> tuple:
+        xs = self._standardize_x(x)
+        self._ensure_built(xs[0] if len(xs) == 1 else xs)
+        ys = self._standardize_y(y, int(xs[0].shape[0]))
+        n = len(ys)
+        if isinstance(sample_weight, dict):
+            names = self.output_names if self._is_graph_network else []
+            sws = [sample_weight.get(name) for name in names]
+        elif n == 1:
+            sws = [sample_weight]
+        elif sample_weight is None:
+            sws = [None] * n
+        elif isinstance(sample_weight, (list, tuple)) and len(sample_weight) == n:
+            sws = list(sample_weight)
+        else:
+            raise TypeError(
+                f"The model has {n} outputs, so `sample_weight` should be a list with one entry per output or a dict "
+                "keyed by output name."
+            )
+        if isinstance(class_weight, dict) and class_weight and all(isinstance(v, dict) for v in class_weight.values()):
+            names = self.output_names if self._is_graph_network else []
+            cws = [class_weight.get(name) for name in names]
+        else:
+            cws = [class_weight] * n
+        mode = getattr(self, "sample_weight_mode", None)
+        weights = [tu.standardize_weights(yy, sw, cw, mode, self._model_backend()) for yy, sw, cw in zip(ys, sws, cws)]
+        tu.check_array_lengths(xs, ys, weights)
+        return xs, ys, weights
+
+    # ------------------------------------------------------------------ steps
+    def _forward(self, xs: list) -> list:
+        return to_list(self(xs[0] if len(xs) == 1 else xs), allow_tuple=True)
+
+    def _ensure_output_setup(self, outs: list) -> None:
+        if self._output_setup is None:
+            names = list(self.output_names) if self._is_graph_network else [f"output_{i + 1}" for i in range(len(outs))]
+            self.output_names = names
+            self._setup_outputs([(None,) + tuple(o.shape[1:]) for o in outs], names)
+
+    def _losses_and_metrics(self, outs: list, ys: list, sws: list, with_metrics: bool) -> tuple:
+        from multinn import losses as losses_module
+
+        loss_fns, loss_weights, metric_fns, _ = self._output_setup
+        total = None
+        per_output = []
+        for out, y, sw, fn, weight in zip(outs, ys, sws, loss_fns, loss_weights):
+            if fn is None:
+                continue
+            if isinstance(fn, losses_module.Loss):
+                value = fn(y, out, sample_weight=sw)
+            else:
+                value = tu.weighted_mean(fn(y, out), sw)
+            per_output.append(value)
+            term = value if weight == 1.0 else value * weight
+            total = term if total is None else total + term
+        extra = self.losses
+        for item in extra:
+            total = total + item
+        metric_values = []
+        if with_metrics:
+            with K.no_grad():
+                for out, y, fns in zip(outs, ys, metric_fns):
+                    for _, fn in fns:
+                        metric_values.append(K.mean(fn(y, out)))
+        return total, per_output, metric_values
+
+    def _log_values(self, total, per_output, metric_values) -> list:
+        values = [total]
+        if len(self._output_setup[0]) > 1:
+            values += per_output
+        values += metric_values
+        return [float(v) for v in values]
+
+    def _sync_trainable(self) -> list:
+        """Marks which variables record gradients for this model; returns its trainable weights."""
+        trainable = self.trainable_weights
+        ids = {id(w) for w in trainable}
+        for w in self.weights:
+            w.needs_grad = id(w) in ids
+        return trainable
+
+    def _train_step(self, xs: list, ys: list, sws: list) -> list:
+        with K.learning_phase_scope(1):
+            outs = self._forward(xs)
+            if self._output_setup is None:
+                self._ensure_output_setup(outs)
+            total, per_output, _ = self._losses_and_metrics(outs, ys, sws, with_metrics=False)
+            weights = self._trainable_cache
+            if weights is None:
+                weights = self._trainable_cache = self._sync_trainable()
+            grads = K.gradients(total, weights)
+            self.optimizer.apply_gradients([(g, w) for g, w in zip(grads, weights) if g is not None])
+        metric_values = []
+        metric_fns = self._output_setup[2]
+        if any(metric_fns):
+            with K.no_grad():
+                for out, y, fns in zip(outs, ys, metric_fns):
+                    for _, fn in fns:
+                        metric_values.append(K.mean(fn(y, out)))
+        return self._log_values(total, per_output, metric_values)
+
+    def _test_step(self, xs: list, ys: list, sws: list) -> list:
+        with K.no_grad(), K.learning_phase_scope(0):
+            outs = self._forward(xs)
+            if self._output_setup is None:
+                self._ensure_output_setup(outs)
+            total, per_output, metric_values = self._losses_and_metrics(outs, ys, sws, with_metrics=True)
+            return self._log_values(total, per_output, metric_values)
+
+    def _predict_step(self, xs: list) -> list:
+        with K.no_grad(), K.learning_phase_scope(0):
+            return self._forward(xs)
+
+    # ------------------------------------------------------------------ batch API
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> Any:
+        """One gradient update on one batch; returns the loss (and metrics) before the update."""
+        self._check_compiled()
+        xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
+        self._trainable_cache = None
+        out = self._train_step(xs, ys, sws)
+        return out[0] if len(out) == 1 else out
+
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
+        """The loss (and metrics) on one batch, without updating the weights."""
+        self._check_compiled()
+        xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
+        out = self._test_step(xs, ys, sws)
+        return out[0] if len(out) == 1 else out
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's outputs on one batch, as NumPy arrays."""
+        xs = self._standardize_x(x)
+        self._ensure_built(xs[0] if len(xs) == 1 else xs)
+        outs = [o.numpy() for o in self._predict_step(xs)]
+        return outs[0] if len(outs) == 1 else outs
+
+    # ------------------------------------------------------------------ loops
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: "int | None" = None,
+        epochs: int = 1,
+        verbose: int = 1,
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: Any = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: "int | None" = None,
+        validation_steps: "int | None" = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Trains for `epochs` passes over the data and returns a History object.
+
+        Args:
+            x, y: arrays (NumPy, CuPy or K tensors), or lists / dicts of them for several inputs / outputs.
+            batch_size: samples per gradient update (32 when None).
+            epochs: index of the last epoch (training runs from `initial_epoch` to `epochs`).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch.
+            callbacks: a list of Callback objects.
+            validation_split: fraction of the data (taken from the end, before shuffling) held out for validation.
+            validation_data: (x_val, y_val) or (x_val, y_val, sample_weight_val); overrides validation_split.
+            shuffle: shuffle the samples before each epoch.
+            class_weight: {class index: weight}, weighting the loss by each sample's class.
+            sample_weight: per-sample weights (1-D; 2-D with sample_weight_mode='temporal').
+            initial_epoch: epoch at which to start (to resume a previous run).
+            steps_per_epoch: batches per epoch; the batches continue through the (reshuffled) data
+                from one epoch to the next. None: one pass over the data.
+        """
+        from multinn import callbacks as cbks
+        from multinn.utils.generic_utils import check_kwargs
+
+        if "nb_epoch" in kwargs:
+            epochs = kwargs.pop("nb_epoch")
+        check_kwargs(kwargs, ("nb_epoch",), "fit()")
+        self._check_compiled()
+        batch_size = 32 if batch_size is None else int(batch_size)
+        xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
+        ins = xs + ys
+        n_x, n_y = len(xs), len(ys)
+        val_ins = None
+        if validation_data is not None:
+            if len(validation_data) == 2:
+                vx, vy = validation_data
+                vsw = None
+            elif len(validation_data) == 3:
+                vx, vy, vsw = validation_data
+            else:
+                raise ValueError(
+                    "When passing validation_data, it must contain 2 (x_val, y_val) or 3 (x_val, y_val, val_sample_weights) "
+                    f"items; however it contains {len(validation_data)} items"
+                )
+            vxs, vys, vsws = self._standardize_user_data(vx, vy, vsw)
+            val_ins = (vxs, vys, vsws)
+        elif validation_split and 0.0 < validation_split < 1.0:
+            n = int(xs[0].shape[0])
+            split = int(n * (1.0 - validation_split))
+            val_ins = ([t[split:] for t in xs], [t[split:] for t in ys], [None if w is None else w[split:] for w in sws])
+            xs, ys, sws = [t[:split] for t in xs], [t[:split] for t in ys], [None if w is None else w[:split] for w in sws]
+            ins = xs + ys
+        weight_slots = [i for i, w in enumerate(sws) if w is not None]
+        ins = ins + [sws[i] for i in weight_slots]
+
+        self.history = cbks.History()
+        callback_list = [self.history]
+        if callbacks:
+            callback_list = list(callbacks) + callback_list
+        out_labels = list(self.metrics_names) if self._output_setup is not None else ["loss"]
+        if verbose:
+            mode = "steps" if steps_per_epoch is not None else "samples"
+            callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode))
+        callback_list = cbks.CallbackList(callback_list)
+        callback_list.set_model(self)
+        num_train = int(xs[0].shape[0])
+        metrics_for_callbacks = out_labels + (["val_" + n for n in out_labels] if val_ins is not None else [])
+        callback_list.set_params(
+            {
+                "batch_size": batch_size,
+                "epochs": epochs,
+                "steps": steps_per_epoch,
+                "samples": num_train,
+                "verbose": verbose,
+                "do_validation": val_ins is not None,
+                "metrics": metrics_for_callbacks,
+            }
+        )
+        self.stop_training = False
+        self._trainable_cache = None
+        rng = random.Random(_shuffle_seed())
+        order = list(range(num_train))
+        backend = self._model_backend()
+
+        def epoch_batches():
+            if shuffle:
+                if shuffle == "batch":
+                    chunks = tu.make_batches(num_train, batch_size)
+                    rng.shuffle(chunks)
+                    perm = [i for s, e in chunks for i in range(s, e)]
+                else:
+                    rng.shuffle(order)
+                    perm = order
+                with K.backend_scope(backend.name):
+                    index = K.constant(perm, dtype="int32")
+                for start, end in tu.make_batches(num_train, batch_size):
+                    ids = index[start:end]
+                    yield end - start, [K.gather(t, ids) for t in ins]
+            else:
+                for start, end in tu.make_batches(num_train, batch_size):
+                    yield end - start, [t[start:end] for t in ins]
+
+        def stream():
+            while True:
+                yield from epoch_batches()
+
+        batches_forever = stream() if steps_per_epoch is not None else None
+        callback_list.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            sums = None
+            seen = 0
+            source = (next(batches_forever) for _ in range(steps_per_epoch)) if batches_forever is not None else epoch_batches()
+            for batch_index, (size, batch) in enumerate(source):
+                batch_logs = {"batch": batch_index, "size": size}
+                callback_list.on_batch_begin(batch_index, batch_logs)
+                bx, by = batch[:n_x], batch[n_x:n_x + n_y]
+                bw = [None] * n_y
+                for j, slot in enumerate(weight_slots):
+                    bw[slot] = batch[n_x + n_y + j]
+                values = self._train_step(bx, by, bw)
+                if len(out_labels) != len(values):
+                    out_labels = list(self.metrics_names)
+                for label, v in zip(out_labels, values):
+                    batch_logs[label] = v
+                sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+                seen += size
+                callback_list.on_batch_end(batch_index, batch_logs)
+                if self.stop_training:
+                    break
+            epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
+            if val_ins is not None:
+                val_values = self._test_loop(*val_ins, batch_size=batch_size)
+                for label, v in zip(out_labels, val_values):
+                    epoch_logs["val_" + label] = v
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end()
+        return self.history
+
+    def _test_loop(self, xs: list, ys: list, sws: list, batch_size: int) -> list:
+        n = int(xs[0].shape[0])
+        sums = None
+        for start, end in tu.make_batches(n, batch_size):
+            values = self._test_step(
+                [t[start:end] for t in xs], [t[start:end] for t in ys], [None if w is None else w[start:end] for w in sws]
+            )
+            size = end - start
+            sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+        return [s / n for s in sums] if sums else []
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: "int | None" = None,
+        verbose: int = 1,
+        sample_weight: Any = None,
+        steps: "int | None" = None,
+        callbacks: Any = None,
+    ) -> Any:
+        """The loss (and metrics) over the data, in test mode; a scalar or a list ordered as `metrics_names`."""
+        self._check_compiled()
+        batch_size = 32 if batch_size is None else int(batch_size)
+        xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
+        values = self._test_loop(xs, ys, sws, batch_size)
+        if verbose:
+            print(" - ".join(f"{name}: {v:.4f}" for name, v in zip(self.metrics_names, values)))
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None, callbacks: Any = None) -> Any:
+        """The model's outputs for `x`, batch by batch in test mode, as NumPy arrays.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(1, input_shape=(1,), kernel_initializer="ones")])
+            >>> model.predict([1]).tolist()
+            [[1.0]]
+        """
+        batch_size = 32 if batch_size is None else int(batch_size)
+        xs = self._standardize_x(x)
+        self._ensure_built(xs[0] if len(xs) == 1 else xs)
+        n = int(xs[0].shape[0])
+        chunks = None
+        for start, end in tu.make_batches(n, batch_size):
+            outs = self._predict_step([t[start:end] if (start, end) != (0, n) else t for t in xs])
+            if chunks is None:
+                chunks = [[] for _ in outs]
+            for store, o in zip(chunks, outs):
+                store.append(o)
+        if chunks is None:
+            raise ValueError("predict() got no samples: the input arrays are empty.")
+        results = []
+        for store in chunks:
+            joined = store[0] if len(store) == 1 else K.concatenate(store, axis=0)
+            results.append(joined.numpy())
+        return results[0] if len(results) == 1 else results
+
+    # Keras 2's generator-based methods over Python iterables of batches.
+    def fit_generator(self, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
+                      callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
+                      class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True, **kwargs: Any) -> Any:
+        """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
+        from multinn import callbacks as cbks
+
+        self._check_compiled()
+        if steps_per_epoch is None:
+            if hasattr(generator, "__len__"):
+                steps_per_epoch = len(generator)
+            else:
+                raise ValueError("`steps_per_epoch=None` is only valid for a generator based on a Sequence (with __len__).")
+        self.history = cbks.History()
+        callback_list = list(callbacks or []) + [self.history]
+        if verbose:
+            callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps"))
+        callback_list = cbks.CallbackList(callback_list)
+        callback_list.set_model(self)
+        callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
+                                  "do_validation": validation_data is not None, "metrics": []})
+        self.stop_training = False
+        self._trainable_cache = None
+        iterator = _batch_iterator(generator)
+        callback_list.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            callback_list.on_epoch_begin(epoch)
+            sums, seen = None, 0
+            for step in range(steps_per_epoch):
+                item = next(iterator)
+                x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
+                xs, ys, sws = self._standardize_user_data(x, y, sw, class_weight)
+                size = int(xs[0].shape[0])
+                logs = {"batch": step, "size": size}
+                callback_list.on_batch_begin(step, logs)
+                values = self._train_step(xs, ys, sws)
+                for label, v in zip(self.metrics_names, values):
+                    logs[label] = v
+                sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+                seen += size
+                callback_list.on_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = {label: s / seen for label, s in zip(self.metrics_names, sums)} if sums else {}
+            if validation_data is not None:
+                if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+                    val = self.evaluate(*validation_data[:2], sample_weight=validation_data[2] if len(validation_data) == 3 else None, verbose=0)
+                else:
+                    val = self.evaluate_generator(validation_data, steps=validation_steps)
+                for label, v in zip(self.metrics_names, to_list(val)):
+                    epoch_logs["val_" + label] = v
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end()
+        return self.history
+
+    def evaluate_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
+        """The loss (and metrics) averaged over `steps` batches of a generator."""
+        self._check_compiled()
+        steps = len(generator) if steps is None else steps
+        iterator = _batch_iterator(generator)
+        sums, seen = None, 0
+        for _ in range(steps):
+            item = next(iterator)
+            x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
+            xs, ys, sws = self._standardize_user_data(x, y, sw)
+            size = int(xs[0].shape[0])
+            values = self._test_step(xs, ys, sws)
+            sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+            seen += size
+        values = [s / seen for s in sums]
+        return values[0] if len(values) == 1 else values
+
+    def predict_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
+        """Predictions for `steps` batches of a generator, concatenated (NumPy)."""
+        steps = len(generator) if steps is None else steps
+        iterator = _batch_iterator(generator)
+        chunks = None
+        for _ in range(steps):
+            item = next(iterator)
+            x = item[0] if isinstance(item, tuple) else item
+            xs = self._standardize_x(x)
+            self._ensure_built(xs[0] if len(xs) == 1 else xs)
+            outs = self._predict_step(xs)
+            chunks = [[] for _ in outs] if chunks is None else chunks
+            for store, o in zip(chunks, outs):
+                store.append(o)
+        results = [K.concatenate(store, axis=0).numpy() for store in chunks]
+        return results[0] if len(results) == 1 else results
+
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """Saves architecture, weights and optimizer state to one file (see `multinn.models.load_model`)."""
+        from .saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Saves the weights only, layer by layer."""
+        from .saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: str, by_name: bool = False, skip_mismatch: bool = False) -> None:
+        """Loads weights saved by `save_weights` (or `save`); `by_name` matches layers by name."""
+        from .saving import load_weights
+
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+
+def _batch_iterator(generator: Any):
+    if hasattr(generator, "__getitem__") and hasattr(generator, "__len__") and not isinstance(generator, (list, tuple)):
+        def cycle():
+            while True:
+                for i in range(len(generator)):
+                    yield generator[i]
+                if hasattr(generator, "on_epoch_end"):
+                    generator.on_epoch_end()
+
+        return cycle()
+    return iter(generator)
+
+
+def _shuffle_seed() -> int:
+    """A seed for the epoch shuffles drawn from K's global random stream (so set_random_seed fixes it)."""
+    with K.no_grad():
+        draw = K.random_uniform((2,), 0.0, 1.0, dtype="float64")
+    a, b = draw.numpy().tolist()
+    return int(a * 2**31) ^ (int(b * 2**31) << 1)

@@ -1,0 +1,191 @@
+"""Turning what users pass to fit/evaluate/predict into lists of K tensors, once per call.
+
+Keras 2's standardisation: a single array, a list of arrays or a dict keyed by input
+(or output) name; Python lists of numbers are one array; 1-D arrays become (n, 1);
+shapes are checked against the model's, with errors naming the input and both shapes.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from multinn import backend as K
+
+from .base_layer import to_list
+
+
+def _is_number_list(value: Any) -> bool:
+    """A nested Python list/tuple of numbers (one array, not a list of arrays)."""
+    if isinstance(value, (int, float, bool)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_number_list(v) for v in value)
+    return False
+
+
+def to_backend_tensor(value: Any, backend: Any, dtype: "str | None" = None) -> K.Tensor:
+    """`value` as a K tensor of `backend` (through the host when it lives on another backend)."""
+    if isinstance(value, K.Tensor):
+        t = value
+    else:
+        with K.backend_scope(backend.name):
+            t = K.convert_to_tensor(value)
+    if t.backend is not backend:
+        with K.backend_scope(backend.name):
+            t = K.convert_to_tensor(t.numpy())
+    if dtype is not None and K.dtype(t) != dtype:
+        t = K.cast(t, dtype)
+    return t
+
+
+def standardize_input_data(
+    data: Any,
+    names: Sequence[str],
+    shapes: "Sequence | None",
+    backend: Any,
+    dtypes: "Sequence | None" = None,
+    check_batch_axis: bool = True,
+    exception_prefix: str = "input",
+) -> list:
+    """A list of K tensors, one per name, checked against `shapes` (None entries are not checked).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> xs = standardize_input_data([1.0], ["x"], [(None, 1)], K.default_backend())
+        >>> xs[0].shape
+        (1, 1)
+    """
+    names = list(names)
+    if data is None:
+        return [None] * len(names)
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(
+                f"No data provided for {missing[0]!r}. Need data for each key in: {names}. Received: keys {sorted(data)}"
+            )
+        arrays = [data[n] for n in names]
+    elif isinstance(data, (list, tuple)) and not (len(names) == 1 and _is_number_list(data)):
+        arrays = list(data)
+    else:
+        arrays = [data]
+    if len(arrays) != len(names):
+        raise ValueError(
+            f"Error when checking model {exception_prefix}: the list of arrays that you are passing to your model is "
+            f"not the size the model expected. Expected to see {len(names)} array(s), but instead got {len(arrays)} "
+            f"arrays."
+        )
+    out = []
+    for i, (name, value) in enumerate(zip(names, arrays)):
+        dtype = dtypes[i] if dtypes is not None else None
+        t = to_backend_tensor(value, backend)
+        if dtype is not None and K.dtype(t) != dtype and not (exception_prefix == "target"):
+            t = K.cast(t, dtype)
+        if t.ndim == 1:
+            t = K.expand_dims(t, 1)
+        if t.ndim == 0:
+            t = K.reshape(t, (1, 1))
+        if shapes is not None and shapes[i] is not None:
+            _check_shape(t, tuple(shapes[i]), name, exception_prefix, check_batch_axis)
+        out.append(t)
+    return out
+
+
+def _check_shape(t: K.Tensor, shape: tuple, name: str, prefix: str, check_batch_axis: bool) -> None:
+    got = tuple(t.shape)
+    if len(got) != len(shape):
+        raise ValueError(
+            f"Error when checking {prefix}: expected {name} to have {len(shape)} dimensions, but got array with "
+            f"shape {got}"
+        )
+    for j, (want, have) in enumerate(zip(shape, got)):
+        if j == 0 and not check_batch_axis:
+            continue
+        if want is not None and want != have:
+            raise ValueError(
+                f"Error when checking {prefix}: expected {name} to have shape {shape[1:]} but got array with shape "
+                f"{got[1:]}"
+            )
+
+
+def check_array_lengths(inputs: list, targets: list, weights: "list | None" = None) -> None:
+    """All arrays must hold the same number of samples."""
+    def lengths(items):
+        return {int(x.shape[0]) for x in items if x is not None}
+
+    sets = [("input", lengths(inputs)), ("target", lengths(targets)), ("sample_weight", lengths(weights or []))]
+    for kind, s in sets:
+        if len(s) > 1:
+            raise ValueError(f"All {kind} arrays (x) should have the same number of samples. Got array sizes: {sorted(s)}")
+    known = [(kind, next(iter(s))) for kind, s in sets if s]
+    for kind, n in known[1:]:
+        if n != known[0][1]:
+            raise ValueError(
+                f"{known[0][0].capitalize()} arrays should have the same number of samples as {kind} arrays. Found "
+                f"{known[0][1]} {known[0][0]} samples and {n} {kind} samples."
+            )
+
+
+def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
+    """Per-sample weights (a Python list) from a {class index: weight} dict, Keras 2's rule."""
+    with K.no_grad():
+        if y.ndim == 2 and y.shape[1] > 1:
+            classes = K.argmax(y, axis=1).numpy().reshape(-1).tolist()
+        else:
+            classes = K.cast(K.reshape(y, (-1,)), "int64").numpy().tolist()
+    missing = set(classes) - set(int(k) for k in class_weight)
+    if missing:
+        raise ValueError(
+            f"`class_weight` must contain all classes in the data. The classes {sorted(missing)} exist in the data but "
+            f"not in `class_weight`. Received: class_weight={class_weight!r}"
+        )
+    weights = {int(k): float(v) for k, v in class_weight.items()}
+    return [weights[c] for c in classes]
+
+
+def standardize_weights(y: K.Tensor, sample_weight: Any, class_weight: Any, mode: "str | None", backend: Any) -> "K.Tensor | None":
+    """The sample weights of one output as a K tensor, or None for uniform weights."""
+    if sample_weight is not None:
+        w = to_backend_tensor(sample_weight, backend, K.floatx())
+        if mode is None and w.ndim != 1:
+            raise ValueError(
+                f"Found a sample_weight array with shape {tuple(w.shape)}. In order to use timestep-wise sample "
+                "weighting, you should pass a 2D sample_weight array and specify sample_weight_mode='temporal' in "
+                "compile(). If you just mean to use sample-wise weights, make sure your sample_weight array is 1D."
+            )
+        if mode == "temporal" and w.ndim != 2:
+            raise ValueError(f"Found a sample_weight with shape {tuple(w.shape)}; expected 2D for sample_weight_mode='temporal'.")
+        if int(w.shape[0]) != int(y.shape[0]):
+            raise ValueError(
+                f"Found a sample_weight array with shape {tuple(w.shape)} for an input with shape {tuple(y.shape)}. "
+                "sample_weight cannot be broadcast."
+            )
+        return w
+    if isinstance(class_weight, dict) and class_weight:
+        with K.backend_scope(backend.name):
+            return K.constant(class_weights_to_sample_weights(y, class_weight))
+    return None
+
+
+def make_batches(size: int, batch_size: int) -> list:
+    """(start, end) pairs covering range(size) in steps of batch_size.
+
+    Example:
+        >>> make_batches(5, 2)
+        [(0, 2), (2, 4), (4, 5)]
+    """
+    return [(start, min(size, start + batch_size)) for start in range(0, size, batch_size)]
+
+
+def weighted_mean(score: K.Tensor, weights: "K.Tensor | None") -> K.Tensor:
+    """Keras 2's weighted objective: mean of per-sample scores times weights, over the non-zero weights' share."""
+    if weights is None:
+        return K.mean(score)
+    if score.ndim > weights.ndim:
+        score = K.mean(score, axis=list(range(weights.ndim, score.ndim)))
+    score = score * weights
+    nonzero = K.mean(K.cast(K.not_equal(weights, 0), K.dtype(score)))
+    return K.mean(score) / K.maximum(nonzero, K.epsilon())
+
+
+def to_list_of(x: Any) -> list:
+    return to_list(x, allow_tuple=True)
