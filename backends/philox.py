@@ -33,19 +33,30 @@ def philox_rounds(xp, counter: tuple, key: tuple):
     """Philox4x32-10 of a full 128-bit counter (four uint64 arrays of 32-bit words) and key (two ints).
 
     Returns a (n, 4) uint64 array; exposed so the known-answer vectors can be checked.
+    Works in place on four word buffers and two product buffers: fresh temporaries per
+    operation cost several times the arithmetic on large arrays (page faults).
     """
-    mask = xp.uint64(_MASK32)
-    c0, c1, c2, c3 = counter
+    c0, c1, c2, c3 = (xp.array(c, dtype=xp.uint64, copy=True) for c in counter)
     k0, k1 = int(key[0]) & _MASK32, int(key[1]) & _MASK32
+    mask = xp.uint64(_MASK32)
     m0 = xp.uint64(_M0)
     m1 = xp.uint64(_M1)
     shift = xp.uint64(32)
+    p0 = xp.empty_like(c0)
+    p1 = xp.empty_like(c0)
     for _ in range(ROUNDS):
-        p0 = m0 * c0
-        p1 = m1 * c2
-        hi0, lo0 = p0 >> shift, p0 & mask
-        hi1, lo1 = p1 >> shift, p1 & mask
-        c0, c1, c2, c3 = hi1 ^ c1 ^ xp.uint64(k0), lo1, hi0 ^ c3 ^ xp.uint64(k1), lo0
+        xp.multiply(c0, m0, out=p0)
+        xp.multiply(c2, m1, out=p1)
+        # (c0, c1, c2, c3) <- (hi(p1) ^ c1 ^ k0, lo(p1), hi(p0) ^ c3 ^ k1, lo(p0)); the old c1
+        # and c3 are read before they are overwritten
+        xp.right_shift(p1, shift, out=c0)
+        c0 ^= c1
+        c0 ^= xp.uint64(k0)
+        xp.bitwise_and(p1, mask, out=c1)
+        xp.right_shift(p0, shift, out=c2)
+        c2 ^= c3
+        c2 ^= xp.uint64(k1)
+        xp.bitwise_and(p0, mask, out=c3)
         k0 = (k0 + _W0) & _MASK32
         k1 = (k1 + _W1) & _MASK32
     return xp.stack([c0, c1, c2, c3], axis=1)
