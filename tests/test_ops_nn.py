@@ -134,6 +134,16 @@ def test_bias_add(backend_name, name, xs, bs, fmt, ref):
     check_op(lambda x, b: K.bias_add(x, b, fmt), ref, [rand(*xs), rand(*bs, seed=1)])
 
 
+def test_bias_add_differentiates_twice(backend_name):
+    x = K.variable(rand(4, 3), dtype="float64")
+    b = K.variable(rand(3, seed=1), dtype="float64")
+    (gb,) = K.gradients(K.sum(K.square(K.bias_add(x, b))), [b], create_graph=True)
+    w = rand(3, seed=2).astype(np.float64)
+    (gx,) = K.gradients(K.sum(gb * K.constant(w, dtype="float64")), [x])
+    np.testing.assert_allclose(gb.numpy(), 2 * (x.numpy() + b.numpy()).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(gx.numpy(), np.broadcast_to(2 * w, (4, 3)), rtol=1e-12)
+
+
 def test_bias_add_default_format_and_errors(backend_name):
     np.testing.assert_allclose(K.bias_add(K.zeros((2, 2, 3)), K.constant([1.0, 2.0, 3.0])).numpy()[1, 1], [1, 2, 3])
     with pytest.raises(ValueError, match=r"Received: bias.shape=\(2, 3\)"):

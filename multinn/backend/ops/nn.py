@@ -13,7 +13,7 @@ from .. import config
 from ..tensor import Tensor
 from .core import Primitive, to_tensor
 from .crossentropy import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
-from .math import clip, greater, less, maximum, reshape, sqrt, square, sum, sum_to_shape, where
+from .math import broadcast_to, clip, greater, less, maximum, reshape, sqrt, square, sum, where
 from .normalization import batch_normalization, normalize_batch_in_training
 from .random import draw_sequence, uniform_blocks
 from .softmax import softmax
@@ -170,8 +170,23 @@ def _bias_add_fwd(b, x, bias, shape):
     return x + bias.reshape(shape)
 
 
+def _bias_sum_fwd(b, dy, axes, shape):
+    return dy.sum(axis=axes).reshape(shape)
+
+
+def _bias_sum_grad(g, out, dy, axes, shape):
+    keep = tuple(1 if i in axes else d for i, d in enumerate(dy.shape))
+    return (broadcast_to(reshape(g, keep), dy.shape),)
+
+
+# The bias gradient in one reduction (one primitive call per layer per step).
+_bias_sum = Primitive("bias_add_backward", _bias_sum_fwd, _bias_sum_grad)
+
+
 def _bias_add_grad(dy, y, x, bias, shape):
-    return dy, reshape(sum_to_shape(dy, shape), bias.shape)
+    lead = dy.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1)
+    return dy, _bias_sum(dy, axes=axes, shape=tuple(bias.shape))
 
 
 _bias_add = Primitive("bias_add", _bias_add_fwd, _bias_add_grad)
