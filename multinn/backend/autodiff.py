@@ -59,6 +59,8 @@ def stop_gradient(variables: Any) -> Any:
     """
     if isinstance(variables, (list, tuple)):
         return [stop_gradient(v) for v in variables]
+    if symbolic.any(variables):
+        return symbolic.defer(stop_gradient, variables)
     t = to_tensor(variables)
     return Tensor(t.data, t.backend)
 

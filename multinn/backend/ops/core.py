@@ -24,12 +24,26 @@ recording = _Recording()
 
 
 class _Symbolic:
-    """Where K.placeholder plugs in (ops/function.py sets both): a primitive called on a
-    symbolic value records a lazy node instead of computing."""
+    """Where K.placeholder plugs in (ops/symbolic.py sets the hooks): a primitive called on a
+    symbolic value records a lazy node instead of computing.
+
+    A K function whose Python code needs concrete shapes guards itself with
+    `if symbolic.any(x): return symbolic.defer(this_function, x, **kwargs)`: the whole
+    call becomes one node, run eagerly when K.function replays the graph.
+    """
 
     types: tuple = ()
     record: "Callable | None" = None
     gradients: "Callable | None" = None
+    defer: "Callable | None" = None
+
+    def any(self, *values: Any) -> bool:
+        types = self.types
+        if types:
+            for v in values:
+                if isinstance(v, types):
+                    return True
+        return False
 
 
 symbolic = _Symbolic()
@@ -159,7 +173,7 @@ class Primitive:
                 clean = False
                 raw.append(a)
         if not clean:
-            if symbolic.types and any(isinstance(a, symbolic.types) for a in args):
+            if symbolic.types and symbolic.any(*args):
                 return symbolic.record(self, args, params)
             args, raw, backend = self._convert(args, backend)
         out = self.forward(backend, *raw, **params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..tensor import Tensor
-from .core import Primitive, to_tensor
+from .core import Primitive, symbolic, to_tensor
 from .math import zeros_like
 
 __all__ = ["getitem", "concatenate", "stack", "gather"]
@@ -103,6 +103,8 @@ def gather(reference: Any, indices: Any) -> Tensor:
         >>> K.gather(K.constant([[1.0], [2.0], [3.0]]), [2, 0]).numpy().tolist()
         [[3.0], [1.0]]
     """
+    if symbolic.any(indices):  # K.placeholder indices: gathered when K.function replays
+        return symbolic.defer(gather, reference, indices)
     reference = to_tensor(reference)
     if isinstance(indices, Tensor):
         idx = indices.data

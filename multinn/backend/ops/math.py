@@ -5,7 +5,7 @@ from typing import Any
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, backend_of, to_tensor
+from .core import Primitive, backend_of, symbolic, to_tensor
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "square", "abs", "sqrt", "exp", "log",
@@ -113,12 +113,16 @@ def squeeze(x: Any, axis: int) -> Tensor:
 # ------------------------------------------------------------------ creation helpers used by gradients
 def zeros_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of `x`."""
+    if symbolic.any(x):  # a K.placeholder graph: the size is known at replay
+        return symbolic.defer(zeros_like, x, dtype=dtype)
     x = to_tensor(x)
     return Tensor(x.backend.xp.zeros(x.shape, dtype=dtype or x.dtype), x.backend)
 
 
 def ones_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
     """Ones with the shape (and dtype, unless given) of `x`."""
+    if symbolic.any(x):
+        return symbolic.defer(ones_like, x, dtype=dtype)
     x = to_tensor(x)
     return Tensor(x.backend.xp.ones(x.shape, dtype=dtype or x.dtype), x.backend)
 
@@ -363,6 +367,8 @@ def _count(x, axes):
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`; integer and boolean input gives floatx, as in Keras."""
+    if symbolic.any(x):  # the count of entries may be unknown until replay
+        return symbolic.defer(mean, x, axis=axis, keepdims=keepdims)
     x = to_tensor(x)
     if x.dtype.kind in "biu":
         x = to_tensor(x.data.astype(config.floatx()), x.backend)
@@ -476,6 +482,8 @@ def argmin(x: Any, axis: int = -1) -> Tensor:
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (the maximum is subtracted first)."""
+    if symbolic.any(x):
+        return symbolic.defer(logsumexp, x, axis=axis, keepdims=keepdims)
     x = to_tensor(x)
     m = stop_max(x, axis)
     out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
@@ -555,6 +563,8 @@ def dot(x: Any, y: Any) -> Tensor:
         >>> K.dot(K.ones((32, 28, 3)), K.ones((3, 4))).shape
         (32, 28, 4)
     """
+    if symbolic.any(x, y):  # reshapes below need the actual sizes
+        return symbolic.defer(dot, x, y)
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
     if x.ndim == 0 or y.ndim == 0:
@@ -595,6 +605,8 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
         >>> K.batch_dot(K.ones((32, 20, 1)), K.ones((32, 30, 20)), axes=(1, 2)).shape
         (32, 1, 30)
     """
+    if symbolic.any(x, y):
+        return symbolic.defer(batch_dot, x, y, axes=axes)
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
     if isinstance(axes, int):
