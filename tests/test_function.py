@@ -100,23 +100,28 @@ def test_symbolic_gradients_through_function(backend_name):
 
 
 def test_rnn_on_placeholder(backend_name):
-    seq = K.placeholder(shape=(None, 4, 2))
+    seq = K.placeholder(shape=(None, None, 2))
     w = rand(2, 3, seed=7)
 
     def step(inp, states):
         h = K.tanh(K.dot(inp, K.constant(w)) + states[0])
         return h, [h]
 
-    h0 = K.zeros_like(K.placeholder(shape=(1, 3)))
-    last, outputs, _ = K.rnn(step, seq, [h0])
-    assert K.int_shape(outputs) == (None, 4, 3)
-    data = rand(5, 4, 2, seed=8)
-    got = K.function([seq], [outputs])([data])[0]
-    h, ref = np.zeros((1, 3), np.float32), []
-    for t in range(4):
-        h = np.tanh(data[:, t] @ w + h)
-        ref.append(h)
-    np.testing.assert_allclose(got, np.stack(ref, axis=1), rtol=1e-5, atol=1e-6)
+    h0 = K.zeros_like(K.dot(seq[:, 0], K.constant(w)))  # (batch, 3), as Keras RNN layers build it
+    mask = K.greater(K.sum(seq, axis=-1), 0.0)
+    last, outputs, _ = K.rnn(step, seq, [h0], mask=mask)
+    assert K.int_shape(outputs) == (None, None, 3) and K.int_shape(last) == (None, 3)
+    f = K.function([seq], [outputs])
+    for steps in (4, 2):  # the number of steps may be unknown too
+        data = rand(5, steps, 2, seed=8 + steps)
+        got = f([data])[0]
+        h, out, ref = np.zeros((5, 3), np.float32), np.zeros((5, 3), np.float32), []
+        for t in range(steps):
+            keep = data[:, t].sum(axis=-1, keepdims=True) > 0
+            new = np.tanh(data[:, t] @ w + h)
+            h, out = np.where(keep, new, h), np.where(keep, new, out)
+            ref.append(out)
+        np.testing.assert_allclose(got, np.stack(ref, axis=1), rtol=1e-5, atol=1e-6)
 
 
 def test_feeding_an_intermediate_tensor(backend_name):
@@ -152,3 +157,43 @@ def test_shape_inference_errors_say_what_was_probed(backend_name):
     x = K.placeholder(shape=(None, 3))
     with pytest.raises(ValueError, match=r"inferring the output shape of K op 'add'.*\(None, 3\), \(2,\)"):
         x + K.placeholder(shape=(2,))
+
+
+_WEIGHTS = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+_GRAPHS = {
+    # name: (K function of the placeholder, placeholder shape, expected symbolic shape)
+    "mean_all": (lambda x: K.mean(K.square(x - 1.0)), (None, None, 4), ()),
+    "std_axis0": (lambda x: K.std(x, axis=0), (None, 3, 4), (3, 4)),
+    "dot_two_unknown": (lambda x: K.dot(x, K.constant(_WEIGHTS)), (None, None, 4), (None, None, 3)),
+    "batch_dot": (lambda x: K.batch_dot(x, x, axes=(2, 2)), (None, 3, 4), (None, 3, 3)),
+    "logsumexp": (lambda x: K.logsumexp(x, axis=-1), (None, 3, 4), (None, 3)),
+    "zeros_like": (lambda x: K.zeros_like(x) + x, (None, 3, 4), (None, 3, 4)),
+    "stop_gradient": (lambda x: K.stop_gradient(x) * 2.0, (None, 3, 4), (None, 3, 4)),
+    "tile": (lambda x: K.tile(x, (2, 1, 3)), (None, 3, 4), (None, 3, 12)),
+    "map_fn": (lambda x: K.map_fn(lambda s: K.sum(s), x), (None, 3, 4), (None,)),
+    "foldr": (lambda x: K.foldr(lambda a, s: a * 0.5 + s, x), (None, 3, 4), (3, 4)),
+    "repeat_elements": (lambda x: K.repeat_elements(x, 2, axis=0), (None, 3, 4), (None, 3, 4)),
+    "batch_flatten": (lambda x: K.batch_flatten(K.expand_dims(x, 1)), (None, 3, 4), (None, 12)),
+    "switch": (lambda x: K.switch(K.greater(K.sum(x, axis=(1, 2)), 0.0), x, -x), (None, 3, 4), (None, 3, 4)),
+    "padding_resize": (lambda x: K.resize_images(K.spatial_2d_padding(x, data_format="channels_first"), 2, 1,
+                                                 "channels_first"), (None, 1, 3, 4), (None, 1, 10, 6)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GRAPHS))
+def test_placeholder_graph_equals_eager_call(backend_name, name):
+    fn, shape, expected = _GRAPHS[name]
+    x = K.placeholder(shape=shape)
+    out = fn(x)
+    assert K.int_shape(out) == expected
+    data = rand(*[5 if d is None else d for d in shape], seed=3)
+    got = K.function([x], [out])([data])[0]
+    np.testing.assert_allclose(got, fn(K.constant(data)).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_gather_with_placeholder_indices(backend_name):
+    table = rand(6, 2)
+    idx = K.placeholder(shape=(None,), dtype="int32")
+    rows = K.gather(K.constant(table), idx)
+    assert K.int_shape(rows) == (None, 2)
+    np.testing.assert_allclose(K.function([idx], [rows])([np.array([5, 0, 5], np.int32)])[0], table[[5, 0, 5]])

@@ -15,7 +15,7 @@ __all__ = ["switch", "rnn", "map_fn", "foldl", "foldr"]
 
 
 def _is_symbolic(x: Any) -> bool:
-    return bool(symbolic.types) and isinstance(x, symbolic.types)
+    return symbolic.any(x)
 
 
 def _ndim(x: Any) -> int:
@@ -121,12 +121,18 @@ def rnn(
         >>> last.numpy().tolist(), outputs.shape
         ([[3.0], [3.0]], (2, 3, 1))
     """
+    states_in, constants_in = list(initial_states), list(constants or [])
+    if symbolic.any(inputs, mask, *states_in, *constants_in):
+        # K.placeholder graph: the loop runs eagerly, as one node, when K.function replays it.
+        flat = symbolic.defer(
+            _rnn_flat, inputs, mask, *states_in, *constants_in,
+            step_function=step_function, count=len(states_in), go_backwards=go_backwards,
+        )
+        return flat[0], flat[1], flat[2:]
     inputs = to_tensor(inputs)
     if inputs.ndim < 3:
         raise ValueError(f"K.rnn: input should be at least 3D (batch, time, ...). Received: inputs with shape {inputs.shape}")
     steps = inputs.shape[1]
-    if steps is None:
-        raise ValueError(f"K.rnn needs a known number of time steps. Received: inputs with shape {inputs.shape}")
     xs = _unstack(transpose(inputs, (1, 0) + tuple(range(2, inputs.ndim))))
     masks = None
     if mask is not None:
@@ -156,6 +162,14 @@ def rnn(
     return outputs[-1], stack(outputs, axis=1), states
 
 
+def _rnn_flat(inputs, mask, *rest, step_function, count, go_backwards):
+    """rnn with states and constants as positional arguments and a flat list result."""
+    last, outputs, states = rnn(
+        step_function, inputs, list(rest[:count]), go_backwards=go_backwards, mask=mask, constants=list(rest[count:])
+    )
+    return [last, outputs] + list(states)
+
+
 def map_fn(fn: Callable, elems: Any, name: Any = None, dtype: Any = None) -> Tensor:
     """fn applied to each entry of `elems` along axis 0, the results stacked.
 
@@ -166,6 +180,8 @@ def map_fn(fn: Callable, elems: Any, name: Any = None, dtype: Any = None) -> Ten
     """
     from .state import cast
 
+    if symbolic.any(elems):  # the number of entries may be unknown until K.function replays
+        return symbolic.defer(map_fn, fn, elems, dtype=dtype)
     elems = to_tensor(elems)
     results = [fn(e) for e in _unstack(elems)]
     out = stack(results, axis=0)
@@ -194,6 +210,8 @@ def foldl(fn: Callable, elems: Any, initializer: Any = None, name: Any = None) -
         >>> K.foldl(lambda acc, x: acc * 10 + x, K.constant([1.0, 2.0, 3.0])).numpy().tolist()
         123.0
     """
+    if symbolic.any(elems, initializer):
+        return symbolic.defer(foldl, fn, elems, initializer)
     return _fold(fn, _unstack(to_tensor(elems)), initializer, "foldl")
 
 
@@ -205,4 +223,6 @@ def foldr(fn: Callable, elems: Any, initializer: Any = None, name: Any = None) -
         >>> K.foldr(lambda acc, x: acc * 10 + x, K.constant([1.0, 2.0, 3.0])).numpy().tolist()
         321.0
     """
+    if symbolic.any(elems, initializer):
+        return symbolic.defer(foldr, fn, elems, initializer)
     return _fold(fn, _unstack(to_tensor(elems))[::-1], initializer, "foldr")

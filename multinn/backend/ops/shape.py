@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, to_tensor
+from .core import Primitive, symbolic, to_tensor
 from .indexing import getitem
 from .math import broadcast_to, equal, reshape, transpose
 
@@ -86,6 +86,8 @@ def tile(x: Any, n: Any) -> Tensor:
         >>> K.tile(K.constant([[1.0, 2.0]]), (2, 2)).numpy().tolist()
         [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
     """
+    if symbolic.any(x) and None in x.shape:  # K.placeholder with unknown sizes: tiled at replay
+        return symbolic.defer(tile, x, n=n)
     x = to_tensor(x)
     reps = [int(n)] if isinstance(n, int) else [int(r) for r in (n.numpy().tolist() if isinstance(n, Tensor) else n)]
     shape = tuple(x.shape)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..tensor import Tensor
-from .core import symbolic, to_array_on
+from .core import symbolic
 
 # Sizes that stand in for an unknown dimension in the two probes: small for the first
 # axis (usually the batch), larger elsewhere so that valid convolutions and a few
@@ -130,7 +130,7 @@ def _resolve_shape(target: tuple, known: tuple, actual: tuple, broadcast: bool) 
 
     broadcast_to aligns shapes on the right, so a None takes the input's actual size
     there. For reshape, a single None becomes -1 (inferred from the size, always
-    right); with several, a None inside a leading or trailing run of sizes copied from
+    right); otherwise a None inside a leading or trailing run of sizes copied from
     the input takes the input's size at that place, and a last one is left to -1.
     """
     out = list(target)
@@ -138,7 +138,7 @@ def _resolve_shape(target: tuple, known: tuple, actual: tuple, broadcast: bool) 
     if broadcast:
         return tuple(actual[i - (n - m)] if d is None and i >= n - m else d for i, d in enumerate(target))
     missing = [i for i, d in enumerate(target) if d is None]
-    if len(missing) == 1:
+    if len(missing) == 1 and -1 not in target:
         out[missing[0]] = -1
         return tuple(out)
     for i in missing:
@@ -176,16 +176,15 @@ def _probe(op, args: tuple, params: dict, k: int):
     return op(*concrete, **resolve_params(op, params, args, concrete))
 
 
-def record(op, args: tuple, params: dict) -> SymbolicTensor:
-    """The symbolic result of `op(*args, **params)`; runs the forward on the probes to learn its shape."""
+def record(op, args: tuple, params: dict) -> Any:
+    """The symbolic result of `op(*args, **params)`; runs the forward on the probes to learn its shape.
+
+    An op returning a list or tuple gives a list of symbolic tensors.
+    """
     from ..autodiff import no_grad
 
     backend = _backend(args)
-    args = tuple(
-        a if is_symbolic(a) or isinstance(a, Tensor) or a is None or isinstance(a, (int, float, bool))
-        else Tensor(to_array_on(a, backend), backend)
-        for a in args
-    )
+    args = tuple(args)
     twin = all(a.probes[0] is a.probes[1] for a in args if is_symbolic(a))
     try:
         with no_grad():
@@ -198,14 +197,58 @@ def record(op, args: tuple, params: dict) -> SymbolicTensor:
             f"shapes {shapes}; unknown dimensions were probed with sizes {PROBE_SIZES})"
         )
         raise
+    if isinstance(first, (list, tuple)):  # several results: a hidden node, then one node per entry
+        whole = SymbolicTensor((), None, backend, (first, second), op, args, params, name=op.name)
+        return [record(_PICK, (whole,), {"index": i}) for i in range(len(first))]
     if first.ndim != second.ndim:
         raise ValueError(f"K op {op.name!r}: the rank of its output depends on the values of its inputs.")
     shape = tuple(a if a == b else None for a, b in zip(first.shape, second.shape))
     return SymbolicTensor(shape, first.dtype, backend, (first, second), op, args, params)
 
 
+class _Deferred:
+    """Op of a node that runs a whole K function at replay (and on the probes)."""
+
+    def __init__(self, fn, kwargs: dict):
+        self.fn = fn
+        self.kwargs = kwargs
+        self.name = getattr(fn, "__name__", "deferred")
+
+    def __call__(self, *args):
+        return self.fn(*args, **self.kwargs)
+
+
+class _Pick:
+    """Op that takes entry `index` of a list-valued node."""
+
+    name = "pick"
+
+    def __call__(self, values, index):
+        return values[index]
+
+
+_PICK = _Pick()
+
+
+def defer(fn, *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, **kwargs)` recorded as one node, for K functions that need concrete shapes.
+
+    Symbolic values may appear among `args` (not inside lists). A function returning
+    a list or tuple of tensors gives a list of symbolic tensors.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.backend.ops.symbolic import defer
+        >>> x = K.placeholder(shape=(None, 4))
+        >>> K.int_shape(defer(K.mean, x, axis=0))
+        (4,)
+    """
+    return record(_Deferred(fn, kwargs), args, {})
+
+
 symbolic.types = (SymbolicTensor,)
 symbolic.record = record
+symbolic.defer = defer
 
 
 # ------------------------------------------------------------------ replay
@@ -277,17 +320,7 @@ class _Gradients:
         return [zeros_like(t) if g is None else g for g, t in zip(grads, targets)]
 
 
-class _Pick:
-    """Op that takes entry `index` of a list-valued node."""
-
-    name = "gradient"
-
-    def __call__(self, values, index):
-        return values[index]
-
-
 GRADIENTS = _Gradients()
-_PICK = _Pick()
 
 
 def symbolic_gradients(loss: SymbolicTensor, variables: Any) -> Any:
