@@ -129,6 +129,9 @@ def test_feeding_an_intermediate_tensor(backend_name):
     hidden = x * 3.0
     out = hidden + 1.0
     np.testing.assert_allclose(K.function([hidden], [out])([[1.0, 2.0]])[0], [2.0, 3.0])
+    v = K.variable([1.0, 1.0])
+    doubled = v * 2.0  # a concrete tensor can be fed too, as in Keras
+    np.testing.assert_allclose(K.function([doubled], [doubled + 1.0])([[5.0, 6.0]])[0], [6.0, 7.0])
 
 
 def test_learning_phase_input_is_accepted(backend_name):
@@ -197,3 +200,13 @@ def test_gather_with_placeholder_indices(backend_name):
     rows = K.gather(K.constant(table), idx)
     assert K.int_shape(rows) == (None, 2)
     np.testing.assert_allclose(K.function([idx], [rows])([np.array([5, 0, 5], np.int32)])[0], table[[5, 0, 5]])
+
+
+def test_second_order_symbolic_gradients(backend_name):
+    x = K.placeholder(shape=(3,))
+    g = K.gradients(K.sum(x * x * x), [x])[0]  # 3 x^2
+    h = K.gradients(K.sum(g), [x])[0]  # 6 x
+    data = np.array([1.0, -2.0, 0.5], np.float32)
+    got_g, got_h = K.function([x], [g, h])([data])
+    np.testing.assert_allclose(got_g, 3 * data ** 2, rtol=1e-6)
+    np.testing.assert_allclose(got_h, 6 * data, rtol=1e-6)

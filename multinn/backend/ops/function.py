@@ -73,10 +73,11 @@ def is_placeholder(x: Any) -> bool:
     return is_symbolic(x) and x.op is None
 
 
-def _check_feed(ph: SymbolicTensor, value: Tensor) -> None:
+def _check_feed(slot: Any, value: Tensor) -> None:
     got = tuple(value.shape)
-    if len(got) != ph.ndim or any(d is not None and d != g for d, g in zip(ph.shape, got)):
-        raise ValueError(f"Cannot feed a value of shape {got} for {ph.name!r}, which has shape {ph.shape}.")
+    if len(got) != slot.ndim or any(d is not None and d != g for d, g in zip(slot.shape, got)):
+        name = getattr(slot, "name", None) or "a tensor"
+        raise ValueError(f"Cannot feed a value of shape {got} for {name!r}, which has shape {tuple(slot.shape)}.")
 
 
 class Function:
@@ -94,7 +95,7 @@ class Function:
         self.outputs = [outputs] if self.single else list(outputs)
         self.updates = [self._update_pair(u) for u in (updates or [])]
         self.name = name
-        fed = {id(i) for i in self.inputs if is_symbolic(i)}
+        fed = {id(i) for i in self.inputs if is_symbolic(i) or isinstance(i, Tensor)}
         targets = self.outputs + [value for _, value in self.updates]
         self._order = ancestors(targets, fed)
         for node in self._order:
@@ -129,7 +130,7 @@ class Function:
         memo: dict = {}
         phase = None
         for slot, value in zip(self.inputs, inputs):
-            if is_symbolic(slot):
+            if is_symbolic(slot) or isinstance(slot, Tensor):  # Keras lets any tensor be fed
                 t = to_tensor(value, slot.backend, slot.dtype)
                 _check_feed(slot, t)
                 if id(slot) in self._watched:

@@ -312,11 +312,11 @@ class _Gradients:
 
     name = "gradients"
 
-    def __call__(self, loss, *targets):
+    def __call__(self, loss, *targets, create_graph=False):
         from ..autodiff import gradients
         from .math import zeros_like
 
-        grads = gradients(loss, list(targets))
+        grads = gradients(loss, list(targets), create_graph=create_graph)
         return [zeros_like(t) if g is None else g for g, t in zip(grads, targets)]
 
 
@@ -332,7 +332,12 @@ def symbolic_gradients(loss: SymbolicTensor, variables: Any) -> Any:
             raise TypeError(f"K.gradients expects Tensors, Variables or placeholders to differentiate by. Received: {t!r}")
     upstream = ancestors([loss], set())
     reached = {id(n) for n in upstream}
-    group = SymbolicTensor((), loss.dtype, loss.backend, (None, None), GRADIENTS, (loss, *targets), name="gradients")
+    for node in upstream:
+        if is_symbolic(node) and node.op is GRADIENTS:
+            node.params["create_graph"] = True  # differentiated again: its backward must be recorded
+    group = SymbolicTensor(
+        (), loss.dtype, loss.backend, (None, None), GRADIENTS, (loss, *targets), {"create_graph": False}, name="gradients"
+    )
     out = []
     for i, t in enumerate(targets):
         if id(t) not in reached:
