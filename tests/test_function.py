@@ -210,3 +210,18 @@ def test_second_order_symbolic_gradients(backend_name):
     got_g, got_h = K.function([x], [g, h])([data])
     np.testing.assert_allclose(got_g, 3 * data ** 2, rtol=1e-6)
     np.testing.assert_allclose(got_h, 6 * data, rtol=1e-6)
+
+
+def test_registered_builder_handles_foreign_symbolic_tensors(backend_name):
+    from multinn.backend.ops.function import _builders, register_function_builder
+
+    class ModelTensor:
+        pass
+
+    calls = []
+    register_function_builder(ModelTensor, lambda inputs, outputs, updates: calls.append((inputs, outputs)) or "f")
+    try:
+        t = ModelTensor()
+        assert K.function([t], [t]) == "f" and calls == [([t], [t])]
+    finally:
+        _builders.pop(ModelTensor)

@@ -7,7 +7,7 @@ replays that record on the values it is given.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .. import config
 from ..tensor import Tensor, Variable
@@ -162,6 +162,35 @@ class Function:
         return x
 
 
+_builders: dict = {}
+
+
+def register_function_builder(kind: type, builder: Callable) -> None:
+    """Lets a library above K make K.function accept its own symbolic tensors.
+
+    When an input or output of K.function is an instance of `kind`, the call returns
+    `builder(inputs, outputs, updates)` instead (the engine registers its KerasTensor,
+    so that `K.function([model.input], [layer.output])` works as in Keras 2).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.backend.ops.function import register_function_builder
+        >>> class Marker: pass
+        >>> register_function_builder(Marker, lambda inputs, outputs, updates: "built")
+        >>> K.function([Marker()], [])
+        'built'
+    """
+    _builders[kind] = builder
+
+
+def _builder_for(values: Sequence[Any]) -> "Callable | None":
+    for v in values:
+        for kind, builder in _builders.items():
+            if isinstance(v, kind):
+                return builder
+    return None
+
+
 def function(inputs: Sequence[Any], outputs: Any, updates: "Sequence[Any] | None" = None, **kwargs: Any) -> Function:
     """A callable computing `outputs` from values fed for the placeholders in `inputs`.
 
@@ -185,4 +214,8 @@ def function(inputs: Sequence[Any], outputs: Any, updates: "Sequence[Any] | None
             close = difflib.get_close_matches(key, _SESSION_KWARGS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"K.function got an unexpected keyword argument {key!r}.{hint}")
+    if _builders and isinstance(inputs, (list, tuple)):
+        builder = _builder_for(list(inputs) + (list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]))
+        if builder is not None:
+            return builder(inputs, outputs, updates)
     return Function(inputs, outputs, updates=updates, name=kwargs.get("name"))
