@@ -131,7 +131,9 @@ def rnn(
         return flat[0], flat[1], flat[2:]
     inputs = to_tensor(inputs)
     if inputs.ndim < 3:
-        raise ValueError(f"K.rnn: input should be at least 3D (batch, time, ...). Received: inputs with shape {inputs.shape}")
+        raise ValueError(
+            f"K.rnn: input should be at least 3D (batch, time, ...). Received: inputs with shape {inputs.shape}"
+        )
     steps = inputs.shape[1]
     xs = _unstack(transpose(inputs, (1, 0) + tuple(range(2, inputs.ndim))))
     masks = None

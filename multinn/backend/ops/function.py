@@ -45,7 +45,10 @@ def placeholder(
     """
     if shape is None:
         if ndim is None:
-            raise ValueError("K.placeholder needs `shape` or `ndim`: multinn tensors have a known rank. Received: shape=None, ndim=None")
+            raise ValueError(
+                "K.placeholder needs `shape` or `ndim`: multinn tensors have a known rank. "
+                "Received: shape=None, ndim=None"
+            )
         shape = (None,) * int(ndim)
     elif isinstance(shape, int):
         shape = (shape,)
@@ -56,7 +59,8 @@ def placeholder(
     dt = backend.dtype(dtype or config.floatx())
     from .state import get_uid
 
-    ph = SymbolicTensor(shape, dt, backend, placeholder_probes(shape, dt, backend), name=name or f"placeholder_{get_uid('placeholder')}")
+    probes = placeholder_probes(shape, dt, backend)
+    ph = SymbolicTensor(shape, dt, backend, probes, name=name or f"placeholder_{get_uid('placeholder')}")
     ph.sparse = bool(sparse)
     return ph
 

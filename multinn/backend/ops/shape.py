@@ -40,10 +40,6 @@ def permute_dimensions(x: Any, pattern: Sequence[int]) -> Tensor:
     return transpose(x, tuple(p % x.ndim for p in pattern))
 
 
-def _known(shape) -> bool:
-    return all(d is not None for d in shape)
-
-
 def repeat_elements(x: Any, rep: int, axis: int) -> Tensor:
     """Repeats each entry of `x` `rep` times along `axis`, like np.repeat.
 
@@ -269,7 +265,9 @@ def resize_images(
         return repeat_elements(repeat_elements(x, height_factor, rows), width_factor, cols)
     if interpolation == "bilinear":
         return _bilinear_along(_bilinear_along(x, rows, int(height_factor)), cols, int(width_factor))
-    raise ValueError(f"interpolation should be one of 'nearest' or 'bilinear'. Received: interpolation={interpolation!r}")
+    raise ValueError(
+        f"interpolation should be one of 'nearest' or 'bilinear'. Received: interpolation={interpolation!r}"
+    )
 
 
 def resize_volumes(

@@ -91,6 +91,10 @@ class SymbolicTensor:
             raise TypeError(f"len() of symbolic {self.name!r} with shape {self._shape} is unknown.")
         return self._shape[0]
 
+    def __iter__(self):
+        for i in range(len(self)):  # without this, Python would iterate by indexing until the probes ran out
+            yield self[i]
+
     def __hash__(self) -> int:
         return id(self)
 
@@ -257,7 +261,9 @@ def node_of(x: Any) -> "tuple | None":
 
     Symbolic tensors are recomputed, and so are concrete tensors whose computation
     autodiff recorded (those computed from trainable variables): K.function([x], [w * 2])
-    reads w when called, as in Keras. Variables and other tensors are used as they are.
+    reads w when called, as in Keras. Variables and other tensors are used as they are,
+    and so are results of ops autodiff does not record (comparisons, argmax, random
+    draws, anything computed from constants or non-trainable variables only).
     """
     if is_symbolic(x):
         return None if x.op is None else (x.op, x.args, x.params)
@@ -329,14 +335,17 @@ def symbolic_gradients(loss: SymbolicTensor, variables: Any) -> Any:
     targets = [variables] if single else list(variables)
     for t in targets:
         if not (is_symbolic(t) or isinstance(t, Tensor)):
-            raise TypeError(f"K.gradients expects Tensors, Variables or placeholders to differentiate by. Received: {t!r}")
+            raise TypeError(
+                f"K.gradients expects Tensors, Variables or placeholders to differentiate by. Received: {t!r}"
+            )
     upstream = ancestors([loss], set())
     reached = {id(n) for n in upstream}
     for node in upstream:
         if is_symbolic(node) and node.op is GRADIENTS:
             node.params["create_graph"] = True  # differentiated again: its backward must be recorded
     group = SymbolicTensor(
-        (), loss.dtype, loss.backend, (None, None), GRADIENTS, (loss, *targets), {"create_graph": False}, name="gradients"
+        (), loss.dtype, loss.backend, (None, None), GRADIENTS, (loss, *targets), {"create_graph": False},
+        name="gradients",
     )
     out = []
     for i, t in enumerate(targets):
