@@ -58,3 +58,10 @@ def deserialize(config: dict, custom_objects: "dict | None" = None) -> Layer:
 
     with custom_object_scope(custom_objects or {}):
         return get_object(config, _layer_classes(), kind="layer", custom_objects=custom_objects)
+
+
+# Convolutional family (convolutions, pooling, locally connected, spatial reshaping)
+from .convolutional import *  # noqa: F401,F403,E402
+from .pooling import *  # noqa: F401,F403,E402
+from .local import *  # noqa: F401,F403,E402
+from .spatial import *  # noqa: F401,F403,E402
