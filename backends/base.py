@@ -204,12 +204,17 @@ class ArrayBackend(OptimizerKernels):
         inner = (slice(None),) + tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, in_spatial)) + (slice(None),)
         return xp.ascontiguousarray(buf[inner])
 
-    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1):
-        """N-D convolution (cross-correlation, as in Keras): im2col then one GEMM (one per group)."""
+    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1, stash=None):
+        """N-D convolution (cross-correlation, as in Keras): im2col then one GEMM (one per group).
+
+        With a `stash` dict, the patches are kept in it for conv_backprop_filter.
+        """
         xp = self.xp
         nd = len(out)
         ksize = w.shape[:nd]
         cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
+        if stash is not None:
+            stash["cols"] = cols
         rows = cols.shape[0] * _size(out)
         cout = w.shape[-1]
         if groups == 1:
@@ -240,12 +245,14 @@ class ArrayBackend(OptimizerKernels):
         cols = cols.reshape((dy.shape[0],) + tuple(out) + tuple(ksize) + (cin,))
         return self.col2im(cols, in_spatial, strides, dilation, pad_lo)
 
-    def conv_backprop_filter(self, x, dy, ksize, strides, dilation, pad_lo, groups=1):
-        """Gradient of conv_forward with respect to the kernel: im2col then one GEMM."""
+    def conv_backprop_filter(self, x, dy, ksize, strides, dilation, pad_lo, groups=1, stash=None):
+        """Gradient of conv_forward with respect to the kernel: im2col (or the forward's, stashed) then one GEMM."""
         xp = self.xp
         nd = len(ksize)
         out = dy.shape[1:1 + nd]
-        cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
+        cols = stash.pop("cols", None) if stash else None
+        if cols is None:
+            cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
         rows = dy.shape[0] * _size(out)
         cout = dy.shape[-1]
         cin = x.shape[-1]
@@ -292,37 +299,58 @@ class ArrayBackend(OptimizerKernels):
             counts += padded[self.conv_window_slices(kpos, out, strides, unit)]
         return 1 / counts
 
-    def max_pool_backprop(self, x, y, dy, pool_size, strides, pad_lo):
-        """Routes each output's gradient to the first maximal cell of its window."""
-        return self._max_pool_route(x, y, dy, pool_size, strides, pad_lo, scatter=True)
-
-    def max_pool_gather(self, x, y, g, pool_size, strides, pad_lo):
-        """The adjoint of max_pool_backprop: each window's value of g at its first maximal cell."""
-        return self._max_pool_route(x, y, g, pool_size, strides, pad_lo, scatter=False)
-
-    def _max_pool_route(self, x, y, g, pool_size, strides, pad_lo, scatter):
+    def max_pool_with_argmax(self, x, pool_size, strides, pad_lo, out):
+        """Max pooling that also returns, per output, which window tap held the (first) maximum."""
         xp = self.xp
-        nd = len(pool_size)
-        out = y.shape[1:1 + nd]
+        nd = len(out)
         unit = (1,) * nd
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = self.conv_pad(x, pad_lo, out, pool_size, strides, unit, fill)
-        taken = xp.zeros(y.shape, dtype=bool)
-        result = xp.zeros(xpad.shape if scatter else y.shape, dtype=g.dtype)
-        if not scatter:
-            g = self.conv_pad(g, pad_lo, out, pool_size, strides, unit)
-        for kpos in _ndindex(pool_size):
+        taps = list(_ndindex(pool_size))
+        y = xpad[self.conv_window_slices(taps[0], out, strides, unit)].copy()
+        arg = xp.zeros(y.shape, dtype=xp.uint8 if len(taps) < 256 else xp.int32)
+        step = xp.empty_like(arg)
+        for k, kpos in enumerate(taps[1:], 1):
+            piece = xpad[self.conv_window_slices(kpos, out, strides, unit)]
+            better = piece > y  # strict: ties keep the earlier tap, as TensorFlow does
+            # arg += better * (k - arg): plain arithmetic is far faster than a masked store.
+            xp.subtract(arg.dtype.type(k), arg, out=step)
+            xp.multiply(step, better, out=step)
+            xp.add(arg, step, out=arg)
+            xp.maximum(y, piece, out=y)
+        return y, arg
+
+    def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo):
+        """Routes each output's gradient to the window cell that held its maximum."""
+        xp = self.xp
+        nd = len(pool_size)
+        out = dy.shape[1:1 + nd]
+        unit = (1,) * nd
+        padded = tuple(
+            max(pad_lo[i] + in_spatial[i], (out[i] - 1) * strides[i] + pool_size[i]) for i in range(nd)
+        )
+        buf = xp.zeros((dy.shape[0],) + padded + (dy.shape[-1],), dtype=dy.dtype)
+        disjoint = all(s >= p for s, p in zip(strides, pool_size))
+        for k, kpos in enumerate(_ndindex(pool_size)):
             index = self.conv_window_slices(kpos, out, strides, unit)
-            hit = xpad[index] == y
-            hit &= ~taken
-            taken |= hit
-            if scatter:
-                result[index] += xp.where(hit, g, 0)
+            if disjoint:
+                # Each cell is in at most one window: write straight into place.
+                xp.multiply(dy, arg == k, out=buf[index])
             else:
-                result += xp.where(hit, g[index], 0)
-        if not scatter:
-            return result
-        return self._crop(result, pad_lo, x.shape[1:-1])
+                buf[index] += dy * (arg == k)
+        return self._crop(buf, pad_lo, in_spatial)
+
+    def max_pool_gather(self, arg, g, pool_size, strides, pad_lo):
+        """The adjoint of max_pool_backprop: each window's value of g at its maximal cell."""
+        xp = self.xp
+        nd = len(pool_size)
+        out = arg.shape[1:1 + nd]
+        unit = (1,) * nd
+        g = self.conv_pad(g, pad_lo, out, pool_size, strides, unit)
+        result = xp.zeros(arg.shape, dtype=g.dtype)
+        for k, kpos in enumerate(_ndindex(pool_size)):
+            result += g[self.conv_window_slices(kpos, out, strides, unit)] * (arg == k)
+        return result
 
     def avg_pool_backprop(self, dy, in_spatial, pool_size, strides, pad_lo):
         """Gradient of average pooling: each output's share spread over its window's real cells."""
