@@ -15,7 +15,7 @@ from typing import Any
 from .. import config
 from ...utils import conv_utils
 from ..tensor import Tensor
-from .core import Primitive, to_tensor
+from .core import Primitive, recording, to_tensor
 from .math import dot, matmul, reshape, transpose
 
 __all__ = [
@@ -30,12 +30,14 @@ def _wants(t) -> bool:
 
 
 # ------------------------------------------------------------------ the three convolution primitives
-def _conv_grad(dy, y, x, w, strides, dilation, pad_lo, out, groups):
+# `stash` (a dict, or None) carries the forward's patches to the filter gradient, so
+# im2col runs once per training step; the other gradients recompute what they need.
+def _conv_grad(dy, y, x, w, strides, dilation, pad_lo, out, groups, stash=None):
     nd = len(out)
     gx = _conv_bpi(dy, w, in_spatial=x.shape[1:-1], strides=strides, dilation=dilation, pad_lo=pad_lo,
                    groups=groups) if _wants(x) else None
     gw = _conv_bpf(x, dy, ksize=w.shape[:nd], strides=strides, dilation=dilation, pad_lo=pad_lo,
-                   groups=groups) if _wants(w) else None
+                   groups=groups, stash=stash) if _wants(w) else None
     return gx, gw
 
 
@@ -48,7 +50,7 @@ def _bpi_grad(g, dx, dy, w, in_spatial, strides, dilation, pad_lo, groups):
     return gdy, gw
 
 
-def _bpf_grad(g, dw, x, dy, ksize, strides, dilation, pad_lo, groups):
+def _bpf_grad(g, dw, x, dy, ksize, strides, dilation, pad_lo, groups, stash=None):
     gx = _conv_bpi(dy, g, in_spatial=x.shape[1:-1], strides=strides, dilation=dilation, pad_lo=pad_lo,
                    groups=groups) if _wants(x) else None
     gdy = _conv(x, g, strides=strides, dilation=dilation, pad_lo=pad_lo, out=dy.shape[1:-1],
@@ -59,6 +61,11 @@ def _bpf_grad(g, dw, x, dy, ksize, strides, dilation, pad_lo, groups):
 _conv = Primitive("conv", lambda b, x, w, **p: b.conv_forward(x, w, **p), _conv_grad)
 _conv_bpi = Primitive("conv_backprop_input", lambda b, dy, w, **p: b.conv_backprop_input(dy, w, **p), _bpi_grad)
 _conv_bpf = Primitive("conv_backprop_filter", lambda b, x, dy, **p: b.conv_backprop_filter(x, dy, **p), _bpf_grad)
+
+
+def _stash_for(*inputs) -> "dict | None":
+    """A dict for the forward to leave intermediates in, when a backward pass may follow."""
+    return {} if recording.on and any(_wants(t) for t in inputs) else None
 
 
 # ------------------------------------------------------------------ argument checking
@@ -117,7 +124,8 @@ def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, g
             f"{kernel.shape[-2] * groups}."
         )
     out, lo = _geometry(x.shape[1:-1], kernel.shape[:nd], strides, dilation, padding, name)
-    y = _conv(x, kernel, strides=strides, dilation=dilation, pad_lo=lo, out=out, groups=groups)
+    y = _conv(x, kernel, strides=strides, dilation=dilation, pad_lo=lo, out=out, groups=groups,
+              stash=_stash_for(kernel))
     return _from_channels_last(y, data_format)
 
 
@@ -331,22 +339,34 @@ def conv3d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any
 
 
 # ------------------------------------------------------------------ pooling
-def _max_pool_grad(dy, y, x, pool_size, strides, pad_lo, out):
-    return (_max_pool_bp(x, y, dy, pool_size=pool_size, strides=strides, pad_lo=pad_lo),)
+def _max_pool_fwd(b, x, pool_size, strides, pad_lo, out, stash):
+    if stash is None:
+        return b.pool_forward(x, "max", pool_size, strides, pad_lo, out)
+    y, stash["arg"] = b.max_pool_with_argmax(x, pool_size, strides, pad_lo, out)
+    return y
 
 
-_max_pool = Primitive(
-    "max_pool", lambda b, x, **p: b.pool_forward(x, "max", **p), _max_pool_grad
-)
+def _max_pool_grad(dy, y, x, pool_size, strides, pad_lo, out, stash):
+    arg = (stash or {}).get("arg")
+    if arg is None:
+        arg = _max_pool_argmax(x, pool_size=pool_size, strides=strides, pad_lo=pad_lo, out=out)
+    else:
+        arg = Tensor(arg, dy.backend)
+    return (_max_pool_bp(arg, dy, in_spatial=x.shape[1:-1], pool_size=pool_size, strides=strides, pad_lo=pad_lo),)
+
+
+_max_pool = Primitive("max_pool", _max_pool_fwd, _max_pool_grad)
+_max_pool_argmax = Primitive("max_pool_argmax", lambda b, x, **p: b.max_pool_with_argmax(x, **p)[1])
+# `arg` holds, per output, the window tap of its maximum; the pair below are each other's adjoints.
 _max_pool_bp = Primitive(
     "max_pool_backprop",
-    lambda b, x, y, dy, **p: b.max_pool_backprop(x, y, dy, **p),
-    lambda g, dx, x, y, dy, **p: (None, None, _max_pool_gather(x, y, g, **p)),
+    lambda b, arg, dy, **p: b.max_pool_backprop(arg, dy, **p),
+    lambda g, dx, arg, dy, in_spatial, **p: (None, _max_pool_gather(arg, g, **p)),
 )
 _max_pool_gather = Primitive(
     "max_pool_gather",
-    lambda b, x, y, g, **p: b.max_pool_gather(x, y, g, **p),
-    lambda gg, out, x, y, g, **p: (None, None, _max_pool_bp(x, y, gg, **p)),
+    lambda b, arg, g, **p: b.max_pool_gather(arg, g, **p),
+    lambda gg, out, arg, g, **p: (None, _max_pool_bp(arg, gg, in_spatial=g.shape[1:-1], **p)),
 )
 
 
@@ -375,8 +395,10 @@ def _poolnd(name, x, nd, pool_size, strides, padding, data_format, pool_mode):
     _check_input(name, x, nd, data_format)
     x = _to_channels_last(x, data_format)
     out, lo = _geometry(x.shape[1:-1], pool_size, strides, (1,) * nd, padding, name)
-    prim = _max_pool if pool_mode == "max" else _avg_pool
-    y = prim(x, pool_size=pool_size, strides=strides, pad_lo=lo, out=out)
+    if pool_mode == "max":
+        y = _max_pool(x, pool_size=pool_size, strides=strides, pad_lo=lo, out=out, stash=_stash_for(x))
+    else:
+        y = _avg_pool(x, pool_size=pool_size, strides=strides, pad_lo=lo, out=out)
     return _from_channels_last(y, data_format)
 
 
