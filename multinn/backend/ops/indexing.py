@@ -103,7 +103,7 @@ def gather(reference: Any, indices: Any) -> Tensor:
         >>> K.gather(K.constant([[1.0], [2.0], [3.0]]), [2, 0]).numpy().tolist()
         [[3.0], [1.0]]
     """
-    if symbolic.any(indices):  # K.placeholder indices: gathered when K.function replays
+    if not isinstance(indices, Tensor) and symbolic.any(indices):  # K.placeholder indices: gathered at replay
         return symbolic.defer(gather, reference, indices)
     reference = to_tensor(reference)
     if isinstance(indices, Tensor):

@@ -113,17 +113,17 @@ def squeeze(x: Any, axis: int) -> Tensor:
 # ------------------------------------------------------------------ creation helpers used by gradients
 def zeros_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of `x`."""
-    if symbolic.any(x):  # a K.placeholder graph: the size is known at replay
-        return symbolic.defer(zeros_like, x, dtype=dtype)
     x = to_tensor(x)
+    if not isinstance(x, Tensor):  # a K.placeholder graph: the size is known at replay
+        return symbolic.defer(zeros_like, x, dtype=dtype)
     return Tensor(x.backend.xp.zeros(x.shape, dtype=dtype or x.dtype), x.backend)
 
 
 def ones_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
     """Ones with the shape (and dtype, unless given) of `x`."""
-    if symbolic.any(x):
-        return symbolic.defer(ones_like, x, dtype=dtype)
     x = to_tensor(x)
+    if not isinstance(x, Tensor):
+        return symbolic.defer(ones_like, x, dtype=dtype)
     return Tensor(x.backend.xp.ones(x.shape, dtype=dtype or x.dtype), x.backend)
 
 
@@ -367,9 +367,9 @@ def _count(x, axes):
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`; integer and boolean input gives floatx, as in Keras."""
-    if symbolic.any(x):  # the count of entries may be unknown until replay
-        return symbolic.defer(mean, x, axis=axis, keepdims=keepdims)
     x = to_tensor(x)
+    if not isinstance(x, Tensor):  # a K.placeholder graph: the count may be unknown until replay
+        return symbolic.defer(mean, x, axis=axis, keepdims=keepdims)
     if x.dtype.kind in "biu":
         x = to_tensor(x.data.astype(config.floatx()), x.backend)
     axes = _axes(axis, x.ndim)
@@ -482,9 +482,9 @@ def argmin(x: Any, axis: int = -1) -> Tensor:
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (the maximum is subtracted first)."""
-    if symbolic.any(x):
-        return symbolic.defer(logsumexp, x, axis=axis, keepdims=keepdims)
     x = to_tensor(x)
+    if not isinstance(x, Tensor):
+        return symbolic.defer(logsumexp, x, axis=axis, keepdims=keepdims)
     m = stop_max(x, axis)
     out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
     if keepdims:
@@ -563,10 +563,10 @@ def dot(x: Any, y: Any) -> Tensor:
         >>> K.dot(K.ones((32, 28, 3)), K.ones((3, 4))).shape
         (32, 28, 4)
     """
-    if symbolic.any(x, y):  # reshapes below need the actual sizes
-        return symbolic.defer(dot, x, y)
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
+    if not isinstance(x, Tensor) or not isinstance(y, Tensor):  # a K.placeholder graph: sizes known at replay
+        return symbolic.defer(dot, x, y)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
     if y.ndim == 1:
@@ -605,10 +605,10 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
         >>> K.batch_dot(K.ones((32, 20, 1)), K.ones((32, 30, 20)), axes=(1, 2)).shape
         (32, 1, 30)
     """
-    if symbolic.any(x, y):
-        return symbolic.defer(batch_dot, x, y, axes=axes)
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
+    if not isinstance(x, Tensor) or not isinstance(y, Tensor):
+        return symbolic.defer(batch_dot, x, y, axes=axes)
     if isinstance(axes, int):
         axes = (axes, axes)
     if axes is None:
