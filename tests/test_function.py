@@ -225,3 +225,13 @@ def test_registered_builder_handles_foreign_symbolic_tensors(backend_name):
         assert K.function([t], [t]) == "f" and calls == [([t], [t])]
     finally:
         _builders.pop(ModelTensor)
+
+
+def test_switch_on_a_placeholder_condition(backend_name):
+    flag = K.placeholder(shape=(), dtype="bool")
+    x = K.placeholder(shape=(None, 2))
+    out = K.switch(flag, lambda: x * 2.0, lambda: x - 1.0)  # both branches recorded, chosen at replay
+    f = K.function([flag, x], [out])
+    data = rand(3, 2)
+    np.testing.assert_allclose(f([True, data])[0], data * 2, rtol=1e-6)
+    np.testing.assert_allclose(f([False, data])[0], data - 1, rtol=1e-6)

@@ -131,6 +131,14 @@ def test_rnn_gradients(backend_name, go_backwards):
     K.check_gradients(f, [rand(2, 4, 3), rand(2, 2, seed=1), rand(3, 2, seed=2), rand(2, 2, seed=3)])
 
 
+def test_rnn_unroll_gives_the_same_result(backend_name):
+    x, h0 = K.constant(rand(2, 3, 2)), K.constant(rand(2, 4, seed=1))
+    cell = _cell(K.constant(rand(2, 4, seed=2)), K.constant(rand(4, 4, seed=3)))
+    rolled = K.rnn(cell, x, [h0, h0])[1]
+    unrolled = K.rnn(cell, x, [h0, h0], unroll=True, input_length=3)[1]
+    np.testing.assert_array_equal(rolled.numpy(), unrolled.numpy())
+
+
 def test_rnn_rejects_2d_input(backend_name):
     with pytest.raises(ValueError, match="3D"):
         K.rnn(lambda x, s: (x, s), K.ones((2, 3)), [K.zeros((2, 3))])
