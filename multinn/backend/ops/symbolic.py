@@ -8,9 +8,19 @@ Shapes may have unknown (None) dimensions. Each symbolic tensor carries two smal
 concrete "probe" values, computed by running the real forward on dummy inputs whose
 unknown dimensions take two different sizes; a dimension that differs between the
 probes is unknown in the output. So every K function, however it is written, gets an
-exact output shape without a shape rule of its own. K functions that put a tensor's
-shape into a `shape=` parameter (reshape, broadcast_to) see None there; those Nones
-are resolved from the input's actual shape, at probe time and at replay.
+exact output shape without a shape rule of its own. (A dimension that the forward
+shrinks to the same size from both probe sizes, e.g. after many poolings, is reported
+as known.)
+
+Two ways to cope with K functions whose Python code uses sizes:
+- reshape and broadcast_to accept None in `shape=` (a size copied from a placeholder's
+  shape); it is resolved from the actual input shape at probe time and at replay;
+- a K function that does arithmetic on sizes guards itself after `to_tensor`:
+  `if not isinstance(x, Tensor): return symbolic.defer(this_function, x, **kwargs)`,
+  which records the whole call as one node, run eagerly at replay (mean, dot, rnn, ...).
+
+Concrete tensors whose computation autodiff recorded (those computed from trainable
+variables) are recomputed at replay too, so `w * 2` follows later changes to `w`.
 """
 from __future__ import annotations
 
