@@ -75,7 +75,8 @@ def blocks_for(count: int) -> int:
 
 
 def uniform01(xp, key: int, start: int, count: int, dtype):
-    """Uniform draws in [0, 1): 24 random bits for float32/float16, 53 for float64."""
+    """Uniform draws in [0, 1): as many random bits as the dtype's significand holds
+    (11 for float16, 24 for float32, 53 for float64), so no draw rounds up to 1."""
     dtype = xp.dtype(dtype)
     if dtype.itemsize >= 8:
         words = random_words(xp, key, start, 2 * count).astype(xp.uint64).reshape(count, 2)
@@ -83,9 +84,10 @@ def uniform01(xp, key: int, start: int, count: int, dtype):
         lo = words[:, 1] >> xp.uint64(6)
         bits = hi * xp.uint64(1 << 26) + lo
         return bits.astype(xp.float64) * (1.0 / (1 << 53))
+    keep = min(int(xp.finfo(dtype).nmant) + 1, 24)
     words = random_words(xp, key, start, count)
-    bits = (words >> xp.uint32(8)).astype(xp.float32)
-    return (bits * xp.float32(1.0 / (1 << 24))).astype(dtype)
+    bits = (words >> xp.uint32(32 - keep)).astype(xp.float32)
+    return (bits * xp.float32(1.0 / (1 << keep))).astype(dtype)
 
 
 def words_for_uniform(count: int, dtype_itemsize: int) -> int:
