@@ -56,6 +56,12 @@ def test_random_uniform_float64_has_53_bit_resolution(backend_name):
     assert np.any(x * 2.0**24 != np.floor(x * 2.0**24))
 
 
+def test_random_uniform_float16_stays_below_maxval(backend_name):
+    x = K.eval(K.random_uniform((200, 200), dtype="float16", seed=4))
+    assert x.dtype == np.float16 and x.max() < 1.0 and x.min() >= 0.0
+    assert abs(float(x.astype(np.float64).mean()) - 0.5) < 0.015
+
+
 @pytest.mark.parametrize("p", [0.0, 0.3, 1.0])
 def test_random_binomial_statistics(backend_name, p):
     x = K.eval(K.random_binomial((200, 200), p=p, seed=1337))
