@@ -1,0 +1,155 @@
+"""layer_test: one call checks a layer the way Keras 2's `layer_test` does, plus gradients.
+
+For a layer class, keyword arguments and an input shape it checks that
+
+- the symbolic output shape, `compute_output_shape` and the real output shape agree;
+- the output matches `expected_output` when given, and has the expected dtype;
+- `get_weights` / `set_weights` round-trip;
+- `get_config` / `from_config` round-trip, and a model rebuilt from its config with the
+  same weights predicts the same values (functional and Sequential);
+- one training step (`train_on_batch`) runs and gives a finite loss;
+- in float64, K's gradients of the output with respect to the input and the trainable
+  weights agree with central differences (`K.check_gradients`).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+import multinn
+from multinn import backend as K
+from multinn.layers import Input
+from multinn.models import Model, Sequential
+
+
+def _random_input(shape: tuple, dtype: str, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if dtype.startswith("int"):
+        return rng.integers(0, 5, size=shape).astype(dtype)
+    return (rng.random(shape) * 2 - 1).astype(dtype)
+
+
+def _compatible(symbolic: tuple, actual: tuple) -> bool:
+    return len(symbolic) == len(actual) and all(s is None or s == a for s, a in zip(symbolic, actual))
+
+
+def _comparable(config: dict) -> dict:
+    """The config without marshalled Python bytecode (its bytes vary between equal functions)."""
+    out = dict(config)
+    for key in ("function", "output_shape"):
+        if config.get(f"{key}_type") == "lambda":
+            out.pop(key, None)
+    return out
+
+
+def _with_weights(layer: Any, tensors: list, fn: Callable):
+    """Runs fn() with the layer's weight attributes temporarily bound to `tensors`."""
+    targets = {id(w): t for w, t in zip(layer.trainable_weights, tensors)}
+    saved = {}
+    for key, value in list(vars(layer).items()):
+        if isinstance(value, K.Tensor) and id(value) in targets:
+            saved[key] = value
+            object.__setattr__(layer, key, targets[id(value)])
+    try:
+        return fn()
+    finally:
+        for key, value in saved.items():
+            object.__setattr__(layer, key, value)
+
+
+def layer_test(
+    layer_cls: Any,
+    kwargs: "dict | None" = None,
+    input_shape: "tuple | None" = None,
+    input_dtype: str = "float32",
+    input_data: Any = None,
+    expected_output: Any = None,
+    expected_output_shape: "tuple | None" = None,
+    expected_output_dtype: "str | None" = None,
+    gradcheck: bool = True,
+    gradcheck_training: bool = False,
+    train: bool = True,
+    call_kwargs: "dict | None" = None,
+    custom_objects: "dict | None" = None,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+) -> np.ndarray:
+    """Checks `layer_cls(**kwargs)` on inputs of `input_shape` (with the batch size); returns its output."""
+    kwargs = dict(kwargs or {})
+    call_kwargs = dict(call_kwargs or {})
+    if input_data is None:
+        input_data = _random_input(tuple(input_shape), input_dtype)
+    input_data = np.asarray(input_data)
+    input_shape = tuple(input_data.shape)
+    input_dtype = str(input_data.dtype)
+    expected_output_dtype = expected_output_dtype or (input_dtype if input_dtype.startswith("float") else K.floatx())
+
+    # functional use: symbolic shape, compute_output_shape and real output agree
+    layer = layer_cls(**kwargs)
+    x = Input(batch_shape=(None,) + input_shape[1:], dtype=input_dtype)
+    y = layer(x, **call_kwargs)
+    assert K.dtype(y) == expected_output_dtype, f"symbolic dtype {K.dtype(y)} != {expected_output_dtype}"
+    model = Model(x, y)
+    actual = model.predict(input_data)
+    assert isinstance(actual, np.ndarray)
+    assert str(actual.dtype) == expected_output_dtype, f"output dtype {actual.dtype} != {expected_output_dtype}"
+    assert _compatible(tuple(y.shape), actual.shape), f"symbolic shape {y.shape} vs actual {actual.shape}"
+    computed = layer.compute_output_shape(input_shape)
+    assert tuple(computed) == actual.shape, f"compute_output_shape {computed} vs actual {actual.shape}"
+    if expected_output_shape is not None:
+        assert _compatible(tuple(expected_output_shape), actual.shape), f"{actual.shape} vs expected {expected_output_shape}"
+    if expected_output is not None:
+        np.testing.assert_allclose(actual, np.asarray(expected_output), rtol=rtol, atol=atol)
+
+    # eager use gives the same values
+    with K.learning_phase_scope(0):
+        eager = layer(K.constant(input_data, dtype=input_dtype), **call_kwargs)
+    np.testing.assert_allclose(eager.numpy(), actual, rtol=rtol, atol=atol)
+
+    # weights round-trip
+    weights = layer.get_weights()
+    assert all(isinstance(w, np.ndarray) for w in weights)
+    layer.set_weights(weights)
+    for a, b in zip(weights, layer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+    # config round-trip: layer, functional model, Sequential model
+    config = layer.get_config()
+    recovered = layer_cls.from_config(config)
+    assert _comparable(recovered.get_config()) == _comparable(config)
+    restored = Model.from_config(model.get_config(), custom_objects=custom_objects)
+    if model.weights:
+        restored.set_weights(model.get_weights())
+    np.testing.assert_allclose(restored.predict(input_data), actual, rtol=rtol, atol=atol)
+    json_model = multinn.models.model_from_json(model.to_json(), custom_objects=custom_objects)
+    json_model.set_weights(model.get_weights())
+    np.testing.assert_allclose(json_model.predict(input_data), actual, rtol=rtol, atol=atol)
+    if not call_kwargs:
+        seq = Sequential([layer_cls(**{**kwargs, "batch_input_shape": (None,) + input_shape[1:], "dtype": kwargs.get("dtype", None)})])
+        seq.set_weights(model.get_weights())
+        np.testing.assert_allclose(seq.predict(input_data), actual, rtol=rtol, atol=atol)
+
+    # one training step
+    if train and expected_output_dtype.startswith("float"):
+        model.compile("rmsprop", "mse")
+        loss = model.train_on_batch(input_data, actual)
+        assert np.isfinite(loss)
+
+    # float64 gradients of the output w.r.t. the input and the trainable weights
+    if gradcheck and input_dtype.startswith("float"):
+        layer64 = layer_cls(**{**kwargs, "dtype": "float64"})
+        x64 = input_data.astype(np.float64)
+        with K.learning_phase_scope(0):
+            layer64(K.constant(x64, dtype="float64"), **call_kwargs)
+        start = [K.get_value(w).astype(np.float64) for w in layer64.trainable_weights]
+
+        def f(xt, *ws):
+            def run():
+                with K.learning_phase_scope(1 if gradcheck_training else 0):
+                    return layer64.call(xt, **call_kwargs)
+
+            return _with_weights(layer64, list(ws), run)
+
+        K.check_gradients(f, [x64] + start, atol=1e-5, rtol=1e-4)
+    return actual
