@@ -135,3 +135,10 @@ def test_graph_is_freed_with_its_tensors(backend_name):
         assert ref() is None  # freed by reference counting alone: the graph has no cycles
     finally:
         gc.enable()
+
+
+def test_gradients_of_one_tensor_is_a_list(backend_name):
+    x = K.variable([[1.0, 2.0], [3.0, 4.0]])
+    grads = K.gradients(K.sum(K.square(x)), x)
+    assert isinstance(grads, list) and len(grads) == 1
+    np.testing.assert_allclose(grads[0].numpy(), 2 * x.numpy())

@@ -98,8 +98,9 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
             differentiated again (higher-order gradients).
 
     Returns:
-        A list with one gradient per variable (the same structure as `variables`);
-        None for a variable `loss` does not depend on, as in Keras.
+        A list with one gradient per variable, also for a single variable (as
+        Keras 2's `K.gradients(loss, x)[0]` expects); None for a variable `loss`
+        does not depend on, as in Keras.
 
     Example:
         >>> from multinn import backend as K
@@ -109,8 +110,7 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
     """
     if symbolic.types and isinstance(loss, symbolic.types):
         return symbolic.gradients(loss, variables)  # a K.placeholder graph: gradients K.function computes
-    single = isinstance(variables, Tensor)
-    targets = [variables] if single else list(variables)
+    targets = [variables] if isinstance(variables, Tensor) else list(variables)
     if not isinstance(loss, Tensor):
         raise TypeError(f"K.gradients expects `loss` to be a Tensor. Received: loss={loss!r}")
     for v in targets:
@@ -138,8 +138,7 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
                     k = id(inp)
                     previous = grads.get(k)
                     grads[k] = gi if previous is None else previous + gi
-    result = [grads.get(id(v)) for v in targets]
-    return result[0] if single else result
+    return [grads.get(id(v)) for v in targets]
 
 
 class GradientTape:
@@ -186,6 +185,8 @@ class GradientTape:
             raise RuntimeError("A non-persistent GradientTape can compute gradients only once; use persistent=True.")
         self._used = True
         result = gradients(target, sources, output_gradients=output_gradients)
+        if isinstance(sources, Tensor):
+            result = result[0]
         if not self.persistent:
             self._release()
         return result

@@ -364,7 +364,7 @@ def symbolic_gradients(loss: SymbolicTensor, variables: Any) -> Any:
             continue
         probes = t.probes if is_symbolic(t) else (t, t)
         out.append(SymbolicTensor(t.shape, t.dtype, t.backend, probes, _PICK, (group,), {"index": i}))
-    return out[0] if single else out
+    return out  # a list even for one target, as eager K.gradients
 
 
 symbolic.gradients = symbolic_gradients
