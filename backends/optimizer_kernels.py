@@ -28,36 +28,63 @@ class OptimizerKernels:
     def rmsprop_update(self, p, g, a, lr: float, rho: float, epsilon: float, momentum: float = 0.0, m=None, mg=None) -> None:
         """a = rho*a + (1-rho)*g²; p -= lr*g/(sqrt(a)+eps); with momentum m (and centered mg) as Keras 2."""
         xp = self.xp
+        tmp = xp.multiply(g, g)
+        tmp *= 1.0 - rho
         a *= rho
-        a += (1.0 - rho) * (g * g)
+        a += tmp
         if m is None:
-            p -= lr * g / (xp.sqrt(a) + epsilon)
+            xp.sqrt(a, out=tmp)
+            tmp += epsilon
+            xp.divide(g, tmp, out=tmp)
+            tmp *= lr
+            p -= tmp
             return
         if mg is not None:
             mg *= rho
-            mg += (1.0 - rho) * g
-            denom = xp.sqrt(a - mg * mg + epsilon)
+            xp.multiply(g, 1.0 - rho, out=tmp)
+            mg += tmp
+            xp.multiply(mg, mg, out=tmp)
+            xp.subtract(a, tmp, out=tmp)
         else:
-            denom = xp.sqrt(a + epsilon)
+            tmp[...] = a
+        tmp += epsilon
+        xp.sqrt(tmp, out=tmp)
+        xp.divide(g, tmp, out=tmp)
+        tmp *= lr
         m *= momentum
-        m += lr * g / denom
+        m += tmp
         p -= m
 
     def adagrad_update(self, p, g, a, lr: float, epsilon: float) -> None:
         """a += g²; p -= lr*g/(sqrt(a)+eps)."""
-        a += g * g
-        p -= lr * g / (self.xp.sqrt(a) + epsilon)
+        xp = self.xp
+        tmp = xp.multiply(g, g)
+        a += tmp
+        xp.sqrt(a, out=tmp)
+        tmp += epsilon
+        xp.divide(g, tmp, out=tmp)
+        tmp *= lr
+        p -= tmp
 
     def adadelta_update(self, p, g, a, d, lr: float, rho: float, epsilon: float) -> None:
         """a = rho*a + (1-rho)*g²; u = g*sqrt(d+eps)/sqrt(a+eps); p -= lr*u; d = rho*d + (1-rho)*u²."""
         xp = self.xp
+        tmp = xp.multiply(g, g)
+        tmp *= 1.0 - rho
         a *= rho
-        a += (1.0 - rho) * (g * g)
-        u = g * xp.sqrt(d + epsilon)
-        u /= xp.sqrt(a + epsilon)
-        p -= lr * u
+        a += tmp
+        u = xp.add(d, epsilon)
+        xp.sqrt(u, out=u)
+        u *= g
+        xp.add(a, epsilon, out=tmp)
+        xp.sqrt(tmp, out=tmp)
+        u /= tmp
+        xp.multiply(u, lr, out=tmp)
+        p -= tmp
+        xp.multiply(u, u, out=tmp)
+        tmp *= 1.0 - rho
         d *= rho
-        d += (1.0 - rho) * (u * u)
+        d += tmp
 
     def adam_update(
         self, p, g, m, v, lr_t: float, beta_1: float, beta_2: float, epsilon: float, vhat=None, decay: float = 0.0
@@ -66,26 +93,36 @@ class OptimizerKernels:
         xp = self.xp
         if decay:
             p *= 1.0 - decay
+        tmp = xp.multiply(g, 1.0 - beta_1)
         m *= beta_1
-        m += (1.0 - beta_1) * g
+        m += tmp
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta_2
         v *= beta_2
-        v += (1.0 - beta_2) * (g * g)
+        v += tmp
         if vhat is not None:
             xp.maximum(vhat, v, out=vhat)
-            denom = xp.sqrt(vhat)
+            xp.sqrt(vhat, out=tmp)
         else:
-            denom = xp.sqrt(v)
-        denom += epsilon
-        p -= lr_t * m / denom
+            xp.sqrt(v, out=tmp)
+        tmp += epsilon
+        xp.divide(m, tmp, out=tmp)
+        tmp *= lr_t
+        p -= tmp
 
     def adamax_update(self, p, g, m, u, lr_t: float, beta_1: float, beta_2: float, epsilon: float) -> None:
         """m = b1*m + (1-b1)*g; u = max(b2*u, |g|); p -= lr_t*m/(u+eps)."""
         xp = self.xp
+        tmp = xp.multiply(g, 1.0 - beta_1)
         m *= beta_1
-        m += (1.0 - beta_1) * g
+        m += tmp
         u *= beta_2
-        xp.maximum(u, xp.abs(g), out=u)
-        p -= lr_t * m / (u + epsilon)
+        xp.abs(g, out=tmp)
+        xp.maximum(u, tmp, out=u)
+        xp.add(u, epsilon, out=tmp)
+        xp.divide(m, tmp, out=tmp)
+        tmp *= lr_t
+        p -= tmp
 
     def nadam_update(
         self, p, g, m, v, lr: float, beta_1: float, beta_2: float, epsilon: float, c_g: float, c_m: float, c_v: float
@@ -95,10 +132,18 @@ class OptimizerKernels:
         c_g, c_m, c_v carry the step's momentum schedule and bias corrections.
         """
         xp = self.xp
+        tmp = xp.multiply(g, 1.0 - beta_1)
         m *= beta_1
-        m += (1.0 - beta_1) * g
+        m += tmp
+        xp.multiply(g, g, out=tmp)
+        tmp *= 1.0 - beta_2
         v *= beta_2
-        v += (1.0 - beta_2) * (g * g)
-        denom = xp.sqrt(c_v * v)
+        v += tmp
+        denom = xp.multiply(v, c_v)
+        xp.sqrt(denom, out=denom)
         denom += epsilon
-        p -= lr * (c_g * g + c_m * m) / denom
+        xp.multiply(g, c_g, out=tmp)
+        tmp += c_m * m
+        tmp /= denom
+        tmp *= lr
+        p -= tmp
