@@ -1,14 +1,12 @@
-"""Every K function, grouped as Keras groups them. Each module lists its public names in `__all__`."""
-from . import operators  # noqa: F401  (attaches Python operators to Tensor)
+"""Every K function, grouped as Keras groups them. Each module lists its public names in `__all__`.
+
+The package's own `__all__` is the union of those lists, so `from .ops import *` gives K
+the functions and never the submodules (K.shape is the function, not ops/shape.py).
+"""
+from . import operators  # noqa: F401  (attaches Python operators to Tensor; first, others rely on them)
+from . import indexing, math, state, shape, nn, random, linalg, control, conv, io, function  # noqa: E401
 from .core import Primitive, primitive
-from .indexing import *  # noqa: F401,F403
-from .math import *  # noqa: F401,F403
-from .state import *  # noqa: F401,F403
-from .shape import *  # noqa: F401,F403
-from .nn import *  # noqa: F401,F403
-from .random import *  # noqa: F401,F403
-from .linalg import *  # noqa: F401,F403
-from .control import *  # noqa: F401,F403
-from .conv import *  # noqa: F401,F403
-from .io import *  # noqa: F401,F403
-from .function import *  # noqa: F401,F403
+
+_MODULES = (indexing, math, state, shape, nn, random, linalg, control, conv, io, function)
+__all__ = sorted({name for module in _MODULES for name in module.__all__}) + ["Primitive", "primitive"]
+globals().update({name: getattr(module, name) for module in _MODULES for name in module.__all__})
