@@ -193,7 +193,7 @@ class Model(Network):
         if names is None:
             count = len(y) if isinstance(y, (list, tuple)) and not tu._is_number_list(y) else 1
             names = [f"output_{i + 1}" for i in range(count)]
-        ys = tu.standardize_input_data(y, names, self._target_shapes(), self._model_backend(), check_batch_axis=False, exception_prefix="target")
+        ys = tu.standardize_input_data(y, names, None, self._model_backend(), check_batch_axis=False, exception_prefix="target")
         if self._output_setup is not None:
             from multinn import losses as losses_module
 
@@ -205,6 +205,11 @@ class Model(Network):
                         "(1s and 0s) of shape (samples, classes). If your targets are integer classes, use "
                         "`sparse_categorical_crossentropy` or one-hot encode them."
                     )
+        shapes = self._target_shapes()
+        if shapes is not None:
+            for t, name, shape in zip(ys, names, shapes):
+                if shape is not None:
+                    tu._check_shape(t, tuple(shape), name, "target", False)
         return ys
 
     def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> tuple:
