@@ -392,3 +392,33 @@ def test_float64_variables_keep_their_dtype():
     opt.apply_gradients([(K.constant(np.ones(2), dtype="float64"), w)])
     assert K.dtype(w) == "float64" and all(K.dtype(s) == "float64" for s in opt.weights[1:])
     assert math.isclose(float(K.get_value(w)[0]), 1 - 0.001, rel_tol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+def test_symbolic_get_updates_train_through_k_function(name):
+    rng = np.random.default_rng(5)
+    xs = rng.normal(size=(3, 8, 2)).astype(np.float32)
+    ys = rng.normal(size=(3, 8, 1)).astype(np.float32)
+    w0 = rng.normal(size=(2, 1)).astype(np.float32)
+
+    # Keras 2's classic loop: placeholders, a loss, the optimizer's updates, K.function.
+    x, y = K.placeholder(shape=(None, 2)), K.placeholder(shape=(None, 1))
+    w, b = K.variable(w0), K.variable([0.0])
+    loss = K.mean(K.square(K.dot(x, w) + b - y))
+    opt = getattr(optimizers, name)(learning_rate=0.1, clipnorm=1.0)
+    updates = opt.get_updates(loss, [w, b])
+    assert len(updates) == 1 and updates[0][0] is opt.iterations
+    train = K.function([x, y], [loss], updates=updates)
+    for bx, by in zip(xs, ys):
+        train([bx, by])
+
+    # The same steps, eagerly.
+    w_e, b_e = K.variable(w0), K.variable([0.0])
+    opt_e = getattr(optimizers, name)(learning_rate=0.1, clipnorm=1.0)
+    for bx, by in zip(xs, ys):
+        with K.GradientTape() as tape:
+            loss_e = K.mean(K.square(K.dot(K.constant(bx), w_e) + b_e - K.constant(by)))
+        opt_e.apply_gradients(zip(tape.gradient(loss_e, [w_e, b_e]), [w_e, b_e]))
+    assert int(K.get_value(opt.iterations)) == 3
+    np.testing.assert_allclose(K.get_value(w), K.get_value(w_e), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(K.get_value(b), K.get_value(b_e), rtol=1e-6, atol=1e-7)

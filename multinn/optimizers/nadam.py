@@ -47,7 +47,7 @@ class Nadam(Optimizer):
         self.beta_2 = float(beta_2)
         self.epsilon = default_epsilon(epsilon)
         self.schedule_decay = float(schedule_decay)
-        self.m_schedule = K.variable(1.0, name="m_schedule")
+        self.m_schedule = K.variable(1.0, name="m_schedule", trainable=False)
         super().__init__(learning_rate, **kwargs)
 
     def _extra_weights(self):

@@ -62,10 +62,10 @@ class Optimizer:
             value = getattr(self, key)
             if value is not None and not value >= 0:
                 raise ValueError(f"`{key}` must be a number >= 0. Received: {key}={value!r}")
-        self.iterations = K.variable(0, dtype="int64", name="iterations")
-        self.decay = K.variable(self.initial_decay, name="decay")
+        self.iterations = K.variable(0, dtype="int64", name="iterations", trainable=False)
+        self.decay = K.variable(self.initial_decay, name="decay", trainable=False)
         self._schedule = None
-        self._lr = K.variable(0.0, name="learning_rate")
+        self._lr = K.variable(0.0, name="learning_rate", trainable=False)
         self.learning_rate = learning_rate
         self._params: list = []
         self._slots: dict = {}
@@ -185,11 +185,7 @@ class Optimizer:
     def get_gradients(self, loss: Any, params: Sequence[Any]) -> list:
         """K.gradients of `loss` with clipping applied; raises when a gradient is None (Keras 2)."""
         grads = K.gradients(loss, list(params))
-        if any(g is None for g in grads):
-            raise ValueError(
-                "An operation has `None` for gradient. Please make sure that all of your ops have a gradient "
-                "defined (i.e. are differentiable). Common ops without gradient: K.argmax, K.round, K.eval."
-            )
+        _check_no_none(grads)
         return self._clip(grads)
 
     def _clip(self, grads: list) -> list:
@@ -206,11 +202,32 @@ class Optimizer:
         return grads
 
     def get_updates(self, loss: Any, params: Sequence[Any]) -> list:
-        """Keras 2's entry point: takes the gradients of `loss` and applies one update now.
+        """Keras 2's entry point: the update that minimizes `loss` with respect to `params`.
 
-        multinn is eager, so the update happens during this call; the returned list
-        of update ops is empty.
+        With a symbolic loss (computed from `K.placeholder`s) it returns updates for
+        `K.function(inputs, outputs, updates=...)`: every call of that function applies
+        one step. With an eager loss the step is applied now and the list is empty.
+
+        Example:
+            >>> from multinn import backend as K, optimizers
+            >>> x = K.placeholder(shape=(None, 1))
+            >>> w = K.variable([[0.0]])
+            >>> loss = K.mean(K.square(K.dot(x, w) - 1.0))
+            >>> opt = optimizers.SGD(learning_rate=0.5)
+            >>> train = K.function([x], [loss], updates=opt.get_updates(loss, [w]))
+            >>> [round(float(train([[[1.0]]])[0]), 4) for _ in range(3)]
+            [1.0, 0.0, 0.0]
         """
+        params = list(params)
+        if isinstance(loss, K.SymbolicTensor):
+            grads = K.gradients(loss, params)
+            _check_no_none(grads)
+            step = K.SymbolicTensor(
+                (), self.iterations.dtype, self.iterations.backend, (self.iterations, self.iterations),
+                _Step(self, params), tuple(grads), name=f"{self._name}_step",
+            )
+            self.updates = [(self.iterations, step)]
+            return self.updates
         grads = self.get_gradients(loss, params)
         self._apply(list(zip(grads, params)), clipped=True)
         self.updates = []
@@ -283,3 +300,25 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} learning_rate={float(self._lr):.6g}>"
+
+
+def _check_no_none(grads: list) -> None:
+    if any(g is None for g in grads):
+        raise ValueError(
+            "An operation has `None` for gradient. Please make sure that all of your ops have a gradient "
+            "defined (i.e. are differentiable). Common ops without gradient: K.argmax, K.round, K.eval."
+        )
+
+
+class _Step:
+    """Op of the symbolic node `get_updates` returns: applies one update when K.function replays it."""
+
+    def __init__(self, optimizer: Optimizer, params: list):
+        self.optimizer = optimizer
+        self.params = params
+        self.name = f"{optimizer._name}_step"
+
+    def __call__(self, *grads: Any) -> Any:
+        self.optimizer._apply(list(zip(grads, self.params)), clipped=False)
+        # K.function assigns this to `iterations`, which _apply has just advanced: a no-op.
+        return self.optimizer.iterations
