@@ -457,3 +457,51 @@ def test_dropout_level_zero_is_identity_and_errors(backend_name):
         K.dropout(x, 1.0)
     with pytest.raises(ValueError, match=r"Received: noise_shape=\(4, 2\)"):
         K.dropout(x, 0.5, noise_shape=(4, 2))
+
+
+# ---------------------------------------------------------------- placeholders and K.function replays
+def test_nn_ops_on_placeholders_match_eager(backend_name):
+    xv, tv = rand(5, 4) * 2, _onehot(5, 4)
+    cv = tv.argmax(-1).astype(np.int32)
+    b = K.variable(rand(4, seed=3))
+
+    def graph(x, t, c):
+        h = K.relu(K.bias_add(x, b))
+        p = K.softmax(h)
+        normed, m, v = K.normalize_batch_in_training(h, None, None, [0])
+        return [p, K.categorical_crossentropy(t, p), K.sparse_categorical_crossentropy(c, p),
+                K.binary_crossentropy(t, K.sigmoid(x)), normed, m, v, K.l2_normalize(x, axis=1),
+                K.in_top_k(x, c, 2), K.batch_normalization(x, b, K.constant([1.0, 2.0, 3.0, 4.0]), None, b),
+                K.cast(K.equal(K.dropout(K.ones_like(x), 0.5, noise_shape=(None, 1), seed=1), 0), "float32") * 0]
+
+    x, t = K.placeholder(shape=(None, 4)), K.placeholder(shape=(None, 4))
+    c = K.placeholder(shape=(None,), dtype="int32")
+    f = K.function([x, t, c], graph(x, t, c))
+    got = f([xv, tv, cv])
+    expected = graph(K.constant(xv), K.constant(tv), K.constant(cv, dtype="int32"))
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_symbolic_gradients_through_crossentropy(backend_name):
+    xv, tv = rand(5, 4) * 2, _onehot(5, 4)
+    w = K.variable(rand(4, 4, seed=1))
+    x, t = K.placeholder(shape=(None, 4)), K.placeholder(shape=(None, 4))
+    f = K.function([x, t], K.gradients(K.mean(K.categorical_crossentropy(t, K.softmax(K.dot(x, w)))), [w]))
+    (expected,) = K.gradients(K.mean(K.categorical_crossentropy(K.constant(tv), K.softmax(K.dot(K.constant(xv), w)))), [w])
+    np.testing.assert_allclose(f([xv, tv])[0], expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_replayed_batch_statistics_follow_the_variables(backend_name):
+    w = K.variable(rand(3, 3, seed=1))
+    xc = K.constant(rand(6, 3))
+    h = K.dot(xc, w)
+    _, m, v = K.normalize_batch_in_training(h, None, None, [0])
+    loss = K.categorical_crossentropy(K.constant(_onehot(6, 3)), K.softmax(h))
+    f = K.function([], [m, v, loss])
+    w.assign(rand(3, 3, seed=2))
+    hv = xc.numpy() @ w.numpy()
+    got_m, got_v, got_loss = f([])
+    np.testing.assert_allclose(got_m, hv.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_v, hv.var(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got_loss, -(_onehot(6, 3) * _log_softmax(hv)).sum(-1), rtol=1e-5)

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, recording, to_tensor
+from .core import Primitive, recording, symbolic, to_tensor
 from .math import _sigmoid_fwd, clip, expand_dims, log, logsumexp, reshape, sigmoid, sum, sum_to_shape, transpose
 from .softmax import _softmax_fwd, normalize_axis, softmax, softmax_primitive
 from .state import cast
@@ -20,13 +20,16 @@ from .state import cast
 __all__ = ["categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy"]
 
 
+# The fused primitives take the softmax/sigmoid output as a third input (None when there is
+# none) that they read in the backward and pass no gradient to; as an input rather than a
+# parameter it is recomputed with the logits when K.function replays the graph.
 def _produced_by(output: Any, primitive: Primitive) -> bool:
     node = getattr(output, "node", None) if isinstance(output, Tensor) else None
     return node is not None and node[0] is primitive
 
 
 # ------------------------------------------------------------------ dense targets
-def _xent_fwd(b, logits, target, axis, probs):
+def _xent_fwd(b, logits, target, probs, axis):
     xp = b.xp
     z = logits - logits.max(axis=axis, keepdims=True)
     lse = xp.log(xp.exp(z).sum(axis=axis))
@@ -45,7 +48,7 @@ def _xent_backward_fwd(b, dy, source, target, axis, from_probs):
 _xent_backward = Primitive("softmax_xent_backward", _xent_backward_fwd)
 
 
-def _xent_grad(dy, y, logits, target, axis, probs):
+def _xent_grad(dy, y, logits, target, probs, axis):
     g_target = None
     if isinstance(target, Tensor) and target.needs_grad:
         g_target = -expand_dims(dy, axis) * (logits - logsumexp(logits, axis=axis, keepdims=True))
@@ -55,7 +58,7 @@ def _xent_grad(dy, y, logits, target, axis, probs):
     else:
         source = probs if probs is not None else logits
         g = _xent_backward(dy, source, target, axis=axis, from_probs=probs is not None)
-    return g, g_target
+    return g, g_target, None
 
 
 _softmax_xent = Primitive("softmax_cross_entropy", _xent_fwd, _xent_grad)
@@ -96,9 +99,9 @@ def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False
     ax = _check_channels(output, axis, caller)
     target = cast(to_tensor(target, output.backend), output.dtype)
     if not from_logits and _produced_by(output, softmax_primitive) and output.node[2]["axis"] == ax:
-        return _softmax_xent(output.node[1][0], target, axis=ax, probs=output)
+        return _softmax_xent(output.node[1][0], target, output, axis=ax)
     if from_logits:
-        return _softmax_xent(output, target, axis=ax, probs=None)
+        return _softmax_xent(output, target, None, axis=ax)
     eps = config.epsilon()
     output = output / sum(output, axis=ax, keepdims=True)  # each sample's probabilities sum to 1
     output = clip(output, eps, 1.0 - eps)
@@ -142,9 +145,9 @@ def _one_hot_like(p: Tensor, targets: Tensor) -> Tensor:
 def _sparse_grad(dy, y, logits, targets, probs):
     if recording.on:  # create_graph: the backward from K ops, differentiable again
         p = probs if probs is not None else softmax(logits, axis=1)
-        return (p - _one_hot_like(p, targets)) * expand_dims(dy, 1), None
+        return (p - _one_hot_like(p, targets)) * expand_dims(dy, 1), None, None
     source = probs if probs is not None else logits
-    return _sparse_backward(dy, source, targets, from_probs=probs is not None), None
+    return _sparse_backward(dy, source, targets, from_probs=probs is not None), None, None
 
 
 _sparse_softmax_xent = Primitive("sparse_softmax_cross_entropy", _sparse_fwd, _sparse_grad)
@@ -170,6 +173,8 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
     """
     caller = "K.sparse_categorical_crossentropy"
     output = to_tensor(output)
+    if symbolic.any(output, target):  # sizes are needed below: run the whole call at replay
+        return symbolic.defer(sparse_categorical_crossentropy, target, output, from_logits=from_logits, axis=axis)
     ndim = len(output.shape)
     ax = _check_channels(output, axis, caller)
     probs = None
@@ -197,7 +202,7 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
             f"Received: target.shape={tuple(to_tensor(target, output.backend).shape)}"
         )
     res = _sparse_softmax_xent(
-        reshape(logits, (-1, classes)), targets, probs=None if probs is None else reshape(probs, (-1, classes))
+        reshape(logits, (-1, classes)), targets, None if probs is None else reshape(probs, (-1, classes))
     )
     return reshape(res, lead) if ndim >= 3 else res
 
@@ -226,7 +231,7 @@ def _sigmoid_xent_grad(dy, y, x, t, probs):
         g = (p - t) * dy
     else:
         g = _sigmoid_backward(dy, probs if probs is not None else x, t, from_probs=probs is not None)
-    return sum_to_shape(g, x.shape), g_t
+    return sum_to_shape(g, x.shape), g_t, None
 
 
 _sigmoid_xent = Primitive("sigmoid_cross_entropy", _sigmoid_xent_fwd, _sigmoid_xent_grad)
@@ -246,9 +251,9 @@ def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> 
     output = to_tensor(output)
     target = cast(to_tensor(target, output.backend), output.dtype)
     if from_logits:
-        return _sigmoid_xent(output, target, probs=None)
+        return _sigmoid_xent(output, target, None)
     if _produced_by(output, sigmoid.primitive):
-        return _sigmoid_xent(output.node[1][0], target, probs=output)
+        return _sigmoid_xent(output.node[1][0], target, output)
     eps = config.epsilon()
     p = clip(output, eps, 1.0 - eps)
-    return _sigmoid_xent(log(p / (1.0 - p)), target, probs=None)
+    return _sigmoid_xent(log(p / (1.0 - p)), target, None)

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, to_tensor
+from .core import Primitive, symbolic, to_tensor
 from .crossentropy import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 from .math import broadcast_to, clip, greater, less, maximum, reshape, sqrt, square, sum, where
 from .normalization import batch_normalization, normalize_batch_in_training
@@ -280,7 +280,7 @@ def dropout(x: Any, level: float, noise_shape: "Sequence[int] | None" = None, se
         noise_shape = tuple(None if d is None else int(d) for d in noise_shape)
         full = tuple(x.shape)
         if len(noise_shape) != len(full) or any(
-            d is not None and d != 1 and d != full[i] for i, d in enumerate(noise_shape)
+            d is not None and d != 1 and full[i] is not None and d != full[i] for i, d in enumerate(noise_shape)
         ):
             raise ValueError(
                 f"K.dropout: `noise_shape` must broadcast to the input shape {full}. Received: noise_shape={noise_shape}"
@@ -332,6 +332,8 @@ def in_top_k(predictions: Any, targets: Any, k: int) -> Tensor:
     """
     predictions = to_tensor(predictions)
     targets = to_tensor(targets, predictions.backend)
+    if symbolic.any(predictions, targets):
+        return symbolic.defer(in_top_k, predictions, targets, k=k)
     if predictions.ndim != 2:
         raise ValueError(f"K.in_top_k expects predictions of shape (batch, classes). Received: predictions.shape={predictions.shape}")
     if targets.dtype.kind not in "iu":

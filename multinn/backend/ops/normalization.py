@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..tensor import Tensor
-from .core import Primitive, recording, to_tensor
+from .core import Primitive, recording, symbolic, to_tensor
 from .math import broadcast_to, mean, reshape, sqrt, square, sum, var
 from .softmax import normalize_axis
 
@@ -69,20 +69,20 @@ def _bn_grad(dy, y, x, gamma, beta, axes, epsilon, stash):
 _batch_norm = Primitive("batch_norm_train", _bn_fwd, _bn_grad)
 
 
-def _stat_fwd(b, x, which, axes, kept, value):
-    if value is not None:
-        return value
+def _stat_fwd(b, x, normed, which, axes, kept, stash):
+    if stash is not None and which in stash:  # filled by the batch-norm forward that produced `normed`
+        return stash[which].reshape(kept)
     v = x.var(axis=axes) if which == "var" else x.mean(axis=axes)
     return v.reshape(kept)
 
 
-def _stat_grad(dy, y, x, which, axes, kept, value):
+def _stat_grad(dy, y, x, normed, which, axes, kept, stash):
     bshape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
     n = _count(x.shape, axes)
     dy = reshape(dy, bshape)
     if which == "mean":
-        return (broadcast_to(dy * (1.0 / n), x.shape),)
-    return (dy * (2.0 / n) * (x - mean(x, axis=axes, keepdims=True)),)
+        return broadcast_to(dy * (1.0 / n), x.shape), None
+    return dy * (2.0 / n) * (x - mean(x, axis=axes, keepdims=True)), None
 
 
 _batch_stat = Primitive("batch_moment", _stat_fwd, _stat_grad)
@@ -128,6 +128,8 @@ def normalize_batch_in_training(
         ([2.0, 4.0], [1.0, 4.0])
     """
     x = to_tensor(x)
+    if symbolic.any(x, gamma, beta):  # sizes are needed below: run the whole call at replay
+        return symbolic.defer(normalize_batch_in_training, x, gamma, beta, reduction_axes=reduction_axes, epsilon=epsilon)
     ndim = len(x.shape)
     axes = tuple(sorted({normalize_axis(a, ndim, "K.normalize_batch_in_training") for a in reduction_axes}))
     bshape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
@@ -136,10 +138,10 @@ def normalize_batch_in_training(
     beta = _as_broadcast(beta, x, bshape, kept, "beta")
     stash: dict = {}
     normed = _batch_norm(x, gamma, beta, axes=axes, epsilon=float(epsilon), stash=stash)
-    mu = stash.get("mean")
-    v = stash.get("var")
-    mu = _batch_stat(x, which="mean", axes=axes, kept=kept, value=None if mu is None else mu.reshape(kept))
-    v = _batch_stat(x, which="var", axes=axes, kept=kept, value=None if v is None else v.reshape(kept))
+    # The statistics come from the forward's stash; `normed` is an input so that a replay of
+    # recorded tensors (K.function) recomputes it, and refills the stash, first.
+    mu = _batch_stat(x, normed, which="mean", axes=axes, kept=kept, stash=stash)
+    v = _batch_stat(x, normed, which="var", axes=axes, kept=kept, stash=stash)
     return normed, mu, v
 
 
@@ -160,6 +162,8 @@ def batch_normalization(
         [[0.0, 2.0]]
     """
     x = to_tensor(x)
+    if symbolic.any(x, mean, var, beta, gamma):  # sizes are compared below: run the whole call at replay
+        return symbolic.defer(batch_normalization, x, mean, var, beta, gamma, axis=axis, epsilon=epsilon)
     ndim = len(x.shape)
     ax = normalize_axis(axis, ndim, "K.batch_normalization")
 
