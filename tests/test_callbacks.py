@@ -338,3 +338,70 @@ def test_terminate_on_nan():
         run_epochs([callbacks.TerminateOnNaN()], model, [{"loss": 1.0}, {"loss": float("inf")}, {"loss": 1.0}])
     assert model.stop_training
     assert out.getvalue() == "Batch 0: Invalid loss, terminating training\nBatch 1: Invalid loss, terminating training\n"
+
+
+# ---------------------------------------------------------------- with a real model
+def _real_model(lr=0.01):
+    import multinn
+    from multinn.layers import Dense
+    from multinn.models import Sequential
+
+    multinn.utils.set_random_seed(0)
+    model = Sequential([Dense(8, activation="relu", input_shape=(3,)), Dense(1)])
+    model.compile(optimizers.SGD(learning_rate=lr), "mse")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 3)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    return model, x, y
+
+
+def test_fit_drives_history_scheduler_csv_and_checkpoint(tmp_path, capsys):
+    from multinn.models import load_model
+
+    model, x, y = _real_model()
+    csv_path = tmp_path / "log.csv"
+    checkpoint = str(tmp_path / "best-{epoch:02d}.h5")
+    history = model.fit(
+        x, y, epochs=3, batch_size=10, validation_split=0.25, verbose=1,
+        callbacks=[
+            callbacks.LearningRateScheduler(lambda epoch: 0.01 * 0.5**epoch),
+            callbacks.CSVLogger(str(csv_path)),
+            callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True),
+        ],
+    )
+    assert history is model.history
+    assert history.epoch == [0, 1, 2]
+    assert history.history["lr"] == pytest.approx([0.01, 0.005, 0.0025])
+    assert set(history.history) >= {"loss", "val_loss", "lr"}
+    rows = csv_path.read_text().splitlines()
+    assert rows[0] == "epoch,loss,lr,val_loss" and len(rows) == 4
+    out = capsys.readouterr().out
+    assert out.count("Epoch ") == 3 and "30/30 [==============================]" in out and "val_loss:" in out
+    saved = sorted(p.name for p in tmp_path.glob("best-*.h5"))
+    assert saved and saved[0] == "best-01.h5"
+    restored = load_model(str(tmp_path / saved[-1]))
+    assert restored.predict(x[:2]).shape == (2, 1)
+
+
+def test_fit_with_early_stopping_restores_best_weights():
+    model, x, y = _real_model(lr=0.0)  # nothing improves after the first epoch
+    stopper = callbacks.EarlyStopping(monitor="loss", patience=2, restore_best_weights=True)
+    history = model.fit(x, y, epochs=20, batch_size=10, verbose=0, callbacks=[stopper])
+    assert len(history.epoch) == 3 and stopper.stopped_epoch == 2
+    assert model.stop_training
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_fit_with_reduce_lr_on_plateau_and_terminate_on_nan():
+    model, x, y = _real_model(lr=0.01)
+    history = model.fit(x, y, epochs=3, batch_size=10, verbose=0,
+                        callbacks=[callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=1e9)])
+    # With a huge min_delta no epoch counts as an improvement: epochs 1 and 2 halve the rate.
+    assert history.history["lr"] == pytest.approx([0.01, 0.01, 0.005])
+    assert float(K.get_value(model.optimizer.lr)) == pytest.approx(0.0025)
+
+    model, x, y = _real_model(lr=1e30)  # diverges at once
+    with captured() as out:
+        history = model.fit(x, y, epochs=5, batch_size=10, verbose=0, callbacks=[callbacks.TerminateOnNaN()])
+    assert "Invalid loss, terminating training" in out.getvalue()
+    assert len(history.epoch) == 1

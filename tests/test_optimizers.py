@@ -422,3 +422,27 @@ def test_symbolic_get_updates_train_through_k_function(name):
     assert int(K.get_value(opt.iterations)) == 3
     np.testing.assert_allclose(K.get_value(w), K.get_value(w_e), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(K.get_value(b), K.get_value(b_e), rtol=1e-6, atol=1e-7)
+
+
+def test_saved_model_resumes_training_exactly(tmp_path):
+    import multinn
+    from multinn.layers import Dense
+    from multinn.models import Sequential, load_model
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype(np.float32)
+    y = rng.normal(size=(64, 1)).astype(np.float32)
+    multinn.utils.set_random_seed(0)
+    model = Sequential([Dense(8, activation="tanh", input_shape=(4,)), Dense(1)])
+    model.compile(optimizers.Adam(learning_rate=0.01), "mse")
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    path = str(tmp_path / "model.h5")
+    model.save(path)
+    restored = load_model(path)
+    assert int(K.get_value(restored.optimizer.iterations)) == 8
+    for a, b in zip(restored.optimizer.get_weights(), model.optimizer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    restored.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), restored.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
