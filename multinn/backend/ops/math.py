@@ -535,9 +535,11 @@ def cumprod(x: Any, axis: int = 0) -> Tensor:
 
 # ------------------------------------------------------------------ matrix products
 def _matmul_grad(dy, z, x, y):
-    gx = matmul(dy, swap_last(y))
-    gy = matmul(swap_last(x), dy)
-    return sum_to_shape(gx, x.shape), sum_to_shape(gy, y.shape)
+    # Skip the product for an input that takes no gradient (a model's data batch): it is
+    # the largest matmul of a first layer's backward pass.
+    gx = sum_to_shape(matmul(dy, swap_last(y)), x.shape) if x.needs_grad else None
+    gy = sum_to_shape(matmul(swap_last(x), dy), y.shape) if y.needs_grad else None
+    return gx, gy
 
 
 def swap_last(x: Tensor) -> Tensor:
