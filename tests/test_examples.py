@@ -42,7 +42,7 @@ def test_main_example_trains_saves_and_reloads(backend_name, tmp_path):
     assert f"Backend: {backend_name}" in out
     # Keras 2's progress output: one epoch header per epoch and a finished bar with val metrics.
     assert len(re.findall(r"^Epoch \d+/50$", out, re.MULTILINE)) == 50
-    assert re.search(r"^1293/1293 \[=+\] - \d+s \d+[mu]?s/sample - loss: [\d.]+ - accuracy: [\d.]+ - val_loss:", out,
+    assert re.search(r"^1293/1293 \[=+\] - \d+s \d+[mu]?s/step - loss: [\d.]+ - accuracy: [\d.]+ - val_loss:", out,
                      re.MULTILINE)
     accuracy = float(re.search(r"Test accuracy: ([\d.]+)", out).group(1))
     assert accuracy >= 0.97, out[-2000:]

@@ -142,10 +142,8 @@ class ProgbarLogger(Callback):
         if self.verbose:
             print("Epoch %d/%d" % (epoch + 1, self.epochs))
             self.target = self.params.get("steps") if self.use_steps else self.params.get("samples")
-            unit = "step" if self.use_steps or self.params.get("samples") is None else "sample"
-            self.progbar = Progbar(
-                target=self.target, verbose=self.verbose, stateful_metrics=self.stateful_metrics, unit_name=unit
-            )
+            # Keras 2 prints '50us/step' in both count modes: keep its familiar line.
+            self.progbar = Progbar(target=self.target, verbose=self.verbose, stateful_metrics=self.stateful_metrics)
         self.seen = 0
 
     def on_batch_begin(self, batch, logs=None):
