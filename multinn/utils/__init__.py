@@ -1,5 +1,6 @@
 """Generic utilities: identifiers and serialization, random seeding, progress bar."""
 from .generic_utils import custom_object_scope, get_custom_objects
+from .progbar import Progbar
 
 
 def set_random_seed(seed: int) -> None:
