@@ -204,10 +204,11 @@ class ArrayBackend(OptimizerKernels):
         inner = (slice(None),) + tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, in_spatial)) + (slice(None),)
         return xp.ascontiguousarray(buf[inner])
 
-    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1, stash=None):
+    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1, stash=None, bias=None):
         """N-D convolution (cross-correlation, as in Keras): im2col then one GEMM (one per group).
 
-        With a `stash` dict, the patches are kept in it for conv_backprop_filter.
+        With a `stash` dict, the patches are kept in it for conv_backprop_filter; a
+        `bias` (one value per output channel) is added in place to the GEMM's output.
         """
         xp = self.xp
         nd = len(out)
@@ -222,10 +223,21 @@ class ArrayBackend(OptimizerKernels):
         else:
             y = self.matmul(_group_cols(xp, cols, rows, groups), _group_kernel(xp, w, nd, groups))
             y = y.transpose(1, 0, 2).reshape(rows, cout)
+        if bias is not None:
+            y += bias
         return y.reshape((x.shape[0],) + tuple(out) + (cout,))
 
+    def channel_sum(self, dy):
+        """Sum over every axis but the last (a bias gradient), as one matrix-vector product."""
+        rows = dy.reshape(-1, dy.shape[-1])
+        return self.matmul(self.xp.ones((1, rows.shape[0]), dtype=dy.dtype), rows).reshape(dy.shape[-1])
+
     def conv_backprop_input(self, dy, w, in_spatial, strides, dilation, pad_lo, groups=1):
-        """Gradient of conv_forward with respect to x: a transposed convolution (GEMM then col2im)."""
+        """Gradient of conv_forward with respect to x: a transposed convolution.
+
+        Without groups: one GEMM per kernel tap, each added straight into its window
+        positions (no patch matrix); with groups: one batched GEMM, then col2im.
+        """
         xp = self.xp
         nd = len(in_spatial)
         ksize = w.shape[:nd]
@@ -233,16 +245,26 @@ class ArrayBackend(OptimizerKernels):
         rows = dy.shape[0] * _size(out)
         cout = w.shape[-1]
         if groups == 1:
-            cols = self.matmul(dy.reshape(rows, cout), w.reshape(-1, cout).T)
             cin = w.shape[-2]
-        else:
-            og = cout // groups
-            cg = w.shape[-2]
-            dyg = dy.reshape(rows, groups, og).transpose(1, 0, 2)
-            cols = self.matmul(dyg, _group_kernel(xp, w, nd, groups).transpose(0, 2, 1))  # (G, rows, K*Cg)
-            cols = cols.reshape(groups, rows, -1, cg).transpose(1, 2, 0, 3)
-            cin = groups * cg
-        cols = cols.reshape((dy.shape[0],) + tuple(out) + tuple(ksize) + (cin,))
+            padded = tuple(
+                max(pad_lo[i] + in_spatial[i], (out[i] - 1) * strides[i] + (ksize[i] - 1) * dilation[i] + 1)
+                for i in range(nd)
+            )
+            buf = xp.zeros((dy.shape[0],) + padded + (cin,), dtype=dy.dtype)
+            dy2 = dy.reshape(rows, cout)
+            taps = w.reshape(-1, cin, cout)
+            part = xp.empty((rows, cin), dtype=dy.dtype)
+            shape = (dy.shape[0],) + tuple(out) + (cin,)
+            for k, kpos in enumerate(_ndindex(ksize)):
+                xp.matmul(dy2, taps[k].T, out=part)
+                buf[self.conv_window_slices(kpos, out, strides, dilation)] += part.reshape(shape)
+            return self._crop(buf, pad_lo, in_spatial)
+        og = cout // groups
+        cg = w.shape[-2]
+        dyg = dy.reshape(rows, groups, og).transpose(1, 0, 2)
+        cols = self.matmul(dyg, _group_kernel(xp, w, nd, groups).transpose(0, 2, 1))  # (G, rows, K*Cg)
+        cols = cols.reshape(groups, rows, -1, cg).transpose(1, 2, 0, 3)
+        cols = cols.reshape((dy.shape[0],) + tuple(out) + tuple(ksize) + (groups * cg,))
         return self.col2im(cols, in_spatial, strides, dilation, pad_lo)
 
     def conv_backprop_filter(self, x, dy, ksize, strides, dilation, pad_lo, groups=1, stash=None):
