@@ -128,6 +128,21 @@ def test_conv2d_default_data_format_follows_config(backend_name):
     np.testing.assert_allclose(got, cf(ref_conv(cl(x), w, (1, 1), "valid", (1, 1))), rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv_nd_with_fused_bias(backend_name, data_format):
+    x, w, b = rand(2, 5, 4, 2, seed=60), rand(3, 2, 2, 3, seed=61), rand(3, seed=62)
+    to = cf if data_format == "channels_first" else (lambda a: a)
+    back = cl if data_format == "channels_first" else (lambda a: a)
+    check_op(lambda a, k, c: K.conv_nd(a, k, c, (2, 1), "same", data_format),
+             lambda a, k, c: to(ref_conv(back(a), k, (2, 1), "same", (1, 1)) + c), [to(x), w, b],
+             rtol=1e-4, atol=1e-5)
+    x1, w1 = rand(2, 6, 2, seed=63), rand(2, 2, 3, seed=64)
+    check_op(lambda a, k, c: K.conv_nd(a, k, c, padding="causal"),
+             lambda a, k, c: ref_conv(a, k, (1,), "causal", (1,)) + c, [x1, w1, b], rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="bias"):
+        K.conv_nd(x, w, K.ones((4,)))
+
+
 @pytest.mark.parametrize("padding,strides,dilation", [("valid", 1, 1), ("same", 2, 1), ("causal", 1, 2), ("causal", 2, 1)])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_conv1d(backend_name, padding, strides, dilation, data_format):

@@ -99,15 +99,15 @@ class _Conv(Layer):
                                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def _convolve(self, inputs):
-        fn = (K.conv1d, K.conv2d, K.conv3d)[self.rank - 1]
-        return fn(inputs, self.kernel, strides=self.strides, padding=self.padding, data_format=self.data_format,
-                  dilation_rate=self.dilation_rate)
+        """The convolution with its bias (K.conv_nd adds the bias in the same pass)."""
+        return K.conv_nd(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                         data_format=self.data_format, dilation_rate=self.dilation_rate)
 
     def call(self, inputs):
-        outputs = self._convolve(inputs)
-        if self.use_bias:
-            outputs = K.bias_add(outputs, self.bias, data_format=self.data_format)
-        return self.activation(outputs)
+        return self.activation(self._convolve(inputs))
+
+    def _add_bias(self, outputs):
+        return K.bias_add(outputs, self.bias, data_format=self.data_format) if self.use_bias else outputs
 
     def _output_channels(self, input_shape: tuple) -> int:
         return self.filters
@@ -242,8 +242,8 @@ class _ConvTranspose(_Conv):
         out_shape = with_spatial(shape, self._spatial_out(spatial_dims(shape, self.data_format)), self.filters,
                                  self.data_format)
         fn = (K.conv1d_transpose, K.conv2d_transpose, K.conv3d_transpose)[self.rank - 1]
-        return fn(inputs, self.kernel, out_shape, strides=self.strides, padding=self.padding,
-                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+        return self._add_bias(fn(inputs, self.kernel, out_shape, strides=self.strides, padding=self.padding,
+                                 data_format=self.data_format, dilation_rate=self.dilation_rate))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         input_shape = tuple(input_shape)
@@ -354,8 +354,9 @@ class DepthwiseConv2D(_Conv):
         self.built = True
 
     def _convolve(self, inputs):
-        return K.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides, padding=self.padding,
-                                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+        return self._add_bias(K.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides,
+                                                 padding=self.padding, data_format=self.data_format,
+                                                 dilation_rate=self.dilation_rate))
 
     def _output_channels(self, input_shape: tuple) -> Any:
         cin = input_shape[channel_axis(self.data_format)]
@@ -408,8 +409,9 @@ class _SeparableConv(_Conv):
 
     def _convolve(self, inputs):
         fn = K.separable_conv1d if self.rank == 1 else K.separable_conv2d
-        return fn(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides, padding=self.padding,
-                  data_format=self.data_format, dilation_rate=self.dilation_rate)
+        return self._add_bias(fn(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
+                                 padding=self.padding, data_format=self.data_format,
+                                 dilation_rate=self.dilation_rate))
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -16,12 +16,12 @@ from .. import config
 from ...utils import conv_utils
 from ..tensor import Tensor
 from .core import Primitive, recording, to_tensor
-from .math import dot, matmul, reshape, transpose
+from .math import broadcast_to, dot, matmul, reshape, transpose
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv1d_transpose", "conv2d_transpose", "conv3d_transpose",
     "separable_conv1d", "separable_conv2d", "depthwise_conv2d", "pool1d", "pool2d", "pool3d",
-    "local_conv1d", "local_conv2d", "extract_patches",
+    "local_conv1d", "local_conv2d", "extract_patches", "conv_nd",
 ]
 
 
@@ -32,18 +32,19 @@ def _wants(t) -> bool:
 # ------------------------------------------------------------------ the three convolution primitives
 # `stash` (a dict, or None) carries the forward's patches to the filter gradient, so
 # im2col runs once per training step; the other gradients recompute what they need.
-def _conv_grad(dy, y, x, w, strides, dilation, pad_lo, out, groups, stash=None):
+def _conv_grad(dy, y, x, w, bias, strides, dilation, pad_lo, out, groups, stash=None):
     nd = len(out)
     gx = _conv_bpi(dy, w, in_spatial=x.shape[1:-1], strides=strides, dilation=dilation, pad_lo=pad_lo,
                    groups=groups) if _wants(x) else None
     gw = _conv_bpf(x, dy, ksize=w.shape[:nd], strides=strides, dilation=dilation, pad_lo=pad_lo,
                    groups=groups, stash=stash) if _wants(w) else None
-    return gx, gw
+    gb = _channel_sum(dy) if _wants(bias) else None
+    return gx, gw, gb
 
 
 def _bpi_grad(g, dx, dy, w, in_spatial, strides, dilation, pad_lo, groups):
     nd = len(in_spatial)
-    gdy = _conv(g, w, strides=strides, dilation=dilation, pad_lo=pad_lo, out=dy.shape[1:-1],
+    gdy = _conv(g, w, None, strides=strides, dilation=dilation, pad_lo=pad_lo, out=dy.shape[1:-1],
                 groups=groups) if _wants(dy) else None
     gw = _conv_bpf(g, dy, ksize=w.shape[:nd], strides=strides, dilation=dilation, pad_lo=pad_lo,
                    groups=groups) if _wants(w) else None
@@ -53,12 +54,14 @@ def _bpi_grad(g, dx, dy, w, in_spatial, strides, dilation, pad_lo, groups):
 def _bpf_grad(g, dw, x, dy, ksize, strides, dilation, pad_lo, groups, stash=None):
     gx = _conv_bpi(dy, g, in_spatial=x.shape[1:-1], strides=strides, dilation=dilation, pad_lo=pad_lo,
                    groups=groups) if _wants(x) else None
-    gdy = _conv(x, g, strides=strides, dilation=dilation, pad_lo=pad_lo, out=dy.shape[1:-1],
+    gdy = _conv(x, g, None, strides=strides, dilation=dilation, pad_lo=pad_lo, out=dy.shape[1:-1],
                 groups=groups) if _wants(dy) else None
     return gx, gdy
 
 
-_conv = Primitive("conv", lambda b, x, w, **p: b.conv_forward(x, w, **p), _conv_grad)
+_conv = Primitive("conv", lambda b, x, w, bias, **p: b.conv_forward(x, w, bias=bias, **p), _conv_grad)
+# The gradient of a per-channel bias: a sum over every axis but the last.
+_channel_sum = Primitive("channel_sum", lambda b, dy: b.channel_sum(dy), lambda g, s, dy: (broadcast_to(g, dy.shape),))
 _conv_bpi = Primitive("conv_backprop_input", lambda b, dy, w, **p: b.conv_backprop_input(dy, w, **p), _bpi_grad)
 _conv_bpf = Primitive("conv_backprop_filter", lambda b, x, dy, **p: b.conv_backprop_filter(x, dy, **p), _bpf_grad)
 
@@ -107,7 +110,8 @@ def _geometry(in_spatial, ksize, strides, dilation, padding, name):
     return tuple(out), tuple(lo)
 
 
-def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, groups=1, allowed=("valid", "same")):
+def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, groups=1, allowed=("valid", "same"),
+            bias=None):
     data_format = config.normalize_data_format(data_format)
     padding = conv_utils.normalize_padding(padding, allowed)
     strides, dilation = _spatial_args(name, nd, strides, dilation_rate)
@@ -124,7 +128,12 @@ def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, g
             f"{kernel.shape[-2] * groups}."
         )
     out, lo = _geometry(x.shape[1:-1], kernel.shape[:nd], strides, dilation, padding, name)
-    y = _conv(x, kernel, strides=strides, dilation=dilation, pad_lo=lo, out=out, groups=groups,
+    if bias is not None:
+        bias = to_tensor(bias, x.backend)
+        if bias.shape != (kernel.shape[-1],):
+            raise ValueError(f"K.{name}: the bias must have one value per output channel, shape "
+                             f"({kernel.shape[-1]},). Received: bias.shape={bias.shape}")
+    y = _conv(x, kernel, bias, strides=strides, dilation=dilation, pad_lo=lo, out=out, groups=groups,
               stash=_stash_for(kernel))
     return _from_channels_last(y, data_format)
 
@@ -173,6 +182,29 @@ def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid"
         (1, 3, 3, 3, 3)
     """
     return _convnd("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate)
+
+
+def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: str = "valid",
+            data_format: "str | None" = None, dilation_rate: Any = 1) -> Tensor:
+    """Convolution of any rank (taken from the kernel) with an optional bias added in the same pass.
+
+    The same as `conv1d/2d/3d` followed by `bias_add`, but the bias is added in place
+    to the convolution's output and its gradient is one matrix-vector product: the
+    convolution layers use it.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> y = K.conv_nd(K.ones((1, 4, 4, 2)), K.ones((3, 3, 2, 5)), K.constant([0.5] * 5))
+        >>> y.shape, float(y[0, 0, 0, 0])
+        ((1, 2, 2, 5), 18.5)
+    """
+    kernel = to_tensor(kernel)
+    nd = kernel.ndim - 2
+    if nd not in (1, 2, 3):
+        raise ValueError(f"K.conv_nd expects a 3-D to 5-D kernel (*kernel_size, in_channels, out_channels). "
+                         f"Received: kernel.shape={kernel.shape}")
+    return _convnd("conv_nd", x, kernel, nd, strides, padding, data_format, dilation_rate,
+                   allowed=("valid", "same", "causal") if nd == 1 else ("valid", "same"), bias=bias)
 
 
 def depthwise_conv2d(x: Any, depthwise_kernel: Any, strides: Any = (1, 1), padding: str = "valid",

@@ -1,0 +1,199 @@
+"""CNN training throughput: multinn beside the same network in PyTorch (CPU, all cores).
+
+Network (28x28x1 synthetic float32 images, batch 64, 10 classes):
+    Conv2D(32, 3, relu) - MaxPool(2) - Conv2D(64, 3, relu) - MaxPool(2) - Flatten
+    - Dense(128, relu) - Dense(10) with softmax cross-entropy, plain SGD (lr 0.01).
+
+An "epoch-equivalent" is a fixed number of batches (--batches, default 100). Each
+variant runs in its own process, --rounds times, alternating with the other variant
+so that both see the same machine load; each process times --repeats epochs after
+one warm-up batch. The ratio is taken between the best (least disturbed) epochs, and
+the medians are printed beside them. The multinn variant uses Sequential + fit when the engine provides
+them, otherwise a hand-written loop over the same layers with K.gradients.
+
+Run: python -m benchmarks.cnn [--batches 100] [--repeats 2] [--rounds 3] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+BATCH = 64
+LR = 0.01
+CLASSES = 10
+
+
+def make_data(batches: int):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = batches * BATCH
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    labels = rng.integers(0, CLASSES, n)
+    y = np.zeros((n, CLASSES), np.float32)
+    y[np.arange(n), labels] = 1.0
+    return x, y
+
+
+# --------------------------------------------------------------------------- variants
+def multinn_variant(x, y):
+    import multinn
+    from multinn import backend as K
+    from multinn import layers
+
+    multinn.utils.set_random_seed(1)
+    backend = K.default_backend()
+    models = getattr(multinn, "models", None)
+    have_engine = models is not None and hasattr(models, "Sequential") and hasattr(layers, "Dense") \
+        and hasattr(layers, "Flatten")
+    if K.backend() != "numpy":
+        x, y = K.constant(x), K.constant(y)
+    if have_engine:
+        model = models.Sequential([
+            layers.Conv2D(32, 3, activation="relu", input_shape=(28, 28, 1)),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(CLASSES, activation="softmax"),
+        ])
+        model.compile(optimizer=multinn.optimizers.SGD(learning_rate=LR), loss="categorical_crossentropy")
+
+        def epoch(n):
+            model.fit(x[:n], y[:n], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)
+
+        return epoch, backend.synchronize, "Sequential.fit"
+
+    conv1 = layers.Conv2D(32, 3, activation="relu")
+    pool1 = layers.MaxPooling2D()
+    conv2 = layers.Conv2D(64, 3, activation="relu")
+    pool2 = layers.MaxPooling2D()
+    w1 = K.variable(K.random_uniform((5 * 5 * 64, 128), -0.1, 0.1))
+    b1 = K.variable(K.zeros((128,)))
+    w2 = K.variable(K.random_uniform((128, CLASSES), -0.2, 0.2))
+    b2 = K.variable(K.zeros((CLASSES,)))
+
+    def forward(xb):
+        h = pool2(conv2(pool1(conv1(xb))))
+        h = K.relu(K.bias_add(K.dot(K.batch_flatten(h), w1), b1))
+        return K.bias_add(K.dot(h, w2), b2)
+
+    forward(K.constant(x[:2]))
+    params = conv1.trainable_weights + conv2.trainable_weights + [w1, b1, w2, b2]
+
+    def epoch(n):
+        for start in range(0, n, BATCH):
+            xb, yb = K.constant(x[start:start + BATCH]), K.constant(y[start:start + BATCH])
+            loss = K.mean(K.categorical_crossentropy(yb, forward(xb), from_logits=True))
+            for p, g in zip(params, K.gradients(loss, params)):
+                p.assign_sub(g * LR)
+
+    return epoch, backend.synchronize, "layers + K.gradients loop"
+
+
+def torch_variant(x, y):
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(1)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(5 * 5 * 64, 128), torch.nn.ReLU(), torch.nn.Linear(128, CLASSES),
+    )
+    opt = torch.optim.SGD(net.parameters(), lr=LR)
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
+    labels = torch.from_numpy(y.argmax(axis=1))
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch(n):
+        for start in range(0, n, BATCH):
+            opt.zero_grad(set_to_none=True)
+            loss_fn(net(xt[start:start + BATCH]), labels[start:start + BATCH]).backward()
+            opt.step()
+
+    return epoch, lambda: None, f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+VARIANTS = {"multinn": multinn_variant, "torch": torch_variant}
+
+
+def run_variant(name: str, batches: int, repeats: int) -> dict:
+    x, y = make_data(batches)
+    epoch, sync, how = VARIANTS[name](x, y)
+    epoch(BATCH)  # warm-up: one batch
+    sync()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        epoch(batches * BATCH)
+        sync()
+        times.append(time.perf_counter() - start)
+    return {"variant": name, "how": how, "epoch_times": times}
+
+
+def run_in_subprocess(name: str, batches: int, repeats: int) -> "dict | None":
+    cmd = [sys.executable, "-m", "benchmarks.cnn", "--variant", name, "--batches", str(batches),
+           "--repeats", str(repeats)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode
+        print(f"  ({name} did not run: {last})")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--variant", choices=sorted(VARIANTS))
+    parser.add_argument("--batches", type=int, default=100, help="batches per epoch-equivalent")
+    parser.add_argument("--repeats", type=int, default=2, help="timed epochs per process")
+    parser.add_argument("--rounds", type=int, default=3, help="processes per variant, alternating")
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args()
+    if args.variant:
+        print(json.dumps(run_variant(args.variant, args.batches, args.repeats)))
+        return
+    from .common import write_json
+
+    times: dict = {}
+    how: dict = {}
+    for _ in range(args.rounds):
+        for name in ("multinn", "torch"):
+            r = run_in_subprocess(name, args.batches, args.repeats)
+            if r is not None:
+                times.setdefault(name, []).extend(r["epoch_times"])
+                how[name] = r["how"]
+    results = {
+        name: {"how": how[name], "epoch_s_best": min(t), "epoch_s_median": statistics.median(t),
+               "samples_per_s_best": args.batches * BATCH / min(t), "epoch_times": t}
+        for name, t in times.items()
+    }
+    print(f"\nCNN training, 28x28x1, batch {BATCH}, {args.batches} batches per epoch-equivalent, "
+          f"{args.rounds} rounds x {args.repeats} epochs (backend: {os.environ.get('MULTINN_BACKEND', 'numpy')}, "
+          f"{os.cpu_count()} cores)")
+    print(f"  {'variant':<10}{'best s':>9}{'median s':>10}{'samples/s':>11}   how")
+    for name, r in results.items():
+        print(f"  {name:<10}{r['epoch_s_best']:>9.3f}{r['epoch_s_median']:>10.3f}{r['samples_per_s_best']:>11.0f}"
+              f"   {r['how']}")
+    ratios = {}
+    if "multinn" in results and "torch" in results:
+        m, t = results["multinn"], results["torch"]
+        ratios["epoch_vs_torch_best"] = m["epoch_s_best"] / t["epoch_s_best"]
+        ratios["epoch_vs_torch_median"] = m["epoch_s_median"] / t["epoch_s_median"]
+        verdict = "met" if ratios["epoch_vs_torch_best"] <= 1.5 else "MISSED"
+        print(f"  ratio multinn / torch: {ratios['epoch_vs_torch_best']:.3f} best, "
+              f"{ratios['epoch_vs_torch_median']:.3f} median   (target <= 1.50: {verdict})")
+    elif "torch" not in results:
+        print("  (PyTorch not installed: no ratio; pip install torch to compare)")
+    write_json(args.json, {"batch": BATCH, "batches": args.batches, "results": results, "ratios": ratios})
+
+
+if __name__ == "__main__":
+    main()
