@@ -244,12 +244,14 @@ class Optimizer:
 
     def _apply(self, pairs: list, clipped: bool) -> None:
         variables = [v for _, v in pairs]
-        for v in variables:
-            if not isinstance(v, K.Variable):
-                raise TypeError(f"{type(self).__name__} updates Variables only. Received: {v!r}")
-        self.build(variables)
+        slots = self._slots
+        if not all(id(v) in slots for v in variables):
+            for v in variables:
+                if not isinstance(v, K.Variable):
+                    raise TypeError(f"{type(self).__name__} updates Variables only. Received: {v!r}")
+            self.build(variables)
         grads = [g for g, _ in pairs]
-        if not clipped:
+        if not clipped and (self.clipnorm or self.clipvalue):
             grads = self._clip(grads)
         step = int(self.iterations)
         lr = self._current_lr(step)
@@ -261,11 +263,12 @@ class Optimizer:
                 g = K.convert_to_tensor(g) if not isinstance(g, K.Tensor) else g
                 if g.dtype != var.dtype:
                     g = K.cast(g, var.dtype)
-                self._update(var, g.data, self._slots[id(var)][1], hyper)
+                self._update(var, g.data, slots[id(var)][1], hyper)
                 if var.constraint is not None:
                     var.assign(var.constraint(var))
         self._finish(hyper)
-        K.update_add(self.iterations, 1)
+        # In place on the counter's array: a Python int stays int64, and nothing crosses to the device.
+        self.iterations.data += 1
 
     def _prepare(self, step: int, lr: float) -> Any:
         """Host scalars for this step (learning rate with bias corrections, ...)."""
