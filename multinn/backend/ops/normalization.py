@@ -5,7 +5,7 @@ from typing import Any, Sequence
 
 from ..tensor import Tensor
 from .core import Primitive, recording, symbolic, to_tensor
-from .math import broadcast_to, mean, reshape, sqrt, square, sum, var
+from .math import broadcast_to, mean, reshape, sqrt, square, sum
 from .softmax import normalize_axis
 
 __all__ = ["normalize_batch_in_training", "batch_normalization"]
