@@ -138,18 +138,41 @@ def dtype(x: Any) -> str:
     return str(getattr(d, "name", d))
 
 
+def _snapshot(x: Any):
+    """The values of `x` as a NumPy array that later in-place updates of `x` leave alone.
+
+    On a host backend `to_numpy` may hand back the variable's own array; optimizers
+    update that array in place, so a saved value (model.get_weights(), EarlyStopping's
+    best weights) would silently follow training. Keras returns copies; so do we.
+    """
+    value = to_numpy(x)
+    if isinstance(x, Tensor) and (value is x.data or getattr(value, "base", None) is x.data):
+        value = value.copy()
+    return value
+
+
 def eval(x: Any):
-    """The value of `x` as a NumPy array."""
-    return to_numpy(x)
+    """The value of `x` as a NumPy array (a copy, unaffected by later updates of `x`)."""
+    return _snapshot(x)
 
 
 def get_value(x: Any):
-    """The value of a variable as a NumPy array."""
-    return to_numpy(x)
+    """The value of a variable as a NumPy array (a copy, unaffected by later updates of `x`).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> v = K.variable([1.0])
+        >>> before = K.get_value(v)
+        >>> _ = v.assign_add([1.0])
+        >>> before.tolist(), K.get_value(v).tolist()
+        ([1.0], [2.0])
+    """
+    return _snapshot(x)
 
 
 def batch_get_value(ops: Sequence[Any]) -> list:
-    return [to_numpy(x) for x in ops]
+    """The values of several tensors as NumPy arrays (copies)."""
+    return [_snapshot(x) for x in ops]
 
 
 def set_value(x: Variable, value: Any) -> None:
