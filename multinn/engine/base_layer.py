@@ -63,6 +63,7 @@ class _State:
 
     depth = 0
     inferring = False
+    structure = 0  # bumped whenever a layer gains sub-layers or a model's graph changes
 
 
 _state = _State()
@@ -160,6 +161,7 @@ class Layer:
             for layer in value if isinstance(value, (list, tuple)) else [value]:
                 if not any(layer is t for t in tracked) and layer is not self:
                     tracked.append(layer)
+                    _state.structure += 1
         object.__setattr__(self, key, value)
 
     @property
@@ -290,8 +292,8 @@ class Layer:
     def count_params(self) -> int:
         """The number of scalars in the layer's weights."""
         if not self.built:
-            if type(self).build is Layer.build and not self.weights:
-                self.built = True
+            if self.weights or type(self).build is Layer.build:
+                pass  # weights made by hand, or nothing to build
             else:
                 raise ValueError(
                     f"You tried to call `count_params` on {self.name}, but the layer isn't built. "
@@ -337,6 +339,10 @@ class Layer:
         return out
 
     def _self_and_sublayers(self) -> list:
+        # Cached: the training loop asks twice per step (clearing and collecting losses).
+        cache = self.__dict__.get("_flat_cache")
+        if cache is not None and cache[0] == _state.structure:
+            return cache[1]
         seen = {}
         stack = [self]
         while stack:
@@ -345,7 +351,9 @@ class Layer:
                 continue
             seen[id(layer)] = layer
             stack.extend(reversed(layer._sublayers()))
-        return list(seen.values())
+        flat = list(seen.values())
+        self.__dict__["_flat_cache"] = (_state.structure, flat)
+        return flat
 
     def _clear_call_losses(self) -> None:
         for layer in self._self_and_sublayers():

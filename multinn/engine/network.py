@@ -81,6 +81,7 @@ class Network(Layer):
 
     def _set_graph(self, inputs: Any, outputs: Any) -> None:
         """Makes this network the graph from `inputs` to `outputs` (also used to rebuild a Sequential)."""
+        _state.structure += 1
         self._is_graph_network = True
         inputs = to_list(inputs, allow_tuple=True)
         outputs = to_list(outputs, allow_tuple=True)

@@ -13,8 +13,8 @@ class LeakyReLU(Layer):
     Example:
         >>> from multinn import backend as K
         >>> from multinn.layers import LeakyReLU
-        >>> LeakyReLU()(K.constant([[-1.0, 2.0]])).numpy().round(2).tolist()
-        [[-0.3, 2.0]]
+        >>> LeakyReLU(alpha=0.5)(K.constant([[-1.0, 2.0]])).numpy().tolist()
+        [[-0.5, 2.0]]
     """
 
     def __init__(self, alpha: float = 0.3, **kwargs: Any):
