@@ -405,3 +405,16 @@ def test_fit_with_reduce_lr_on_plateau_and_terminate_on_nan():
         history = model.fit(x, y, epochs=5, batch_size=10, verbose=0, callbacks=[callbacks.TerminateOnNaN()])
     assert "Invalid loss, terminating training" in out.getvalue()
     assert len(history.epoch) == 1
+
+
+def test_restore_best_weights_restores_the_values_of_the_best_epoch():
+    model, x, y = _real_model(lr=0.05)
+    snapshots = []
+    record = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
+    # mode='max' on a falling loss: epoch 0 stays the best, training stops after two more.
+    stopper = callbacks.EarlyStopping(monitor="loss", mode="max", patience=2, restore_best_weights=True)
+    model.fit(x, y, epochs=10, batch_size=10, verbose=0, callbacks=[record, stopper])
+    assert len(snapshots) == 3
+    assert not np.allclose(snapshots[0][0], snapshots[2][0])  # training did move the weights
+    for restored, best in zip(model.get_weights(), snapshots[0]):
+        np.testing.assert_array_equal(restored, best)

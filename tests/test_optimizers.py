@@ -446,3 +446,15 @@ def test_saved_model_resumes_training_exactly(tmp_path):
     restored.fit(x, y, epochs=2, batch_size=16, verbose=0, shuffle=False)
     for a, b in zip(model.get_weights(), restored.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_get_weights_are_snapshots(backend_name):
+    w = K.variable([1.0, 2.0])
+    opt = optimizers.Adam()
+    opt.apply_gradients([(K.constant([1.0, 1.0]), w)])
+    state = opt.get_weights()
+    value = K.get_value(w)
+    opt.apply_gradients([(K.constant([1.0, 1.0]), w)])
+    assert int(state[0]) == 1
+    np.testing.assert_allclose(state[1], [0.1, 0.1], rtol=1e-6)  # m after one step, not two
+    assert not np.allclose(value, K.get_value(w))
