@@ -271,3 +271,10 @@ def test_trainable_flag_freezes_weights(backend_name):
         np.testing.assert_array_equal(a, b)
     model.trainable = False
     assert model.trainable_weights == []
+
+
+def test_direct_eager_call_checks_the_input(backend_name):
+    dense = Dense(2)
+    dense(K.ones((1, 3)))
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):
+        dense(K.ones((1, 4)))

@@ -222,3 +222,13 @@ def test_batch_methods_return_floats(backend_name):
     assert isinstance(loss, float) and loss == pytest.approx(4.0) and mae == pytest.approx(2.0)
     out = model.train_on_batch(x, y)
     assert isinstance(out, list) and out[0] == pytest.approx(4.0)
+
+
+def test_weighted_metrics_use_sample_weights(backend_name):
+    model = _linear_model()
+    model.compile(optimizers.SGD(learning_rate=0.0), "mse", metrics=["mae"], weighted_metrics=["mae"])
+    assert model.metrics_names == ["loss", "mae", "weighted_mae"]
+    x = np.array([[1.0, 0.0], [0.0, 3.0]], np.float32)
+    y = np.zeros((2, 1), np.float32)
+    _, mae, weighted = model.test_on_batch(x, y, sample_weight=np.array([1.0, 0.0], np.float32))
+    assert mae == pytest.approx(2.0) and weighted == pytest.approx(1.0)

@@ -408,6 +408,9 @@ class Layer:
             self._assert_input_compatibility(inputs)
             self._maybe_build(shapes)
         if _state.depth == 0:
+            # A direct call: check the input against the built layer (inside a model the
+            # model's own input check already covers it).
+            self._assert_input_compatibility(inputs)
             self._clear_call_losses()
         _state.depth += 1
         try:

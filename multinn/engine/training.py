@@ -65,6 +65,7 @@ class Model(Network):
         self.sample_weight_mode = sample_weight_mode
         self._compile_metrics = metrics
         self._compile_weighted_metrics = weighted_metrics
+        self.metrics = list(metrics) if isinstance(metrics, (list, tuple)) else (metrics or [])
         self._compiled = True
         self._output_setup = None
         self.stop_training = False
@@ -113,12 +114,22 @@ class Model(Network):
             per_output = [to_list(metrics.get(name, [])) for name in output_names]
         else:
             per_output = [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics] for _ in range(n)]
+        weighted = self._compile_weighted_metrics
+        if weighted is None:
+            weighted_per_output = [[] for _ in range(n)]
+        elif isinstance(weighted, dict):
+            weighted_per_output = [to_list(weighted.get(name, [])) for name in output_names]
+        else:
+            weighted_per_output = [list(weighted) if isinstance(weighted, (list, tuple)) else [weighted] for _ in range(n)]
         metric_fns = []
         for i in range(n):
             resolved = []
             for m in per_output[i]:
                 fn = metrics_module.resolve(m, loss_list[i], output_shapes[i])
-                resolved.append((_metric_name(m, fn), fn))
+                resolved.append((_metric_name(m, fn), fn, False))
+            for m in weighted_per_output[i]:
+                fn = metrics_module.resolve(m, loss_list[i], output_shapes[i])
+                resolved.append(("weighted_" + _metric_name(m, fn), fn, True))
             metric_fns.append(resolved)
 
         names = ["loss"]
@@ -126,9 +137,10 @@ class Model(Network):
             names += [f"{output_names[i]}_loss" for i in range(n) if loss_fns[i] is not None]
         for i in range(n):
             prefix = f"{output_names[i]}_" if n > 1 else ""
-            names += [prefix + name for name, _ in metric_fns[i]]
+            names += [prefix + name for name, _, _ in metric_fns[i]]
         self.metrics_names = names
         self._output_setup = (loss_fns, weight_list, metric_fns, output_names)
+        self._has_metrics = any(metric_fns)
         self._loss_list = loss_list
 
     def _check_compiled(self) -> None:
@@ -270,13 +282,16 @@ class Model(Network):
         extra = self.losses
         for item in extra:
             total = total + item
-        metric_values = []
-        if with_metrics:
-            with K.no_grad():
-                for out, y, fns in zip(outs, ys, metric_fns):
-                    for _, fn in fns:
-                        metric_values.append(K.mean(fn(y, out)))
+        metric_values = self._metric_values(outs, ys, sws) if with_metrics else []
         return total, per_output, metric_values
+
+    def _metric_values(self, outs: list, ys: list, sws: list) -> list:
+        values = []
+        with K.no_grad():
+            for out, y, sw, fns in zip(outs, ys, sws, self._output_setup[2]):
+                for _, fn, weighted in fns:
+                    values.append(tu.weighted_mean(fn(y, out), sw) if weighted else K.mean(fn(y, out)))
+        return values
 
     def _log_values(self, total, per_output, metric_values) -> list:
         values = [total]
@@ -304,13 +319,7 @@ class Model(Network):
                 weights = self._trainable_cache = self._sync_trainable()
             grads = K.gradients(total, weights)
             self.optimizer.apply_gradients([(g, w) for g, w in zip(grads, weights) if g is not None])
-        metric_values = []
-        metric_fns = self._output_setup[2]
-        if any(metric_fns):
-            with K.no_grad():
-                for out, y, fns in zip(outs, ys, metric_fns):
-                    for _, fn in fns:
-                        metric_values.append(K.mean(fn(y, out)))
+        metric_values = self._metric_values(outs, ys, sws) if self._has_metrics else []
         return self._log_values(total, per_output, metric_values)
 
     def _test_step(self, xs: list, ys: list, sws: list) -> list:
