@@ -136,13 +136,30 @@ def _unb(g, v):
     return sum_to_shape(g, v.shape) if isinstance(v, Tensor) else None
 
 
-_add = Primitive("add", lambda b, x, y: x + y, lambda dy, z, x, y: (_unb(dy, x), _unb(dy, y)))
-_subtract = Primitive("subtract", lambda b, x, y: x - y, lambda dy, z, x, y: (_unb(dy, x), _unb(-dy, y)))
-_multiply = Primitive("multiply", lambda b, x, y: x * y, lambda dy, z, x, y: (_unb(dy * y, x), _unb(dy * x, y)))
+def _needs(v) -> bool:
+    """Whether input v takes a gradient: gradients of the others are not computed at all."""
+    return isinstance(v, Tensor) and v.needs_grad
+
+
+_add = Primitive(
+    "add",
+    lambda b, x, y: x + y,
+    lambda dy, z, x, y: (_unb(dy, x) if _needs(x) else None, _unb(dy, y) if _needs(y) else None),
+)
+_subtract = Primitive(
+    "subtract",
+    lambda b, x, y: x - y,
+    lambda dy, z, x, y: (_unb(dy, x) if _needs(x) else None, _unb(-dy, y) if _needs(y) else None),
+)
+_multiply = Primitive(
+    "multiply",
+    lambda b, x, y: x * y,
+    lambda dy, z, x, y: (_unb(dy * y, x) if _needs(x) else None, _unb(dy * x, y) if _needs(y) else None),
+)
 _divide = Primitive(
     "divide",
     lambda b, x, y: x / y,
-    lambda dy, z, x, y: (_unb(dy / y, x), _unb(-dy * z / y, y)),
+    lambda dy, z, x, y: (_unb(dy / y, x) if _needs(x) else None, _unb(-dy * z / y, y) if _needs(y) else None),
 )
 
 
