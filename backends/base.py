@@ -252,11 +252,12 @@ class ArrayBackend(OptimizerKernels):
             )
             buf = xp.zeros((dy.shape[0],) + padded + (cin,), dtype=dy.dtype)
             dy2 = dy.reshape(rows, cout)
-            taps = w.reshape(-1, cin, cout)
+            # (taps, cout, cin), contiguous: NumPy's matmul with `out` is slow on transposed operands.
+            taps = xp.ascontiguousarray(w.reshape(-1, cin, cout).transpose(0, 2, 1))
             part = xp.empty((rows, cin), dtype=dy.dtype)
             shape = (dy.shape[0],) + tuple(out) + (cin,)
             for k, kpos in enumerate(_ndindex(ksize)):
-                xp.matmul(dy2, taps[k].T, out=part)
+                xp.matmul(dy2, taps[k], out=part)
                 buf[self.conv_window_slices(kpos, out, strides, dilation)] += part.reshape(shape)
             return self._crop(buf, pad_lo, in_spatial)
         og = cout // groups
