@@ -25,7 +25,9 @@ class OptimizerKernels:
         else:
             p += m
 
-    def rmsprop_update(self, p, g, a, lr: float, rho: float, epsilon: float, momentum: float = 0.0, m=None, mg=None) -> None:
+    def rmsprop_update(
+        self, p, g, a, lr: float, rho: float, epsilon: float, momentum: float = 0.0, m=None, mg=None
+    ) -> None:
         """a = rho*a + (1-rho)*g²; p -= lr*g/(sqrt(a)+eps); with momentum m (and centered mg) as Keras 2."""
         xp = self.xp
         tmp = xp.multiply(g, g)

@@ -301,7 +301,8 @@ def test_csv_logger_writes_and_appends(tmp_path):
     path = tmp_path / "log.tsv"
     run_epochs([callbacks.CSVLogger(str(path), separator="\t")], FakeModel(),
                [{"loss": 0.5, "acc": 0.25}, {"loss": 0.25, "acc": 0.5}])
-    run_epochs([callbacks.CSVLogger(str(path), separator="\t", append=True)], FakeModel(), [{"loss": 0.125, "acc": 1.0}])
+    run_epochs([callbacks.CSVLogger(str(path), separator="\t", append=True)], FakeModel(),
+               [{"loss": 0.125, "acc": 1.0}])
     assert path.read_text().splitlines() == ["epoch\tacc\tloss", "0\t0.25\t0.5", "1\t0.5\t0.25", "0\t1.0\t0.125"]
 
 
@@ -337,7 +338,8 @@ def test_terminate_on_nan():
     with captured() as out:
         run_epochs([callbacks.TerminateOnNaN()], model, [{"loss": 1.0}, {"loss": float("inf")}, {"loss": 1.0}])
     assert model.stop_training
-    assert out.getvalue() == "Batch 0: Invalid loss, terminating training\nBatch 1: Invalid loss, terminating training\n"
+    message = "Batch {}: Invalid loss, terminating training\n"
+    assert out.getvalue() == message.format(0) + message.format(1)
 
 
 # ---------------------------------------------------------------- with a real model

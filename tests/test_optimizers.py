@@ -279,7 +279,7 @@ def test_get_passes_instances_and_dicts_and_rejects_unknown():
     opt = optimizers.Adam()
     assert optimizers.get(opt) is opt
     restored = optimizers.get({"class_name": "SGD", "config": {"learning_rate": 0.3, "momentum": 0.5}})
-    assert float(K.get_value(restored.lr)) == pytest.approx(0.3) and restored.momentum == 0.5
+    assert float(K.get_value(restored.lr)) == pytest.approx(0.3) and float(K.get_value(restored.momentum)) == 0.5
     with pytest.raises(ValueError, match="Unknown optimizer 'adma'.*'adam'"):
         optimizers.get("adma")
     with pytest.raises(ValueError):
@@ -458,3 +458,17 @@ def test_get_weights_are_snapshots(backend_name):
     assert int(state[0]) == 1
     np.testing.assert_allclose(state[1], [0.1, 0.1], rtol=1e-6)  # m after one step, not two
     assert not np.allclose(value, K.get_value(w))
+
+
+def test_hyperparameters_are_variables_like_keras2():
+    opt = optimizers.SGD(learning_rate=1.0, momentum=0.5)
+    assert opt.get_config()["momentum"] == 0.5 and opt.get_config()["learning_rate"] == 1.0
+    K.set_value(opt.momentum, 0.0)  # e.g. a one-cycle callback scheduling momentum
+    w = K.variable([0.0])
+    opt.apply_gradients([(K.constant([1.0]), w)])
+    opt.apply_gradients([(K.constant([1.0]), w)])
+    assert K.get_value(w)[0] == pytest.approx(-2.0)  # no momentum carried over
+    adam = optimizers.Adam()
+    assert adam.get_config()["beta_1"] == 0.9 and adam.get_config()["beta_2"] == 0.999
+    K.set_value(adam.beta_1, 0.5)
+    assert adam.get_config()["beta_1"] == 0.5

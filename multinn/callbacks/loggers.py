@@ -124,7 +124,9 @@ class ProgbarLogger(Callback):
     def __init__(self, count_mode: str = "samples", stateful_metrics: "Iterable[str] | None" = None):
         super().__init__()
         if count_mode not in ("samples", "steps"):
-            raise ValueError(f"Unknown `count_mode`: expected 'samples' or 'steps'. Received: count_mode={count_mode!r}")
+            raise ValueError(
+                f"Unknown `count_mode`: expected 'samples' or 'steps'. Received: count_mode={count_mode!r}"
+            )
         self.use_steps = count_mode == "steps"
         self.stateful_metrics = set(stateful_metrics or ())
         self.verbose = 1

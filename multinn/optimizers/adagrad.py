@@ -34,7 +34,8 @@ class Adagrad(Optimizer):
     ):
         if initial_accumulator_value < 0:
             raise ValueError(
-                f"`initial_accumulator_value` must be >= 0. Received: initial_accumulator_value={initial_accumulator_value!r}"
+                "`initial_accumulator_value` must be >= 0. "
+                f"Received: initial_accumulator_value={initial_accumulator_value!r}"
             )
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = default_epsilon(epsilon)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .optimizer import Optimizer, default_epsilon
+from .optimizer import Optimizer, config_float, default_epsilon
 
 
 class Adam(Optimizer):
@@ -41,8 +41,8 @@ class Adam(Optimizer):
         for key, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"`{key}` must be in [0, 1). Received: {key}={value!r}")
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
+        self.beta_1 = self._hyperparameter("beta_1", beta_1)
+        self.beta_2 = self._hyperparameter("beta_2", beta_2)
         self.epsilon = default_epsilon(epsilon)
         self.amsgrad = bool(amsgrad)
         self._slot_kinds = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
@@ -50,22 +50,28 @@ class Adam(Optimizer):
 
     def _prepare(self, step, lr):
         t = step + 1
-        return lr, lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+        beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
+        return lr, lr * math.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t), beta_1, beta_2
 
     def _decay_scale(self, lr: float) -> float:
         return 0.0
 
     def _update(self, var, grad, slots, hyper):
-        lr, lr_t = hyper
+        lr, lr_t, beta_1, beta_2 = hyper
         vhat = slots.get("vhat")
         var.backend.adam_update(
-            var.data, grad, slots["m"].data, slots["v"].data, lr_t, self.beta_1, self.beta_2, self.epsilon,
+            var.data, grad, slots["m"].data, slots["v"].data, lr_t, beta_1, beta_2, self.epsilon,
             None if vhat is None else vhat.data, self._decay_scale(lr),
         )
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, amsgrad=self.amsgrad)
+        config.update(
+            beta_1=config_float(self.beta_1),
+            beta_2=config_float(self.beta_2),
+            epsilon=self.epsilon,
+            amsgrad=self.amsgrad,
+        )
         return config
 
 

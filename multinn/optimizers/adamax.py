@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, default_epsilon
+from .optimizer import Optimizer, config_float, default_epsilon
 
 
 class Adamax(Optimizer):
@@ -35,20 +35,20 @@ class Adamax(Optimizer):
         epsilon: "float | None" = None,
         **kwargs: Any,
     ):
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
+        self.beta_1 = self._hyperparameter("beta_1", beta_1)
+        self.beta_2 = self._hyperparameter("beta_2", beta_2)
         self.epsilon = default_epsilon(epsilon)
         super().__init__(learning_rate, **kwargs)
 
     def _prepare(self, step, lr):
-        return lr / (1.0 - self.beta_1 ** (step + 1))
+        beta_1 = float(self.beta_1)
+        return lr / (1.0 - beta_1 ** (step + 1)), beta_1, float(self.beta_2)
 
-    def _update(self, var, grad, slots, lr_t):
-        var.backend.adamax_update(
-            var.data, grad, slots["m"].data, slots["u"].data, lr_t, self.beta_1, self.beta_2, self.epsilon
-        )
+    def _update(self, var, grad, slots, hyper):
+        lr_t, beta_1, beta_2 = hyper
+        var.backend.adamax_update(var.data, grad, slots["m"].data, slots["u"].data, lr_t, beta_1, beta_2, self.epsilon)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        config.update(beta_1=config_float(self.beta_1), beta_2=config_float(self.beta_2), epsilon=self.epsilon)
         return config

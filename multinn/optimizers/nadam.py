@@ -5,7 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 
-from .optimizer import Optimizer, default_epsilon
+from .optimizer import Optimizer, config_float, default_epsilon
 
 
 class Nadam(Optimizer):
@@ -43,8 +43,8 @@ class Nadam(Optimizer):
         schedule_decay: float = 0.004,
         **kwargs: Any,
     ):
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
+        self.beta_1 = self._hyperparameter("beta_1", beta_1)
+        self.beta_2 = self._hyperparameter("beta_2", beta_2)
         self.epsilon = default_epsilon(epsilon)
         self.schedule_decay = float(schedule_decay)
         self.m_schedule = K.variable(1.0, name="m_schedule", trainable=False)
@@ -53,24 +53,25 @@ class Nadam(Optimizer):
     def _extra_weights(self):
         return [self.m_schedule]
 
-    def _momentum_cache(self, t: int) -> float:
-        return self.beta_1 * (1.0 - 0.5 * 0.96 ** (t * self.schedule_decay))
+    def _momentum_cache(self, beta_1: float, t: int) -> float:
+        return beta_1 * (1.0 - 0.5 * 0.96 ** (t * self.schedule_decay))
 
     def _prepare(self, step, lr):
         t = step + 1
-        mu_t = self._momentum_cache(t)
-        mu_next = self._momentum_cache(t + 1)
+        beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
+        mu_t = self._momentum_cache(beta_1, t)
+        mu_next = self._momentum_cache(beta_1, t + 1)
         schedule_new = float(self.m_schedule) * mu_t
         schedule_next = schedule_new * mu_next
         c_g = (1.0 - mu_t) / (1.0 - schedule_new)
         c_m = mu_next / (1.0 - schedule_next)
-        c_v = 1.0 / (1.0 - self.beta_2**t)
-        return lr, c_g, c_m, c_v, schedule_new
+        c_v = 1.0 / (1.0 - beta_2**t)
+        return lr, beta_1, beta_2, c_g, c_m, c_v, schedule_new
 
     def _update(self, var, grad, slots, hyper):
-        lr, c_g, c_m, c_v, _ = hyper
+        lr, beta_1, beta_2, c_g, c_m, c_v, _ = hyper
         var.backend.nadam_update(
-            var.data, grad, slots["m"].data, slots["v"].data, lr, self.beta_1, self.beta_2, self.epsilon, c_g, c_m, c_v
+            var.data, grad, slots["m"].data, slots["v"].data, lr, beta_1, beta_2, self.epsilon, c_g, c_m, c_v
         )
 
     def _finish(self, hyper):
@@ -78,5 +79,10 @@ class Nadam(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon, schedule_decay=self.schedule_decay)
+        config.update(
+            beta_1=config_float(self.beta_1),
+            beta_2=config_float(self.beta_2),
+            epsilon=self.epsilon,
+            schedule_decay=self.schedule_decay,
+        )
         return config

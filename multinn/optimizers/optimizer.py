@@ -7,6 +7,7 @@ one call per variable and records nothing for autodiff.
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any, Iterable, Sequence
 
 from multinn import backend as K
@@ -15,6 +16,29 @@ from multinn.utils.generic_utils import check_kwargs
 from . import schedules as schedules_module
 
 _BASE_KWARGS = ("lr", "decay", "clipnorm", "clipvalue", "name")
+
+
+def config_float(value: Any) -> float:
+    """A float32 scalar as the shortest decimal that round-trips (0.9, not 0.8999999761581421).
+
+    Hyperparameters live in float32 Variables, as in Keras 2; configs show what the user wrote.
+
+    Example:
+        >>> config_float(0.8999999761581421)
+        0.9
+    """
+    x = float(value)
+    if math.isnan(x) or math.isinf(x):
+        return x
+    try:
+        packed = struct.pack("<f", x)
+    except OverflowError:
+        return x
+    for digits in range(1, 10):
+        candidate = float("%.*g" % (digits, x))
+        if struct.pack("<f", candidate) == packed:
+            return candidate
+    return x
 
 
 def default_epsilon(epsilon: "float | None") -> float:
@@ -134,6 +158,11 @@ class Optimizer:
         if self._pending_weights is not None and self._params:
             pending, self._pending_weights = self._pending_weights, None
             self.set_weights(pending)
+
+    @staticmethod
+    def _hyperparameter(name: str, value: float) -> K.Variable:
+        """A scalar hyperparameter kept as a K Variable, as Keras 2 does (K.set_value can change it)."""
+        return K.variable(float(value), name=name, trainable=False)
 
     def _slot_initial_value(self, kind: str) -> float:
         return 0.0
@@ -286,8 +315,8 @@ class Optimizer:
         if self._schedule is not None and hasattr(self._schedule, "get_config"):
             config["learning_rate"] = schedules_module.serialize(self._schedule)
         else:
-            config["learning_rate"] = float(K.get_value(self._lr))
-        config["decay"] = float(K.get_value(self.decay))
+            config["learning_rate"] = config_float(self._lr)
+        config["decay"] = config_float(self.decay)
         if self.clipnorm is not None:
             config["clipnorm"] = self.clipnorm
         if self.clipvalue is not None:

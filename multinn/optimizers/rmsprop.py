@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, default_epsilon
+from .optimizer import Optimizer, config_float, default_epsilon
 
 
 class RMSprop(Optimizer):
@@ -37,27 +37,36 @@ class RMSprop(Optimizer):
         centered: bool = False,
         **kwargs: Any,
     ):
-        self.rho = float(rho)
-        self.momentum = float(momentum)
+        self.rho = self._hyperparameter("rho", rho)
+        self.momentum = self._hyperparameter("momentum", momentum)
         self.centered = bool(centered)
         self.epsilon = default_epsilon(epsilon)
         kinds = ["rms"]
-        if self.momentum > 0:
+        if momentum > 0:
             kinds.append("momentum")
             if self.centered:
                 kinds.append("mg")
         self._slot_kinds = tuple(kinds)
         super().__init__(learning_rate, **kwargs)
 
-    def _update(self, var, grad, slots, lr):
+    def _prepare(self, step, lr):
+        return lr, float(self.rho), float(self.momentum)
+
+    def _update(self, var, grad, slots, hyper):
+        lr, rho, momentum = hyper
         m = slots.get("momentum")
         mg = slots.get("mg")
         var.backend.rmsprop_update(
-            var.data, grad, slots["rms"].data, lr, self.rho, self.epsilon, self.momentum,
+            var.data, grad, slots["rms"].data, lr, rho, self.epsilon, momentum,
             None if m is None else m.data, None if mg is None else mg.data,
         )
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(rho=self.rho, momentum=self.momentum, epsilon=self.epsilon, centered=self.centered)
+        config.update(
+            rho=config_float(self.rho),
+            momentum=config_float(self.momentum),
+            epsilon=self.epsilon,
+            centered=self.centered,
+        )
         return config

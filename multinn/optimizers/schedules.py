@@ -47,7 +47,12 @@ class ExponentialDecay(LearningRateSchedule):
     """
 
     def __init__(
-        self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False, name: Any = None
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: Any = None,
     ):
         if decay_steps <= 0:
             raise ValueError(f"`decay_steps` must be > 0. Received: decay_steps={decay_steps!r}")
@@ -83,7 +88,12 @@ class InverseTimeDecay(LearningRateSchedule):
     """
 
     def __init__(
-        self, initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase: bool = False, name: Any = None
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: Any = None,
     ):
         if decay_steps <= 0:
             raise ValueError(f"`decay_steps` must be > 0. Received: decay_steps={decay_steps!r}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, config_float
 
 
 class SGD(Optimizer):
@@ -31,16 +31,21 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any):
         if momentum < 0:
             raise ValueError(f"`momentum` must be >= 0. Received: momentum={momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = self._hyperparameter("momentum", momentum)
         self.nesterov = bool(nesterov)
-        self._slot_kinds = ("momentum",) if self.momentum > 0 else ()
+        # As in Keras 2, momentum > 0 at construction decides whether velocities exist.
+        self._slot_kinds = ("momentum",) if momentum > 0 else ()
         super().__init__(learning_rate, **kwargs)
 
-    def _update(self, var, grad, slots, lr):
+    def _prepare(self, step, lr):
+        return lr, float(self.momentum) if self._slot_kinds else 0.0
+
+    def _update(self, var, grad, slots, hyper):
+        lr, momentum = hyper
         m = slots.get("momentum")
-        var.backend.sgd_update(var.data, grad, lr, self.momentum, self.nesterov, None if m is None else m.data)
+        var.backend.sgd_update(var.data, grad, lr, momentum, self.nesterov, None if m is None else m.data)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(momentum=self.momentum, nesterov=self.nesterov)
+        config.update(momentum=config_float(self.momentum), nesterov=self.nesterov)
         return config
