@@ -416,3 +416,14 @@ def test_large_float32_conv_stays_float32_and_matches_float64(backend_name):
     assert got.dtype == np.float32
     want = K.conv2d(K.constant(x, dtype="float64"), K.constant(w, dtype="float64"), padding="same").numpy()
     assert math.isclose(float(np.abs(got.numpy() - want).max()), 0.0, abs_tol=1e-4)
+
+
+def test_placeholders_defer_to_k_function(backend_name):
+    x = K.placeholder(shape=(None, 6, 5, 2))
+    w = K.variable(rand(3, 3, 2, 4, seed=51))
+    y = K.pool2d(K.conv2d(x, w, padding="same"), (2, 2), (2, 2), pool_mode="avg")
+    assert K.int_shape(y) == (None, 3, 2, 4)
+    data = rand(3, 6, 5, 2, seed=52)
+    got = K.function([x], [y])([data])[0]
+    want = ref_pool(ref_conv(data, w.numpy(), (1, 1), "same", (1, 1)), (2, 2), (2, 2), "valid", "avg")
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

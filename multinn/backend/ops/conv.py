@@ -10,12 +10,14 @@ gradient is written with the other two, so gradients of any order work:
 """
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from typing import Any, Callable
 
 from .. import config
 from ...utils import conv_utils
 from ..tensor import Tensor
-from .core import Primitive, recording, to_tensor
+from .core import Primitive, recording, symbolic, to_tensor
 from .math import broadcast_to, dot, matmul, reshape, transpose
 
 __all__ = [
@@ -23,6 +25,20 @@ __all__ = [
     "separable_conv1d", "separable_conv2d", "depthwise_conv2d", "pool1d", "pool2d", "pool3d",
     "local_conv1d", "local_conv2d", "extract_patches", "conv_nd",
 ]
+
+
+def _placeholder_aware(fn: Callable) -> Callable:
+    """On K.placeholder inputs, records the whole call as one node that K.function replays."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if symbolic.types and symbolic.any(*args, *kwargs.values()):
+            bound = signature.bind(*args, **kwargs)
+            return symbolic.defer(fn, *bound.args, **bound.kwargs)
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _wants(t) -> bool:
@@ -139,6 +155,7 @@ def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, g
 
 
 # ------------------------------------------------------------------ convolutions
+@_placeholder_aware
 def conv1d(x: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: "str | None" = None,
            dilation_rate: Any = 1) -> Tensor:
     """1-D convolution; padding 'valid', 'same' or 'causal' (zeros before the sequence only).
@@ -156,6 +173,7 @@ def conv1d(x: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_f
                    allowed=("valid", "same", "causal"))
 
 
+@_placeholder_aware
 def conv2d(x: Any, kernel: Any, strides: Any = (1, 1), padding: str = "valid", data_format: "str | None" = None,
            dilation_rate: Any = (1, 1)) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras).
@@ -172,6 +190,7 @@ def conv2d(x: Any, kernel: Any, strides: Any = (1, 1), padding: str = "valid", d
     return _convnd("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate)
 
 
+@_placeholder_aware
 def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid", data_format: "str | None" = None,
            dilation_rate: Any = (1, 1, 1)) -> Tensor:
     """3-D convolution; kernel (k1, k2, k3, in_channels, filters).
@@ -184,6 +203,7 @@ def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid"
     return _convnd("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate)
 
 
+@_placeholder_aware
 def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: str = "valid",
             data_format: "str | None" = None, dilation_rate: Any = 1) -> Tensor:
     """Convolution of any rank (taken from the kernel) with an optional bias added in the same pass.
@@ -207,6 +227,7 @@ def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: st
                    allowed=("valid", "same", "causal") if nd == 1 else ("valid", "same"), bias=bias)
 
 
+@_placeholder_aware
 def depthwise_conv2d(x: Any, depthwise_kernel: Any, strides: Any = (1, 1), padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = (1, 1)) -> Tensor:
     """Depthwise 2-D convolution: each input channel convolved with its own filters.
@@ -251,6 +272,7 @@ def _separable(name, x, depthwise_kernel, pointwise_kernel, nd, strides, padding
     return _from_channels_last(y, data_format)
 
 
+@_placeholder_aware
 def separable_conv1d(x: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = 1, padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = 1) -> Tensor:
     """Depthwise 1-D convolution followed by a pointwise (1-wide) convolution.
@@ -264,6 +286,7 @@ def separable_conv1d(x: Any, depthwise_kernel: Any, pointwise_kernel: Any, strid
                       dilation_rate)
 
 
+@_placeholder_aware
 def separable_conv2d(x: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = (1, 1),
                      padding: str = "valid", data_format: "str | None" = None, dilation_rate: Any = (1, 1)) -> Tensor:
     """Depthwise 2-D convolution followed by a pointwise (1x1) convolution.
@@ -325,6 +348,7 @@ def _conv_transpose(name, x, kernel, output_shape, nd, strides, padding, data_fo
     return _from_channels_last(y, data_format)
 
 
+@_placeholder_aware
 def conv1d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any = 1, padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = 1, output_padding: Any = None) -> Tensor:
     """1-D transposed convolution (the gradient of conv1d with respect to its input).
@@ -342,6 +366,7 @@ def conv1d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any
                            dilation_rate, output_padding)
 
 
+@_placeholder_aware
 def conv2d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any = (1, 1), padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = (1, 1),
                      output_padding: Any = None) -> Tensor:
@@ -356,6 +381,7 @@ def conv2d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any
                            dilation_rate, output_padding)
 
 
+@_placeholder_aware
 def conv3d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any = (1, 1, 1), padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = (1, 1, 1),
                      output_padding: Any = None) -> Tensor:
@@ -434,6 +460,7 @@ def _poolnd(name, x, nd, pool_size, strides, padding, data_format, pool_mode):
     return _from_channels_last(y, data_format)
 
 
+@_placeholder_aware
 def pool1d(x: Any, pool_size: Any, strides: Any = 1, padding: str = "valid", data_format: "str | None" = None,
            pool_mode: str = "max") -> Tensor:
     """1-D max or average pooling over (batch, steps, channels).
@@ -446,6 +473,7 @@ def pool1d(x: Any, pool_size: Any, strides: Any = 1, padding: str = "valid", dat
     return _poolnd("pool1d", x, 1, pool_size, strides, padding, data_format, pool_mode)
 
 
+@_placeholder_aware
 def pool2d(x: Any, pool_size: Any, strides: Any = (1, 1), padding: str = "valid", data_format: "str | None" = None,
            pool_mode: str = "max") -> Tensor:
     """2-D max or average pooling; 'same' averages count only the real (unpadded) cells.
@@ -458,6 +486,7 @@ def pool2d(x: Any, pool_size: Any, strides: Any = (1, 1), padding: str = "valid"
     return _poolnd("pool2d", x, 2, pool_size, strides, padding, data_format, pool_mode)
 
 
+@_placeholder_aware
 def pool3d(x: Any, pool_size: Any, strides: Any = (1, 1, 1), padding: str = "valid", data_format: "str | None" = None,
            pool_mode: str = "max") -> Tensor:
     """3-D max or average pooling.
@@ -488,6 +517,7 @@ _patches_bp = Primitive(
 )
 
 
+@_placeholder_aware
 def extract_patches(x: Any, kernel_size: Any, strides: Any = 1, padding: str = "valid", dilation_rate: Any = 1) -> Tensor:
     """The window under each output position of a channels_last convolution (differentiable).
 
@@ -540,6 +570,7 @@ def _local_conv(name, inputs, kernel, kernel_size, strides, out_spatial, data_fo
     return _from_channels_last(y, data_format)
 
 
+@_placeholder_aware
 def local_conv1d(inputs: Any, kernel: Any, kernel_size: Any, strides: Any, data_format: "str | None" = None) -> Tensor:
     """1-D convolution with unshared weights: one kernel per output step.
 
@@ -553,6 +584,7 @@ def local_conv1d(inputs: Any, kernel: Any, kernel_size: Any, strides: Any, data_
     return _local_conv("local_conv1d", inputs, kernel, kernel_size, strides, None, data_format)
 
 
+@_placeholder_aware
 def local_conv2d(inputs: Any, kernel: Any, kernel_size: Any, strides: Any, output_shape: Any,
                  data_format: "str | None" = None) -> Tensor:
     """2-D convolution with unshared weights: one kernel per output position.
