@@ -7,6 +7,7 @@ import warnings
 from typing import Callable
 
 from multinn import backend as K
+from multinn.optimizers.optimizer import config_float
 
 from ._monitor import missing_metric_warning, resolve_mode
 from .callback import Callback
@@ -71,7 +72,7 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["lr"] = float(K.get_value(_lr_variable(self.model)))
+            logs["lr"] = config_float(K.get_value(_lr_variable(self.model)))
 
 
 class ReduceLROnPlateau(Callback):
@@ -154,7 +155,8 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         lr_var = _lr_variable(self.model)
-        logs["lr"] = float(K.get_value(lr_var))
+        # float32 shown as written (0.01, not 0.009999999776), as NumPy prints Keras 2's value.
+        logs["lr"] = config_float(K.get_value(lr_var))
         current = logs.get(self.monitor)
         if current is None:
             missing_metric_warning("Reduce LR on plateau", self.monitor, logs)
