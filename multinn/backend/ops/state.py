@@ -146,7 +146,8 @@ def _snapshot(x: Any):
     best weights) would silently follow training. Keras returns copies; so do we.
     """
     value = to_numpy(x)
-    if isinstance(x, Tensor) and (value is x.data or getattr(value, "base", None) is x.data):
+    # Only variables change in place; other tensors are immutable and need no copy.
+    if isinstance(x, Variable) and (value is x.data or getattr(value, "base", None) is x.data):
         value = value.copy()
     return value
 
