@@ -1,9 +1,12 @@
 """Activations: by name, as a K function, as your own K function, or as an Activation layer."""
 import numpy as np
 
+import multinn
 from multinn import backend as K
 from multinn.layers import Activation, Dense
 from multinn.models import Sequential
+
+multinn.utils.set_random_seed(0)  # the same weights and dropout masks on every run
 
 
 def scaled_tanh(x):

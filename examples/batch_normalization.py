@@ -1,9 +1,12 @@
 """BatchNormalization: batch statistics in training, moving averages at inference."""
 import numpy as np
 
+import multinn
 from multinn.layers import BatchNormalization, Dense
 from multinn.models import Sequential
 from multinn.optimizers import Adam
+
+multinn.utils.set_random_seed(0)  # the same weights and dropout masks on every run
 
 rng = np.random.default_rng(0)
 x = (rng.normal(size=(256, 10)) * 5.0 + 3.0).astype("float32")  # far from zero mean, unit variance

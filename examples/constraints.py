@@ -1,11 +1,14 @@
 """Constraints: projections applied to a weight after every optimizer update."""
 import numpy as np
 
+import multinn
 from multinn import backend as K
 from multinn import constraints
 from multinn.layers import Dense
 from multinn.models import Sequential
 from multinn.optimizers import SGD
+
+multinn.utils.set_random_seed(0)  # the same weights and dropout masks on every run
 
 model = Sequential(
     [

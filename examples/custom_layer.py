@@ -1,9 +1,12 @@
 """A custom layer: weights from add_weight, the computation in call, written with K."""
 import numpy as np
 
+import multinn
 from multinn import backend as K
 from multinn.layers import Dense, Layer
 from multinn.models import Sequential
+
+multinn.utils.set_random_seed(0)  # the same weights and dropout masks on every run
 
 
 class ScaledDense(Layer):
