@@ -238,7 +238,9 @@ def _where_grad(dy, z, c, x, y):
     return None, gx, gy
 
 
-_where = Primitive("where", lambda b, c, x, y: b.xp.where(c, x, y), _where_grad)
+# asarray: a Python-scalar condition beside tensors reaches here raw, and CuPy's where
+# calls condition.astype (a Python bool has none); free for an array already on the backend.
+_where = Primitive("where", lambda b, c, x, y: b.xp.where(b.xp.asarray(c), x, y), _where_grad)
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
