@@ -110,7 +110,9 @@ def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False
 
 # ------------------------------------------------------------------ integer targets
 def _check_targets(b, targets, classes):
-    if targets.size and (bool(targets.min() < 0) or bool(targets.max() >= classes)):
+    # One bool() (one device sync on CuPy, which would otherwise wrap bad indices silently)
+    # instead of one per bound.
+    if targets.size and bool((targets.min() < 0) | (targets.max() >= classes)):
         raise ValueError(
             f"K.sparse_categorical_crossentropy: target classes must lie in [0, {classes}). "
             f"Received: targets from {int(targets.min())} to {int(targets.max())}"
