@@ -19,6 +19,11 @@ def _import_cupy():
         raise ImportError(
             f"The 'cupy' backend needs CuPy, which is not installed ({exc}). Install it with: {INSTALL_HINT}"
         ) from exc
+    except Exception as exc:  # a broken install (e.g. a CUDA library that fails to load) must not crash detection
+        raise ImportError(
+            f"The 'cupy' backend needs CuPy, which failed to import ({type(exc).__name__}: {exc}). "
+            f"Reinstall it with: {INSTALL_HINT}"
+        ) from exc
     return cupy
 
 
