@@ -1,9 +1,36 @@
 """The NumPy (CPU) backend."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
+
 import numpy
 
 from .base import ArrayBackend
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def _keep_freed_memory_for_reuse() -> None:
+    """Asks glibc's malloc to keep freed arrays of up to 32 MiB in the heap.
+
+    A training step frees its whole graph; with glibc's default (adaptive) thresholds
+    that memory is often returned to the system and faulted back in at the next step,
+    which cost ~1,500 page faults per MLP batch (2x the epoch time). Fixed thresholds
+    (the adaptive maximum, 32 MiB, for mmap; 64 MiB for trimming) keep it for reuse.
+    Skipped off glibc, or when MULTINN_MALLOC_TUNING=0.
+    """
+    if os.environ.get("MULTINN_MALLOC_TUNING", "1") == "0":
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+    mallopt(_M_TRIM_THRESHOLD, 64 * 1024 * 1024)
 
 
 class NumpyBackend(ArrayBackend):
@@ -12,6 +39,9 @@ class NumpyBackend(ArrayBackend):
     name = "numpy"
     xp = numpy
     array_type = numpy.ndarray
+
+    def __init__(self):
+        _keep_freed_memory_for_reuse()
 
     def asarray(self, value, dtype=None):
         if hasattr(value, "__cuda_array_interface__") and hasattr(value, "get"):
