@@ -293,12 +293,15 @@ class Model(Network):
                     values.append(tu.weighted_mean(fn(y, out), sw) if weighted else K.mean(fn(y, out)))
         return values
 
-    def _log_values(self, total, per_output, metric_values) -> list:
+    def _log_values(self, total, per_output, metric_values, as_float: bool = True) -> list:
         values = [total]
         if len(self._output_setup[0]) > 1:
             values += per_output
         values += metric_values
-        return [float(v) for v in values]
+        if as_float:
+            return [float(v) for v in values]
+        # Tensors cut from the graph: reading them later costs no device sync now.
+        return K.stop_gradient(values)
 
     def _sync_trainable(self) -> list:
         """Marks which variables record gradients for this model; returns its trainable weights."""
@@ -308,7 +311,7 @@ class Model(Network):
             w.needs_grad = id(w) in ids
         return trainable
 
-    def _train_step(self, xs: list, ys: list, sws: list) -> list:
+    def _train_step(self, xs: list, ys: list, sws: list, as_float: bool = True) -> list:
         with K.learning_phase_scope(1):
             outs = self._forward(xs)
             if self._output_setup is None:
@@ -320,7 +323,7 @@ class Model(Network):
             grads = K.gradients(total, weights)
             self.optimizer.apply_gradients([(g, w) for g, w in zip(grads, weights) if g is not None])
         metric_values = self._metric_values(outs, ys, sws) if self._has_metrics else []
-        return self._log_values(total, per_output, metric_values)
+        return self._log_values(total, per_output, metric_values, as_float)
 
     def _test_step(self, xs: list, ys: list, sws: list) -> list:
         with K.no_grad(), K.learning_phase_scope(0):
@@ -479,6 +482,9 @@ class Model(Network):
                 yield from epoch_batches()
 
         batches_forever = stream() if steps_per_epoch is not None else None
+        # Without a progress bar or user callbacks nobody reads per-batch values: keep them
+        # on the device and read the epoch's sums once (no sync per batch on a GPU).
+        per_batch_floats = bool(verbose) or bool(callbacks)
         callback_list.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
@@ -492,17 +498,21 @@ class Model(Network):
                 bw = [None] * n_y
                 for j, slot in enumerate(weight_slots):
                     bw[slot] = batch[n_x + n_y + j]
-                values = self._train_step(bx, by, bw)
+                values = self._train_step(bx, by, bw, as_float=per_batch_floats)
                 if len(out_labels) != len(values):
                     out_labels = list(self.metrics_names)
                 for label, v in zip(out_labels, values):
                     batch_logs[label] = v
-                sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+                if per_batch_floats:
+                    sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+                else:
+                    with K.no_grad():
+                        sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
                 seen += size
                 callback_list.on_batch_end(batch_index, batch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
+            epoch_logs = {label: float(s) / seen for label, s in zip(out_labels, sums)} if sums else {}
             if val_ins is not None:
                 val_values = self._test_loop(*val_ins, batch_size=batch_size)
                 for label, v in zip(out_labels, val_values):
