@@ -215,3 +215,13 @@ def test_tensors_on_cupy_convert_to_host_values():
         np.testing.assert_array_equal(K.get_value(v), np.ones((2, 2)))
         q, r = K.qr(t)
         np.testing.assert_allclose(K.eval(K.dot(q, r)), [[1.0, 2.0], [3.0, 4.0]], rtol=1e-5, atol=1e-5)
+
+
+@gpu
+@pytest.mark.parametrize("dtype,tol", [("float32", 1e-6), ("float64", 1e-13), ("float16", 1e-3)])
+def test_erf_on_cupy_matches_the_generic_series(cp, dtype, tol):
+    x = np.linspace(-5, 5, 101).astype(dtype)
+    expected = registry.get("numpy").erf(x)
+    got = cp.to_numpy(cp.erf(cp.asarray(x)))
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)
