@@ -42,6 +42,17 @@ class ArrayBackend(OptimizerKernels):
         """Returns a NumPy array with the same values (a copy off the device)."""
         return array
 
+    def python_scalar(self, value: Any):
+        """The Python number behind a NumPy scalar (np.float64(2.0) -> 2.0); None for anything else.
+
+        K keeps Python numbers beside tensors weakly typed (float32 * 2.0 is float32). NumPy 2
+        types its own scalars strongly and CuPy 13 weakly, so K turns them into Python numbers
+        first and both backends give float32.
+        """
+        import numpy
+
+        return value.item() if isinstance(value, numpy.generic) else None
+
     def dtype(self, name: Any):
         return self.xp.dtype(name)
 
