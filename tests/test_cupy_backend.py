@@ -102,6 +102,18 @@ def test_registry_detection_never_raises_and_agrees_with_available():
     assert "numpy" in registry.available()
 
 
+# ------------------------------------------------------------------ promotion: every backend
+@pytest.mark.parametrize("scalar", [np.float64(2.0), np.float32(2.0), np.int64(2), np.bool_(True)])
+def test_numpy_scalars_beside_a_tensor_are_weak_like_python_numbers(backend_name, scalar):
+    # NumPy 2 would promote float32 with np.float64/np.int64 to float64; CuPy 13 would not.
+    t = K.constant([1.0, 3.0])
+    for out in (t * scalar, scalar * t, K.maximum(t, scalar), K.where(K.greater(t, 2.0), t, scalar)):
+        assert out.dtype == np.float32
+    np.testing.assert_allclose((t * scalar).numpy(), np.array([1.0, 3.0]) * float(scalar))
+    assert (K.cast(t, "int32") + np.int64(1)).dtype == np.int32
+    assert registry.get(backend_name).python_scalar(np.ones(1)) is None
+
+
 # ------------------------------------------------------------------ device behaviour: needs a GPU
 _REASON = registry.unusable_reason("cupy")
 gpu = pytest.mark.skipif(_REASON is not None, reason=f"backend 'cupy' unusable here: {_REASON}")

@@ -193,6 +193,11 @@ class Primitive:
             if isinstance(a, Tensor):
                 inputs.append(a)
                 raw.append(a.data)
+            elif anchor and type(a) not in _SCALARS and (item := backend.python_scalar(a)) is not None:
+                # A NumPy scalar (np.float64 even subclasses float): weak like a Python number,
+                # as NumPy 2 and CuPy 13 would otherwise promote it differently.
+                inputs.append(item)
+                raw.append(item)
             elif anchor and isinstance(a, _SCALARS):
                 # Python scalars beside a tensor stay weakly typed: float32 * 2.0 is float32.
                 inputs.append(a)
