@@ -278,3 +278,33 @@ def test_direct_eager_call_checks_the_input(backend_name):
     dense(K.ones((1, 3)))
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3"):
         dense(K.ones((1, 4)))
+
+
+def test_masks_flow_through_the_graph(backend_name):
+    x = Input(shape=(4,))
+    masked = Lambda(lambda t: t, mask=lambda t, mask: K.not_equal(t, 0))(x)
+    hidden = Dense(2, kernel_initializer="ones")(masked)  # Dense passes the mask on
+
+    def zero_masked_rows(t, mask=None):
+        return t * K.cast(K.any(mask, axis=-1, keepdims=True), K.dtype(t))
+
+    model = Model(x, Lambda(zero_masked_rows)(hidden))
+    out = model.predict(np.array([[0, 0, 0, 0], [1, 0, 0, 0]], np.float32))
+    np.testing.assert_allclose(out, [[0.0, 0.0], [1.0, 1.0]])
+    with pytest.raises(TypeError, match="does not support masking"):
+        multinn.layers.Flatten()(multinn.layers.Reshape((2, 2))(masked))
+
+
+def test_subclassed_model_inside_a_functional_model(backend_name):
+    class Twice(Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = Dense(3)
+
+        def call(self, inputs):
+            return self.dense(inputs) * 2.0
+
+    x = Input(shape=(4,))
+    model = Model(x, Dense(1)(Twice()(x)))
+    assert model.output_shape == (None, 1) and len(model.weights) == 4
+    assert model.predict(np.ones((2, 4), np.float32)).shape == (2, 1)

@@ -232,3 +232,18 @@ def test_weighted_metrics_use_sample_weights(backend_name):
     y = np.zeros((2, 1), np.float32)
     _, mae, weighted = model.test_on_batch(x, y, sample_weight=np.array([1.0, 0.0], np.float32))
     assert mae == pytest.approx(2.0) and weighted == pytest.approx(1.0)
+
+
+def test_multi_output_fit_with_dicts(backend_name):
+    a = Input(shape=(3,), name="a")
+    model = Model(a, [Dense(1, name="o1")(a), Dense(2, name="o2", activation="softmax")(a)])
+    model.compile("adam", {"o1": "mse", "o2": "categorical_crossentropy"}, metrics={"o2": "accuracy"})
+    rng = np.random.default_rng(0)
+    x = rng.random((10, 3)).astype(np.float32)
+    y = {"o1": rng.random((10, 1)).astype(np.float32), "o2": np.eye(2, dtype=np.float32)[rng.integers(0, 2, 10)]}
+    history = model.fit(x, y, epochs=2, verbose=0, validation_split=0.2)
+    assert sorted(history.history) == sorted(
+        ["loss", "o1_loss", "o2_loss", "o2_accuracy", "val_loss", "val_o1_loss", "val_o2_loss", "val_o2_accuracy"]
+    )
+    loss, l1, l2, acc = model.evaluate(x, [y["o1"], y["o2"]], verbose=0)
+    assert loss == pytest.approx(l1 + l2, rel=1e-5)

@@ -441,7 +441,7 @@ class Layer:
         output_mask = None
         if self._produces_mask():
             output_mask = True
-        elif has_mask:
+        elif has_mask and type(self).compute_mask is Layer.compute_mask:
             if not self.supports_masking:
                 raise TypeError(f"Layer {self.name} does not support masking, but was passed an input_mask.")
             output_mask = True
