@@ -247,3 +247,13 @@ def test_multi_output_fit_with_dicts(backend_name):
     )
     loss, l1, l2, acc = model.evaluate(x, [y["o1"], y["o2"]], verbose=0)
     assert loss == pytest.approx(l1 + l2, rel=1e-5)
+
+
+def test_evaluate_verbose_prints_a_progress_bar(backend_name, capsys):
+    model = _linear_model()
+    model.compile("sgd", "mse", metrics=["mae"])
+    model.evaluate(np.ones((40, 2), np.float32), np.zeros((40, 1), np.float32), batch_size=16, verbose=1)
+    out = capsys.readouterr().out
+    assert "40/40" in out and "loss: 4.0000" in out and "mae: 2.0000" in out
+    model.evaluate(np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32), verbose=0)
+    assert capsys.readouterr().out == ""

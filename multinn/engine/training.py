@@ -523,8 +523,11 @@ class Model(Network):
         callback_list.on_train_end()
         return self.history
 
-    def _test_loop(self, xs: list, ys: list, sws: list, batch_size: int) -> list:
+    def _test_loop(self, xs: list, ys: list, sws: list, batch_size: int, verbose: int = 0) -> list:
+        from multinn.utils.progbar import Progbar
+
         n = int(xs[0].shape[0])
+        bar = Progbar(target=n, verbose=verbose, unit_name="sample") if verbose else None
         sums = None
         for start, end in tu.make_batches(n, batch_size):
             values = self._test_step(
@@ -532,7 +535,12 @@ class Model(Network):
             )
             size = end - start
             sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
-        return [s / n for s in sums] if sums else []
+            if bar is not None and end < n:
+                bar.update(end)
+        results = [s / n for s in sums] if sums else []
+        if bar is not None:
+            bar.update(n, values=list(zip(self.metrics_names, results)), finalize=True)
+        return results
 
     def evaluate(
         self,
@@ -548,9 +556,7 @@ class Model(Network):
         self._check_compiled()
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
-        values = self._test_loop(xs, ys, sws, batch_size)
-        if verbose:
-            print(" - ".join(f"{name}: {v:.4f}" for name, v in zip(self.metrics_names, values)))
+        values = self._test_loop(xs, ys, sws, batch_size, verbose=verbose)
         return values[0] if len(values) == 1 else values
 
     def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None, callbacks: Any = None) -> Any:
