@@ -163,3 +163,17 @@ def test_file_saved_on_one_backend_loads_on_every_backend(source, tmp_path):
             loaded = load_model(path)
             assert loaded.weights[0].backend.name == target
             np.testing.assert_allclose(loaded.predict(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_but_untrained_model_round_trip(backend_name, tmp_path):
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.compile("adam", "mse")
+    path = str(tmp_path / "fresh.mnn")
+    model.save(path)
+    loaded = load_model(path)
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6)
+    loaded.fit(x, np.zeros((2, 2), np.float32), verbose=0)
+    uncompiled = Sequential([Dense(2, input_shape=(3,))])
+    uncompiled.save(path)
+    assert not getattr(load_model(path), "_compiled", False)

@@ -297,7 +297,8 @@ def load_model(filepath: str, custom_objects: "dict | None" = None, compile: boo
                 if "optimizer.json" in names:
                     entries = json.loads(archive.read("optimizer.json"))["weights"]
                     values = [_read_tensor(archive, e) for e in entries]
-                    optimizer.build(model._sync_trainable())
+                    if len(values) != len(optimizer.weights):  # slots exist only once it has trained
+                        optimizer.build(model._sync_trainable())
                     optimizer.set_weights(values)
     return model
 
