@@ -257,3 +257,30 @@ def test_evaluate_verbose_prints_a_progress_bar(backend_name, capsys):
     assert "40/40" in out and "loss: 4.0000" in out and "mae: 2.0000" in out
     model.evaluate(np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32), verbose=0)
     assert capsys.readouterr().out == ""
+
+
+def test_generator_methods(backend_name):
+    x, labels = _blobs(48)
+    y = labels.astype(np.float32).reshape(-1, 1)
+
+    class Batches:
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return x[i * 16:(i + 1) * 16], y[i * 16:(i + 1) * 16]
+
+    model = _linear_model()
+    model.compile(optimizers.SGD(learning_rate=0.0), "mse", metrics=["mae"])
+    history = model.fit_generator(Batches(), epochs=2, verbose=0, validation_data=(x, y))
+    assert sorted(history.history) == ["loss", "mae", "val_loss", "val_mae"] and history.epoch == [0, 1]
+    expected = model.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(model.evaluate_generator(Batches()), expected, rtol=1e-5)
+    np.testing.assert_allclose(history.history["loss"][0], expected[0], rtol=1e-5)
+
+    def endless():
+        while True:
+            yield x[:8], y[:8]
+
+    assert model.predict_generator(iter([x[:5], x[5:9]]), steps=2).shape == (9, 1)
+    model.fit_generator(endless(), steps_per_epoch=2, epochs=1, verbose=0)

@@ -1,13 +1,13 @@
 """Model: a Network that can be compiled, trained, evaluated and asked to predict (Keras 2 API)."""
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from multinn import backend as K
 
+from . import training_arrays, training_generator
 from . import training_utils as tu
-from .base_layer import to_list, unpack_singleton
+from .base_layer import to_list
 from .network import Network
 
 
@@ -427,120 +427,9 @@ class Model(Network):
             val_ins = ([t[split:] for t in xs], [t[split:] for t in ys], [None if w is None else w[split:] for w in sws])
             xs, ys, sws = [t[:split] for t in xs], [t[:split] for t in ys], [None if w is None else w[:split] for w in sws]
             ins = xs + ys
-        weight_slots = [i for i, w in enumerate(sws) if w is not None]
-        ins = ins + [sws[i] for i in weight_slots]
-
-        self.history = cbks.History()
-        callback_list = [self.history]
-        if callbacks:
-            callback_list = list(callbacks) + callback_list
-        out_labels = list(self.metrics_names) if self._output_setup is not None else ["loss"]
-        if verbose:
-            mode = "steps" if steps_per_epoch is not None else "samples"
-            callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode))
-        callback_list = cbks.CallbackList(callback_list)
-        callback_list.set_model(self)
-        num_train = int(xs[0].shape[0])
-        metrics_for_callbacks = out_labels + (["val_" + n for n in out_labels] if val_ins is not None else [])
-        callback_list.set_params(
-            {
-                "batch_size": batch_size,
-                "epochs": epochs,
-                "steps": steps_per_epoch,
-                "samples": num_train,
-                "verbose": verbose,
-                "do_validation": val_ins is not None,
-                "metrics": metrics_for_callbacks,
-            }
+        return training_arrays.fit_loop(
+            self, xs, ys, sws, val_ins, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, steps_per_epoch
         )
-        self.stop_training = False
-        self._trainable_cache = None
-        rng = random.Random(_shuffle_seed())
-        order = list(range(num_train))
-        backend = self._model_backend()
-
-        def epoch_batches():
-            if shuffle:
-                if shuffle == "batch":
-                    chunks = tu.make_batches(num_train, batch_size)
-                    rng.shuffle(chunks)
-                    perm = [i for s, e in chunks for i in range(s, e)]
-                else:
-                    rng.shuffle(order)
-                    perm = order
-                with K.backend_scope(backend.name):
-                    index = K.constant(perm, dtype="int32")
-                for start, end in tu.make_batches(num_train, batch_size):
-                    ids = index[start:end]
-                    yield end - start, [K.gather(t, ids) for t in ins]
-            else:
-                for start, end in tu.make_batches(num_train, batch_size):
-                    yield end - start, [t[start:end] for t in ins]
-
-        def stream():
-            while True:
-                yield from epoch_batches()
-
-        batches_forever = stream() if steps_per_epoch is not None else None
-        # Without a progress bar or user callbacks nobody reads per-batch values: keep them
-        # on the device and read the epoch's sums once (no sync per batch on a GPU).
-        per_batch_floats = bool(verbose) or bool(callbacks)
-        callback_list.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            callback_list.on_epoch_begin(epoch)
-            sums = None
-            seen = 0
-            source = (next(batches_forever) for _ in range(steps_per_epoch)) if batches_forever is not None else epoch_batches()
-            for batch_index, (size, batch) in enumerate(source):
-                batch_logs = {"batch": batch_index, "size": size}
-                callback_list.on_batch_begin(batch_index, batch_logs)
-                bx, by = batch[:n_x], batch[n_x:n_x + n_y]
-                bw = [None] * n_y
-                for j, slot in enumerate(weight_slots):
-                    bw[slot] = batch[n_x + n_y + j]
-                values = self._train_step(bx, by, bw, as_float=per_batch_floats)
-                if len(out_labels) != len(values):
-                    out_labels = list(self.metrics_names)
-                for label, v in zip(out_labels, values):
-                    batch_logs[label] = v
-                if per_batch_floats:
-                    sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
-                else:
-                    with K.no_grad():
-                        sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
-                seen += size
-                callback_list.on_batch_end(batch_index, batch_logs)
-                if self.stop_training:
-                    break
-            epoch_logs = {label: float(s) / seen for label, s in zip(out_labels, sums)} if sums else {}
-            if val_ins is not None:
-                val_values = self._test_loop(*val_ins, batch_size=batch_size)
-                for label, v in zip(out_labels, val_values):
-                    epoch_logs["val_" + label] = v
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        callback_list.on_train_end()
-        return self.history
-
-    def _test_loop(self, xs: list, ys: list, sws: list, batch_size: int, verbose: int = 0) -> list:
-        from multinn.utils.progbar import Progbar
-
-        n = int(xs[0].shape[0])
-        bar = Progbar(target=n, verbose=verbose, unit_name="sample") if verbose else None
-        sums = None
-        for start, end in tu.make_batches(n, batch_size):
-            values = self._test_step(
-                [t[start:end] for t in xs], [t[start:end] for t in ys], [None if w is None else w[start:end] for w in sws]
-            )
-            size = end - start
-            sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
-            if bar is not None and end < n:
-                bar.update(end)
-        results = [s / n for s in sums] if sums else []
-        if bar is not None:
-            bar.update(n, values=list(zip(self.metrics_names, results)), finalize=True)
-        return results
 
     def evaluate(
         self,
@@ -556,7 +445,7 @@ class Model(Network):
         self._check_compiled()
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
-        values = self._test_loop(xs, ys, sws, batch_size, verbose=verbose)
+        values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose)
         return values[0] if len(values) == 1 else values
 
     def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None, callbacks: Any = None) -> Any:
@@ -572,112 +461,26 @@ class Model(Network):
         batch_size = 32 if batch_size is None else int(batch_size)
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
-        n = int(xs[0].shape[0])
-        chunks = None
-        for start, end in tu.make_batches(n, batch_size):
-            outs = self._predict_step([t[start:end] if (start, end) != (0, n) else t for t in xs])
-            if chunks is None:
-                chunks = [[] for _ in outs]
-            for store, o in zip(chunks, outs):
-                store.append(o)
-        if chunks is None:
-            raise ValueError("predict() got no samples: the input arrays are empty.")
-        results = []
-        for store in chunks:
-            joined = store[0] if len(store) == 1 else K.concatenate(store, axis=0)
-            results.append(joined.numpy())
-        return results[0] if len(results) == 1 else results
+        return training_arrays.predict_loop(self, xs, batch_size)
 
-    # Keras 2's generator-based methods over Python iterables of batches.
+    # Keras 2's generator-based methods (see training_generator).
     def fit_generator(self, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
                       callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
                       class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True, **kwargs: Any) -> Any:
         """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
-        from multinn import callbacks as cbks
-
-        self._check_compiled()
-        if steps_per_epoch is None:
-            if hasattr(generator, "__len__"):
-                steps_per_epoch = len(generator)
-            else:
-                raise ValueError("`steps_per_epoch=None` is only valid for a generator based on a Sequence (with __len__).")
-        self.history = cbks.History()
-        callback_list = list(callbacks or []) + [self.history]
-        if verbose:
-            callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps"))
-        callback_list = cbks.CallbackList(callback_list)
-        callback_list.set_model(self)
-        callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
-                                  "do_validation": validation_data is not None, "metrics": []})
-        self.stop_training = False
-        self._trainable_cache = None
-        iterator = _batch_iterator(generator)
-        callback_list.on_train_begin()
-        for epoch in range(initial_epoch, epochs):
-            callback_list.on_epoch_begin(epoch)
-            sums, seen = None, 0
-            for step in range(steps_per_epoch):
-                item = next(iterator)
-                x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
-                xs, ys, sws = self._standardize_user_data(x, y, sw, class_weight)
-                size = int(xs[0].shape[0])
-                logs = {"batch": step, "size": size}
-                callback_list.on_batch_begin(step, logs)
-                values = self._train_step(xs, ys, sws)
-                for label, v in zip(self.metrics_names, values):
-                    logs[label] = v
-                sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
-                seen += size
-                callback_list.on_batch_end(step, logs)
-                if self.stop_training:
-                    break
-            epoch_logs = {label: s / seen for label, s in zip(self.metrics_names, sums)} if sums else {}
-            if validation_data is not None:
-                if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
-                    val = self.evaluate(*validation_data[:2], sample_weight=validation_data[2] if len(validation_data) == 3 else None, verbose=0)
-                else:
-                    val = self.evaluate_generator(validation_data, steps=validation_steps)
-                for label, v in zip(self.metrics_names, to_list(val)):
-                    epoch_logs["val_" + label] = v
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        callback_list.on_train_end()
-        return self.history
+        return training_generator.fit_generator(
+            self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_data=validation_data, validation_steps=validation_steps, class_weight=class_weight,
+            initial_epoch=initial_epoch,
+        )
 
     def evaluate_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
         """The loss (and metrics) averaged over `steps` batches of a generator."""
-        self._check_compiled()
-        steps = len(generator) if steps is None else steps
-        iterator = _batch_iterator(generator)
-        sums, seen = None, 0
-        for _ in range(steps):
-            item = next(iterator)
-            x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
-            xs, ys, sws = self._standardize_user_data(x, y, sw)
-            size = int(xs[0].shape[0])
-            values = self._test_step(xs, ys, sws)
-            sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
-            seen += size
-        values = [s / seen for s in sums]
-        return values[0] if len(values) == 1 else values
+        return training_generator.evaluate_generator(self, generator, steps=steps)
 
     def predict_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
         """Predictions for `steps` batches of a generator, concatenated (NumPy)."""
-        steps = len(generator) if steps is None else steps
-        iterator = _batch_iterator(generator)
-        chunks = None
-        for _ in range(steps):
-            item = next(iterator)
-            x = item[0] if isinstance(item, tuple) else item
-            xs = self._standardize_x(x)
-            self._ensure_built(xs[0] if len(xs) == 1 else xs)
-            outs = self._predict_step(xs)
-            chunks = [[] for _ in outs] if chunks is None else chunks
-            for store, o in zip(chunks, outs):
-                store.append(o)
-        results = [K.concatenate(store, axis=0).numpy() for store in chunks]
-        return results[0] if len(results) == 1 else results
+        return training_generator.predict_generator(self, generator, steps=steps)
 
     # ------------------------------------------------------------------ saving
     def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True) -> None:
@@ -697,24 +500,3 @@ class Model(Network):
         from .saving import load_weights
 
         load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
-
-
-def _batch_iterator(generator: Any):
-    if hasattr(generator, "__getitem__") and hasattr(generator, "__len__") and not isinstance(generator, (list, tuple)):
-        def cycle():
-            while True:
-                for i in range(len(generator)):
-                    yield generator[i]
-                if hasattr(generator, "on_epoch_end"):
-                    generator.on_epoch_end()
-
-        return cycle()
-    return iter(generator)
-
-
-def _shuffle_seed() -> int:
-    """A seed for the epoch shuffles drawn from K's global random stream (so set_random_seed fixes it)."""
-    with K.no_grad():
-        draw = K.random_uniform((2,), 0.0, 1.0, dtype="float64")
-    a, b = draw.numpy().tolist()
-    return int(a * 2**31) ^ (int(b * 2**31) << 1)

@@ -1,0 +1,179 @@
+"""The training, test and prediction loops over arrays (Keras 2's `training_arrays`).
+
+Data arrive here as lists of K tensors on the model's backend (see training_utils);
+each loop slices batches (a gather of shuffled indices, or plain slices) and calls the
+model's one-batch steps, keeping per-batch Python work small.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from multinn import backend as K
+
+from . import training_utils as tu
+
+
+def fit_loop(
+    model: Any,
+    xs: list,
+    ys: list,
+    sws: list,
+    val_ins: "tuple | None",
+    batch_size: int,
+    epochs: int,
+    verbose: int,
+    callbacks: Any,
+    shuffle: Any,
+    initial_epoch: int,
+    steps_per_epoch: "int | None",
+):
+    """Trains `model` for epochs `initial_epoch`..`epochs - 1`; returns its History callback."""
+    from multinn import callbacks as cbks
+
+    ins = xs + ys
+    n_x, n_y = len(xs), len(ys)
+    weight_slots = [i for i, w in enumerate(sws) if w is not None]
+    ins = ins + [sws[i] for i in weight_slots]
+
+    model.history = cbks.History()
+    callback_list = [model.history]
+    if callbacks:
+        callback_list = list(callbacks) + callback_list
+    out_labels = list(model.metrics_names) if model._output_setup is not None else ["loss"]
+    if verbose:
+        mode = "steps" if steps_per_epoch is not None else "samples"
+        callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode))
+    callback_list = cbks.CallbackList(callback_list)
+    callback_list.set_model(model)
+    num_train = int(xs[0].shape[0])
+    metrics_for_callbacks = out_labels + (["val_" + n for n in out_labels] if val_ins is not None else [])
+    callback_list.set_params(
+        {
+            "batch_size": batch_size,
+            "epochs": epochs,
+            "steps": steps_per_epoch,
+            "samples": num_train,
+            "verbose": verbose,
+            "do_validation": val_ins is not None,
+            "metrics": metrics_for_callbacks,
+        }
+    )
+    model.stop_training = False
+    model._trainable_cache = None
+    rng = random.Random(_shuffle_seed())
+    order = list(range(num_train))
+    backend = model._model_backend()
+
+    def epoch_batches():
+        if shuffle:
+            if shuffle == "batch":
+                chunks = tu.make_batches(num_train, batch_size)
+                rng.shuffle(chunks)
+                perm = [i for s, e in chunks for i in range(s, e)]
+            else:
+                rng.shuffle(order)
+                perm = order
+            with K.backend_scope(backend.name):
+                index = K.constant(perm, dtype="int32")
+            for start, end in tu.make_batches(num_train, batch_size):
+                ids = index[start:end]
+                yield end - start, [K.gather(t, ids) for t in ins]
+        else:
+            for start, end in tu.make_batches(num_train, batch_size):
+                yield end - start, [t[start:end] for t in ins]
+
+    def stream():
+        while True:
+            yield from epoch_batches()
+
+    batches_forever = stream() if steps_per_epoch is not None else None
+    # Without a progress bar or user callbacks nobody reads per-batch values: keep them
+    # on the device and read the epoch's sums once (no sync per batch on a GPU).
+    per_batch_floats = bool(verbose) or bool(callbacks)
+    callback_list.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        callback_list.on_epoch_begin(epoch)
+        sums = None
+        seen = 0
+        source = (next(batches_forever) for _ in range(steps_per_epoch)) if batches_forever is not None else epoch_batches()
+        for batch_index, (size, batch) in enumerate(source):
+            batch_logs = {"batch": batch_index, "size": size}
+            callback_list.on_batch_begin(batch_index, batch_logs)
+            bx, by = batch[:n_x], batch[n_x:n_x + n_y]
+            bw = [None] * n_y
+            for j, slot in enumerate(weight_slots):
+                bw[slot] = batch[n_x + n_y + j]
+            values = model._train_step(bx, by, bw, as_float=per_batch_floats)
+            if len(out_labels) != len(values):
+                out_labels = list(model.metrics_names)
+            for label, v in zip(out_labels, values):
+                batch_logs[label] = v
+            if per_batch_floats:
+                sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+            else:
+                with K.no_grad():
+                    sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+            seen += size
+            callback_list.on_batch_end(batch_index, batch_logs)
+            if model.stop_training:
+                break
+        epoch_logs = {label: float(s) / seen for label, s in zip(out_labels, sums)} if sums else {}
+        if val_ins is not None:
+            val_values = test_loop(model, *val_ins, batch_size=batch_size)
+            for label, v in zip(out_labels, val_values):
+                epoch_logs["val_" + label] = v
+        callback_list.on_epoch_end(epoch, epoch_logs)
+        if model.stop_training:
+            break
+    callback_list.on_train_end()
+    return model.history
+
+
+def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbose: int = 0) -> list:
+    """The loss and metrics over the data in test mode, averaged over samples (ordered as metrics_names)."""
+    from multinn.utils.progbar import Progbar
+
+    n = int(xs[0].shape[0])
+    bar = Progbar(target=n, verbose=verbose, unit_name="sample") if verbose else None
+    sums = None
+    for start, end in tu.make_batches(n, batch_size):
+        values = model._test_step(
+            [t[start:end] for t in xs], [t[start:end] for t in ys], [None if w is None else w[start:end] for w in sws]
+        )
+        size = end - start
+        sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+        if bar is not None and end < n:
+            bar.update(end)
+    results = [s / n for s in sums] if sums else []
+    if bar is not None:
+        bar.update(n, values=list(zip(model.metrics_names, results)), finalize=True)
+    return results
+
+
+def predict_loop(model: Any, xs: list, batch_size: int) -> Any:
+    """The model's outputs batch by batch in test mode, concatenated, as NumPy arrays."""
+    n = int(xs[0].shape[0])
+    chunks = None
+    for start, end in tu.make_batches(n, batch_size):
+        outs = model._predict_step([t[start:end] if (start, end) != (0, n) else t for t in xs])
+        if chunks is None:
+            chunks = [[] for _ in outs]
+        for store, o in zip(chunks, outs):
+            store.append(o)
+    if chunks is None:
+        raise ValueError("predict() got no samples: the input arrays are empty.")
+    results = []
+    for store in chunks:
+        joined = store[0] if len(store) == 1 else K.concatenate(store, axis=0)
+        results.append(joined.numpy())
+    return results[0] if len(results) == 1 else results
+
+
+def _shuffle_seed() -> int:
+    """A seed for the epoch shuffles drawn from K's global random stream (so set_random_seed fixes it)."""
+    with K.no_grad():
+        draw = K.random_uniform((2,), 0.0, 1.0, dtype="float64")
+    a, b = draw.numpy().tolist()
+    return int(a * 2**31) ^ (int(b * 2**31) << 1)
+

@@ -1,0 +1,116 @@
+"""Training, test and prediction over generators of batches (Keras 2's `training_generator`).
+
+A generator (or a `Sequence` with __len__ and __getitem__) yields (x, y) or
+(x, y, sample_weight) batches; each batch is standardised like array input.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import backend as K
+
+from .base_layer import to_list
+
+
+def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
+                  callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
+                  class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True, **kwargs: Any) -> Any:
+    """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
+    from multinn import callbacks as cbks
+
+    model._check_compiled()
+    if steps_per_epoch is None:
+        if hasattr(generator, "__len__"):
+            steps_per_epoch = len(generator)
+        else:
+            raise ValueError("`steps_per_epoch=None` is only valid for a generator based on a Sequence (with __len__).")
+    model.history = cbks.History()
+    callback_list = list(callbacks or []) + [model.history]
+    if verbose:
+        callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps"))
+    callback_list = cbks.CallbackList(callback_list)
+    callback_list.set_model(model)
+    callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
+                              "do_validation": validation_data is not None, "metrics": []})
+    model.stop_training = False
+    model._trainable_cache = None
+    iterator = _batch_iterator(generator)
+    callback_list.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        callback_list.on_epoch_begin(epoch)
+        sums, seen = None, 0
+        for step in range(steps_per_epoch):
+            item = next(iterator)
+            x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
+            xs, ys, sws = model._standardize_user_data(x, y, sw, class_weight)
+            size = int(xs[0].shape[0])
+            logs = {"batch": step, "size": size}
+            callback_list.on_batch_begin(step, logs)
+            values = model._train_step(xs, ys, sws)
+            for label, v in zip(model.metrics_names, values):
+                logs[label] = v
+            sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+            seen += size
+            callback_list.on_batch_end(step, logs)
+            if model.stop_training:
+                break
+        epoch_logs = {label: s / seen for label, s in zip(model.metrics_names, sums)} if sums else {}
+        if validation_data is not None:
+            if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+                val = model.evaluate(*validation_data[:2], sample_weight=validation_data[2] if len(validation_data) == 3 else None, verbose=0)
+            else:
+                val = model.evaluate_generator(validation_data, steps=validation_steps)
+            for label, v in zip(model.metrics_names, to_list(val)):
+                epoch_logs["val_" + label] = v
+        callback_list.on_epoch_end(epoch, epoch_logs)
+        if model.stop_training:
+            break
+    callback_list.on_train_end()
+    return model.history
+
+def evaluate_generator(model: Any, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
+    """The loss (and metrics) averaged over `steps` batches of a generator."""
+    model._check_compiled()
+    steps = len(generator) if steps is None else steps
+    iterator = _batch_iterator(generator)
+    sums, seen = None, 0
+    for _ in range(steps):
+        item = next(iterator)
+        x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
+        xs, ys, sws = model._standardize_user_data(x, y, sw)
+        size = int(xs[0].shape[0])
+        values = model._test_step(xs, ys, sws)
+        sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+        seen += size
+    values = [s / seen for s in sums]
+    return values[0] if len(values) == 1 else values
+
+def predict_generator(model: Any, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
+    """Predictions for `steps` batches of a generator, concatenated (NumPy)."""
+    steps = len(generator) if steps is None else steps
+    iterator = _batch_iterator(generator)
+    chunks = None
+    for _ in range(steps):
+        item = next(iterator)
+        x = item[0] if isinstance(item, tuple) else item
+        xs = model._standardize_x(x)
+        model._ensure_built(xs[0] if len(xs) == 1 else xs)
+        outs = model._predict_step(xs)
+        chunks = [[] for _ in outs] if chunks is None else chunks
+        for store, o in zip(chunks, outs):
+            store.append(o)
+    results = [K.concatenate(store, axis=0).numpy() for store in chunks]
+    return results[0] if len(results) == 1 else results
+
+
+def _batch_iterator(generator: Any):
+    if hasattr(generator, "__getitem__") and hasattr(generator, "__len__") and not isinstance(generator, (list, tuple)):
+        def cycle():
+            while True:
+                for i in range(len(generator)):
+                    yield generator[i]
+                if hasattr(generator, "on_epoch_end"):
+                    generator.on_epoch_end()
+
+        return cycle()
+    return iter(generator)
