@@ -308,3 +308,13 @@ def test_subclassed_model_inside_a_functional_model(backend_name):
     model = Model(x, Dense(1)(Twice()(x)))
     assert model.output_shape == (None, 1) and len(model.weights) == 4
     assert model.predict(np.ones((2, 4), np.float32)).shape == (2, 1)
+
+
+def test_inferred_shapes_use_input_dtypes_and_report_output_dtypes(backend_name):
+    ids = Input(shape=(3,), dtype="int32")
+    picked = Lambda(lambda t: K.gather(K.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), t))(ids)
+    assert picked.shape == (None, 3, 2) and picked.dtype == "float32"
+    counts = Lambda(lambda t: K.cast(t, "int32") * 2)(Input(shape=(2,)))
+    assert counts.dtype == "int32"
+    model = Model(ids, picked)
+    np.testing.assert_allclose(model.predict(np.array([[0, 2, 1]]))[0], [[1, 2], [5, 6], [3, 4]])

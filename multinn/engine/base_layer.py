@@ -21,8 +21,10 @@ from typing import Any, Iterable
 from multinn import backend as K
 from multinn.utils import generic_utils
 
+from .input_spec import InputSpec
 from .keras_tensor import KerasTensor, is_symbolic
 from .node import Node
+from .shape_inference import infer_output_shape as _infer_output_shape
 
 _ADD_WEIGHT_ARGS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
 _LAYER_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "dtype", "name", "trainable", "weights", "input_dtype", "input_dim")
@@ -67,28 +69,6 @@ class _State:
 
 
 _state = _State()
-
-
-class InputSpec:
-    """What a layer accepts: dtype, ndim (or min/max ndim), shape, and fixed axes.
-
-    Example:
-        >>> spec = InputSpec(min_ndim=2, axes={-1: 3})
-        >>> spec.min_ndim, spec.axes
-        (2, {-1: 3})
-    """
-
-    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None):
-        self.dtype = dtype
-        self.shape = shape
-        self.ndim = len(shape) if shape is not None else ndim
-        self.max_ndim = max_ndim
-        self.min_ndim = min_ndim
-        self.axes = axes or {}
-
-    def __repr__(self) -> str:
-        fields = ("dtype", "shape", "ndim", "max_ndim", "min_ndim", "axes")
-        return "InputSpec(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in fields if getattr(self, f)) + ")"
 
 
 class Layer:
@@ -433,7 +413,10 @@ class Layer:
         self._assert_input_compatibility(inputs)
         input_shapes = unpack_singleton([x._keras_shape for x in input_list])
         self._maybe_build(input_shapes)
+        self._symbolic_input_dtypes = [x.dtype for x in input_list]
+        self._inferred_output_dtypes = None
         output_shapes = self.compute_output_shape(input_shapes)
+        inferred_dtypes = self._inferred_output_dtypes
         masks = [x._keras_mask for x in input_list]
         has_mask = any(m is not None for m in masks)
         # Symbolic masks are markers (True: "a mask exists here"); real masks are computed
@@ -447,7 +430,11 @@ class Layer:
             output_mask = True
         multi = isinstance(output_shapes, list)
         shape_list = output_shapes if multi else [output_shapes]
-        outputs = [KerasTensor(tuple(s), self._output_dtype(input_list), name=f"{self.name}/out:{i}") for i, s in enumerate(shape_list)]
+        if inferred_dtypes is not None and len(inferred_dtypes) == len(shape_list):
+            dtypes = inferred_dtypes
+        else:
+            dtypes = [self._output_dtype(input_list)] * len(shape_list)
+        outputs = [KerasTensor(tuple(s), d, name=f"{self.name}/out:{i}") for i, (s, d) in enumerate(zip(shape_list, dtypes))]
         mask_list = to_list(output_mask) if output_mask is not None else [None] * len(outputs)
         if len(mask_list) != len(outputs):
             mask_list = [None] * len(outputs)
@@ -633,37 +620,3 @@ def _on_default_backend(value: Any) -> Any:
         return value if value.backend is default else value.numpy()
     t = K.convert_to_tensor(value, dtype=getattr(value, "dtype", None))
     return t if t.backend is default else t.numpy()
-
-
-def _dummy_shape(shape: tuple, fill: int) -> tuple:
-    return tuple(fill if d is None else int(d) for d in shape)
-
-
-def _is_shape(s: Any) -> bool:
-    return isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
-
-
-def _dummy(shape: tuple, dtype: str):
-    return K.constant(0, dtype=dtype, shape=shape)
-
-
-def _infer_output_shape(layer: Layer, input_shape: Any) -> Any:
-    """Runs `layer.call` on zeros of two batch sizes; dimensions that change are None."""
-    multi = isinstance(input_shape, list)
-    shapes = input_shape if multi else [input_shape]
-    dtype = layer.dtype if layer.dtype else K.floatx()
-    results = []
-    previous = _state.inferring
-    _state.inferring = True
-    try:
-        for fill in (2, 3):
-            xs = [_dummy(_dummy_shape(tuple(s), fill), dtype) for s in shapes]
-            kwargs = {"training": False} if "training" in layer._call_fn_args else {}
-            with K.no_grad(), K.learning_phase_scope(0):
-                out = layer.call(xs if multi else xs[0], **kwargs)
-            results.append([tuple(o.shape) for o in to_list(out, allow_tuple=True)])
-            out_multi = isinstance(out, (list, tuple))
-    finally:
-        _state.inferring = previous
-    merged = [tuple(a if a == b else None for a, b in zip(s2, s3)) for s2, s3 in zip(*results)]
-    return merged if out_multi else merged[0]

@@ -17,9 +17,10 @@ from typing import Any
 
 from multinn import backend as K
 
-from .base_layer import Layer, _infer_output_shape, _state, to_list, unpack_singleton
+from .base_layer import Layer, _state, to_list, unpack_singleton
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor
+from .shape_inference import infer_output_shape
 
 
 def _node_key(layer: Layer, node_index: int) -> str:
@@ -260,7 +261,7 @@ class Network(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if not self._is_graph_network:
-            return _infer_output_shape(self, input_shape)
+            return infer_output_shape(self, input_shape)
         shapes = to_list(input_shape) if isinstance(input_shape, list) else [input_shape]
         shapes = [tuple(s) for s in shapes]
         if shapes == [tuple(t._keras_shape) for t in self.inputs]:

@@ -9,7 +9,8 @@ import types
 from typing import Any
 
 from multinn import backend as K  # noqa: F401  (deserialized lambdas look K up in this module's globals)
-from multinn.engine.base_layer import Layer, _infer_output_shape
+from multinn.engine.base_layer import Layer
+from multinn.engine.shape_inference import infer_output_shape
 
 
 def _func_dump(fn: Any) -> tuple:
@@ -84,7 +85,7 @@ class Lambda(Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self._output_shape is None:
-            return _infer_output_shape(self, input_shape)
+            return infer_output_shape(self, input_shape)
         if callable(self._output_shape):
             shape = self._output_shape(input_shape)
             if isinstance(shape, list) and shape and isinstance(shape[0], (list, tuple)):

@@ -1,0 +1,52 @@
+"""Output shapes of layers without `compute_output_shape`, found by running them on zeros.
+
+The layer's `call` runs twice under `K.no_grad()` in the test phase, on zero batches
+whose unknown (None) dimensions are 2 and then 3; output dimensions that differ
+between the runs are unknown (None) too. Nothing is recorded, no losses are added,
+and the output dtypes seen are kept for the symbolic outputs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import backend as K
+
+
+def _dummy_shape(shape: tuple, fill: int) -> tuple:
+    return tuple(fill if d is None else int(d) for d in shape)
+
+
+def _dummy(shape: tuple, dtype: str):
+    return K.constant(0, dtype=dtype, shape=shape)
+
+
+def infer_output_shape(layer: Any, input_shape: Any) -> Any:
+    """Runs `layer.call` on zeros of two batch sizes; dimensions that change are None.
+
+    The zeros take the dtypes of the symbolic inputs being connected (else the layer's
+    dtype); the output dtypes are left in `layer._inferred_output_dtypes`.
+    """
+    from .base_layer import _state, to_list
+
+    multi = isinstance(input_shape, list)
+    shapes = input_shape if multi else [input_shape]
+    dtypes = getattr(layer, "_symbolic_input_dtypes", None)
+    if not dtypes or len(dtypes) != len(shapes):
+        dtypes = [layer.dtype or K.floatx()] * len(shapes)
+    results = []
+    previous = _state.inferring
+    _state.inferring = True
+    try:
+        for fill in (2, 3):
+            xs = [_dummy(_dummy_shape(tuple(s), fill), d) for s, d in zip(shapes, dtypes)]
+            kwargs = {"training": False} if "training" in layer._call_fn_args else {}
+            with K.no_grad(), K.learning_phase_scope(0):
+                out = layer.call(xs if multi else xs[0], **kwargs)
+            outs = to_list(out, allow_tuple=True)
+            results.append([tuple(o.shape) for o in outs])
+            out_multi = isinstance(out, (list, tuple))
+    finally:
+        _state.inferring = previous
+    layer._inferred_output_dtypes = [K.dtype(o) for o in outs]
+    merged = [tuple(a if a == b else None for a, b in zip(s2, s3)) for s2, s3 in zip(*results)]
+    return merged if out_multi else merged[0]
