@@ -284,3 +284,14 @@ def test_generator_methods(backend_name):
 
     assert model.predict_generator(iter([x[:5], x[5:9]]), steps=2).shape == (9, 1)
     model.fit_generator(endless(), steps_per_epoch=2, epochs=1, verbose=0)
+
+
+def test_output_masks_mask_the_loss(backend_name):
+    x = Input(shape=(3, 1))
+    masked = multinn.layers.Lambda(lambda t: t, mask=lambda t, mask: K.not_equal(K.sum(t, axis=-1), 0))(x)
+    model = Model(x, multinn.layers.Lambda(lambda t: t * 1.0, mask=lambda t, mask: mask)(masked))
+    model.compile(optimizers.SGD(learning_rate=0.0), "mse")
+    data = np.array([[[1.0], [0.0], [2.0]]], np.float32)
+    target = np.array([[[0.0], [5.0], [0.0]]], np.float32)
+    # per-timestep errors 1, 25, 4; the middle step is masked: (1 + 4) / 3 / mean(mask = 2/3)
+    np.testing.assert_allclose(model.test_on_batch(data, target), (1.0 + 4.0) / 3 / (2 / 3), rtol=1e-5)

@@ -267,15 +267,16 @@ class Model(Network):
         from multinn import losses as losses_module
 
         loss_fns, loss_weights, metric_fns, _ = self._output_setup
+        masks = self._output_masks(len(outs))
         total = None
         per_output = []
-        for out, y, sw, fn, weight in zip(outs, ys, sws, loss_fns, loss_weights):
+        for out, y, sw, mask, fn, weight in zip(outs, ys, sws, masks, loss_fns, loss_weights):
             if fn is None:
                 continue
             if isinstance(fn, losses_module.Loss):
                 value = fn(y, out, sample_weight=sw)
             else:
-                value = tu.weighted_mean(fn(y, out), sw)
+                value = tu.weighted_mean(fn(y, out), sw, mask)
             per_output.append(value)
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
@@ -284,6 +285,14 @@ class Model(Network):
             total = total + item
         metric_values = self._metric_values(outs, ys, sws) if with_metrics else []
         return total, per_output, metric_values
+
+    def _output_masks(self, n: int) -> list:
+        """The output masks of the last run (Keras 2 masks the loss with them), or Nones."""
+        if self._is_graph_network and self._uses_masks:
+            masks = getattr(self, "_last_output_masks", None)
+            if masks is not None and len(masks) == n:
+                return list(masks)
+        return [None] * n
 
     def _metric_values(self, outs: list, ys: list, sws: list) -> list:
         values = []

@@ -176,8 +176,22 @@ def make_batches(size: int, batch_size: int) -> list:
     return [(start, min(size, start + batch_size)) for start in range(0, size, batch_size)]
 
 
-def weighted_mean(score: K.Tensor, weights: "K.Tensor | None") -> K.Tensor:
-    """Keras 2's weighted objective: mean of per-sample scores times weights, over the non-zero weights' share."""
+def weighted_mean(score: K.Tensor, weights: "K.Tensor | None", mask: Any = None) -> K.Tensor:
+    """Keras 2's weighted, masked objective.
+
+    Masked-out entries are zeroed and the rest scaled by 1 / mean(mask); then the
+    per-sample scores are weighted and divided by the share of non-zero weights.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> float(weighted_mean(K.constant([1.0, 3.0]), K.constant([1.0, 0.0])))
+        1.0
+    """
+    if mask is not None:
+        mask = K.cast(mask, K.dtype(score))
+        if mask.ndim > score.ndim:
+            mask = K.mean(mask, axis=list(range(score.ndim, mask.ndim)))
+        score = score * mask / (K.mean(mask) + K.epsilon())
     if weights is None:
         return K.mean(score)
     if score.ndim > weights.ndim:
