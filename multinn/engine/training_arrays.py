@@ -95,6 +95,7 @@ def fit_loop(
     for epoch in range(initial_epoch, epochs):
         callback_list.on_epoch_begin(epoch)
         sums = None
+        pending = []  # (values, size) per batch, read in one go at the end of the epoch
         seen = 0
         source = (next(batches_forever) for _ in range(steps_per_epoch)) if batches_forever is not None else epoch_batches()
         for batch_index, (size, batch) in enumerate(source):
@@ -112,13 +113,15 @@ def fit_loop(
             if per_batch_floats:
                 sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
             else:
-                with K.no_grad():
-                    sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+                pending.append((values, size))
             seen += size
             callback_list.on_batch_end(batch_index, batch_logs)
             if model.stop_training:
                 break
-        epoch_logs = {label: float(s) / seen for label, s in zip(out_labels, sums)} if sums else {}
+        if pending:
+            sums = _device_sums(pending)
+            pending = []
+        epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
         if val_ins is not None:
             val_values = test_loop(model, *val_ins, batch_size=batch_size)
             for label, v in zip(out_labels, val_values):
@@ -177,3 +180,13 @@ def _shuffle_seed() -> int:
     a, b = draw.numpy().tolist()
     return int(a * 2**31) ^ (int(b * 2**31) << 1)
 
+
+def _device_sums(pending: list) -> list:
+    """Size-weighted sums of per-batch scalar tensors, with one read per value kind."""
+    sizes = [size for _, size in pending]
+    sums = []
+    with K.no_grad():
+        for j in range(len(pending[0][0])):
+            column = K.stack([values[j] for values, _ in pending]).numpy().tolist()
+            sums.append(sum(v * size for v, size in zip(column, sizes)))
+    return sums
