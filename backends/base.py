@@ -162,7 +162,8 @@ class ArrayBackend(OptimizerKernels):
             return x
         shape = (x.shape[0],) + tuple(x.shape[1 + i] + lo + hi for i, (lo, hi) in enumerate(pads)) + (x.shape[-1],)
         padded = self.xp.full(shape, value, dtype=x.dtype)
-        inner = (slice(None),) + tuple(slice(lo, lo + x.shape[1 + i]) for i, (lo, _) in enumerate(pads)) + (slice(None),)
+        inner = (slice(None),) + tuple(slice(lo, lo + x.shape[1 + i]) for i, (lo, _) in enumerate(pads))
+        inner += (slice(None),)
         padded[inner] = x
         return padded
 

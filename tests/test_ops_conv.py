@@ -143,7 +143,8 @@ def test_conv_nd_with_fused_bias(backend_name, data_format):
         K.conv_nd(x, w, K.ones((4,)))
 
 
-@pytest.mark.parametrize("padding,strides,dilation", [("valid", 1, 1), ("same", 2, 1), ("causal", 1, 2), ("causal", 2, 1)])
+@pytest.mark.parametrize("padding,strides,dilation",
+                         [("valid", 1, 1), ("same", 2, 1), ("causal", 1, 2), ("causal", 2, 1)])
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_conv1d(backend_name, padding, strides, dilation, data_format):
     x, w = rand(2, 7, 3, seed=7), rand(3, 3, 2, seed=8)
@@ -332,7 +333,8 @@ def ref_local_conv(x, kernel, ksize, strides, channel_major):
 
 def test_local_conv1d(backend_name):
     x, k = rand(2, 7, 3, seed=39), rand(3, 9, 2, seed=40)
-    check_op(lambda a, b: K.local_conv1d(a, b, (3,), (2,)), lambda a, b: ref_local_conv(a, b, (3,), (2,), False), [x, k])
+    check_op(lambda a, b: K.local_conv1d(a, b, (3,), (2,)), lambda a, b: ref_local_conv(a, b, (3,), (2,), False),
+             [x, k])
     got = K.local_conv1d(np.swapaxes(x, 1, 2), k, (3,), (2,), "channels_first").numpy()
     np.testing.assert_allclose(got, np.swapaxes(ref_local_conv(x, k, (3,), (2,), True), 1, 2), rtol=1e-5, atol=1e-6)
 
@@ -364,7 +366,8 @@ def test_conv2d_second_order(backend_name):
         gx, gw = K.gradients(loss, [x, w], create_graph=True)
         return K.sum(gx * gx) + K.sum(K.sin(gw))
 
-    K.check_gradients(differentiable_inside(grad_of_loss), [rand(1, 5, 4, 2, seed=43), rand(3, 2, 2, 2, seed=44)], atol=1e-5, rtol=1e-4)
+    K.check_gradients(differentiable_inside(grad_of_loss), [rand(1, 5, 4, 2, seed=43), rand(3, 2, 2, 2, seed=44)],
+                      atol=1e-5, rtol=1e-4)
 
 
 def test_depthwise_second_order(backend_name):
@@ -373,7 +376,8 @@ def test_depthwise_second_order(backend_name):
         gx, gw = K.gradients(loss, [x, w], create_graph=True)
         return K.sum(gx * gx) + K.sum(K.sin(gw))
 
-    K.check_gradients(differentiable_inside(grad_of_loss), [rand(1, 4, 4, 2, seed=45), rand(2, 2, 2, 2, seed=46)], atol=1e-5, rtol=1e-4)
+    K.check_gradients(differentiable_inside(grad_of_loss), [rand(1, 4, 4, 2, seed=45), rand(2, 2, 2, 2, seed=46)],
+                      atol=1e-5, rtol=1e-4)
 
 
 @pytest.mark.parametrize("mode", ["max", "avg"])

@@ -69,7 +69,8 @@ class _Conv(Layer):
         self.filters = filters
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
         self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
-        self.padding = conv_utils.normalize_padding(padding, ("valid", "same", "causal") if rank == 1 else ("valid", "same"))
+        allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        self.padding = conv_utils.normalize_padding(padding, allowed)
         self.data_format = K.normalize_data_format(data_format)
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.activation = activations.get(activation)

@@ -22,7 +22,9 @@ def normalize_tuple(value: Any, n: int, name: str) -> tuple:
     try:
         items = tuple(value)
     except TypeError:
-        raise ValueError(f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {name}={value!r}") from None
+        raise ValueError(
+            f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {name}={value!r}"
+        ) from None
     if len(items) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
         raise ValueError(f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {name}={value!r}")
     return items
@@ -89,7 +91,9 @@ def deconv_length(
             return length * stride - (stride + span - 2)
         if padding == "same":
             return length * stride
-        raise ValueError(f"Transposed convolutions take padding 'valid', 'same' or 'full'. Received: padding={padding!r}")
+        raise ValueError(
+            f"Transposed convolutions take padding 'valid', 'same' or 'full'. Received: padding={padding!r}"
+        )
     pad = {"same": span // 2, "valid": 0, "full": span - 1}[padding]
     return (length - 1) * stride + span - 2 * pad + output_padding
 

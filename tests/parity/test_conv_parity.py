@@ -24,7 +24,8 @@ CASES = {
         lambda x, w: K.conv2d(x, w, padding="valid", data_format="channels_first", dilation_rate=(2, 2)),
         [rand(2, 3, 7, 7), rand(2, 2, 3, 2, seed=1)],
     ),
-    "conv1d_causal": (lambda x, w: K.conv1d(x, w, padding="causal", dilation_rate=2), [rand(2, 9, 3), rand(3, 3, 2, seed=1)]),
+    "conv1d_causal": (lambda x, w: K.conv1d(x, w, padding="causal", dilation_rate=2),
+                      [rand(2, 9, 3), rand(3, 3, 2, seed=1)]),
     "conv3d": (lambda x, w: K.conv3d(x, w, padding="same"), [rand(1, 4, 4, 3, 2), rand(2, 2, 2, 2, 3, seed=1)]),
     "conv_nd_bias": (lambda x, w, b: K.conv_nd(x, w, b, padding="same"),
                      [rand(2, 5, 5, 2), rand(3, 3, 2, 4, seed=1), rand(4, seed=2)]),
@@ -36,7 +37,8 @@ CASES = {
     "max_pool": (lambda x: K.pool2d(x, (3, 3), (2, 2), "same", pool_mode="max"), [rand(2, 7, 6, 3)]),
     "avg_pool": (lambda x: K.pool2d(x, (2, 2), (1, 1), "same", pool_mode="avg"), [rand(2, 5, 5, 3)]),
     "pool3d": (lambda x: K.pool3d(x, (2, 2, 2), (2, 2, 2), pool_mode="max"), [rand(1, 4, 4, 4, 2)]),
-    "local_conv2d": (lambda x, k: K.local_conv2d(x, k, (2, 2), (1, 1), (3, 3)), [rand(2, 4, 4, 2), rand(9, 8, 3, seed=1)]),
+    "local_conv2d": (lambda x, k: K.local_conv2d(x, k, (2, 2), (1, 1), (3, 3)),
+                     [rand(2, 4, 4, 2), rand(9, 8, 3, seed=1)]),
 }
 
 

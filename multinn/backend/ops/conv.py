@@ -89,7 +89,8 @@ def _stash_for(*inputs) -> "dict | None":
 
 # ------------------------------------------------------------------ argument checking
 def _spatial_args(name, nd, strides, dilation_rate):
-    return conv_utils.normalize_tuple(strides, nd, "strides"), conv_utils.normalize_tuple(dilation_rate, nd, "dilation_rate")
+    return (conv_utils.normalize_tuple(strides, nd, "strides"),
+            conv_utils.normalize_tuple(dilation_rate, nd, "dilation_rate"))
 
 
 def _to_channels_last(x: Tensor, data_format: str) -> Tensor:
@@ -119,7 +120,8 @@ def _geometry(in_spatial, ksize, strides, dilation, padding, name):
         if o < 1:
             raise ValueError(
                 f"K.{name}: a window of {conv_utils.dilated(k, d)} does not fit in spatial dim {i} of size {n} "
-                f"with padding {padding!r}. Received: kernel size {tuple(ksize)}, input spatial shape {tuple(in_spatial)}"
+                f"with padding {padding!r}. Received: kernel size {tuple(ksize)}, "
+                f"input spatial shape {tuple(in_spatial)}"
             )
         out.append(o)
         lo.append(conv_utils.padding_before(n, o, k, padding, s, d))
@@ -317,7 +319,8 @@ def _conv_transpose(name, x, kernel, output_shape, nd, strides, padding, data_fo
         raise ValueError(f"K.{name}: the input has {x.shape[-1]} channels but the kernel of shape {kernel.shape} "
                          f"expects {kernel.shape[-1]} (its last dimension).")
     if output_shape is None:
-        pads = (None,) * nd if output_padding is None else conv_utils.normalize_tuple(output_padding, nd, "output_padding")
+        pads = (None,) * nd if output_padding is None else conv_utils.normalize_tuple(
+            output_padding, nd, "output_padding")
         spatial = tuple(
             conv_utils.deconv_length(x.shape[1 + i], strides[i], ksize[i], padding, pads[i], dilation[i])
             for i in range(nd)
@@ -518,7 +521,8 @@ _patches_bp = Primitive(
 
 
 @_placeholder_aware
-def extract_patches(x: Any, kernel_size: Any, strides: Any = 1, padding: str = "valid", dilation_rate: Any = 1) -> Tensor:
+def extract_patches(x: Any, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                    dilation_rate: Any = 1) -> Tensor:
     """The window under each output position of a channels_last convolution (differentiable).
 
     Returns shape (batch, *output_spatial, *kernel_size, channels).
