@@ -254,6 +254,11 @@ def test_spatial_dropout(backend_name, cls, shape):
     np.testing.assert_array_equal(cls(0.5)(x).numpy(), x.numpy())
 
 
+def test_spatial_dropout_is_a_dropout():
+    assert isinstance(layers.SpatialDropout2D(0.5), layers.Dropout)
+    assert layers.SpatialDropout3D(0.2, data_format="channels_first").get_config()["data_format"] == "channels_first"
+
+
 def test_spatial_dropout2d_channels_first(backend_name):
     out = layers.SpatialDropout2D(0.5, data_format="channels_first", seed=1)(K.ones((4, 6, 3, 3)), training=True)
     maps = out.numpy().reshape(4, 6, 9)

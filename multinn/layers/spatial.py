@@ -10,6 +10,7 @@ from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
 
 from .convolutional import spatial_dims, with_spatial
+from .dropout import Dropout
 
 __all__ = [
     "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
@@ -277,37 +278,25 @@ class Cropping3D(_Cropping):
 
 
 # ---------------------------------------------------------------------- spatial dropout
-class _SpatialDropout(Layer):
-    """Drops whole channels (feature maps) in training; the identity at test time."""
+class _SpatialDropout(Dropout):
+    """Dropout of whole channels (feature maps) in training; the identity at test time."""
 
     def __init__(self, rank: int, rate: float, data_format: "str | None", seed: "int | None" = None,
                  **kwargs: Any):
-        super().__init__(**kwargs)
+        kwargs.pop("noise_shape", None)  # fixed by the data format (and present in configs)
+        super().__init__(rate, noise_shape=None, seed=seed, **kwargs)
         self.rank = rank
-        self.rate = min(1.0, max(0.0, float(rate)))
         self.data_format = K.normalize_data_format(data_format)
-        self.seed = seed
-        self.supports_masking = True
         self.input_spec = InputSpec(ndim=rank + 2)
 
-    def _noise_shape(self, inputs) -> tuple:
+    def _get_noise_shape(self, inputs) -> tuple:
         n, ones = inputs.shape[0], (1,) * self.rank
         if self.data_format == "channels_first":
             return (n, inputs.shape[1]) + ones
         return (n,) + ones + (inputs.shape[-1],)
 
-    def call(self, inputs, training=None):
-        if not 0.0 < self.rate < 1.0:
-            return inputs
-        noise_shape = self._noise_shape(inputs)
-        return K.in_train_phase(lambda: K.dropout(inputs, self.rate, noise_shape, seed=self.seed), inputs,
-                                training=training)
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return tuple(input_shape)
-
     def get_config(self) -> dict:
-        config = {**super().get_config(), "rate": self.rate, "noise_shape": None, "seed": self.seed}
+        config = super().get_config()
         if self.rank > 1:
             config["data_format"] = self.data_format
         return config
@@ -325,7 +314,6 @@ class SpatialDropout1D(_SpatialDropout):
     """
 
     def __init__(self, rate: float, seed: "int | None" = None, **kwargs: Any):
-        kwargs.pop("noise_shape", None)
         super().__init__(1, rate, "channels_last", seed=seed, **kwargs)
 
 
@@ -340,7 +328,6 @@ class SpatialDropout2D(_SpatialDropout):
     """
 
     def __init__(self, rate: float, data_format: "str | None" = None, seed: "int | None" = None, **kwargs: Any):
-        kwargs.pop("noise_shape", None)
         super().__init__(2, rate, data_format, seed=seed, **kwargs)
 
 
@@ -355,5 +342,4 @@ class SpatialDropout3D(_SpatialDropout):
     """
 
     def __init__(self, rate: float, data_format: "str | None" = None, seed: "int | None" = None, **kwargs: Any):
-        kwargs.pop("noise_shape", None)
         super().__init__(3, rate, data_format, seed=seed, **kwargs)
