@@ -221,10 +221,16 @@ class ArrayBackend(OptimizerKernels):
 
         With a `stash` dict, the patches are kept in it for conv_backprop_filter; a
         `bias` (one value per output channel) is added in place to the GEMM's output.
+        Depthwise kernels (one input channel per group) take an elementwise path instead.
         """
         xp = self.xp
         nd = len(out)
         ksize = w.shape[:nd]
+        if groups > 1 and w.shape[-2] == 1:
+            y = self.depthwise_forward(x, w, strides, dilation, pad_lo, out)
+            if bias is not None:
+                y += bias
+            return y
         cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
         if stash is not None:
             stash["cols"] = cols
@@ -242,7 +248,7 @@ class ArrayBackend(OptimizerKernels):
     def channel_sum(self, dy):
         """Sum over every axis but the last (a bias gradient), as one matrix-vector product."""
         rows = dy.reshape(-1, dy.shape[-1])
-        return self.matmul(self.xp.ones((1, rows.shape[0]), dtype=dy.dtype), rows).reshape(dy.shape[-1])
+        return self.matmul(self.xp.ones(rows.shape[0], dtype=dy.dtype), rows)
 
     def conv_backprop_input(self, dy, w, in_spatial, strides, dilation, pad_lo, groups=1):
         """Gradient of conv_forward with respect to x: a transposed convolution.
@@ -272,6 +278,8 @@ class ArrayBackend(OptimizerKernels):
                 xp.matmul(dy2, taps[k], out=part)
                 buf[self.conv_window_slices(kpos, out, strides, dilation)] += part.reshape(shape)
             return self._crop(buf, pad_lo, in_spatial)
+        if w.shape[-2] == 1:
+            return self.depthwise_backprop_input(dy, w, in_spatial, strides, dilation, pad_lo, groups)
         og = cout // groups
         cg = w.shape[-2]
         dyg = dy.reshape(rows, groups, og).transpose(1, 0, 2)
@@ -285,6 +293,8 @@ class ArrayBackend(OptimizerKernels):
         xp = self.xp
         nd = len(ksize)
         out = dy.shape[1:1 + nd]
+        if groups > 1 and x.shape[-1] == groups:
+            return self.depthwise_backprop_filter(x, dy, ksize, strides, dilation, pad_lo)
         cols = stash.pop("cols", None) if stash else None
         if cols is None:
             cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
@@ -300,6 +310,61 @@ class ArrayBackend(OptimizerKernels):
         dw = self.matmul(_group_cols(xp, cols, rows, groups).transpose(0, 2, 1), dyg)  # (G, K*Cg, Og)
         dw = dw.reshape(groups, -1, cg, og).transpose(1, 2, 0, 3)
         return xp.ascontiguousarray(dw).reshape(tuple(ksize) + (cg, cout))
+
+    # Depthwise convolutions (C groups of one input channel, M = C_out / C filters each):
+    # a GEMM per group would be tiny, so these run elementwise, one pass per kernel tap.
+    def depthwise_forward(self, x, w, strides, dilation, pad_lo, out):
+        """Depthwise convolution; kernel (*k, 1, C * M), output channel c * M + m."""
+        xp = self.xp
+        nd = len(out)
+        ksize = w.shape[:nd]
+        c = x.shape[-1]
+        taps = w.reshape(-1, c, w.shape[-1] // c)
+        xpad = self.conv_pad(x, pad_lo, out, ksize, strides, dilation)
+        y = None
+        for k, kpos in enumerate(_ndindex(ksize)):
+            piece = xpad[self.conv_window_slices(kpos, out, strides, dilation)][..., None] * taps[k]
+            if y is None:
+                y = piece
+            else:
+                y += piece
+        return y.reshape(y.shape[:-2] + (-1,))
+
+    def depthwise_backprop_input(self, dy, w, in_spatial, strides, dilation, pad_lo, groups):
+        xp = self.xp
+        nd = len(in_spatial)
+        ksize = w.shape[:nd]
+        out = dy.shape[1:1 + nd]
+        c = groups
+        m = w.shape[-1] // c
+        taps = w.reshape(-1, c, m)
+        dy4 = dy.reshape(dy.shape[:-1] + (c, m))
+        padded = tuple(
+            max(pad_lo[i] + in_spatial[i], (out[i] - 1) * strides[i] + (ksize[i] - 1) * dilation[i] + 1)
+            for i in range(nd)
+        )
+        buf = xp.zeros((dy.shape[0],) + padded + (c,), dtype=dy.dtype)
+        for k, kpos in enumerate(_ndindex(ksize)):
+            part = dy4[..., 0] * taps[k, :, 0] if m == 1 else (dy4 * taps[k]).sum(axis=-1)
+            buf[self.conv_window_slices(kpos, out, strides, dilation)] += part
+        return self._crop(buf, pad_lo, in_spatial)
+
+    def depthwise_backprop_filter(self, x, dy, ksize, strides, dilation, pad_lo):
+        xp = self.xp
+        nd = len(ksize)
+        out = dy.shape[1:1 + nd]
+        c = x.shape[-1]
+        m = dy.shape[-1] // c
+        rows = dy.shape[0] * _size(out)
+        dy3 = dy.reshape(rows, c, m)
+        xpad = self.conv_pad(x, pad_lo, out, ksize, strides, dilation)
+        ones = xp.ones(rows, dtype=dy.dtype)
+        dw = xp.empty((_size(ksize), c * m), dtype=dy.dtype)
+        for k, kpos in enumerate(_ndindex(ksize)):
+            piece = xpad[self.conv_window_slices(kpos, out, strides, dilation)].reshape(rows, c, 1)
+            # the sum over rows as one matrix-vector product
+            dw[k] = self.matmul(ones, (piece * dy3).reshape(rows, c * m))
+        return dw.reshape(tuple(ksize) + (1, c * m))
 
     def pool_forward(self, x, mode, pool_size, strides, pad_lo, out):
         """Max or average pooling; padded cells are ignored (averages count real cells only)."""

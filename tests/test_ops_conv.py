@@ -190,6 +190,18 @@ def test_depthwise_conv2d(backend_name, padding, strides):
     check_op(lambda a, b: K.depthwise_conv2d(a, b, strides, padding), ref_loop, [x, w], rtol=1e-4, atol=1e-5)
 
 
+def test_depthwise_conv2d_dilated_multiplier_one(backend_name):
+    x, w = rand(2, 7, 6, 3, seed=53), rand(2, 3, 3, 1, seed=54)
+
+    def ref(a, b):
+        return np.concatenate(
+            [ref_conv(a[..., c:c + 1], b[:, :, c:c + 1, :], (1, 2), "same", (2, 1)) for c in range(3)], axis=-1
+        )
+
+    check_op(lambda a, b: K.depthwise_conv2d(a, b, (1, 2), "same", dilation_rate=(2, 1)), ref, [x, w],
+             rtol=1e-4, atol=1e-5)
+
+
 def test_depthwise_conv2d_channels_first(backend_name):
     x, w = rand(1, 2, 5, 5, seed=15), rand(3, 3, 2, 2, seed=16)
     got = K.depthwise_conv2d(x, w, padding="same", data_format="channels_first").numpy()
