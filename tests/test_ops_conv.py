@@ -443,3 +443,14 @@ def test_placeholders_defer_to_k_function(backend_name):
     got = K.function([x], [y])([data])[0]
     want = ref_pool(ref_conv(data, w.numpy(), (1, 1), "same", (1, 1)), (2, 2), (2, 2), "valid", "avg")
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_wide_channels_take_the_strided_im2col_path(backend_name):
+    # 16+ input channels: patches come from one strided copy rather than per-tap slabs
+    x, w = rand(2, 5, 6, 16, seed=55), rand(2, 3, 16, 2, seed=56)
+    check_op(lambda a, b: K.conv2d(a, b, (2, 1), "same"), lambda a, b: ref_conv(a, b, (2, 1), "same", (1, 1)),
+             [x, w], grad=False, rtol=1e-4, atol=1e-5)
+    x64 = K.constant(x, dtype="float64")
+    K.check_gradients(lambda k: K.conv2d(x64, k, (2, 1), "same"), [w], atol=1e-5, rtol=1e-4)
+    w64 = K.constant(w, dtype="float64")
+    K.check_gradients(lambda a: K.conv2d(a, w64, (2, 1), "same"), [x[:1, :3, :4]], atol=1e-5, rtol=1e-4)
