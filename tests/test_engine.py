@@ -318,3 +318,15 @@ def test_inferred_shapes_use_input_dtypes_and_report_output_dtypes(backend_name)
     assert counts.dtype == "int32"
     model = Model(ids, picked)
     np.testing.assert_allclose(model.predict(np.array([[0, 2, 1]]))[0], [[1, 2], [5, 6], [3, 4]])
+
+
+def test_training_a_frozen_layer_leaves_its_gradients_available_afterwards(backend_name):
+    x = Input(shape=(3,))
+    frozen = Dense(2)
+    model = Model(x, Dense(1)(frozen(x)))
+    frozen.trainable = False
+    model.compile("sgd", "mse")
+    model.train_on_batch(_rand(4, 3), _rand(4, 1))
+    assert frozen.kernel.needs_grad  # its own flag: other code may still differentiate by it
+    grads = K.gradients(K.sum(frozen(K.constant(_rand(2, 3)))), [frozen.kernel])
+    assert grads[0] is not None

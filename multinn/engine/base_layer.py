@@ -112,7 +112,6 @@ class Layer:
         self._built = False
         self._initial_weights = kwargs.get("weights")
         self._call_fn_args = _call_args(self.call)
-        self._infers_shape = type(self).compute_output_shape is Layer.compute_output_shape
         self._trainable = bool(kwargs.get("trainable", True))
 
         name = kwargs.get("name")

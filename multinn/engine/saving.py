@@ -298,7 +298,7 @@ def load_model(filepath: str, custom_objects: "dict | None" = None, compile: boo
                     entries = json.loads(archive.read("optimizer.json"))["weights"]
                     values = [_read_tensor(archive, e) for e in entries]
                     if len(values) != len(optimizer.weights):  # slots exist only once it has trained
-                        optimizer.build(model._sync_trainable())
+                        optimizer.build(model.trainable_weights)
                     optimizer.set_weights(values)
     return model
 

@@ -1,6 +1,7 @@
 """Model: a Network that can be compiled, trained, evaluated and asked to predict (Keras 2 API)."""
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from multinn import backend as K
@@ -312,6 +313,18 @@ class Model(Network):
         # Tensors cut from the graph: reading them later costs no device sync now.
         return K.stop_gradient(values)
 
+    @contextlib.contextmanager
+    def _training_scope(self):
+        """While training, variables this model does not train take no gradients (nothing is
+        computed for them); afterwards every variable's flag follows its own `trainable` again."""
+        self._trainable_cache = None
+        try:
+            yield
+        finally:
+            self._trainable_cache = None
+            for w in self.weights:
+                w.needs_grad = w.trainable
+
     def _sync_trainable(self) -> list:
         """Marks which variables record gradients for this model; returns its trainable weights."""
         trainable = self.trainable_weights
@@ -351,8 +364,8 @@ class Model(Network):
         """One gradient update on one batch; returns the loss (and metrics) before the update."""
         self._check_compiled()
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
-        self._trainable_cache = None
-        out = self._train_step(xs, ys, sws)
+        with self._training_scope():
+            out = self._train_step(xs, ys, sws)
         return out[0] if len(out) == 1 else out
 
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
@@ -436,9 +449,10 @@ class Model(Network):
             val_ins = ([t[split:] for t in xs], [t[split:] for t in ys], [None if w is None else w[split:] for w in sws])
             xs, ys, sws = [t[:split] for t in xs], [t[:split] for t in ys], [None if w is None else w[:split] for w in sws]
             ins = xs + ys
-        return training_arrays.fit_loop(
-            self, xs, ys, sws, val_ins, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, steps_per_epoch
-        )
+        with self._training_scope():
+            return training_arrays.fit_loop(
+                self, xs, ys, sws, val_ins, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, steps_per_epoch
+            )
 
     def evaluate(
         self,
@@ -477,11 +491,12 @@ class Model(Network):
                       callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
                       class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True, **kwargs: Any) -> Any:
         """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
-        return training_generator.fit_generator(
-            self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
-            validation_data=validation_data, validation_steps=validation_steps, class_weight=class_weight,
-            initial_epoch=initial_epoch,
-        )
+        with self._training_scope():
+            return training_generator.fit_generator(
+                self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_data=validation_data, validation_steps=validation_steps, class_weight=class_weight,
+                initial_epoch=initial_epoch,
+            )
 
     def evaluate_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
         """The loss (and metrics) averaged over `steps` batches of a generator."""

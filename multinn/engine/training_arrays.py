@@ -60,7 +60,6 @@ def fit_loop(
         }
     )
     model.stop_training = False
-    model._trainable_cache = None
     rng = random.Random(_shuffle_seed())
     order = list(range(num_train))
     backend = model._model_backend()

@@ -33,7 +33,6 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
                               "do_validation": validation_data is not None, "metrics": []})
     model.stop_training = False
-    model._trainable_cache = None
     iterator = _batch_iterator(generator)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
