@@ -177,3 +177,16 @@ def test_compiled_but_untrained_model_round_trip(backend_name, tmp_path):
     uncompiled = Sequential([Dense(2, input_shape=(3,))])
     uncompiled.save(path)
     assert not getattr(load_model(path), "_compiled", False)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "int64", "uint8", "bool"])
+def test_k_bytes_round_trip(backend_name, dtype):
+    values = (np.arange(24).reshape(2, 3, 4) % 3).astype(dtype)
+    data = K.to_bytes(K.constant(values, dtype=dtype))
+    assert isinstance(data, bytes) and len(data) == values.nbytes
+    assert data == values.astype(values.dtype.newbyteorder("<")).tobytes()  # little-endian C order
+    back = K.from_bytes(data, dtype, (2, 3, 4))
+    assert back.backend.name == backend_name and str(back.dtype) == dtype
+    np.testing.assert_array_equal(back.numpy(), values)
+    with pytest.raises(ValueError, match="bytes cannot hold"):
+        K.from_bytes(data[:-1], dtype, (2, 3, 4))
