@@ -131,7 +131,7 @@ def test_add_weight_errors_and_unknown_kwargs():
     layer = Layer()
     with pytest.raises(TypeError, match="Did you mean 'constraint'"):
         layer.add_weight("w", (2,), contraint=None)
-    with pytest.raises(TypeError, match="unexpected keyword argument 'unit'"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'unit'. Did you mean 'units'"):
         Dense(3, unit=4)
     with pytest.raises(TypeError, match="input_shape"):
         Dense(3, input_shap=(4,))

@@ -53,6 +53,20 @@ def to_snake_case(name: str) -> str:
     return snake if snake[0] != "_" else "private" + snake
 
 
+def _check_layer_kwargs(layer: Any, kwargs: dict) -> None:
+    """TypeError for a keyword no layer takes, suggesting the closest of the layer's own
+    arguments and the common layer keywords (`Dense(unit=3)` -> 'units')."""
+    unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
+    if not unknown:
+        return
+    own = [p for p in _call_args(type(layer).__init__) if p not in ("self", "kwargs", "args")]
+    key = unknown[0]
+    raise TypeError(
+        f"{type(layer).__name__}.__init__() got an unexpected keyword argument {key!r}."
+        f"{generic_utils.suggest(key, list(_LAYER_KWARGS) + own)}"
+    )
+
+
 def _call_args(fn) -> frozenset:
     try:
         return frozenset(inspect.signature(fn).parameters)
@@ -96,7 +110,7 @@ class Layer:
     """
 
     def __init__(self, **kwargs: Any):
-        generic_utils.check_kwargs(kwargs, _LAYER_KWARGS, f"{type(self).__name__}.__init__()")
+        _check_layer_kwargs(self, kwargs)
         d = self.__dict__
         d.setdefault("_tracked_layers", [])
         self.input_spec = getattr(self, "input_spec", None)
