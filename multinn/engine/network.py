@@ -190,7 +190,18 @@ class Network(Layer):
                 raise ValueError(f"Graph disconnected: cannot obtain value for output tensor {t!r}.")
         self._output_slots = [slots[id(t)] for t in self.outputs]
         self._n_slots = len(slots)
-        self._plan = plan
+        # Each step also lists the slots nobody reads afterwards, so a test-mode run frees
+        # activations as it goes (while training, the autodiff graph keeps what it needs).
+        last_use: dict = {}
+        for step, (_, in_slots, _, _, _) in enumerate(plan):
+            for slot in in_slots:
+                last_use[slot] = step
+        keep = set(self._output_slots)
+        release = [[] for _ in plan]
+        for slot, step in last_use.items():
+            if slot not in keep:
+                release[step].append(slot)
+        self._plan = [entry + (tuple(free),) for entry, free in zip(plan, release)]
         self._uses_masks = uses_masks
         self.supports_masking = uses_masks
 
@@ -200,20 +211,22 @@ class Network(Layer):
             values[slot] = x
         if self._uses_masks or masks is not None:
             return self._run_graph_with_masks(values, masks)
-        for layer, ins, outs, kwargs, single in self._plan:
+        for layer, ins, outs, kwargs, single, free in self._plan:
             y = layer(values[ins[0]] if single else [values[i] for i in ins], **kwargs)
             if len(outs) == 1:
                 values[outs[0]] = y
             else:
                 for slot, t in zip(outs, y):
                     values[slot] = t
+            for slot in free:
+                values[slot] = None
         return [values[s] for s in self._output_slots]
 
     def _run_graph_with_masks(self, values: list, masks: "list | None") -> list:
         mask_values = [None] * self._n_slots
         for slot, m in zip(self._input_slots, masks or []):
             mask_values[slot] = m
-        for layer, ins, outs, kwargs, single in self._plan:
+        for layer, ins, outs, kwargs, single, _ in self._plan:
             x = values[ins[0]] if single else [values[i] for i in ins]
             in_mask = mask_values[ins[0]] if single else [mask_values[i] for i in ins]
             has_mask = in_mask is not None if single else any(m is not None for m in in_mask)
@@ -269,7 +282,7 @@ class Network(Layer):
         known = [None] * self._n_slots
         for slot, s in zip(self._input_slots, shapes):
             known[slot] = s
-        for layer, ins, outs, _, single in self._plan:
+        for layer, ins, outs, _, single, _ in self._plan:
             s = known[ins[0]] if single else [known[i] for i in ins]
             out = layer.compute_output_shape(s)
             for slot, o in zip(outs, out if isinstance(out, list) else [out]):
