@@ -295,3 +295,31 @@ def test_output_masks_mask_the_loss(backend_name):
     target = np.array([[[0.0], [5.0], [0.0]]], np.float32)
     # per-timestep errors 1, 25, 4; the middle step is masked: (1 + 4) / 3 / mean(mask = 2/3)
     np.testing.assert_allclose(model.test_on_batch(data, target), (1.0 + 4.0) / 3 / (2 / 3), rtol=1e-5)
+
+
+def test_training_gives_the_same_model_on_every_backend():
+    from tests.conftest import usable_backends
+    from tests.parity.tolerances import assert_close
+
+    backends = usable_backends()
+    if len(backends) < 2:
+        pytest.skip(f"parity needs two usable backends; usable here: {backends}")
+    x, labels = _blobs(96)
+    y = np.eye(2, dtype=np.float32)[labels]
+    results = {}
+    for name in backends:
+        with K.backend_scope(name):
+            multinn.utils.set_random_seed(3)
+            model = Sequential([
+                Dense(8, activation="relu", input_shape=(2,)), multinn.layers.BatchNormalization(),
+                multinn.layers.Dropout(0.2), Dense(2, activation="softmax"),
+            ])
+            model.compile(optimizers.Adam(learning_rate=0.01), "categorical_crossentropy", metrics=["accuracy"])
+            history = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+            results[name] = (model.get_weights(), history.history["loss"], model.predict(x))
+    reference = results[backends[0]]
+    for name in backends[1:]:
+        for a, b in zip(reference[0], results[name][0]):
+            assert_close(a, b, "training_float32")
+        assert_close(np.array(reference[1], np.float32), np.array(results[name][1], np.float32), "training_float32")
+        assert_close(reference[2], results[name][2], "training_float32")
