@@ -323,3 +323,21 @@ def test_training_gives_the_same_model_on_every_backend():
             assert_close(a, b, "training_float32")
         assert_close(np.array(reference[1], np.float32), np.array(results[name][1], np.float32), "training_float32")
         assert_close(reference[2], results[name][2], "training_float32")
+
+
+def test_subclassed_model_metric_names_known_from_the_first_epoch(backend_name):
+    class Net(Model):
+        def __init__(self):
+            super().__init__()
+            self.out = Dense(2, activation="softmax")
+
+        def call(self, inputs):
+            return self.out(inputs)
+
+    x, labels = _blobs(32)
+    model = Net()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    seen = []
+    cb = callbacks.LambdaCallback(on_train_begin=lambda logs: seen.append(list(cb.params["metrics"])))
+    history = model.fit(x, labels, epochs=1, verbose=0, callbacks=[cb])
+    assert seen == [["loss", "accuracy"]] and sorted(history.history) == ["accuracy", "loss"]

@@ -449,6 +449,10 @@ class Model(Network):
             val_ins = ([t[split:] for t in xs], [t[split:] for t in ys], [None if w is None else w[split:] for w in sws])
             xs, ys, sws = [t[:split] for t in xs], [t[:split] for t in ys], [None if w is None else w[:split] for w in sws]
             ins = xs + ys
+        if self._output_setup is None:
+            # A subclassed model shows its outputs only when run: one sample tells their
+            # number and shapes, so the metric names are known before the first epoch.
+            self._ensure_output_setup(self._predict_step([t[:1] for t in xs]))
         with self._training_scope():
             return training_arrays.fit_loop(
                 self, xs, ys, sws, val_ins, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, steps_per_epoch
