@@ -255,13 +255,30 @@ class Layer:
         return self.trainable_weights + self.non_trainable_weights
 
     def get_weights(self) -> list:
-        """The weights' values as NumPy arrays."""
+        """The weights' values as NumPy arrays.
+
+        Example:
+            >>> from multinn.layers import Dense
+            >>> layer = Dense(2, kernel_initializer="ones")
+            >>> layer.build((None, 3))
+            >>> [w.shape for w in layer.get_weights()]
+            [(3, 2), (2,)]
+        """
         return K.batch_get_value(self.weights)
 
     def set_weights(self, weights: list) -> None:
         """Sets the weights from arrays of the same shapes, in `weights` order.
 
         Raises ValueError naming the layer and both shapes on a mismatch.
+
+        Example:
+            >>> import numpy as np
+            >>> from multinn.layers import Dense
+            >>> layer = Dense(2)
+            >>> layer.build((None, 3))
+            >>> layer.set_weights([np.ones((3, 2)), np.zeros(2)])
+            >>> float(layer.get_weights()[0].sum())
+            6.0
         """
         params = self.weights
         if len(params) != len(weights):
@@ -303,6 +320,18 @@ class Layer:
         callable (e.g. `lambda: 1e-3 * K.sum(K.square(layer.kernel))`) so the loss is
         recomputed from the current weights each time it is needed; a tensor added
         there is a constant.
+
+        Example:
+            >>> from multinn import backend as K
+            >>> from multinn.layers import Layer
+            >>> class Penalized(Layer):
+            ...     def call(self, inputs):
+            ...         self.add_loss(0.5 * K.sum(K.square(inputs)))
+            ...         return inputs
+            >>> layer = Penalized()
+            >>> _ = layer(K.constant([[1.0, 2.0]]))
+            >>> [float(loss) for loss in layer.losses]
+            [2.5]
         """
         if _state.inferring:
             return

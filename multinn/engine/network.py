@@ -326,7 +326,15 @@ class Network(Layer):
         return list(self.__dict__.get("_tracked_layers", []))
 
     def get_layer(self, name: "str | None" = None, index: "int | None" = None) -> Layer:
-        """A layer by name or by index in `model.layers`."""
+        """A layer by name or by index in `model.layers`.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(2, input_shape=(3,), name="hidden"), Dense(1)])
+            >>> model.get_layer("hidden").units, model.get_layer(index=1).units
+            (2, 1)
+        """
         if index is not None:
             if len(self.layers) <= index:
                 raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(self.layers)} layers.")
@@ -504,7 +512,16 @@ class Network(Layer):
         return cls(inputs=tensors(config["input_layers"]), outputs=tensors(config["output_layers"]), name=config.get("name"))
 
     def to_json(self, **kwargs: Any) -> str:
-        """The architecture as a JSON string (Keras 2's format); `kwargs` go to `json.dumps`."""
+        """The architecture as a JSON string (Keras 2's format); `kwargs` go to `json.dumps`.
+
+        Example:
+            >>> import json
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(2, input_shape=(3,))])
+            >>> json.loads(model.to_json())["class_name"]
+            'Sequential'
+        """
         from multinn import __version__
 
         data = {"class_name": type(self).__name__, "config": self.get_config(), "keras_version": __version__, "backend": K.backend()}

@@ -53,6 +53,14 @@ class Model(Network):
             metrics: a list of metrics for every output, or a dict by output name.
             loss_weights: a list or dict of scalars weighting each output's loss.
             sample_weight_mode: None (per-sample weights) or 'temporal' (per timestep).
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+            >>> model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+            >>> model.metrics_names
+            ['loss', 'accuracy']
         """
         from multinn import optimizers
         from multinn.utils.generic_utils import check_kwargs
@@ -361,7 +369,16 @@ class Model(Network):
 
     # ------------------------------------------------------------------ batch API
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> Any:
-        """One gradient update on one batch; returns the loss (and metrics) before the update."""
+        """One gradient update on one batch; returns the loss (and metrics) before the update.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(1, input_shape=(2,), kernel_initializer="zeros")])
+            >>> model.compile("sgd", "mse")
+            >>> model.train_on_batch([[1.0, 2.0]], [[3.0]])
+            9.0
+        """
         self._check_compiled()
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
         with self._training_scope():
@@ -369,7 +386,16 @@ class Model(Network):
         return out[0] if len(out) == 1 else out
 
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
-        """The loss (and metrics) on one batch, without updating the weights."""
+        """The loss (and metrics) on one batch, without updating the weights.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(1, input_shape=(1,), kernel_initializer="ones")])
+            >>> model.compile("sgd", "mae")
+            >>> model.test_on_batch([[1.0]], [[3.0]])
+            2.0
+        """
         self._check_compiled()
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
         out = self._test_step(xs, ys, sws)
@@ -417,6 +443,20 @@ class Model(Network):
             initial_epoch: epoch at which to start (to resume a previous run).
             steps_per_epoch: batches per epoch; the batches continue through the (reshuffled) data
                 from one epoch to the next. None: one pass over the data.
+
+        Returns:
+            A History callback: `history.history` maps each metric (and 'val_' metric) to its
+            per-epoch values.
+
+        Example:
+            >>> import numpy as np
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(1, input_shape=(3,))])
+            >>> model.compile("sgd", "mse", metrics=["mae"])
+            >>> history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, validation_split=0.25, verbose=0)
+            >>> sorted(history.history), history.epoch
+            (['loss', 'mae', 'val_loss', 'val_mae'], [0, 1])
         """
         from multinn import callbacks as cbks
         from multinn.utils.generic_utils import check_kwargs
@@ -468,7 +508,16 @@ class Model(Network):
         steps: "int | None" = None,
         callbacks: Any = None,
     ) -> Any:
-        """The loss (and metrics) over the data, in test mode; a scalar or a list ordered as `metrics_names`."""
+        """The loss (and metrics) over the data, in test mode; a scalar or a list ordered as `metrics_names`.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(1, input_shape=(1,), kernel_initializer="ones")])
+            >>> model.compile("sgd", "mse", metrics=["mae"])
+            >>> model.evaluate([[1.0], [2.0]], [[1.0], [4.0]], verbose=0)
+            [2.0, 1.0]
+        """
         self._check_compiled()
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
