@@ -41,7 +41,11 @@ def infer_output_shape(layer: Any, input_shape: Any) -> Any:
             xs = [_dummy(_dummy_shape(tuple(s), fill), d) for s, d in zip(shapes, dtypes)]
             kwargs = {"training": False} if "training" in layer._call_fn_args else {}
             with K.no_grad(), K.learning_phase_scope(0):
-                out = layer.call(xs if multi else xs[0], **kwargs)
+                try:
+                    out = layer.call(xs if multi else xs[0], **kwargs)
+                except Exception as exc:
+                    _explain(exc, layer, [tuple(x.shape) for x in xs])
+                    raise
             outs = to_list(out, allow_tuple=True)
             results.append([tuple(o.shape) for o in outs])
             out_multi = isinstance(out, (list, tuple))
@@ -50,3 +54,14 @@ def infer_output_shape(layer: Any, input_shape: Any) -> Any:
     layer._inferred_output_dtypes = [K.dtype(o) for o in outs]
     merged = [tuple(a if a == b else None for a, b in zip(s2, s3)) for s2, s3 in zip(*results)]
     return merged if out_multi else merged[0]
+
+
+def _explain(exc: Exception, layer: Any, shapes: list) -> None:
+    """Adds where the error happened: inside the dummy run that infers an output shape."""
+    note = (
+        f"(raised while inferring the output shape of layer {layer.name!r} by calling it on zeros of shape "
+        f"{shapes[0] if len(shapes) == 1 else shapes}; a layer can skip this by defining compute_output_shape, "
+        "a Lambda by passing output_shape)"
+    )
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
