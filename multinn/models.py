@@ -1,4 +1,5 @@
 """Models (Keras 2's `keras.models`): Model, Sequential, loading and (de)serialization."""
+from multinn.engine.cloning import clone_model  # noqa: F401
 from multinn.engine.saving import load_model, model_from_config, model_from_json, save_model  # noqa: F401
 from multinn.engine.sequential import Sequential  # noqa: F401
 from multinn.engine.training import Model  # noqa: F401

@@ -330,3 +330,24 @@ def test_training_a_frozen_layer_leaves_its_gradients_available_afterwards(backe
     assert frozen.kernel.needs_grad  # its own flag: other code may still differentiate by it
     grads = K.gradients(K.sum(frozen(K.constant(_rand(2, 3)))), [frozen.kernel])
     assert grads[0] is not None
+
+
+def test_clone_model(backend_name):
+    x = Input(shape=(3,))
+    model = Model(x, Dense(2, name="head")(Dense(4)(x)))
+    twin = multinn.models.clone_model(model)
+    assert [type(l).__name__ for l in twin.layers] == [type(l).__name__ for l in model.layers]
+    assert all(a is not b for a, b in zip(twin.weights, model.weights))
+    twin.set_weights(model.get_weights())
+    data = _rand(2, 3)
+    np.testing.assert_allclose(twin.predict(data), model.predict(data), rtol=1e-6)
+    new_input = Input(shape=(3,))
+    rebuilt = multinn.models.clone_model(multinn.Sequential([Dense(1, input_shape=(3,))]), input_tensors=new_input)
+    assert rebuilt.inputs == [new_input] and rebuilt.output_shape == (None, 1)
+
+    class Sub(Model):
+        def call(self, inputs):
+            return inputs
+
+    with pytest.raises(ValueError, match="subclassed"):
+        multinn.models.clone_model(Sub())

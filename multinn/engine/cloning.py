@@ -1,0 +1,39 @@
+"""clone_model: a new model with the same architecture and fresh weights (Keras 2's `keras.models.clone_model`)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def clone_model(model: Any, input_tensors: Any = None) -> Any:
+    """Returns a copy of a functional or Sequential model with newly initialised weights.
+
+    Args:
+        model: the model to copy (subclassed models have no config and cannot be cloned).
+        input_tensors: optional symbolic tensors to build the clone on; the result is then
+            a functional model from them to the clone's outputs.
+
+    Example:
+        >>> import multinn
+        >>> from multinn.layers import Dense
+        >>> model = multinn.Sequential([Dense(2, input_shape=(3,))])
+        >>> twin = multinn.models.clone_model(model)
+        >>> twin.output_shape, twin.layers[0] is model.layers[0]
+        ((None, 2), False)
+    """
+    from multinn.layers import deserialize
+
+    from .network import Network
+    from .training import Model
+
+    if not isinstance(model, Network) or not (model._is_graph_network or type(model).__name__ == "Sequential"):
+        raise ValueError(
+            f"clone_model expects a functional or Sequential model; subclassed models have no config to copy. "
+            f"Received: model={model!r}"
+        )
+    config = {"class_name": type(model).__name__, "config": model.get_config()}
+    # Layer names are kept, as in Keras 2; the copies own new weights.
+    clone = deserialize(config)
+    if input_tensors is None:
+        return clone
+    outputs = clone(input_tensors)
+    return Model(input_tensors, outputs, name=f"{model.name}_clone")
