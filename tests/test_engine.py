@@ -351,3 +351,13 @@ def test_clone_model(backend_name):
 
     with pytest.raises(ValueError, match="subclassed"):
         multinn.models.clone_model(Sub())
+
+
+def test_symbolic_tensors_explain_that_they_hold_no_values(backend_name):
+    x = Input(shape=(2,))
+    with pytest.raises(TypeError, match="Lambda"):
+        x + 1.0
+    with pytest.raises(TypeError, match="symbolic"):
+        K.sum(x)
+    with pytest.raises(TypeError, match="symbolic"):
+        x[:, 0]

@@ -56,6 +56,11 @@ class KerasTensor:
     __float__ = _not_a_value
     __bool__ = _not_a_value
     __len__ = _not_a_value
+    __iter__ = _not_a_value
+    __getitem__ = _not_a_value
+    # Arithmetic on graph tensors would build nothing the model could run.
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _not_a_value
+    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __neg__ = _not_a_value
 
 
 def is_symbolic(value: Any) -> bool:
