@@ -341,3 +341,32 @@ def test_subclassed_model_metric_names_known_from_the_first_epoch(backend_name):
     cb = callbacks.LambdaCallback(on_train_begin=lambda logs: seen.append(list(cb.params["metrics"])))
     history = model.fit(x, labels, epochs=1, verbose=0, callbacks=[cb])
     assert seen == [["loss", "accuracy"]] and sorted(history.history) == ["accuracy", "loss"]
+
+
+def test_training_on_layer_losses_only(backend_name):
+    # Keras 2's pattern for VAEs: a layer adds the loss itself; compile(loss=None); fit(x, None)
+    class ReconstructionLoss(multinn.layers.Layer):
+        def call(self, inputs):
+            original, rebuilt = inputs
+            self.add_loss(K.mean(K.square(original - rebuilt)))
+            return rebuilt
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[1]
+
+    x = Input(shape=(4,))
+    rebuilt = Dense(4)(Dense(2)(x))
+    model = Model(x, ReconstructionLoss()([x, rebuilt]))
+    model.compile(optimizers.Adam(learning_rate=0.05), loss=None)
+    data = np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32)
+    history = model.fit(data, None, epochs=8, batch_size=16, verbose=0, validation_data=(data, None))
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert history.history["val_loss"][-1] == pytest.approx(model.evaluate(data, None, verbose=0), rel=1e-5)
+    bare = Sequential([Dense(1, input_shape=(2,))])
+    bare.compile("sgd", loss=None)
+    with pytest.raises(ValueError, match="nothing to minimize"):
+        bare.fit(np.ones((2, 2)), None, verbose=0)
+    model_with_loss = _linear_model()
+    model_with_loss.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="No target data"):
+        model_with_loss.fit(np.ones((2, 2)), None, verbose=0)

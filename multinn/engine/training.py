@@ -102,8 +102,8 @@ class Model(Network):
             loss_list = list(loss)
         else:
             loss_list = [loss] * n
-        if all(item is None for item in loss_list):
-            raise ValueError("compile() needs a `loss`: a name such as 'mse', a function, or one per output.")
+        # loss=None is allowed, as in Keras 2, for models whose layers add their own losses
+        # (add_loss); such a model trains without targets.
         loss_fns = [None if item is None else losses_module.get(item) for item in loss_list]
 
         weights = self.loss_weights
@@ -207,9 +207,16 @@ class Model(Network):
                 out.append(None)
         return out
 
+    def _needs_targets(self) -> bool:
+        if self._output_setup is not None:
+            return any(fn is not None for fn in self._output_setup[0])
+        return self.loss is not None
+
     def _standardize_y(self, y: Any, n_samples: int) -> list:
         if y is None:
-            raise ValueError("No target data: pass `y` to train or evaluate a model.")
+            if not self._needs_targets():
+                return []  # the model's own losses (add_loss) are all it minimizes
+            raise ValueError("No target data: pass `y` to train or evaluate a model compiled with a loss.")
         names = list(self.output_names) if self._is_graph_network else None
         if names is None:
             count = len(y) if isinstance(y, (list, tuple)) and not tu._is_number_list(y) else 1
@@ -279,6 +286,8 @@ class Model(Network):
         masks = self._output_masks(len(outs))
         total = None
         per_output = []
+        if not ys:  # trained on its own losses only
+            ys, sws, loss_fns = [None] * len(outs), [None] * len(outs), [None] * len(outs)
         for out, y, sw, mask, fn, weight in zip(outs, ys, sws, masks, loss_fns, loss_weights):
             if fn is None:
                 continue
@@ -289,10 +298,14 @@ class Model(Network):
             per_output.append(value)
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
-        extra = self.losses
-        for item in extra:
-            total = total + item
-        metric_values = self._metric_values(outs, ys, sws) if with_metrics else []
+        for item in self.losses:
+            total = item if total is None else total + item
+        if total is None:
+            raise ValueError(
+                f"Model {self.name!r} has nothing to minimize: compile it with a `loss`, or have its layers add "
+                "losses with `add_loss`."
+            )
+        metric_values = self._metric_values(outs, ys, sws) if with_metrics and ys[0] is not None else []
         return total, per_output, metric_values
 
     def _output_masks(self, n: int) -> list:
