@@ -361,3 +361,15 @@ def test_symbolic_tensors_explain_that_they_hold_no_values(backend_name):
         K.sum(x)
     with pytest.raises(TypeError, match="symbolic"):
         x[:, 0]
+
+
+def test_add_loss_callables_and_symbolic_refusal(backend_name):
+    x = Input(shape=(2,))
+    dense = Dense(1, kernel_initializer="ones")
+    model = Model(x, dense(x))
+    model.add_loss(lambda: 0.5 * K.sum(K.square(dense.kernel)))
+    assert [float(v) for v in model.losses] == [1.0]
+    dense.kernel.assign(np.full((2, 1), 2.0, np.float32))
+    assert [float(v) for v in model.losses] == [4.0]  # recomputed from the current weights
+    with pytest.raises(TypeError, match="symbolic"):
+        model.add_loss(model.output)
