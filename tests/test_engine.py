@@ -373,3 +373,13 @@ def test_add_loss_callables_and_symbolic_refusal(backend_name):
     assert [float(v) for v in model.losses] == [4.0]  # recomputed from the current weights
     with pytest.raises(TypeError, match="symbolic"):
         model.add_loss(model.output)
+
+
+def test_very_deep_graphs_build(backend_name):
+    x = Input(shape=(2,))
+    y = x
+    for _ in range(1500):  # deeper than Python's default recursion limit
+        y = multinn.layers.Activation("linear")(y)
+    model = Model(x, y)
+    assert len(model.layers) == 1501
+    np.testing.assert_allclose(model.predict(np.ones((1, 2), np.float32)), [[1.0, 1.0]])

@@ -118,24 +118,38 @@ class Network(Layer):
         layer_order: dict = {}
         network_nodes: set = set()
 
-        def visit(tensor):
+        def enter(tensor):
+            """The node that made `tensor`, marked as in progress; None when already finished."""
             layer, node_index, _ = tensor._keras_history
             node = layer._inbound_nodes[node_index]
             if id(node) in in_progress:
                 raise ValueError(f"The tensor {tensor!r} at layer {layer.name!r} is part of a cycle.")
             if id(node) in finished:
-                return
+                return None
             network_nodes.add(_node_key(layer, node_index))
             layer_order.setdefault(id(layer), (len(layer_order), layer))
             in_progress.add(id(node))
-            for x in node.input_tensors if node.inbound_layers else []:
-                visit(x)
-            in_progress.discard(id(node))
-            finished.add(id(node))
-            ordered_nodes.append(node)
+            return node
 
+        # Depth-first from each output, inputs before the nodes that use them (an explicit
+        # stack, so very deep models do not hit Python's recursion limit).
         for t in self.outputs:
-            visit(t)
+            node = enter(t)
+            if node is None:
+                continue
+            stack = [(node, iter(node.input_tensors if node.inbound_layers else ()))]
+            while stack:
+                node, pending = stack[-1]
+                x = next(pending, None)
+                if x is None:
+                    stack.pop()
+                    in_progress.discard(id(node))
+                    finished.add(id(node))
+                    ordered_nodes.append(node)
+                    continue
+                child = enter(x)
+                if child is not None:
+                    stack.append((child, iter(child.input_tensors if child.inbound_layers else ())))
 
         # Keras 2's depth ordering of layers: deepest (inputs) first, ties by discovery.
         node_depth: dict = {}
