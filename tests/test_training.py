@@ -370,3 +370,12 @@ def test_training_on_layer_losses_only(backend_name):
     model_with_loss.compile("sgd", "mse")
     with pytest.raises(ValueError, match="No target data"):
         model_with_loss.fit(np.ones((2, 2)), None, verbose=0)
+
+
+def test_activity_losses_do_not_keep_the_graph_after_a_step(backend_name):
+    model = Sequential([Dense(3, input_shape=(2,), activity_regularizer="l2"), Dense(1)])
+    model.compile("sgd", "mse")
+    model.train_on_batch(np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32))
+    activity = model.layers[0]._call_losses
+    assert len(activity) == 1 and activity[0].node is None  # the value stays, its graph is gone
+    assert len(model.losses) == 1

@@ -388,6 +388,12 @@ class Layer:
             if layer._call_losses:
                 layer._call_losses = []
 
+    def _detach_call_losses(self) -> None:
+        """Keeps the last call's loss values but lets go of the graph behind them (after backward)."""
+        for layer in self._self_and_sublayers():
+            if layer._call_losses:
+                layer._call_losses = K.stop_gradient(list(layer._call_losses))
+
     # ------------------------------------------------------------------ building and calling
     def build(self, input_shape: Any) -> None:
         """Creates the weights for inputs of `input_shape` (tuples with None for the batch)."""

@@ -365,6 +365,7 @@ class Model(Network):
                 weights = self._trainable_cache = self._sync_trainable()
             grads = K.gradients(total, weights)
             self.optimizer.apply_gradients([(g, w) for g, w in zip(grads, weights) if g is not None])
+            self._detach_call_losses()
         metric_values = self._metric_values(outs, ys, sws) if self._has_metrics else []
         return self._log_values(total, per_output, metric_values, as_float)
 
