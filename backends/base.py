@@ -81,6 +81,17 @@ class ArrayBackend(OptimizerKernels):
         z = philox.standard_normal(xp, key, start, _size(shape))
         return (z * stddev + mean).astype(dtype).reshape(shape)
 
+    def random_permutation(self, n: int, key: int, start: int):
+        """A permutation of range(n) (int64): a stable argsort of 64-bit Philox keys.
+
+        The keys are the same bits on every backend and a stable sort breaks ties by index,
+        so every backend gives the same permutation. Consumes blocks_for(2 * n) blocks.
+        """
+        xp = self.xp
+        words = philox.random_words(xp, key, start, 2 * n).astype(xp.uint64).reshape(n, 2)
+        keys = (words[:, 0] << xp.uint64(32)) | words[:, 1]
+        return xp.argsort(keys, kind="stable").astype(xp.int64)
+
     def random_truncated_normal(self, shape: tuple, mean: float, stddev: float, dtype: Any, key: int, start: int):
         """Normal draws, redrawing those more than two standard deviations from the mean.
 

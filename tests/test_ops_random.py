@@ -184,3 +184,16 @@ def test_bad_arguments_name_what_was_received(backend_name):
         K.random_uniform((2,), seed="x")
     with pytest.raises(ValueError, match="Received: dtype='int32'"):
         K.random_uniform((2,), dtype="int32")
+
+
+def test_random_permutation_is_a_seeded_permutation(backend_name):
+    from multinn import backend as K
+
+    p = K.random_permutation(1000, seed=7).numpy()
+    assert sorted(p.tolist()) == list(range(1000)) and p.dtype.kind == "i"
+    assert p.tolist() == K.random_permutation(1000, seed=7).numpy().tolist()
+    assert p.tolist() != K.random_permutation(1000, seed=8).numpy().tolist()
+    assert p.tolist() != list(range(1000))
+    # position statistics: element 0 lands uniformly (mean position ~ (n-1)/2)
+    firsts = [int((K.random_permutation(50).numpy() == 0).nonzero()[0][0]) for _ in range(400)]
+    assert abs(sum(firsts) / len(firsts) - 24.5) < 3.0

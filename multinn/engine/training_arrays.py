@@ -60,8 +60,7 @@ def fit_loop(
         }
     )
     model.stop_training = False
-    rng = random.Random(_shuffle_seed())
-    order = list(range(num_train))
+    rng = random.Random(_shuffle_seed()) if shuffle == "batch" else None
     backend = model._model_backend()
 
     def epoch_batches():
@@ -70,11 +69,11 @@ def fit_loop(
                 chunks = tu.make_batches(num_train, batch_size)
                 rng.shuffle(chunks)
                 perm = [i for s, e in chunks for i in range(s, e)]
+                with K.backend_scope(backend.name):
+                    index = K.constant(perm, dtype="int32")
             else:
-                rng.shuffle(order)
-                perm = order
-            with K.backend_scope(backend.name):
-                index = K.constant(perm, dtype="int32")
+                with K.backend_scope(backend.name):
+                    index = K.random_permutation(num_train)
             for start, end in tu.make_batches(num_train, batch_size):
                 ids = index[start:end]
                 yield end - start, [K.gather(t, ids) for t in ins]

@@ -25,7 +25,7 @@ from .state import variable
 
 __all__ = [
     "random_normal", "random_uniform", "random_binomial", "truncated_normal",
-    "random_uniform_variable", "random_normal_variable", "set_seed",
+    "random_uniform_variable", "random_normal_variable", "random_permutation", "set_seed",
 ]
 
 _MASK64 = (1 << 64) - 1
@@ -237,6 +237,25 @@ def random_binomial(shape: Any, p: float = 0.0, dtype: Any = None, seed: Any = N
     n = _count(shape)
     u = _draw(seed, caller, lambda key, start: (b.random_uniform(shape, 0.0, 1.0, dt, key, start), uniform_blocks(n, dt)))
     return Tensor((u <= dt.type(p)).astype(dt), b)
+
+
+def random_permutation(n: int, seed: Any = None) -> Tensor:
+    """A random ordering of range(n) as an int64 tensor, the same on every backend.
+
+    Used by `fit` to shuffle each epoch; the global stream (or `seed`) decides it.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> sorted(K.random_permutation(5, seed=3).numpy().tolist())
+        [0, 1, 2, 3, 4]
+    """
+    caller = "K.random_permutation"
+    b = config.default_backend()
+    n = operator.index(n)
+    if n < 0:
+        raise ValueError(f"{caller}: `n` must be a non-negative integer. Received: n={n!r}")
+    out = _draw(seed, caller, lambda key, start: (b.random_permutation(n, key, start), philox.blocks_for(2 * n)))
+    return Tensor(out, b)
 
 
 def random_uniform_variable(
