@@ -5,7 +5,7 @@ from typing import Any
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, backend_of, symbolic, to_tensor
+from .core import Primitive, backend_of, recording, symbolic, to_tensor
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "square", "abs", "sqrt", "exp", "log",
@@ -556,6 +556,13 @@ def cumprod(x: Any, axis: int = 0) -> Tensor:
 def _matmul_grad(dy, z, x, y):
     # Skip the product for an input that takes no gradient (a model's data batch): it is
     # the largest matmul of a first layer's backward pass.
+    if not recording.on and x.ndim == 2 and y.ndim == 2:
+        # The hot path of training (a backward pass nobody differentiates): two BLAS calls on
+        # transposed views, without building transpose/matmul tensors for a graph.
+        b = dy.backend
+        gx = Tensor(b.matmul(dy.data, y.data.T), b) if x.needs_grad else None
+        gy = Tensor(b.matmul(x.data.T, dy.data), b) if y.needs_grad else None
+        return gx, gy
     gx = sum_to_shape(matmul(dy, swap_last(y)), x.shape) if x.needs_grad else None
     gy = sum_to_shape(matmul(swap_last(x), dy), y.shape) if y.needs_grad else None
     return gx, gy
