@@ -17,6 +17,10 @@ from .dropout import Dropout  # noqa: F401
 from .elu import ELU  # noqa: F401
 from .flatten import Flatten  # noqa: F401
 from .lambda_layer import Lambda  # noqa: F401
+from .merge import (  # noqa: F401
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
+    add, average, concatenate, dot, maximum, minimum, multiply, subtract,
+)
 from .leaky_relu import LeakyReLU  # noqa: F401
 from .permute import Permute  # noqa: F401
 from .prelu import PReLU  # noqa: F401

@@ -1,0 +1,284 @@
+"""Merge layers: combine a list of tensors into one (Keras 2's `keras.layers.merge`).
+
+Elementwise merges (Add, Subtract, Multiply, Average, Maximum, Minimum) broadcast their
+inputs as NumPy does (dimensions aligned from the right; a 1 or None stretches);
+Concatenate joins along an axis; Dot takes per-sample dot products. Each class has a
+functional twin (`add([a, b])` is `Add()([a, b])`).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from multinn import backend as K
+from multinn.engine.base_layer import Layer
+
+
+def _broadcast_shapes(shapes: Sequence[tuple], layer: str) -> tuple:
+    """The elementwise output shape of `shapes` (batch included); None where unknown."""
+    rank = max(len(s) for s in shapes)
+    out = []
+    for i in range(1, rank + 1):
+        dims = [s[-i] for s in shapes if len(s) >= i]
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            raise ValueError(
+                f"Layer {layer} cannot broadcast its inputs together: shapes {[tuple(s) for s in shapes]}."
+            )
+        if known:
+            out.append(known.pop())
+        elif None in dims:
+            out.append(None)
+        else:
+            out.append(1)
+    return tuple(reversed(out))
+
+
+class _Merge(Layer):
+    """Base of the elementwise merges: `_merge(list of tensors)` does the work."""
+
+    min_inputs = 2
+    max_inputs: "int | None" = None
+
+    def _check_inputs(self, shapes: Any) -> list:
+        if not isinstance(shapes, list) or not all(isinstance(s, tuple) for s in shapes):
+            raise ValueError(f"A {type(self).__name__} layer should be called on a list of inputs. Received: {shapes!r}")
+        if len(shapes) < self.min_inputs or (self.max_inputs is not None and len(shapes) > self.max_inputs):
+            expected = (
+                f"exactly {self.min_inputs}" if self.max_inputs == self.min_inputs else f"at least {self.min_inputs}"
+            )
+            raise ValueError(
+                f"A {type(self).__name__} layer should be called on {expected} inputs. Received: {len(shapes)} inputs."
+            )
+        return shapes
+
+    def build(self, input_shape: Any) -> None:
+        _broadcast_shapes(self._check_inputs(input_shape), self.name)
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return _broadcast_shapes(self._check_inputs(input_shape), self.name)
+
+    def call(self, inputs: Any) -> Any:
+        return self._merge(list(inputs))
+
+    def _merge(self, inputs: list) -> Any:
+        raise NotImplementedError
+
+
+class Add(_Merge):
+    """Sums its inputs elementwise.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Add
+        >>> Add()([K.ones((1, 2)), K.ones((1, 2))]).numpy().tolist()
+        [[2.0, 2.0]]
+    """
+
+    def _merge(self, inputs: list) -> Any:
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out + x
+        return out
+
+
+class Subtract(_Merge):
+    """First input minus the second (exactly two inputs).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Subtract
+        >>> Subtract()([K.ones((1, 2)), K.zeros((1, 2))]).numpy().tolist()
+        [[1.0, 1.0]]
+    """
+
+    max_inputs = 2
+
+    def _merge(self, inputs: list) -> Any:
+        return inputs[0] - inputs[1]
+
+
+class Multiply(_Merge):
+    """Multiplies its inputs elementwise."""
+
+    def _merge(self, inputs: list) -> Any:
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = out * x
+        return out
+
+
+class Average(_Merge):
+    """The elementwise mean of its inputs."""
+
+    def _merge(self, inputs: list) -> Any:
+        return Add._merge(self, inputs) * (1.0 / len(inputs))
+
+
+class Maximum(_Merge):
+    """The elementwise maximum of its inputs."""
+
+    def _merge(self, inputs: list) -> Any:
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = K.maximum(out, x)
+        return out
+
+
+class Minimum(_Merge):
+    """The elementwise minimum of its inputs."""
+
+    def _merge(self, inputs: list) -> Any:
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = K.minimum(out, x)
+        return out
+
+
+class Concatenate(_Merge):
+    """Joins its inputs along `axis` (default -1); the other dimensions must match.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Concatenate
+        >>> Concatenate()([K.ones((2, 3)), K.zeros((2, 1))]).shape
+        (2, 4)
+    """
+
+    def __init__(self, axis: int = -1, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def _output_shape(self, shapes: list) -> tuple:
+        rank = len(shapes[0])
+        if any(len(s) != rank for s in shapes):
+            raise ValueError(f"A Concatenate layer needs inputs of one rank. Received: input_shape={shapes}")
+        axis = self.axis % rank
+        out = list(shapes[0])
+        for s in shapes[1:]:
+            for i, (a, b) in enumerate(zip(out, s)):
+                if i == axis:
+                    out[i] = None if a is None or b is None else a + b
+                elif a is not None and b is not None and a != b:
+                    raise ValueError(
+                        "A Concatenate layer requires inputs with matching shapes except for the concat axis. "
+                        f"Received: input_shape={shapes}"
+                    )
+                elif a is None:
+                    out[i] = b
+        return tuple(out)
+
+    def build(self, input_shape: Any) -> None:
+        self._output_shape(self._check_inputs(input_shape))
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return self._output_shape(self._check_inputs(input_shape))
+
+    def _merge(self, inputs: list) -> Any:
+        return K.concatenate(inputs, axis=self.axis)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
+
+
+class Dot(_Merge):
+    """Per-sample dot products of two inputs over `axes` (an int or a pair).
+
+    With `normalize=True` the inputs are L2-normalised along those axes first, so the
+    result is their cosine proximity.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Dot
+        >>> Dot(axes=1)([K.ones((2, 3)), K.ones((2, 3))]).numpy().tolist()
+        [[3.0], [3.0]]
+    """
+
+    max_inputs = 2
+
+    def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int) and not (
+            isinstance(axes, (list, tuple)) and len(axes) == 2 and all(isinstance(a, int) for a in axes)
+        ):
+            raise TypeError(f"`axes` must be an int or a pair of ints. Received: axes={axes!r}")
+        self.axes = axes
+        self.normalize = bool(normalize)
+
+    def _pair(self, shapes: list) -> tuple:
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        return tuple(a % len(s) for a, s in zip(axes, shapes))
+
+    def _output_shape(self, shapes: list) -> tuple:
+        a1, a2 = self._pair(shapes)
+        s1, s2 = shapes
+        if s1[a1] is not None and s2[a2] is not None and s1[a1] != s2[a2]:
+            raise ValueError(
+                f"Dimension incompatibility in layer {self.name}: {s1[a1]} != {s2[a2]}. "
+                f"Received: input_shape={shapes}, axes={self.axes}"
+            )
+        rest = [d for i, d in enumerate(s1) if i not in (0, a1)] + [d for i, d in enumerate(s2) if i not in (0, a2)]
+        return (s1[0],) + (tuple(rest) if rest else (1,))
+
+    def build(self, input_shape: Any) -> None:
+        self._output_shape(self._check_inputs(input_shape))
+
+    def compute_output_shape(self, input_shape: Any) -> tuple:
+        return self._output_shape(self._check_inputs(input_shape))
+
+    def _merge(self, inputs: list) -> Any:
+        x1, x2 = inputs
+        a1, a2 = self._pair([x1.shape, x2.shape])
+        if self.normalize:
+            x1 = K.l2_normalize(x1, axis=a1)
+            x2 = K.l2_normalize(x2, axis=a2)
+        return K.batch_dot(x1, x2, axes=(a1, a2))
+
+    def get_config(self) -> dict:
+        axes = self.axes if isinstance(self.axes, int) else list(self.axes)
+        return {**super().get_config(), "axes": axes, "normalize": self.normalize}
+
+
+def add(inputs: list, **kwargs: Any) -> Any:
+    """Functional form of `Add`: add([a, b]) sums the tensors."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs: list, **kwargs: Any) -> Any:
+    """Functional form of `Subtract`."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs: list, **kwargs: Any) -> Any:
+    """Functional form of `Multiply`."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs: list, **kwargs: Any) -> Any:
+    """Functional form of `Average`."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs: list, **kwargs: Any) -> Any:
+    """Functional form of `Maximum`."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs: list, **kwargs: Any) -> Any:
+    """Functional form of `Minimum`."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs: list, axis: int = -1, **kwargs: Any) -> Any:
+    """Functional form of `Concatenate`.
+
+    Example:
+        >>> from multinn.layers import Input, concatenate
+        >>> concatenate([Input(shape=(3,)), Input(shape=(2,))]).shape
+        (None, 5)
+    """
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def dot(inputs: list, axes: Any, normalize: bool = False, **kwargs: Any) -> Any:
+    """Functional form of `Dot`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
