@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import activations, constraints, initializers, regularizers
+from multinn import constraints, initializers, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
+
+from .kernel_bias import KernelBiasLayer
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
@@ -46,7 +48,7 @@ def input_channels(layer: Layer, input_shape: tuple) -> int:
     return int(dim)
 
 
-class _Conv(Layer):
+class _Conv(KernelBiasLayer):
     """The shared machinery of the N-D convolution layers (Keras 2's `_Conv`).
 
     Args:
@@ -73,31 +75,20 @@ class _Conv(Layer):
         self.padding = conv_utils.normalize_padding(padding, allowed)
         self.data_format = K.normalize_data_format(data_format)
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_kernel_bias_options(activation, use_bias, kernel_initializer, bias_initializer,
+                                      kernel_regularizer, bias_regularizer, activity_regularizer,
+                                      kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def build(self, input_shape: tuple) -> None:
         cin = input_channels(self, input_shape)
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (cin, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self._make_bias(self.filters)
+        self.kernel = self._add_kernel(self._kernel_shape(cin))
+        self.bias = self._make_bias((self.filters,))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
         self.built = True
 
-    def _make_bias(self, size: int):
-        if not self.use_bias:
-            return None
-        return self.add_weight(name="bias", shape=(size,), initializer=self.bias_initializer,
-                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+    def _kernel_shape(self, cin: int) -> tuple:
+        return self.kernel_size + (cin, self.filters)
 
     def _convolve(self, inputs):
         """The convolution with its bias (K.conv_nd adds the bias in the same pass)."""
@@ -130,15 +121,7 @@ class _Conv(Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._kernel_bias_config(),
         }
         return {**super().get_config(), **config}
 
@@ -222,14 +205,8 @@ class _ConvTranspose(_Conv):
                         f"Received: output_padding={output_padding!r}"
                     )
 
-    def build(self, input_shape: tuple) -> None:
-        cin = input_channels(self, input_shape)
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (self.filters, cin),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self._make_bias(self.filters)
-        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
-        self.built = True
+    def _kernel_shape(self, cin: int) -> tuple:
+        return self.kernel_size + (self.filters, cin)
 
     def _spatial_out(self, spatial: tuple) -> tuple:
         pads = self.output_padding or (None,) * self.rank
@@ -346,11 +323,8 @@ class DepthwiseConv2D(_Conv):
 
     def build(self, input_shape: tuple) -> None:
         cin = input_channels(self, input_shape)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (cin, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
-        self.bias = self._make_bias(cin * self.depth_multiplier)
+        self.depthwise_kernel = self._add_kernel(self.kernel_size + (cin, self.depth_multiplier), "depthwise")
+        self.bias = self._make_bias((cin * self.depth_multiplier,))
         self.input_spec = InputSpec(ndim=4, axes={channel_axis(self.data_format): cin})
         self.built = True
 
@@ -368,9 +342,7 @@ class DepthwiseConv2D(_Conv):
         for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
             config.pop(key)
         config["depth_multiplier"] = self.depth_multiplier
-        config["depthwise_initializer"] = initializers.serialize(self.depthwise_initializer)
-        config["depthwise_regularizer"] = regularizers.serialize(self.depthwise_regularizer)
-        config["depthwise_constraint"] = constraints.serialize(self.depthwise_constraint)
+        config.update(self._part_config("depthwise"))
         return config
 
 
@@ -396,15 +368,10 @@ class _SeparableConv(_Conv):
 
     def build(self, input_shape: tuple) -> None:
         cin = input_channels(self, input_shape)
-        self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (cin, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint)
-        self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1,) * self.rank + (cin * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
-            constraint=self.pointwise_constraint)
-        self.bias = self._make_bias(self.filters)
+        self.depthwise_kernel = self._add_kernel(self.kernel_size + (cin, self.depth_multiplier), "depthwise")
+        self.pointwise_kernel = self._add_kernel((1,) * self.rank + (cin * self.depth_multiplier, self.filters),
+                                                 "pointwise")
+        self.bias = self._make_bias((self.filters,))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
         self.built = True
 
@@ -420,9 +387,7 @@ class _SeparableConv(_Conv):
             config.pop(key)
         config["depth_multiplier"] = self.depth_multiplier
         for part in ("depthwise", "pointwise"):
-            config[f"{part}_initializer"] = initializers.serialize(getattr(self, f"{part}_initializer"))
-            config[f"{part}_regularizer"] = regularizers.serialize(getattr(self, f"{part}_regularizer"))
-            config[f"{part}_constraint"] = constraints.serialize(getattr(self, f"{part}_constraint"))
+            config.update(self._part_config(part))
         return config
 
 

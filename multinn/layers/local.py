@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import activations, constraints, initializers, regularizers
 from multinn import backend as K
-from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.base_layer import InputSpec
 from multinn.utils import conv_utils
 
 from .convolutional import channel_axis, input_channels, spatial_dims, with_spatial
+from .kernel_bias import KernelBiasLayer
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
 
-class _LocallyConnected(Layer):
+class _LocallyConnected(KernelBiasLayer):
     """Shared machinery; only 'valid' padding, as in Keras 2."""
 
     def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str,
@@ -32,15 +32,9 @@ class _LocallyConnected(Layer):
             raise ValueError(f"Invalid border mode for {type(self).__name__} (only 'valid' is supported). "
                              f"Received: padding={padding!r}")
         self.data_format = K.normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_kernel_bias_options(activation, use_bias, kernel_initializer, bias_initializer,
+                                      kernel_regularizer, bias_regularizer, activity_regularizer,
+                                      kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def _out_spatial(self, input_shape: tuple) -> tuple:
@@ -66,13 +60,8 @@ class _LocallyConnected(Layer):
         taps = 1
         for k in self.kernel_size:
             taps *= k
-        self.kernel = self.add_weight(name="kernel", shape=(positions, taps * cin, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=out + (self.filters,), initializer=self.bias_initializer,
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.kernel = self._add_kernel((positions, taps * cin, self.filters))
+        self.bias = self._make_bias(out + (self.filters,))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
         self.built = True
 
@@ -97,15 +86,7 @@ class _LocallyConnected(Layer):
             "strides": self.strides,
             "padding": self.padding,
             "data_format": self.data_format,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **self._kernel_bias_config(),
         }
         return {**super().get_config(), **config}
 
