@@ -36,7 +36,48 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
+def _check_decay_steps(decay_steps: Any) -> None:
+    if decay_steps <= 0:
+        raise ValueError(f"`decay_steps` must be > 0. Received: decay_steps={decay_steps!r}")
+
+
+class _RateDecay(LearningRateSchedule):
+    """The options and config shared by ExponentialDecay and InverseTimeDecay; subclasses
+    apply `decay_rate` to `_progress(step)` in `__call__`."""
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: Any = None,
+    ):
+        _check_decay_steps(decay_steps)
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_steps = decay_steps
+        self.decay_rate = float(decay_rate)
+        self.staircase = bool(staircase)
+        self.name = name
+
+    def _progress(self, step: Any) -> float:
+        """step / decay_steps, floored when `staircase`."""
+        p = float(step) / self.decay_steps
+        if self.staircase:
+            p = math.floor(p)
+        return p
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class ExponentialDecay(_RateDecay):
     """initial_learning_rate * decay_rate ** (step / decay_steps) (the exponent floored when `staircase`).
 
     Example:
@@ -46,39 +87,11 @@ class ExponentialDecay(LearningRateSchedule):
         (0.05, 0.070711)
     """
 
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        decay_steps: int,
-        decay_rate: float,
-        staircase: bool = False,
-        name: Any = None,
-    ):
-        if decay_steps <= 0:
-            raise ValueError(f"`decay_steps` must be > 0. Received: decay_steps={decay_steps!r}")
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.decay_steps = decay_steps
-        self.decay_rate = float(decay_rate)
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step: Any) -> float:
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate**p
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """initial_learning_rate / (1 + decay_rate * step / decay_steps) (floored ratio when `staircase`).
 
     Example:
@@ -87,36 +100,8 @@ class InverseTimeDecay(LearningRateSchedule):
         0.05
     """
 
-    def __init__(
-        self,
-        initial_learning_rate: float,
-        decay_steps: int,
-        decay_rate: float,
-        staircase: bool = False,
-        name: Any = None,
-    ):
-        if decay_steps <= 0:
-            raise ValueError(f"`decay_steps` must be > 0. Received: decay_steps={decay_steps!r}")
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.decay_steps = decay_steps
-        self.decay_rate = float(decay_rate)
-        self.staircase = bool(staircase)
-        self.name = name
-
     def __call__(self, step: Any) -> float:
-        p = float(step) / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1.0 + self.decay_rate * p)
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return self.initial_learning_rate / (1.0 + self.decay_rate * self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -168,8 +153,7 @@ class PolynomialDecay(LearningRateSchedule):
         cycle: bool = False,
         name: Any = None,
     ):
-        if decay_steps <= 0:
-            raise ValueError(f"`decay_steps` must be > 0. Received: decay_steps={decay_steps!r}")
+        _check_decay_steps(decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps = decay_steps
         self.end_learning_rate = float(end_learning_rate)
@@ -210,8 +194,7 @@ class CosineDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: Any = None):
-        if decay_steps <= 0:
-            raise ValueError(f"`decay_steps` must be > 0. Received: decay_steps={decay_steps!r}")
+        _check_decay_steps(decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps = decay_steps
         self.alpha = float(alpha)
