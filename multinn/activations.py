@@ -15,7 +15,7 @@ import math
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
-from multinn.utils.generic_utils import get_object, serialize_keras_object
+from multinn.utils.generic_utils import get_object, resolve_identifier, serialize_keras_object
 
 # The SELU constants of Klambauer et al. (2017), as Keras 2 uses them.
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -234,13 +234,4 @@ def get(identifier: Any) -> Callable:
         >>> activations.get(None) is activations.linear
         True
     """
-    if identifier is None:
-        return linear
-    if isinstance(identifier, str) or isinstance(identifier, Mapping):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret activation identifier: expected a name, a config dict or a callable. "
-        f"Received: activation={identifier!r}"
-    )
+    return resolve_identifier(identifier, deserialize, "activation", "activation", default=linear)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
-from multinn.utils.generic_utils import get_object, serialize_keras_object
+from multinn.utils.generic_utils import get_object, resolve_identifier, serialize_keras_object
 
 
 def _norms(w: Any, axis: Any) -> K.Tensor:
@@ -192,15 +192,4 @@ def get(identifier: Any) -> "Callable | None":
         >>> type(get("unit_norm")).__name__
         'UnitNorm'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()  # a class given for an object, as tf.keras 2 accepts
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret constraint identifier: expected a name, a config dict or a callable. "
-        f"Received: constraint={identifier!r}"
-    )
+    return resolve_identifier(identifier, deserialize, "constraint", "constraint", base=Constraint)

@@ -15,7 +15,7 @@ import math
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
-from multinn.utils.generic_utils import get_object, serialize_keras_object
+from multinn.utils.generic_utils import get_object, resolve_identifier, serialize_keras_object
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the
 # truncated draw the variance that VarianceScaling asks for.
@@ -461,15 +461,4 @@ def get(identifier: Any) -> "Callable | None":
         >>> type(get("he_normal")).__name__
         'HeNormal'
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()  # a class given for an object, as tf.keras 2 accepts
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret initializer identifier: expected a name, a config dict or a callable. "
-        f"Received: initializer={identifier!r}"
-    )
+    return resolve_identifier(identifier, deserialize, "initializer", "initializer", base=Initializer)

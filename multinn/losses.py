@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
-from multinn.utils.generic_utils import check_kwargs, get_object, serialize_keras_object
+from multinn.utils.generic_utils import check_kwargs, get_object, resolve_identifier, serialize_keras_object
 
 
 def _prepare(y_true: Any, y_pred: Any) -> tuple:
@@ -459,13 +459,4 @@ def get(identifier: Any) -> "Callable | None":
         >>> get("categorical_crossentropy") is categorical_crossentropy
         True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret loss function identifier: expected a name, a config dict or a callable. "
-        f"Received: loss={identifier!r}"
-    )
+    return resolve_identifier(identifier, deserialize, "loss function", "loss")

@@ -38,7 +38,7 @@ from multinn.losses import (  # noqa: F401  (Keras 2's metrics module offers the
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from multinn.utils.generic_utils import get_object, serialize_keras_object, unknown
+from multinn.utils.generic_utils import get_object, resolve_identifier, serialize_keras_object, unknown
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> K.Tensor:
@@ -243,13 +243,4 @@ def get(identifier: Any) -> "Callable | None":
         >>> get("top_k_categorical_accuracy") is top_k_categorical_accuracy
         True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret metric function identifier: expected a name, a config dict or a callable. "
-        f"Received: metric={identifier!r}"
-    )
+    return resolve_identifier(identifier, deserialize, "metric function", "metric")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
-from multinn.utils.generic_utils import get_object, serialize_keras_object
+from multinn.utils.generic_utils import get_object, resolve_identifier, serialize_keras_object
 
 
 class Regularizer:
@@ -183,15 +183,4 @@ def get(identifier: Any) -> "Callable | None":
         >>> round(float(reg(K.constant([1.0, -2.0]))), 6)
         0.03
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, Mapping)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()  # a class given for an object, as tf.keras 2 accepts
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret regularizer identifier: expected a name, a config dict or a callable. "
-        f"Received: regularizer={identifier!r}"
-    )
+    return resolve_identifier(identifier, deserialize, "regularizer", "regularizer", base=Regularizer)

@@ -120,5 +120,40 @@ def get_object(
     raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
 
 
+def resolve_identifier(
+    identifier: Any,
+    deserialize: Callable[[Any], Any],
+    kind: str,
+    argument: str,
+    base: "type | None" = None,
+    default: Any = None,
+) -> Any:
+    """What a module's `get(identifier)` returns: `default` for None, `deserialize(identifier)`
+    for a name or a config dict, an instance for a subclass of `base`, a callable as it is.
+
+    Args:
+        kind: a word for the error message ('activation', 'loss function', ...).
+        argument: the argument's name the error message quotes ('activation', 'loss', ...).
+
+    Example:
+        >>> resolve_identifier(len, dict, "counter", "counter") is len
+        True
+        >>> resolve_identifier(None, dict, "counter", "counter", default="none")
+        'none'
+    """
+    if identifier is None:
+        return default
+    if isinstance(identifier, (str, Mapping)):
+        return deserialize(identifier)
+    if base is not None and isinstance(identifier, type) and issubclass(identifier, base):
+        return identifier()  # a class given for an object, as tf.keras 2 accepts
+    if callable(identifier):
+        return identifier
+    raise ValueError(
+        f"Could not interpret {kind} identifier: expected a name, a config dict or a callable. "
+        f"Received: {argument}={identifier!r}"
+    )
+
+
 def callable_name(fn: Callable) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
