@@ -133,31 +133,43 @@ def _scaled(input_shape: tuple, size: tuple, data_format: str) -> tuple:
 
 
 # ---------------------------------------------------------------------- zero padding
-class _ZeroPadding(Layer):
-    def __init__(self, rank: int, padding: Any, data_format: "str | None", **kwargs: Any):
+class _SpatialEdges(Layer):
+    """ZeroPadding and Cropping: `rank` (before, after) pairs, stored under the option's
+    name (`_option`), that each spatial size gains (`_sign` 1) or loses (`_sign` -1)."""
+
+    _option = ""
+    _sign = 1
+
+    def __init__(self, rank: int, edges: Any, data_format: "str | None", **kwargs: Any):
         super().__init__(**kwargs)
         self.rank = rank
         self.data_format = K.normalize_data_format(data_format)
-        self.padding = _pairs(padding, rank, "padding")
+        setattr(self, self._option, _pairs(edges, rank, self._option))
         self.input_spec = InputSpec(ndim=rank + 2)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        edges = getattr(self, self._option)
+        spatial = tuple(None if n is None else n + self._sign * (lo + hi)
+                        for n, (lo, hi) in zip(spatial_dims(input_shape, self.data_format), edges))
+        return with_spatial(input_shape, spatial, _channels(input_shape, self.data_format), self.data_format)
+
+    def get_config(self) -> dict:
+        edges = getattr(self, self._option)
+        config = {**super().get_config(), self._option: edges[0] if self.rank == 1 else edges}
+        if self.rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class _ZeroPadding(_SpatialEdges):
+    _option = "padding"
 
     def call(self, inputs):
         if self.rank == 1:
             return K.temporal_padding(inputs, self.padding[0])
         fn = K.spatial_2d_padding if self.rank == 2 else K.spatial_3d_padding
         return fn(inputs, self.padding, self.data_format)
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        input_shape = tuple(input_shape)
-        spatial = tuple(None if n is None else n + lo + hi
-                        for n, (lo, hi) in zip(spatial_dims(input_shape, self.data_format), self.padding))
-        return with_spatial(input_shape, spatial, _channels(input_shape, self.data_format), self.data_format)
-
-    def get_config(self) -> dict:
-        config = {**super().get_config(), "padding": self.padding[0] if self.rank == 1 else self.padding}
-        if self.rank > 1:
-            config["data_format"] = self.data_format
-        return config
 
 
 class ZeroPadding1D(_ZeroPadding):
@@ -203,13 +215,9 @@ class ZeroPadding3D(_ZeroPadding):
 
 
 # ---------------------------------------------------------------------- cropping
-class _Cropping(Layer):
-    def __init__(self, rank: int, cropping: Any, data_format: "str | None", **kwargs: Any):
-        super().__init__(**kwargs)
-        self.rank = rank
-        self.data_format = K.normalize_data_format(data_format)
-        self.cropping = _pairs(cropping, rank, "cropping")
-        self.input_spec = InputSpec(ndim=rank + 2)
+class _Cropping(_SpatialEdges):
+    _option = "cropping"
+    _sign = -1
 
     def call(self, inputs):
         spatial = spatial_dims(tuple(inputs.shape), self.data_format)
@@ -221,18 +229,6 @@ class _Cropping(Layer):
         if self.data_format == "channels_first":
             return inputs[(slice(None), slice(None)) + index]
         return inputs[(slice(None),) + index + (slice(None),)]
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        input_shape = tuple(input_shape)
-        spatial = tuple(None if n is None else n - lo - hi
-                        for n, (lo, hi) in zip(spatial_dims(input_shape, self.data_format), self.cropping))
-        return with_spatial(input_shape, spatial, _channels(input_shape, self.data_format), self.data_format)
-
-    def get_config(self) -> dict:
-        config = {**super().get_config(), "cropping": self.cropping[0] if self.rank == 1 else self.cropping}
-        if self.rank > 1:
-            config["data_format"] = self.data_format
-        return config
 
 
 class Cropping1D(_Cropping):
