@@ -4,10 +4,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .optimizer import Optimizer, config_float, default_epsilon
+from .optimizer import _MomentsOptimizer
 
 
-class Adam(Optimizer):
+class Adam(_MomentsOptimizer):
     """Adam (Keras 2's `Adam`).
 
     m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g²;
@@ -41,9 +41,7 @@ class Adam(Optimizer):
         for key, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"`{key}` must be in [0, 1). Received: {key}={value!r}")
-        self.beta_1 = self._hyperparameter("beta_1", beta_1)
-        self.beta_2 = self._hyperparameter("beta_2", beta_2)
-        self.epsilon = default_epsilon(epsilon)
+        self._set_moment_options(beta_1, beta_2, epsilon)
         self.amsgrad = bool(amsgrad)
         self._slot_kinds = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
         super().__init__(learning_rate, **kwargs)
@@ -66,12 +64,7 @@ class Adam(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(
-            beta_1=config_float(self.beta_1),
-            beta_2=config_float(self.beta_2),
-            epsilon=self.epsilon,
-            amsgrad=self.amsgrad,
-        )
+        config.update(self._moment_config(), amsgrad=self.amsgrad)
         return config
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, config_float, default_epsilon
+from .optimizer import _MomentsOptimizer
 
 
-class Adamax(Optimizer):
+class Adamax(_MomentsOptimizer):
     """Adamax (Keras 2's `Adamax`, section 7 of the Adam paper).
 
     m = b1*m + (1-b1)*g;  u = max(b2*u, |g|);  p = p - lr/(1-b1^t) * m / (u + epsilon).
@@ -35,9 +35,7 @@ class Adamax(Optimizer):
         epsilon: "float | None" = None,
         **kwargs: Any,
     ):
-        self.beta_1 = self._hyperparameter("beta_1", beta_1)
-        self.beta_2 = self._hyperparameter("beta_2", beta_2)
-        self.epsilon = default_epsilon(epsilon)
+        self._set_moment_options(beta_1, beta_2, epsilon)
         super().__init__(learning_rate, **kwargs)
 
     def _prepare(self, step, lr):
@@ -50,5 +48,5 @@ class Adamax(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(beta_1=config_float(self.beta_1), beta_2=config_float(self.beta_2), epsilon=self.epsilon)
+        config.update(self._moment_config())
         return config

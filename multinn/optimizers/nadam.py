@@ -5,10 +5,10 @@ from typing import Any
 
 from multinn import backend as K
 
-from .optimizer import Optimizer, config_float, default_epsilon
+from .optimizer import _MomentsOptimizer
 
 
-class Nadam(Optimizer):
+class Nadam(_MomentsOptimizer):
     """Nadam (Keras 2's `Nadam`).
 
     With mu_t = b1 * (1 - 0.5 * 0.96^(t * schedule_decay)) and the running product
@@ -43,9 +43,7 @@ class Nadam(Optimizer):
         schedule_decay: float = 0.004,
         **kwargs: Any,
     ):
-        self.beta_1 = self._hyperparameter("beta_1", beta_1)
-        self.beta_2 = self._hyperparameter("beta_2", beta_2)
-        self.epsilon = default_epsilon(epsilon)
+        self._set_moment_options(beta_1, beta_2, epsilon)
         self.schedule_decay = float(schedule_decay)
         self.m_schedule = K.variable(1.0, name="m_schedule", trainable=False)
         super().__init__(learning_rate, **kwargs)
@@ -79,10 +77,5 @@ class Nadam(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(
-            beta_1=config_float(self.beta_1),
-            beta_2=config_float(self.beta_2),
-            epsilon=self.epsilon,
-            schedule_decay=self.schedule_decay,
-        )
+        config.update(self._moment_config(), schedule_decay=self.schedule_decay)
         return config

@@ -334,6 +334,19 @@ class Optimizer:
         return f"<{type(self).__name__} learning_rate={float(self._lr):.6g}>"
 
 
+class _MomentsOptimizer(Optimizer):
+    """Adam, Adamax and Nadam: decay rates `beta_1`, `beta_2` of two moment estimates and the
+    fuzz factor `epsilon`, set and serialized alike."""
+
+    def _set_moment_options(self, beta_1: float, beta_2: float, epsilon: "float | None") -> None:
+        self.beta_1 = self._hyperparameter("beta_1", beta_1)
+        self.beta_2 = self._hyperparameter("beta_2", beta_2)
+        self.epsilon = default_epsilon(epsilon)
+
+    def _moment_config(self) -> dict:
+        return {"beta_1": config_float(self.beta_1), "beta_2": config_float(self.beta_2), "epsilon": self.epsilon}
+
+
 def _check_no_none(grads: list) -> None:
     if any(g is None for g in grads):
         raise ValueError(
