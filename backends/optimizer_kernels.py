@@ -88,13 +88,10 @@ class OptimizerKernels:
         d *= rho
         d += tmp
 
-    def adam_update(
-        self, p, g, m, v, lr_t: float, beta_1: float, beta_2: float, epsilon: float, vhat=None, decay: float = 0.0
-    ) -> None:
-        """Adam with the bias correction folded into lr_t; `vhat` for AMSGrad; `decay` scales p first (AdamW)."""
+    def _update_moments(self, g, m, v, beta_1: float, beta_2: float):
+        """m = b1*m + (1-b1)*g and v = b2*v + (1-b2)*g² in place (Adam, Nadam); returns a scratch
+        array shaped like g for the rest of the step."""
         xp = self.xp
-        if decay:
-            p *= 1.0 - decay
         tmp = xp.multiply(g, 1.0 - beta_1)
         m *= beta_1
         m += tmp
@@ -102,6 +99,16 @@ class OptimizerKernels:
         tmp *= 1.0 - beta_2
         v *= beta_2
         v += tmp
+        return tmp
+
+    def adam_update(
+        self, p, g, m, v, lr_t: float, beta_1: float, beta_2: float, epsilon: float, vhat=None, decay: float = 0.0
+    ) -> None:
+        """Adam with the bias correction folded into lr_t; `vhat` for AMSGrad; `decay` scales p first (AdamW)."""
+        xp = self.xp
+        if decay:
+            p *= 1.0 - decay
+        tmp = self._update_moments(g, m, v, beta_1, beta_2)
         if vhat is not None:
             xp.maximum(vhat, v, out=vhat)
             xp.sqrt(vhat, out=tmp)
@@ -134,13 +141,7 @@ class OptimizerKernels:
         c_g, c_m, c_v carry the step's momentum schedule and bias corrections.
         """
         xp = self.xp
-        tmp = xp.multiply(g, 1.0 - beta_1)
-        m *= beta_1
-        m += tmp
-        xp.multiply(g, g, out=tmp)
-        tmp *= 1.0 - beta_2
-        v *= beta_2
-        v += tmp
+        tmp = self._update_moments(g, m, v, beta_1, beta_2)
         denom = xp.multiply(v, c_v)
         xp.sqrt(denom, out=denom)
         denom += epsilon
