@@ -161,6 +161,22 @@ def _count(shape: tuple) -> int:
     return n
 
 
+def _float_request(shape: Any, dtype: Any, caller: str) -> tuple:
+    """(default backend, checked shape, float dtype) of a draw; the shape is checked first."""
+    b = config.default_backend()
+    shape = _shape(shape, caller)
+    return b, shape, _float_dtype(b, dtype, caller)
+
+
+def _draw_uniform(b, shape: tuple, minval: Any, maxval: Any, dt, seed: Any, caller: str):
+    """A raw array of uniform values in [minval, maxval) from the stream `seed` selects."""
+    n = _count(shape)
+    return _draw(
+        seed, caller,
+        lambda key, start: (b.random_uniform(shape, float(minval), float(maxval), dt, key, start), uniform_blocks(n, dt)),
+    )
+
+
 def random_uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: Any = None, seed: Any = None) -> Tensor:
     """Uniform values in [minval, maxval), on the default backend (floatx unless `dtype`).
 
@@ -171,15 +187,8 @@ def random_uniform(shape: Any, minval: float = 0.0, maxval: float = 1.0, dtype: 
         ((2, 3), 'float32', True)
     """
     caller = "K.random_uniform"
-    b = config.default_backend()
-    shape = _shape(shape, caller)
-    dt = _float_dtype(b, dtype, caller)
-    n = _count(shape)
-    out = _draw(
-        seed, caller,
-        lambda key, start: (b.random_uniform(shape, float(minval), float(maxval), dt, key, start), uniform_blocks(n, dt)),
-    )
-    return Tensor(out, b)
+    b, shape, dt = _float_request(shape, dtype, caller)
+    return Tensor(_draw_uniform(b, shape, minval, maxval, dt, seed, caller), b)
 
 
 def random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Tensor:
@@ -191,9 +200,7 @@ def random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any
         (4, 5)
     """
     caller = "K.random_normal"
-    b = config.default_backend()
-    shape = _shape(shape, caller)
-    dt = _float_dtype(b, dtype, caller)
+    b, shape, dt = _float_request(shape, dtype, caller)
     n = _count(shape)
     out = _draw(
         seed, caller,
@@ -212,9 +219,7 @@ def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: 
         True
     """
     caller = "K.truncated_normal"
-    b = config.default_backend()
-    shape = _shape(shape, caller)
-    dt = _float_dtype(b, dtype, caller)
+    b, shape, dt = _float_request(shape, dtype, caller)
     if _count(shape) == 0:
         return Tensor(b.xp.zeros(shape, dtype=dt), b)
     out = _draw(seed, caller, lambda key, start: b.random_truncated_normal(shape, float(mean), float(stddev), dt, key, start))
@@ -231,11 +236,8 @@ def random_binomial(shape: Any, p: float = 0.0, dtype: Any = None, seed: Any = N
         [0.0, 1.0]
     """
     caller = "K.random_binomial"
-    b = config.default_backend()
-    shape = _shape(shape, caller)
-    dt = _float_dtype(b, dtype, caller)
-    n = _count(shape)
-    u = _draw(seed, caller, lambda key, start: (b.random_uniform(shape, 0.0, 1.0, dt, key, start), uniform_blocks(n, dt)))
+    b, shape, dt = _float_request(shape, dtype, caller)
+    u = _draw_uniform(b, shape, 0.0, 1.0, dt, seed, caller)
     return Tensor((u <= dt.type(p)).astype(dt), b)
 
 
