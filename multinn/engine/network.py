@@ -12,6 +12,7 @@ layers assigned as attributes are its layers.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from typing import Any
 
@@ -20,6 +21,7 @@ from multinn import backend as K
 from .base_layer import Layer, _state, to_list, unpack_singleton
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor
+from .saving import json_default
 from .shape_inference import infer_output_shape
 
 
@@ -539,25 +541,13 @@ class Network(Layer):
         from multinn import __version__
 
         data = {"class_name": type(self).__name__, "config": self.get_config(), "keras_version": __version__, "backend": K.backend()}
-        return json.dumps(data, default=_json_default, **kwargs)
+        return json.dumps(data, default=functools.partial(json_default, name_callables=True), **kwargs)
 
     def summary(self, line_length: "int | None" = None, positions: Any = None, print_fn: Any = None) -> None:
         """Prints Keras 2's summary table: layers, output shapes, parameter counts."""
         from .summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
-
-
-def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    if hasattr(obj, "item"):
-        return obj.item()
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj)
-    if callable(obj) and hasattr(obj, "__name__"):
-        return obj.__name__
-    raise TypeError(f"Not JSON serializable: {obj!r}")
 
 
 def _json_safe(kwargs: dict) -> dict:

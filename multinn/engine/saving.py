@@ -132,7 +132,7 @@ def save_model(model: Any, filepath: str, overwrite: bool = True, include_optimi
     config = _model_json(model, include_optimizer)
 
     def write(archive):
-        archive.writestr("model.json", json.dumps(config, default=_json_default))
+        archive.writestr("model.json", json.dumps(config, default=json_default))
         archive.writestr("weights.json", json.dumps(_weights_manifest(model, archive)))
         optimizer = getattr(model, "optimizer", None)
         if include_optimizer and optimizer is not None and getattr(model, "_compiled", False):
@@ -303,11 +303,23 @@ def load_model(filepath: str, custom_objects: "dict | None" = None, compile: boo
     return model
 
 
-def _json_default(obj: Any) -> Any:
+def json_default(obj: Any, name_callables: bool = False) -> Any:
+    """`json.dumps`'s `default` for configs: arrays and array scalars as plain values, sets
+    sorted; with `name_callables` (Network.to_json), a named callable as its name.
+
+    Example:
+        >>> import json
+        >>> json.dumps({"axes": {2, 1}}, default=json_default)
+        '{"axes": [1, 2]}'
+        >>> json_default(len, name_callables=True)
+        'len'
+    """
     if hasattr(obj, "tolist"):
         return obj.tolist()
     if hasattr(obj, "item"):
         return obj.item()
     if isinstance(obj, (set, frozenset)):
         return sorted(obj)
+    if name_callables and callable(obj) and hasattr(obj, "__name__"):
+        return obj.__name__
     raise TypeError(f"Not JSON serializable: {obj!r}")
