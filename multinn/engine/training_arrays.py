@@ -109,7 +109,7 @@ def fit_loop(
             for label, v in zip(out_labels, values):
                 batch_logs[label] = v
             if per_batch_floats:
-                sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+                sums = tu.add_weighted(sums, values, size)
             else:
                 pending.append((values, size))
             seen += size
@@ -143,7 +143,7 @@ def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbos
             [t[start:end] for t in xs], [t[start:end] for t in ys], [None if w is None else w[start:end] for w in sws]
         )
         size = end - start
-        sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+        sums = tu.add_weighted(sums, values, size)
         if bar is not None and end < n:
             bar.update(end)
     results = [s / n for s in sums] if sums else []

@@ -10,6 +10,7 @@ from typing import Any
 from multinn import backend as K
 
 from .base_layer import to_list
+from .training_utils import add_weighted
 
 
 def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
@@ -48,7 +49,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
             values = model._train_step(xs, ys, sws)
             for label, v in zip(model.metrics_names, values):
                 logs[label] = v
-            sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+            sums = add_weighted(sums, values, size)
             seen += size
             callback_list.on_batch_end(step, logs)
             if model.stop_training:
@@ -79,7 +80,7 @@ def evaluate_generator(model: Any, generator: Any, steps: "int | None" = None, *
         xs, ys, sws = model._standardize_user_data(x, y, sw)
         size = int(xs[0].shape[0])
         values = model._test_step(xs, ys, sws)
-        sums = [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+        sums = add_weighted(sums, values, size)
         seen += size
     values = [s / seen for s in sums]
     return values[0] if len(values) == 1 else values

@@ -176,6 +176,17 @@ def make_batches(size: int, batch_size: int) -> list:
     return [(start, min(size, start + batch_size)) for start in range(0, size, batch_size)]
 
 
+def add_weighted(sums: "list | None", values: Sequence[Any], size: int) -> list:
+    """The running per-output sums with `values` of a batch of `size` samples added (`sums`
+    None before the first batch); dividing by the samples seen gives the per-sample means.
+
+    Example:
+        >>> add_weighted(add_weighted(None, [1.0, 2.0], 2), [4.0, 0.0], 1)
+        [6.0, 4.0]
+    """
+    return [v * size for v in values] if sums is None else [s + v * size for s, v in zip(sums, values)]
+
+
 def weighted_mean(score: K.Tensor, weights: "K.Tensor | None", mask: Any = None) -> K.Tensor:
     """Keras 2's weighted, masked objective.
 
