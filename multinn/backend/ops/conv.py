@@ -128,8 +128,9 @@ def _geometry(in_spatial, ksize, strides, dilation, padding, name):
     return tuple(out), tuple(lo)
 
 
-def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, groups=1, allowed=("valid", "same"),
-            bias=None):
+def _conv_args(name, x, kernel, nd, strides, padding, data_format, dilation_rate, allowed, kernel_layout):
+    """The checked arguments of a convolution: (x channels-last, kernel, strides, dilation, padding,
+    data_format); `kernel_layout` names the kernel's last two axes in the error message."""
     data_format = config.normalize_data_format(data_format)
     padding = conv_utils.normalize_padding(padding, allowed)
     strides, dilation = _spatial_args(name, nd, strides, dilation_rate)
@@ -137,9 +138,15 @@ def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, g
     kernel = to_tensor(kernel, x.backend)
     _check_input(name, x, nd, data_format)
     if kernel.ndim != nd + 2:
-        raise ValueError(f"K.{name} expects a {nd + 2}-D kernel (*kernel_size, in_channels, out_channels). "
+        raise ValueError(f"K.{name} expects a {nd + 2}-D kernel (*kernel_size, {kernel_layout}). "
                          f"Received: kernel.shape={kernel.shape}")
-    x = _to_channels_last(x, data_format)
+    return _to_channels_last(x, data_format), kernel, strides, dilation, padding, data_format
+
+
+def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, groups=1, allowed=("valid", "same"),
+            bias=None):
+    x, kernel, strides, dilation, padding, data_format = _conv_args(
+        name, x, kernel, nd, strides, padding, data_format, dilation_rate, allowed, "in_channels, out_channels")
     if x.shape[-1] != kernel.shape[-2] * groups:
         raise ValueError(
             f"K.{name}: the input has {x.shape[-1]} channels but the kernel of shape {kernel.shape} expects "
@@ -304,16 +311,9 @@ def separable_conv2d(x: Any, depthwise_kernel: Any, pointwise_kernel: Any, strid
 
 # ------------------------------------------------------------------ transposed convolutions
 def _conv_transpose(name, x, kernel, output_shape, nd, strides, padding, data_format, dilation_rate, output_padding):
-    data_format = config.normalize_data_format(data_format)
-    padding = conv_utils.normalize_padding(padding, ("valid", "same"))
-    strides, dilation = _spatial_args(name, nd, strides, dilation_rate)
-    x = to_tensor(x)
-    kernel = to_tensor(kernel, x.backend)
-    _check_input(name, x, nd, data_format)
-    if kernel.ndim != nd + 2:
-        raise ValueError(f"K.{name} expects a {nd + 2}-D kernel (*kernel_size, out_channels, in_channels). "
-                         f"Received: kernel.shape={kernel.shape}")
-    x = _to_channels_last(x, data_format)
+    x, kernel, strides, dilation, padding, data_format = _conv_args(
+        name, x, kernel, nd, strides, padding, data_format, dilation_rate, ("valid", "same"),
+        "out_channels, in_channels")
     ksize = kernel.shape[:nd]
     if x.shape[-1] != kernel.shape[-1]:
         raise ValueError(f"K.{name}: the input has {x.shape[-1]} channels but the kernel of shape {kernel.shape} "
