@@ -290,11 +290,7 @@ class Layer:
         pairs = []
         for p, w in zip(params, weights):
             shape = tuple(getattr(w, "shape", None) or K.int_shape(K.convert_to_tensor(w)))
-            if tuple(p.shape) != shape:
-                raise ValueError(
-                    f"Layer {self.name!r}: weight {p.name!r} has shape {tuple(p.shape)}, which is not compatible "
-                    f"with the provided weight shape {shape}."
-                )
+            check_weight_shape(self.name, p, shape)
             pairs.append((p, w))
         for p, w in pairs:
             p.assign(_host(w))
@@ -658,6 +654,20 @@ def _unique(items: Iterable) -> list:
             seen.add(id(item))
             out.append(item)
     return out
+
+
+def check_weight_shape(layer_name: str, weight: Any, shape: tuple) -> None:
+    """Raises the ValueError of `set_weights` when a value of `shape` cannot go into `weight`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> check_weight_shape("dense", K.variable([1.0, 2.0], name="bias"), (2,))
+    """
+    if tuple(weight.shape) != shape:
+        raise ValueError(
+            f"Layer {layer_name!r}: weight {weight.name!r} has shape {tuple(weight.shape)}, which is not compatible "
+            f"with the provided weight shape {shape}."
+        )
 
 
 def _host(value: Any) -> Any:

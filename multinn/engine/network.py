@@ -18,7 +18,7 @@ from typing import Any
 
 from multinn import backend as K
 
-from .base_layer import Layer, _state, to_list, unpack_singleton
+from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singleton
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor
 from .saving import json_default
@@ -386,11 +386,7 @@ class Network(Layer):
             chunk, weights = weights[:n], weights[n:]
             for p, w in zip(layer.weights, chunk):
                 shape = tuple(w.shape) if hasattr(w, "shape") else tuple(K.int_shape(K.convert_to_tensor(w)))
-                if tuple(p.shape) != shape:
-                    raise ValueError(
-                        f"Layer {layer.name!r}: weight {p.name!r} has shape {tuple(p.shape)}, which is not compatible "
-                        f"with the provided weight shape {shape}."
-                    )
+                check_weight_shape(layer.name, p, shape)
             pairs.append((layer, chunk))
         for layer, chunk in pairs:
             if chunk:
