@@ -92,6 +92,7 @@ class Sequential(Model):
         if compiled:
             self._output_setup = None
             self._setup_outputs([tuple(t._keras_shape) for t in self.outputs], list(self.output_names))
+            self._collected_trainable_weights = None  # collected again at the next training step
         self._trainable_cache = None
 
     def pop(self) -> None:

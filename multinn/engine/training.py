@@ -78,6 +78,10 @@ class Model(Network):
         self._compiled = True
         self._output_setup = None
         self.stop_training = False
+        # Keras 2 collects the trainable weights here: a later `trainable = False` takes
+        # effect at the next compile (the GAN recipe relies on it). An unbuilt model
+        # collects them at its first training step.
+        self._collected_trainable_weights = self.trainable_weights if self.built else None
         if self._is_graph_network:
             self._setup_outputs([tuple(t._keras_shape) for t in self.outputs], list(self.output_names))
 
@@ -347,8 +351,11 @@ class Model(Network):
                 w.needs_grad = w.trainable
 
     def _sync_trainable(self) -> list:
-        """Marks which variables record gradients for this model; returns its trainable weights."""
-        trainable = self.trainable_weights
+        """Marks which variables record gradients for this model; returns the trainable weights
+        collected at compile time."""
+        trainable = getattr(self, "_collected_trainable_weights", None)
+        if trainable is None:
+            trainable = self._collected_trainable_weights = self.trainable_weights
         ids = {id(w) for w in trainable}
         for w in self.weights:
             w.needs_grad = id(w) in ids
