@@ -48,3 +48,71 @@ def test_a_deferred_sequential_collects_its_trainable_weights_when_built(backend
     first = model.layers[0].get_weights()
     model.fit(_rand(8, 3), _rand(8, 1), verbose=0)
     assert not np.allclose(first[0], model.layers[0].get_weights()[0])
+
+
+class _Events(callbacks.Callback):
+    """Records the hooks called, with the metric names of each batch's logs."""
+
+    def __init__(self):
+        super().__init__()
+        self.events = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.events.append(("epoch_begin", epoch))
+
+    def on_test_begin(self, logs=None):
+        self.events.append(("test_begin",))
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.events.append(("test_batch_end", batch, logs["size"], sorted(k for k in logs if k not in ("batch", "size"))))
+
+    def on_test_end(self, logs=None):
+        self.events.append(("test_end",))
+
+    def on_predict_begin(self, logs=None):
+        self.events.append(("predict_begin",))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.events.append(("predict_batch_end", batch, logs["size"], np.asarray(logs["outputs"][0]).shape))
+
+    def on_predict_end(self, logs=None):
+        self.events.append(("predict_end",))
+
+
+def test_callbacks_see_validation_data_and_validation_runs_the_test_hooks(backend_name):
+    x, y = _rand(10, 2), _rand(10, 1, seed=1)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", metrics=["mae"])
+    seen = {}
+
+    class ReadsValidationData(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            # the Keras 2 recipe for custom validation metrics in a callback
+            seen["pred"] = self.model.predict(self.validation_data[0])
+            seen["data"] = self.validation_data
+
+    events = _Events()
+    model.fit(x, y, epochs=1, batch_size=4, validation_split=0.3, verbose=0, callbacks=[ReadsValidationData(), events])
+    vx, vy, vw = seen["data"]
+    np.testing.assert_array_equal(vx, x[7:])
+    np.testing.assert_array_equal(vy, y[7:])
+    np.testing.assert_array_equal(vw, np.ones(3))
+    assert seen["pred"].shape == (3, 1)
+    assert events.events[-3:] == [("test_begin",), ("test_batch_end", 0, 3, ["loss", "mae"]), ("test_end",)]
+
+
+def test_evaluate_and_predict_call_their_callbacks(backend_name):
+    x, y = _rand(5, 2), _rand(5, 1, seed=1)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    events = _Events()
+    model.evaluate(x, y, batch_size=3, verbose=0, callbacks=[events])
+    assert events.events == [
+        ("test_begin",), ("test_batch_end", 0, 3, ["loss"]), ("test_batch_end", 1, 2, ["loss"]), ("test_end",)
+    ]
+    assert events.model is model and events.params["samples"] == 5
+    events.events = []
+    model.predict(x, batch_size=4, callbacks=[events])
+    assert events.events == [
+        ("predict_begin",), ("predict_batch_end", 0, 4, (4, 1)), ("predict_batch_end", 1, 1, (1, 1)), ("predict_end",)
+    ]

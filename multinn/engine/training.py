@@ -542,7 +542,7 @@ class Model(Network):
         self._check_compiled()
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
-        values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose)
+        values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
         return values[0] if len(values) == 1 else values
 
     def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None, callbacks: Any = None) -> Any:
@@ -558,7 +558,7 @@ class Model(Network):
         batch_size = 32 if batch_size is None else int(batch_size)
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
-        return training_arrays.predict_loop(self, xs, batch_size)
+        return training_arrays.predict_loop(self, xs, batch_size, verbose=verbose, callbacks=callbacks)
 
     # Keras 2's generator-based methods (see training_generator).
     def fit_generator(self, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,

@@ -59,6 +59,11 @@ def fit_loop(
             "metrics": metrics_for_callbacks,
         }
     )
+    if val_ins is not None:
+        # Keras 2 hands callbacks the validation arrays: inputs, targets, sample weights (ones if none).
+        validation_arrays = _host_arrays(*val_ins)
+        for callback in callback_list:
+            callback.validation_data = validation_arrays
     model.stop_training = False
     rng = random.Random(_shuffle_seed()) if shuffle == "batch" else None
     backend = model._model_backend()
@@ -121,7 +126,7 @@ def fit_loop(
             pending = []
         epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
         if val_ins is not None:
-            val_values = test_loop(model, *val_ins, batch_size=batch_size)
+            val_values = test_loop(model, *val_ins, batch_size=batch_size, callbacks=callback_list)
             for label, v in zip(out_labels, val_values):
                 epoch_logs["val_" + label] = v
         callback_list.on_epoch_end(epoch, epoch_logs)
@@ -131,44 +136,95 @@ def fit_loop(
     return model.history
 
 
-def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbose: int = 0) -> list:
-    """The loss and metrics over the data in test mode, averaged over samples (ordered as metrics_names)."""
+def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbose: int = 0, callbacks: Any = None) -> list:
+    """The loss and metrics over the data in test mode, averaged over samples (ordered as metrics_names).
+
+    `callbacks` (a list, or fit's CallbackList during validation) get the test hooks.
+    """
     from multinn.utils.progbar import Progbar
 
     n = int(xs[0].shape[0])
+    callback_list = configured_callbacks(
+        model, callbacks, {"batch_size": batch_size, "steps": None, "samples": n, "verbose": verbose}
+    )
     bar = Progbar(target=n, verbose=verbose, unit_name="sample") if verbose else None
     sums = None
-    for start, end in tu.make_batches(n, batch_size):
+    callback_list.on_test_begin()
+    for batch_index, (start, end) in enumerate(tu.make_batches(n, batch_size)):
+        size = end - start
+        batch_logs = {"batch": batch_index, "size": size}
+        callback_list.on_test_batch_begin(batch_index, batch_logs)
         values = model._test_step(
             [t[start:end] for t in xs], [t[start:end] for t in ys], [None if w is None else w[start:end] for w in sws]
         )
-        size = end - start
         sums = tu.add_weighted(sums, values, size)
+        batch_logs.update(zip(model.metrics_names, values))
+        callback_list.on_test_batch_end(batch_index, batch_logs)
         if bar is not None and end < n:
             bar.update(end)
     results = [s / n for s in sums] if sums else []
     if bar is not None:
         bar.update(n, values=list(zip(model.metrics_names, results)), finalize=True)
+    callback_list.on_test_end()
     return results
 
 
-def predict_loop(model: Any, xs: list, batch_size: int) -> Any:
-    """The model's outputs batch by batch in test mode, concatenated, as NumPy arrays."""
+def predict_loop(model: Any, xs: list, batch_size: int, verbose: int = 0, callbacks: Any = None) -> Any:
+    """The model's outputs batch by batch in test mode, concatenated, as NumPy arrays.
+
+    `callbacks` get the predict hooks; each batch's logs hold its 'outputs' (NumPy arrays).
+    """
+    from multinn.utils.progbar import Progbar
+
     n = int(xs[0].shape[0])
+    callback_list = configured_callbacks(
+        model, callbacks, {"batch_size": batch_size, "steps": None, "samples": n, "verbose": verbose}
+    )
+    bar = Progbar(target=n, verbose=verbose) if verbose == 1 else None
     chunks = None
-    for start, end in tu.make_batches(n, batch_size):
+    callback_list.on_predict_begin()
+    for batch_index, (start, end) in enumerate(tu.make_batches(n, batch_size)):
+        batch_logs = {"batch": batch_index, "size": end - start}
+        callback_list.on_predict_batch_begin(batch_index, batch_logs)
         outs = model._predict_step([t[start:end] if (start, end) != (0, n) else t for t in xs])
         if chunks is None:
             chunks = [[] for _ in outs]
         for store, o in zip(chunks, outs):
             store.append(o)
+        if len(callback_list):
+            batch_logs["outputs"] = [o.numpy() for o in outs]
+        callback_list.on_predict_batch_end(batch_index, batch_logs)
+        if bar is not None:
+            bar.update(end)
     if chunks is None:
         raise ValueError("predict() got no samples: the input arrays are empty.")
     results = []
     for store in chunks:
         joined = store[0] if len(store) == 1 else K.concatenate(store, axis=0)
         results.append(joined.numpy())
+    callback_list.on_predict_end()
     return results[0] if len(results) == 1 else results
+
+
+def configured_callbacks(model: Any, callbacks: Any, params: dict) -> Any:
+    """`callbacks` as a CallbackList bound to `model` with `params`; a CallbackList (fit's own) as it is."""
+    from multinn import callbacks as cbks
+
+    if isinstance(callbacks, cbks.CallbackList):
+        return callbacks
+    callback_list = cbks.CallbackList(callbacks)
+    callback_list.set_model(model)
+    if hasattr(model, "metrics_names"):
+        params = dict(params, metrics=list(model.metrics_names))
+    callback_list.set_params(params)
+    return callback_list
+
+
+def _host_arrays(xs: list, ys: list, sws: list) -> list:
+    """The validation inputs, targets and sample weights (ones where there are none) as NumPy arrays."""
+    n = int(xs[0].shape[0])
+    arrays = [t.numpy() for t in list(xs) + list(ys)]
+    return arrays + [K.ones((n,)).numpy() if w is None else w.numpy() for w in sws]
 
 
 def _shuffle_seed() -> int:
