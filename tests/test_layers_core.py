@@ -95,6 +95,22 @@ def test_batch_normalization_statistics(backend_name):
     assert len(bn.trainable_weights) == 2 and len(bn.non_trainable_weights) == 2
 
 
+def test_frozen_batch_normalization_keeps_its_moving_statistics(backend_name):
+    # Keras 2: a layer with trainable=False runs no updates (Layer.updates is []), yet in
+    # training it still normalizes with the batch's statistics.
+    data = (np.arange(24, dtype=np.float32).reshape(8, 3) * [1.0, 2.0, 3.0]).astype(np.float32)
+    bn = layers.BatchNormalization(input_shape=(3,))
+    bn.trainable = False
+    model = Sequential([bn])
+    model.compile("sgd", "mse")
+    model.fit(data, data, batch_size=8, epochs=1, verbose=0)
+    np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(K.get_value(bn.moving_variance), np.ones(3, np.float32))
+    out = bn(K.constant(data), training=True).numpy()
+    np.testing.assert_allclose(out.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(3, np.float32))
+
+
 def test_batch_normalization_needs_known_axis(backend_name):
     x = Input(batch_shape=(None, None))
     with pytest.raises(ValueError, match="should have a defined dimension"):

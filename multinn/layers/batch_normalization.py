@@ -14,6 +14,8 @@ class BatchNormalization(Layer):
     In training, mean and var are the batch's; the moving statistics are updated as
     `moving = moving * momentum + batch_stat * (1 - momentum)`, the variance with the
     unbiased sample estimate, as Keras 2 does. In test mode the moving statistics are used.
+    A frozen layer (`trainable=False`) still normalizes with the batch statistics in
+    training but leaves its moving statistics alone (Keras 2 runs no updates of it).
 
     Args:
         axis: the features axis (-1 for channels_last, 1 for channels_first).
@@ -102,6 +104,9 @@ class BatchNormalization(Layer):
             )
         reduction_axes = [i for i in range(ndim) if i != axis]
         normed, mean, variance = K.normalize_batch_in_training(inputs, self.gamma, self.beta, reduction_axes, epsilon=self.epsilon)
+        if not self.trainable:
+            # Keras 2 runs no updates of a frozen layer: batch statistics, moving ones untouched.
+            return normed
         sample_size = 1
         for i in reduction_axes:
             sample_size *= int(inputs.shape[i])
