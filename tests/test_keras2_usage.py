@@ -116,3 +116,50 @@ def test_evaluate_and_predict_call_their_callbacks(backend_name):
     assert events.events == [
         ("predict_begin",), ("predict_batch_end", 0, 4, (4, 1)), ("predict_batch_end", 1, 1, (1, 1)), ("predict_end",)
     ]
+
+
+def _two_softmax_outputs():
+    x = Input(shape=(2,))
+    return Model(x, [Dense(2, activation="softmax", name="o1")(x), Dense(2, activation="softmax", name="o2")(x)])
+
+
+@pytest.mark.parametrize("form", ["list", "dict"])
+def test_class_weight_per_output_as_a_list_or_a_dict_by_output_name(backend_name, form):
+    x, labels = _rand(6, 2), np.array([0, 0, 0, 1, 1, 1])
+    model = _two_softmax_outputs()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    first, second = {0: 1.0, 1: 0.0}, {0: 0.0, 1: 1.0}
+    class_weight = [first, second] if form == "list" else {"o2": second, "o1": first}
+    weighted = model.test_on_batch(x, [labels, labels], sample_weight=[(labels == 0) * 1.0, (labels == 1) * 1.0])
+    before = model.get_weights()
+    assert model.train_on_batch(x, [labels, labels], class_weight=class_weight) == pytest.approx(weighted, rel=1e-5)
+    model.set_weights(before)
+    with pytest.raises(ValueError, match="class_weight"):
+        model.train_on_batch(x, [labels, labels], class_weight=[first])
+
+
+def test_single_output_weights_may_come_in_a_list_of_one(backend_name):
+    x, labels = _rand(4, 2), np.array([0, 1, 1, 1])
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    expected = model.test_on_batch(x, labels, sample_weight=np.array([1.0, 0.0, 0.0, 0.0]))
+    assert model.test_on_batch(x, labels, sample_weight=[np.array([1.0, 0.0, 0.0, 0.0])]) == pytest.approx(expected)
+    assert model.train_on_batch(x, labels, class_weight=[{0: 1.0, 1: 0.0}]) == pytest.approx(expected)
+
+
+def test_sample_weight_wins_over_class_weight_with_a_warning(backend_name):
+    x, labels = _rand(4, 2), np.array([0, 1, 1, 1])
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    expected = model.test_on_batch(x, labels)
+    with pytest.warns(UserWarning, match="`class_weight` argument will be ignored"):
+        loss = model.train_on_batch(x, labels, sample_weight=np.ones(4), class_weight={0: 1.0, 1: 0.0})
+    assert loss == pytest.approx(expected)
+
+
+def test_class_weight_refuses_targets_with_timesteps(backend_name):
+    model = Sequential([Dense(2, activation="softmax", input_shape=(3, 2))])
+    model.compile("sgd", "categorical_crossentropy")
+    targets = np.eye(2, dtype=np.float32)[np.zeros((4, 3), int)]
+    with pytest.raises(ValueError, match="class_weight.*3\\+ dimensional targets"):
+        model.fit(_rand(4, 3, 2), targets, class_weight={0: 1.0, 1: 2.0}, verbose=0)

@@ -248,26 +248,12 @@ class Model(Network):
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
         ys = self._standardize_y(y, int(xs[0].shape[0]))
-        n = len(ys)
-        if isinstance(sample_weight, dict):
-            names = self.output_names if self._is_graph_network else []
-            sws = [sample_weight.get(name) for name in names]
-        elif n == 1:
-            sws = [sample_weight]
-        elif sample_weight is None:
-            sws = [None] * n
-        elif isinstance(sample_weight, (list, tuple)) and len(sample_weight) == n:
-            sws = list(sample_weight)
+        if self._is_graph_network or getattr(self, "_output_setup", None) is not None:
+            names = list(self.output_names)
         else:
-            raise TypeError(
-                f"The model has {n} outputs, so `sample_weight` should be a list with one entry per output or a dict "
-                "keyed by output name."
-            )
-        if isinstance(class_weight, dict) and class_weight and all(isinstance(v, dict) for v in class_weight.values()):
-            names = self.output_names if self._is_graph_network else []
-            cws = [class_weight.get(name) for name in names]
-        else:
-            cws = [class_weight] * n
+            names = [f"output_{i + 1}" for i in range(len(ys))]
+        sws = tu.weights_per_output(sample_weight, names, "sample_weight")
+        cws = tu.weights_per_output(class_weight, names, "class_weight")
         mode = getattr(self, "sample_weight_mode", None)
         weights = [tu.standardize_weights(yy, sw, cw, mode, self._model_backend()) for yy, sw, cw in zip(ys, sws, cws)]
         tu.check_array_lengths(xs, ys, weights)

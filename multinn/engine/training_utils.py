@@ -6,6 +6,7 @@ shapes are checked against the model's, with errors naming the input and both sh
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 from multinn import backend as K
@@ -125,6 +126,50 @@ def check_array_lengths(inputs: list, targets: list, weights: "list | None" = No
             )
 
 
+def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> list:
+    """`sample_weight` or `class_weight` as one entry per output (Keras 2's rule).
+
+    One output: the weights themselves, a list of one entry, or a dict holding the output's
+    name. Several outputs: a list with one entry per output, or a dict keyed by output name
+    (a plain {class: weight} dict as `class_weight` applies to every output).
+
+    Example:
+        >>> weights_per_output([{0: 1.0}], ["out"], "class_weight")
+        [{0: 1.0}]
+        >>> weights_per_output({"b": [1.0]}, ["a", "b"], "sample_weight")
+        [None, [1.0]]
+    """
+    names = list(output_names)
+    if weights is None or (isinstance(weights, (list, tuple)) and not weights):
+        return [None] * len(names)
+    if len(names) == 1:
+        if isinstance(weights, (list, tuple)) and len(weights) == 1 and not _is_number_list(weights):
+            return list(weights)
+        if isinstance(weights, dict) and names[0] in weights:
+            return [weights[names[0]]]
+        return [weights]
+    if isinstance(weights, (list, tuple)):
+        if len(weights) != len(names):
+            raise ValueError(
+                f"When passing a list as `{kind}`, it should have one entry per model output. The model has "
+                f"{len(names)} outputs, but you passed {kind} with {len(weights)} entries."
+            )
+        return list(weights)
+    if isinstance(weights, dict):
+        if kind == "class_weight" and not any(isinstance(v, dict) for v in weights.values()):
+            return [weights] * len(names)
+        unknown = [k for k in weights if k not in names]
+        if unknown:
+            raise ValueError(
+                f"Unknown entry in {kind} dictionary: {unknown[0]!r}. Only expected the following keys: {names}"
+            )
+        return [weights.get(name) for name in names]
+    raise TypeError(
+        f"The model has {len(names)} outputs, so `{kind}` should be a list with one entry per output or a dict "
+        f"keyed by output name. Received: {kind} of type {type(weights).__name__}"
+    )
+
+
 def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
     """Per-sample weights (a Python list) from a {class index: weight} dict, Keras 2's rule."""
     with K.no_grad():
@@ -144,6 +189,8 @@ def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
 
 def standardize_weights(y: K.Tensor, sample_weight: Any, class_weight: Any, mode: "str | None", backend: Any) -> "K.Tensor | None":
     """The sample weights of one output as a K tensor, or None for uniform weights."""
+    if sample_weight is not None and class_weight:
+        warnings.warn("Found both `sample_weight` and `class_weight`: `class_weight` argument will be ignored.", stacklevel=4)
     if sample_weight is not None:
         w = to_backend_tensor(sample_weight, backend, K.floatx())
         if mode is None and w.ndim != 1:
@@ -161,6 +208,11 @@ def standardize_weights(y: K.Tensor, sample_weight: Any, class_weight: Any, mode
             )
         return w
     if isinstance(class_weight, dict) and class_weight:
+        if y.ndim > 2:
+            raise ValueError(
+                "`class_weight` is not supported for 3+ dimensional targets: weight the timesteps with a 2D "
+                f"`sample_weight` and sample_weight_mode='temporal'. Received: targets of shape {tuple(y.shape)}"
+            )
         with K.backend_scope(backend.name):
             return K.constant(class_weights_to_sample_weights(y, class_weight))
     return None
