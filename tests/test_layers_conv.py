@@ -173,7 +173,10 @@ def test_pooling_aliases():
     assert layers.MaxPool2D is layers.MaxPooling2D and layers.AvgPool1D is layers.AveragePooling1D
     assert layers.GlobalAvgPool2D is layers.GlobalAveragePooling2D
     assert layers.GlobalMaxPool3D is layers.GlobalMaxPooling3D
-    assert layers.MaxPooling1D().get_config()["pool_size"] == 2
+    # Keras 2 keeps the 1-D sizes as 1-tuples in the config, like Conv1D's kernel_size.
+    config = layers.MaxPooling1D(3, strides=2).get_config()
+    assert config["pool_size"] == (3,) and config["strides"] == (2,)
+    assert layers.MaxPooling1D.from_config(config).pool_size == (3,)
     assert layers.MaxPooling2D(strides=None).strides == (2, 2)
 
 

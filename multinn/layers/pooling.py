@@ -60,13 +60,6 @@ class _Pooling1D(_Pooling):
                  data_format: str = "channels_last", **kwargs: Any):
         super().__init__(1, pool_size, strides, padding, data_format, **kwargs)
 
-    def get_config(self) -> dict:
-        # Keras 2 reports the 1-D sizes as single ints.
-        config = super().get_config()
-        config["pool_size"] = self.pool_size[0]
-        config["strides"] = self.strides[0]
-        return config
-
 
 class _Pooling2D(_Pooling):
     def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
