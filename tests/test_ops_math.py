@@ -207,3 +207,42 @@ def test_getitem_and_gather(backend_name):
 def test_concatenate_and_stack(backend_name):
     check_op(lambda x, y: K.concatenate([x, y], axis=0), lambda x, y: np.vstack([x, y]), [A, B])
     check_op(lambda x, y: K.stack([x, y], axis=1), lambda x, y: np.array([[x[i], y[i]] for i in range(3)]), [A, B])
+
+
+INT_REDUCTIONS = [
+    ("sum", lambda x: K.sum(x, axis=1), lambda v: np.array([v[0, 0] + v[0, 1] + v[0, 2], v[1, 0] + v[1, 1] + v[1, 2]])),
+    ("prod", lambda x: K.prod(x, axis=0), lambda v: v[0] * v[1]),
+    ("cumsum", K.cumsum, lambda v: np.stack([v[0], v[0] + v[1]])),
+    ("cumprod", K.cumprod, lambda v: np.stack([v[0], v[0] * v[1]])),
+    # TensorFlow's reduce_mean of integers: the integer sum divided by the count, toward zero
+    ("mean", lambda x: K.mean(x, axis=1), lambda v: np.array([-4 // 3 + 1, 7 // 3])),
+]
+
+
+@pytest.mark.parametrize("name,k_fn,np_fn", INT_REDUCTIONS, ids=[r[0] for r in INT_REDUCTIONS])
+def test_integer_reductions_keep_int32(backend_name, name, k_fn, np_fn):
+    v = np.array([[-1, -2, -1], [3, 2, 2]], np.int32)
+    out = k_fn(K.constant(v, dtype="int32"))
+    assert out.dtype == np.int32, f"K.{name} of int32 gave {out.dtype}"
+    np.testing.assert_array_equal(out.numpy(), np_fn(v))
+
+
+def test_mean_of_bool_and_var_of_int_take_floatx(backend_name):
+    assert K.mean(K.constant([True, False, False, False], dtype="bool")).numpy().tolist() == 0.25
+    out = K.var(K.constant([1, 2, 3, 4], dtype="int32"))
+    assert out.dtype == np.float32 and out.numpy().tolist() == 1.25
+    assert K.std(K.constant([True, False], dtype="bool")).dtype == np.float32
+
+
+def test_concatenate_mixed_dtypes_keeps_the_float_dtype(backend_name):
+    f = K.constant([1.5, 2.5])
+    i = K.constant([3], dtype="int32")
+    out = K.concatenate([f, i])
+    assert out.dtype == np.float32 and out.numpy().tolist() == [1.5, 2.5, 3.0]
+    assert K.concatenate([i, K.constant([True], dtype="bool")]).dtype == np.int32
+    assert K.concatenate([K.constant([1.0], dtype="float64"), i]).dtype == np.float64
+
+
+def test_concatenate_negative_axis(backend_name):
+    x, y = rand(2, 3, 1), rand(2, 2, 1, seed=1)
+    check_op(lambda a, b: K.concatenate([a, b], axis=-2), lambda a, b: np.hstack([a, b]), [x, y])

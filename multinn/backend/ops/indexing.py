@@ -79,7 +79,23 @@ def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
     if not tensors:
         raise ValueError("K.concatenate needs at least one tensor. Received: tensors=[]")
     ndim = to_tensor(tensors[0]).ndim
-    return _concatenate(*tensors, axis=int(axis) % ndim if ndim else 0)
+    return _concatenate(*_one_dtype(tensors), axis=int(axis) % ndim if ndim else 0)
+
+
+def _one_dtype(tensors: list) -> list:
+    """Tensors of mixed dtypes take the float dtype among them (NumPy would make float32 and
+    int32 float64); integers and booleans alone take their common type."""
+    if not all(isinstance(t, Tensor) for t in tensors):
+        return tensors
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    from .state import cast
+
+    xp = tensors[0].backend.xp
+    floats = [d for d in dtypes if d.kind == "f"]
+    target = xp.result_type(*(floats or dtypes))
+    return [cast(t, target) for t in tensors]
 
 
 def stack(x: Sequence[Any], axis: int = 0) -> Tensor:

@@ -361,7 +361,15 @@ def _sum_grad(dy, y, x, axis, keepdims):
     return (broadcast_to(_expand_back(dy, x, axis, keepdims), x.shape),)
 
 
-_sum = Primitive("sum", lambda b, x, axis, keepdims: b.xp.sum(x, axis=axis, keepdims=keepdims), _sum_grad)
+def _int_kept(x):
+    """The accumulator dtype of a sum or product: an integer input keeps its dtype (int32 stays
+    int32, as in TensorFlow; NumPy would widen it to int64), everything else NumPy's default."""
+    return x.dtype if x.dtype.kind in "iu" else None
+
+
+_sum = Primitive(
+    "sum", lambda b, x, axis, keepdims: b.xp.sum(x, axis=axis, keepdims=keepdims, dtype=_int_kept(x)), _sum_grad
+)
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -385,14 +393,26 @@ def _count(x, axes):
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Mean over `axis`; integer and boolean input gives floatx, as in Keras."""
+    """Mean over `axis`. Boolean input gives floatx; integer input stays integer, the sum divided
+    by the count rounding toward zero (Keras 2 / TensorFlow's reduce_mean).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.mean(K.constant([1, 2, 4], dtype="int32")).numpy().tolist()
+        2
+    """
     x = to_tensor(x)
     if not isinstance(x, Tensor):  # a K.placeholder graph: the count may be unknown until replay
         return symbolic.defer(mean, x, axis=axis, keepdims=keepdims)
-    if x.dtype.kind in "biu":
+    if x.dtype.kind == "b":
         x = to_tensor(x.data.astype(config.floatx()), x.backend)
     axes = _axes(axis, x.ndim)
-    return _sum(x, axis=axes, keepdims=bool(keepdims)) * (1.0 / builtins_max(_count(x, axes), 1))
+    n = builtins_max(_count(x, axes), 1)
+    if x.dtype.kind in "iu":  # not differentiable: computed on the arrays directly
+        xp = x.backend.xp
+        total = xp.sum(x.data, axis=axes, keepdims=bool(keepdims), dtype=x.dtype)
+        return Tensor(xp.asarray(xp.abs(total) // n * xp.sign(total), dtype=x.dtype), x.backend)
+    return _sum(x, axis=axes, keepdims=bool(keepdims)) * (1.0 / n)
 
 
 def builtins_max(a, b):
@@ -448,7 +468,9 @@ def concat_last(tensors):
     return concatenate(tensors, axis=-1)
 
 
-_prod = Primitive("prod", lambda b, x, axis, keepdims: b.xp.prod(x, axis=axis, keepdims=keepdims), _prod_grad)
+_prod = Primitive(
+    "prod", lambda b, x, axis, keepdims: b.xp.prod(x, axis=axis, keepdims=keepdims, dtype=_int_kept(x)), _prod_grad
+)
 
 
 def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -458,8 +480,10 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Population variance over `axis` (divides by N, as Keras does)."""
+    """Population variance over `axis` (divides by N, as Keras does); integer and boolean input gives floatx."""
     x = to_tensor(x)
+    if isinstance(x, Tensor) and x.dtype.kind in "biu":
+        x = to_tensor(x.data.astype(config.floatx()), x.backend)
     centered = x - mean(x, axis=axis, keepdims=True)
     return mean(square(centered), axis=axis, keepdims=keepdims)
 
@@ -529,7 +553,7 @@ def reverse_along(x: Tensor, axis: int) -> Tensor:
     return x[tuple(index)]
 
 
-_cumsum = Primitive("cumsum", lambda b, x, axis: b.xp.cumsum(x, axis=axis), _cumsum_grad)
+_cumsum = Primitive("cumsum", lambda b, x, axis: b.xp.cumsum(x, axis=axis, dtype=_int_kept(x)), _cumsum_grad)
 
 
 def cumsum(x: Any, axis: int = 0) -> Tensor:
@@ -543,7 +567,7 @@ def _cumprod_grad(dy, y, x, axis):
     return (reverse_along(_cumsum(reverse_along(dy * y, axis), axis=axis), axis) / x,)
 
 
-_cumprod = Primitive("cumprod", lambda b, x, axis: b.xp.cumprod(x, axis=axis), _cumprod_grad)
+_cumprod = Primitive("cumprod", lambda b, x, axis: b.xp.cumprod(x, axis=axis, dtype=_int_kept(x)), _cumprod_grad)
 
 
 def cumprod(x: Any, axis: int = 0) -> Tensor:
