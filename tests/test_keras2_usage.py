@@ -163,3 +163,12 @@ def test_class_weight_refuses_targets_with_timesteps(backend_name):
     targets = np.eye(2, dtype=np.float32)[np.zeros((4, 3), int)]
     with pytest.raises(ValueError, match="class_weight.*3\\+ dimensional targets"):
         model.fit(_rand(4, 3, 2), targets, class_weight={0: 1.0, 1: 2.0}, verbose=0)
+
+
+def test_verbose_fit_with_validation_announces_the_split(backend_name, capsys):
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    model.fit(_rand(8, 2), _rand(8, 1), validation_split=0.25, verbose=2)
+    assert capsys.readouterr().out.startswith("Train on 6 samples, validate on 2 samples\nEpoch 1/1\n")
+    model.fit(_rand(8, 2), _rand(8, 1), verbose=2)
+    assert capsys.readouterr().out.startswith("Epoch 1/1\n")

@@ -59,6 +59,8 @@ def fit_loop(
             "metrics": metrics_for_callbacks,
         }
     )
+    if verbose and val_ins is not None:
+        print("Train on %d samples, validate on %d samples" % (num_train, int(val_ins[0][0].shape[0])))
     if val_ins is not None:
         # Keras 2 hands callbacks the validation arrays: inputs, targets, sample weights (ones if none).
         validation_arrays = _host_arrays(*val_ins)
