@@ -111,6 +111,15 @@ def test_frozen_batch_normalization_keeps_its_moving_statistics(backend_name):
     np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(3, np.float32))
 
 
+def test_batch_normalization_axis_as_a_list(backend_name):
+    # tf.keras 2 configs write the axis as a one-element list, e.g. "axis": [3].
+    bn = layers.BatchNormalization.from_config({"axis": [1]})
+    assert bn.axis == 1
+    assert tuple(bn(K.ones((2, 3, 4))).shape) == (2, 3, 4) and tuple(bn.gamma.shape) == (3,)
+    with pytest.raises(ValueError, match=r"Received: axis=\[1, 2\]"):
+        layers.BatchNormalization(axis=[1, 2])
+
+
 def test_batch_normalization_needs_known_axis(backend_name):
     x = Input(batch_shape=(None, None))
     with pytest.raises(ValueError, match="should have a defined dimension"):

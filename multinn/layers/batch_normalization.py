@@ -18,7 +18,8 @@ class BatchNormalization(Layer):
     training but leaves its moving statistics alone (Keras 2 runs no updates of it).
 
     Args:
-        axis: the features axis (-1 for channels_last, 1 for channels_first).
+        axis: the features axis (-1 for channels_last, 1 for channels_first); a one-element
+            list is read as its element.
         momentum: momentum of the moving averages.
         epsilon: added to the variance.
         center, scale: learn beta / gamma.
@@ -52,7 +53,12 @@ class BatchNormalization(Layer):
     ):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.axis = axis if isinstance(axis, int) else list(axis)
+        if isinstance(axis, (list, tuple)):
+            # tf.keras 2 configs hold the axis as a one-element list; one axis is all this layer normalizes.
+            if len(axis) != 1:
+                raise ValueError(f"BatchNormalization normalizes along one axis. Received: axis={axis!r}")
+            axis = axis[0]
+        self.axis = int(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center = bool(center)
