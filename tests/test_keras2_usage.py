@@ -30,7 +30,8 @@ def test_trainable_takes_effect_at_compile_as_in_the_gan_recipe(backend_name):
     for a, b in zip(before, discriminator.get_weights()):
         np.testing.assert_array_equal(a, b)
 
-    discriminator.train_on_batch(_rand(4, 3), _rand(4, 1, seed=1))
+    with pytest.warns(UserWarning, match="Discrepancy"):  # Keras 2 warns here too
+        discriminator.train_on_batch(_rand(4, 3), _rand(4, 1, seed=1))
     assert not np.allclose(before[0], discriminator.get_weights()[0])
 
     # recompiling picks up the flag
@@ -172,3 +173,23 @@ def test_verbose_fit_with_validation_announces_the_split(backend_name, capsys):
     assert capsys.readouterr().out.startswith("Train on 6 samples, validate on 2 samples\nEpoch 1/1\n")
     model.fit(_rand(8, 2), _rand(8, 1), verbose=2)
     assert capsys.readouterr().out.startswith("Epoch 1/1\n")
+
+
+def test_setting_trainable_without_recompiling_warns_and_summary_counts_what_fit_trains(backend_name):
+    model = Sequential([Dense(2, input_shape=(3,)), Dense(1)])
+    model.compile("sgd", "mse")
+    model.layers[0].trainable = False
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Trainable params: 11" in lines and "Non-trainable params: 0" in lines and "Total params: 11" in lines
+    with pytest.warns(UserWarning, match="Discrepancy between trainable weights and collected trainable weights"):
+        model.train_on_batch(_rand(2, 3), _rand(2, 1))
+    model.compile("sgd", "mse")
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert "Trainable params: 3" in lines and "Non-trainable params: 8" in lines
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.train_on_batch(_rand(2, 3), _rand(2, 1))

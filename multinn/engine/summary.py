@@ -100,9 +100,13 @@ def print_summary(model: Any, line_length: "int | None" = None, positions: Any =
             for extra in connections[1:]:
                 row(["", "", "", extra])
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
-    trainable = _count(model.trainable_weights)
-    trainable_ids = {id(w) for w in model.trainable_weights}
-    non_trainable = _count([w for w in model.non_trainable_weights if id(w) not in trainable_ids])
+    # A compiled model trains the weights collected by compile (Keras 2 counts those).
+    trainable_weights = getattr(model, "_collected_trainable_weights", None)
+    if trainable_weights is None:
+        trainable_weights = model.trainable_weights
+    trainable = _count(trainable_weights)
+    trainable_ids = {id(w) for w in trainable_weights}
+    non_trainable = _count([w for w in model.weights if id(w) not in trainable_ids])
     print_fn(f"Total params: {trainable + non_trainable:,}")
     print_fn(f"Trainable params: {trainable:,}")
     print_fn(f"Non-trainable params: {non_trainable:,}")

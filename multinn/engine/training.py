@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from typing import Any
 
 from multinn import backend as K
@@ -82,6 +83,7 @@ class Model(Network):
         # effect at the next compile (the GAN recipe relies on it). An unbuilt model
         # collects them at its first training step.
         self._collected_trainable_weights = self.trainable_weights if self.built else None
+        self._checked_collected_weights = False
         if self._is_graph_network:
             self._setup_outputs([tuple(t._keras_shape) for t in self.outputs], list(self.output_names))
 
@@ -342,6 +344,15 @@ class Model(Network):
         trainable = getattr(self, "_collected_trainable_weights", None)
         if trainable is None:
             trainable = self._collected_trainable_weights = self.trainable_weights
+        elif not getattr(self, "_checked_collected_weights", False):
+            self._checked_collected_weights = True  # once per compile, as Keras 2 warns
+            if len(self.trainable_weights) != len(trainable):
+                warnings.warn(
+                    "Discrepancy between trainable weights and collected trainable weights, did you set "
+                    "`model.trainable` without calling `model.compile` after ?",
+                    UserWarning,
+                    stacklevel=4,
+                )
         ids = {id(w) for w in trainable}
         for w in self.weights:
             w.needs_grad = id(w) in ids
