@@ -6,7 +6,7 @@ import pytest
 from multinn import backend as K
 from multinn import layers
 from multinn.layers import Input
-from multinn.models import Model
+from multinn.models import Model, Sequential
 from tests.helpers import rand
 from tests.layer_test import layer_test
 
@@ -20,6 +20,14 @@ from tests.layer_test import layer_test
 ])
 def test_conv1d(backend_name, kwargs):
     layer_test(layers.Conv1D, kwargs, input_shape=(2, 6, 3))
+
+
+@pytest.mark.parametrize("cls", [layers.Conv1D, layers.LocallyConnected1D])
+def test_conv1d_input_dim_and_input_length(cls):
+    # Keras 2's Conv1D and LocallyConnected1D read input_dim (and input_length) as input_shape (length, dim).
+    model = Sequential([cls(2, 3, input_dim=4, input_length=7)])
+    assert model.input_shape == (None, 7, 4) and model.output_shape == (None, 5, 2)
+    assert Sequential([layers.Conv1D(2, 3, input_dim=4)]).input_shape == (None, None, 4)
 
 
 @pytest.mark.parametrize("kwargs", [

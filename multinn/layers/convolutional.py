@@ -48,6 +48,20 @@ def input_channels(layer: Layer, input_shape: tuple) -> int:
     return int(dim)
 
 
+def steps_input_kwargs(kwargs: dict) -> dict:
+    """Keras 2's 1-D spellings: `input_dim` (with an optional `input_length`) become
+    `input_shape=(input_length, input_dim)`.
+
+    Example:
+        >>> steps_input_kwargs({"input_dim": 4, "input_length": 7})
+        {'input_shape': (7, 4)}
+    """
+    if "input_dim" in kwargs:
+        kwargs = dict(kwargs)
+        kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim"))
+    return kwargs
+
+
 class _Conv(KernelBiasLayer):
     """The shared machinery of the N-D convolution layers (Keras 2's `_Conv`).
 
@@ -143,7 +157,7 @@ class Conv1D(_Conv):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
         super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+                         activity_regularizer, kernel_constraint, bias_constraint, **steps_input_kwargs(kwargs))
 
 
 class Conv2D(_Conv):

@@ -9,7 +9,7 @@ from multinn import backend as K
 from multinn.engine.base_layer import InputSpec
 from multinn.utils import conv_utils
 
-from .convolutional import channel_axis, input_channels, spatial_dims, with_spatial
+from .convolutional import channel_axis, input_channels, spatial_dims, steps_input_kwargs, with_spatial
 from .kernel_bias import KernelBiasLayer
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
@@ -108,7 +108,7 @@ class LocallyConnected1D(_LocallyConnected):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
         super().__init__(1, filters, kernel_size, strides, padding, data_format, activation, use_bias,
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+                         activity_regularizer, kernel_constraint, bias_constraint, **steps_input_kwargs(kwargs))
 
 
 class LocallyConnected2D(_LocallyConnected):
