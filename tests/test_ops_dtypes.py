@@ -262,3 +262,52 @@ def test_float_dtype_is_kept(backend_name, restore_globals, name, dtype):
         for g in K.gradients(loss, t.made):
             if g is not None:
                 assert str(g.dtype) == dtype, f"the gradient of K.{name} on {dtype} is {g.dtype}"
+
+
+# Integer input: TensorFlow keeps int32 through these (Keras 2's K passes them straight to TF).
+INT_KEPT = {
+    "abs": lambda i: K.abs(i),
+    "square": lambda i: K.square(i),
+    "negative": lambda i: K.negative(i),
+    "sign": lambda i: K.sign(i),
+    "add": lambda i: K.add(i, 1),
+    "multiply": lambda i: K.multiply(i, i),
+    "maximum": lambda i: K.maximum(i, 0),
+    "clip": lambda i: K.clip(i, 0, 3),
+    "sum": lambda i: K.sum(i, axis=0),
+    "prod": lambda i: K.prod(i),
+    "max": lambda i: K.max(i),
+    "mean": lambda i: K.mean(i, axis=1),
+    "cumsum": lambda i: K.cumsum(i, axis=1),
+    "cumprod": lambda i: K.cumprod(i),
+    "dot": lambda i: K.dot(i, i),
+    "relu": lambda i: K.relu(i),
+    "concatenate": lambda i: K.concatenate([i, i]),
+    "where": lambda i: K.where(K.greater(i, 0), i, 0),
+}
+
+# Functions defined on floats only: TensorFlow refuses integers; K computes them in floatx
+# (never NumPy's float64, never an integer result cut from floats).
+INT_TO_FLOATX = {
+    "sqrt": K.sqrt, "exp": K.exp, "log": K.log, "sin": K.sin, "cos": K.cos, "tanh": K.tanh,
+    "sigmoid": K.sigmoid, "erf": K.erf, "elu": K.elu, "selu": K.selu, "softplus": K.softplus,
+    "softsign": K.softsign, "hard_sigmoid": K.hard_sigmoid, "softmax": K.softmax,
+    "l2_normalize": lambda i: K.l2_normalize(i, axis=1), "logsumexp": lambda i: K.logsumexp(i, axis=1),
+    "var": K.var, "std": K.std,
+}
+
+INTS = np.array([[3, 1], [2, 5]], np.int32)
+
+
+@pytest.mark.parametrize("name", sorted(INT_KEPT))
+def test_integer_input_stays_int32(backend_name, name):
+    out = INT_KEPT[name](K.constant(INTS, dtype="int32"))
+    assert out.dtype == np.int32, f"K.{name} of int32 gave {out.dtype}"
+
+
+@pytest.mark.parametrize("name", sorted(INT_TO_FLOATX))
+def test_float_functions_of_integers_give_floatx(backend_name, name):
+    fn = INT_TO_FLOATX[name]
+    out = fn(K.constant(INTS, dtype="int32"))
+    assert out.dtype == np.float32, f"K.{name} of int32 gave {out.dtype}"
+    np.testing.assert_allclose(out.numpy(), fn(K.constant(INTS.astype(np.float32))).numpy(), rtol=1e-6)

@@ -289,20 +289,32 @@ def _unary(name, fn, grad=None, doc=""):
     return op
 
 
+def floating(x):
+    """`x`, or for an integer or boolean array `x` in floatx: the input of a function that only
+    makes sense on floats (TensorFlow refuses integers there; NumPy would compute in float64)."""
+    return x if x.dtype.kind == "f" else x.astype(config.floatx())
+
+
+def float_tensor(x: Tensor) -> Tensor:
+    """The tensor `x`, or for integer or boolean `x` its values in floatx (see `floating`)."""
+    return x if x.dtype.kind == "f" else Tensor(floating(x.data), x.backend)
+
+
 negative = _unary("negative", lambda b, x: -x, lambda dy, y, x: (-dy,))
 square = _unary("square", lambda b, x: x * x, lambda dy, y, x: (dy * 2 * x,), "Elementwise x ** 2.")
 abs = _unary("abs", lambda b, x: b.xp.abs(x), lambda dy, y, x: (dy * sign(x),), "Elementwise absolute value.")
-sqrt = _unary("sqrt", lambda b, x: b.xp.sqrt(x), lambda dy, y, x: (dy / (2 * y),), "Elementwise square root.")
-exp = _unary("exp", lambda b, x: b.xp.exp(x), lambda dy, y, x: (dy * y,), "Elementwise exponential.")
-log = _unary("log", lambda b, x: b.xp.log(x), lambda dy, y, x: (dy / x,), "Elementwise natural logarithm.")
-sin = _unary("sin", lambda b, x: b.xp.sin(x), lambda dy, y, x: (dy * cos(x),))
-cos = _unary("cos", lambda b, x: b.xp.cos(x), lambda dy, y, x: (-dy * sin(x),))
-tanh = _unary("tanh", lambda b, x: b.xp.tanh(x), lambda dy, y, x: (dy * (1 - y * y),), "Elementwise hyperbolic tangent.")
+sqrt = _unary("sqrt", lambda b, x: b.xp.sqrt(floating(x)), lambda dy, y, x: (dy / (2 * y),), "Elementwise square root.")
+exp = _unary("exp", lambda b, x: b.xp.exp(floating(x)), lambda dy, y, x: (dy * y,), "Elementwise exponential.")
+log = _unary("log", lambda b, x: b.xp.log(floating(x)), lambda dy, y, x: (dy / x,), "Elementwise natural logarithm.")
+sin = _unary("sin", lambda b, x: b.xp.sin(floating(x)), lambda dy, y, x: (dy * cos(x),))
+cos = _unary("cos", lambda b, x: b.xp.cos(floating(x)), lambda dy, y, x: (-dy * sin(x),))
+tanh = _unary("tanh", lambda b, x: b.xp.tanh(floating(x)), lambda dy, y, x: (dy * (1 - y * y),), "Elementwise hyperbolic tangent.")
 
 
 def _sigmoid_fwd(b, x):
     # exp of a non-positive number only: no overflow for large |x|.
     xp = b.xp
+    x = floating(x)
     e = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
@@ -310,7 +322,7 @@ def _sigmoid_fwd(b, x):
 sigmoid = _unary("sigmoid", _sigmoid_fwd, lambda dy, y, x: (dy * y * (1 - y),), "Elementwise logistic sigmoid.")
 erf = _unary(
     "erf",
-    lambda b, x: b.erf(x),
+    lambda b, x: b.erf(floating(x)),
     lambda dy, y, x: (dy * 1.1283791670955126 * exp(-square(x)),),  # d/dx erf = 2 / sqrt(pi) * exp(-x**2)
     "Elementwise error function (for the exact GELU).",
 )
@@ -482,8 +494,8 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Population variance over `axis` (divides by N, as Keras does); integer and boolean input gives floatx."""
     x = to_tensor(x)
-    if isinstance(x, Tensor) and x.dtype.kind in "biu":
-        x = to_tensor(x.data.astype(config.floatx()), x.backend)
+    if isinstance(x, Tensor):
+        x = float_tensor(x)
     centered = x - mean(x, axis=axis, keepdims=True)
     return mean(square(centered), axis=axis, keepdims=keepdims)
 
@@ -528,6 +540,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     x = to_tensor(x)
     if not isinstance(x, Tensor):
         return symbolic.defer(logsumexp, x, axis=axis, keepdims=keepdims)
+    x = float_tensor(x)
     m = stop_max(x, axis)
     out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
     if keepdims:

@@ -13,7 +13,7 @@ from .. import config
 from ..tensor import Tensor
 from .core import Primitive, symbolic, to_tensor
 from .crossentropy import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
-from .math import broadcast_to, clip, greater, less, maximum, reshape, sqrt, square, sum, where
+from .math import broadcast_to, clip, float_tensor, floating, greater, less, maximum, reshape, sqrt, square, sum, where
 from .normalization import batch_normalization, normalize_batch_in_training
 from .random import draw_sequence, uniform_blocks
 from .softmax import softmax
@@ -82,6 +82,7 @@ def relu(x: Any, alpha: float = 0.0, max_value: "float | None" = None, threshold
 # ------------------------------------------------------------------ elu, selu, softplus, softsign, hard_sigmoid
 def _elu_fwd(b, x, alpha):
     xp = b.xp
+    x = floating(x)
     # expm1 of the negative part only: no overflow warnings for large positive x
     neg = xp.expm1(xp.minimum(x, 0))
     if alpha != 1:
@@ -125,7 +126,12 @@ def _softplus_grad(dy, y, x):
 
 
 # logaddexp(0, x) = log(1 + exp(x)) without overflow for large x
-_softplus = Primitive("softplus", lambda b, x: b.xp.logaddexp(x.dtype.type(0), x), _softplus_grad)
+def _softplus_fwd(b, x):
+    x = floating(x)
+    return b.xp.logaddexp(x.dtype.type(0), x)
+
+
+_softplus = Primitive("softplus", _softplus_fwd, _softplus_grad)
 
 
 def softplus(x: Any) -> Tensor:
@@ -149,7 +155,7 @@ def softsign(x: Any) -> Tensor:
     """
     from .math import abs
 
-    x = to_tensor(x)
+    x = float_tensor(to_tensor(x))
     return x / (abs(x) + 1.0)
 
 
@@ -161,7 +167,7 @@ def hard_sigmoid(x: Any) -> Tensor:
         >>> K.hard_sigmoid(K.constant([-3.0, 0.0, 1.0, 3.0])).numpy().tolist()
         [0.0, 0.5, 0.699999988079071, 1.0]
     """
-    x = to_tensor(x)
+    x = float_tensor(to_tensor(x))
     return clip(x * 0.2 + 0.5, 0.0, 1.0)
 
 
@@ -297,7 +303,7 @@ def l2_normalize(x: Any, axis: Any = None) -> Tensor:
         >>> K.l2_normalize(K.constant([[3.0, 4.0]]), axis=1).numpy().tolist()
         [[0.6000000238418579, 0.800000011920929]]
     """
-    x = to_tensor(x)
+    x = float_tensor(to_tensor(x))
     return x / sqrt(maximum(sum(square(x), axis=axis, keepdims=True), 1e-12))
 
 

@@ -5,13 +5,14 @@ from typing import Any
 
 from ..tensor import Tensor
 from .core import Primitive, recording, to_tensor
-from .math import sum
+from .math import floating, sum
 
 __all__: list = []
 
 
 def _softmax_fwd(b, x, axis):
     xp = b.xp
+    x = floating(x)
     e = x - x.max(axis=axis, keepdims=True)  # the largest exponent is 0: no overflow
     xp.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
