@@ -176,7 +176,8 @@ def test_compiled_but_untrained_model_round_trip(backend_name, tmp_path):
     loaded.fit(x, np.zeros((2, 2), np.float32), verbose=0)
     uncompiled = Sequential([Dense(2, input_shape=(3,))])
     uncompiled.save(path)
-    assert not getattr(load_model(path), "_compiled", False)
+    with pytest.warns(UserWarning, match="not\\* compiled"):
+        assert not getattr(load_model(path), "_compiled", False)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "int64", "uint8", "bool"])
@@ -190,3 +191,19 @@ def test_k_bytes_round_trip(backend_name, dtype):
     np.testing.assert_array_equal(back.numpy(), values)
     with pytest.raises(ValueError, match="bytes cannot hold"):
         K.from_bytes(data[:-1], dtype, (2, 3, 4))
+
+
+def test_loading_a_model_saved_without_training_config_warns_it_is_not_compiled(tmp_path):
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    path = str(tmp_path / "m.h5")
+    model.save(path, include_optimizer=False)
+    with pytest.warns(UserWarning, match="No training configuration found in save file"):
+        loaded = load_model(path)
+    with pytest.raises(RuntimeError, match="compile"):
+        loaded.fit(np.zeros((2, 2)), np.zeros((2, 1)), verbose=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(path, compile=False)

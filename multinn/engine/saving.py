@@ -15,6 +15,7 @@ moved into place with `os.replace`: an interrupted save leaves the previous file
 from __future__ import annotations
 
 import json
+import warnings
 import os
 import tempfile
 import zipfile
@@ -126,7 +127,7 @@ def save_model(model: Any, filepath: str, overwrite: bool = True, include_optimi
         >>> model = multinn.Sequential([Dense(2, input_shape=(3,))])
         >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
         >>> model.save(path)
-        >>> multinn.models.load_model(path).get_weights()[0].shape
+        >>> multinn.models.load_model(path, compile=False).get_weights()[0].shape
         (3, 2)
     """
     config = _model_json(model, include_optimizer)
@@ -284,6 +285,12 @@ def load_model(filepath: str, custom_objects: "dict | None" = None, compile: boo
             model = model_from_config(config["model_config"], custom_objects=custom_objects)
             _load_weights_from_archive(model, archive)
             training = config.get("training_config")
+            if compile and not training:
+                warnings.warn(
+                    "No training configuration found in save file: the model was *not* compiled. Compile it manually.",
+                    UserWarning,
+                    stacklevel=2,
+                )
             if compile and training:
                 optimizer = optimizers.deserialize(training["optimizer_config"], custom_objects=custom_objects)
                 model.compile(
