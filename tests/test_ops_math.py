@@ -246,3 +246,23 @@ def test_concatenate_mixed_dtypes_keeps_the_float_dtype(backend_name):
 def test_concatenate_negative_axis(backend_name):
     x, y = rand(2, 3, 1), rand(2, 2, 1, seed=1)
     check_op(lambda a, b: K.concatenate([a, b], axis=-2), lambda a, b: np.hstack([a, b]), [x, y])
+
+
+AXIS_OUT_OF_RANGE = [
+    ("concatenate", lambda x: K.concatenate([x, x], axis=2)),
+    ("sum", lambda x: K.sum(x, axis=2)),
+    ("mean", lambda x: K.mean(x, axis=[0, -3])),
+    ("max", lambda x: K.max(x, axis=2)),
+    ("cumsum", lambda x: K.cumsum(x, axis=2)),
+    ("repeat_elements", lambda x: K.repeat_elements(x, 2, axis=2)),
+    ("reverse", lambda x: K.reverse(x, 2)),
+    ("squeeze", lambda x: K.squeeze(x, 2)),
+    ("batch_dot", lambda x: K.batch_dot(x, x, axes=(2, 1))),
+]
+
+
+@pytest.mark.parametrize("name,call", AXIS_OUT_OF_RANGE, ids=[a[0] for a in AXIS_OUT_OF_RANGE])
+def test_axis_out_of_range_is_an_error_not_a_wrap(backend_name, name, call):
+    # axis 2 of a 2-D tensor used to wrap around to axis 0
+    with pytest.raises(ValueError, match=rf"K.{name}: axis -?\d is out of range for a tensor of 2 dimensions"):
+        call(K.constant(A[:2, :1]))

@@ -5,7 +5,7 @@ from typing import Any, Sequence
 
 from ..tensor import Tensor
 from .core import Primitive, symbolic, to_tensor
-from .math import zeros_like
+from .math import axis_index, zeros_like
 
 __all__ = ["getitem", "concatenate", "stack", "gather"]
 
@@ -79,7 +79,7 @@ def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
     if not tensors:
         raise ValueError("K.concatenate needs at least one tensor. Received: tensors=[]")
     ndim = to_tensor(tensors[0]).ndim
-    return _concatenate(*_one_dtype(tensors), axis=int(axis) % ndim if ndim else 0)
+    return _concatenate(*_one_dtype(tensors), axis=axis_index(axis, ndim, "K.concatenate") if ndim else 0)
 
 
 def _one_dtype(tensors: list) -> list:

@@ -104,7 +104,7 @@ def expand_dims(x: Any, axis: int = -1) -> Tensor:
 def squeeze(x: Any, axis: int) -> Tensor:
     """Removes the 1-sized dimension at index `axis`."""
     x = to_tensor(x)
-    axis = int(axis) % x.ndim
+    axis = axis_index(axis, x.ndim, "K.squeeze")
     if x.shape[axis] != 1:
         raise ValueError(f"K.squeeze: dimension {axis} of a tensor of shape {x.shape} is not 1. Received: axis={axis}")
     return reshape(x, x.shape[:axis] + x.shape[axis + 1:])
@@ -351,12 +351,21 @@ def clip(x: Any, min_value: Any = None, max_value: Any = None) -> Tensor:
 
 
 # ------------------------------------------------------------------ reductions
-def _axes(axis, ndim):
+def axis_index(axis: Any, ndim: int, caller: str = "K") -> int:
+    """`axis` as an index in [0, ndim): negative axes count from the end, and an axis outside
+    [-ndim, ndim) is an error (a modulo would silently pick another axis)."""
+    a = int(axis)
+    if -ndim <= a < ndim:
+        return a + ndim if a < 0 else a
+    raise ValueError(f"{caller}: axis {a} is out of range for a tensor of {ndim} dimensions. Received: axis={axis!r}")
+
+
+def _axes(axis, ndim, caller="K"):
     if axis is None:
         return None
     if isinstance(axis, (list, tuple)):
-        return tuple(sorted(int(a) % ndim for a in axis)) if ndim else ()
-    return (int(axis) % ndim,) if ndim else ()
+        return tuple(sorted(axis_index(a, ndim, caller) for a in axis)) if ndim else ()
+    return (axis_index(axis, ndim, caller),) if ndim else ()
 
 
 def _keep_shape(shape, axes):
@@ -393,7 +402,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         [3.0, 3.0]
     """
     x = to_tensor(x)
-    return _sum(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+    return _sum(x, axis=_axes(axis, x.ndim, "K.sum"), keepdims=bool(keepdims))
 
 
 def _count(x, axes):
@@ -418,7 +427,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return symbolic.defer(mean, x, axis=axis, keepdims=keepdims)
     if x.dtype.kind == "b":
         x = to_tensor(x.data.astype(config.floatx()), x.backend)
-    axes = _axes(axis, x.ndim)
+    axes = _axes(axis, x.ndim, "K.mean")
     n = builtins_max(_count(x, axes), 1)
     if x.dtype.kind in "iu":  # not differentiable: computed on the arrays directly
         xp = x.backend.xp
@@ -446,13 +455,13 @@ _min = Primitive("min", lambda b, x, axis, keepdims: b.xp.min(x, axis=axis, keep
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Maximum over `axis`; ties share the gradient equally."""
     x = to_tensor(x)
-    return _max(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+    return _max(x, axis=_axes(axis, x.ndim, "K.max"), keepdims=bool(keepdims))
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over `axis`; ties share the gradient equally."""
     x = to_tensor(x)
-    return _min(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+    return _min(x, axis=_axes(axis, x.ndim, "K.min"), keepdims=bool(keepdims))
 
 
 def _prod_grad(dy, y, x, axis, keepdims):
@@ -488,7 +497,7 @@ _prod = Primitive(
 def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Product over `axis`."""
     x = to_tensor(x)
-    return _prod(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+    return _prod(x, axis=_axes(axis, x.ndim, "K.prod"), keepdims=bool(keepdims))
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -512,13 +521,13 @@ _all = Primitive("all", lambda b, x, axis, keepdims: b.xp.all(x, axis=axis, keep
 def any(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Logical or over `axis` (a boolean tensor)."""
     x = to_tensor(x)
-    return _any(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+    return _any(x, axis=_axes(axis, x.ndim, "K.any"), keepdims=bool(keepdims))
 
 
 def all(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Logical and over `axis` (a boolean tensor)."""
     x = to_tensor(x)
-    return _all(x, axis=_axes(axis, x.ndim), keepdims=bool(keepdims))
+    return _all(x, axis=_axes(axis, x.ndim, "K.all"), keepdims=bool(keepdims))
 
 
 _argmax = Primitive("argmax", lambda b, x, axis: b.xp.argmax(x, axis=axis))
@@ -545,13 +554,13 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
     if keepdims:
         return out
-    axes = _axes(axis, x.ndim)
+    axes = _axes(axis, x.ndim, "K.logsumexp")
     return reshape(out, tuple(d for i, d in enumerate(x.shape) if axes is not None and i not in axes))
 
 
 def stop_max(x: Tensor, axis) -> Tensor:
     """max(x) over axis with keepdims, as a constant (for numerical stabilisation)."""
-    m = x.backend.xp.max(x.data, axis=_axes(axis, x.ndim), keepdims=True)
+    m = x.backend.xp.max(x.data, axis=_axes(axis, x.ndim, "K.logsumexp"), keepdims=True)
     m = x.backend.xp.where(x.backend.xp.isfinite(m), m, 0)
     return Tensor(x.backend.asarray(m).astype(x.dtype, copy=False), x.backend)
 
@@ -572,7 +581,7 @@ _cumsum = Primitive("cumsum", lambda b, x, axis: b.xp.cumsum(x, axis=axis, dtype
 def cumsum(x: Any, axis: int = 0) -> Tensor:
     """Cumulative sum along `axis` (Keras 2 default 0)."""
     x = to_tensor(x)
-    return _cumsum(x, axis=int(axis) % x.ndim)
+    return _cumsum(x, axis=axis_index(axis, x.ndim, "K.cumsum"))
 
 
 def _cumprod_grad(dy, y, x, axis):
@@ -586,7 +595,7 @@ _cumprod = Primitive("cumprod", lambda b, x, axis: b.xp.cumprod(x, axis=axis, dt
 def cumprod(x: Any, axis: int = 0) -> Tensor:
     """Cumulative product along `axis` (Keras 2 default 0)."""
     x = to_tensor(x)
-    return _cumprod(x, axis=int(axis) % x.ndim)
+    return _cumprod(x, axis=axis_index(axis, x.ndim, "K.cumprod"))
 
 
 # ------------------------------------------------------------------ matrix products
@@ -678,7 +687,7 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
         axes = (axes, axes)
     if axes is None:
         axes = (x.ndim - 1, y.ndim - 1 if y.ndim == 2 else y.ndim - 2)
-    ax, ay = int(axes[0]) % x.ndim, int(axes[1]) % y.ndim
+    ax, ay = axis_index(axes[0], x.ndim, "K.batch_dot"), axis_index(axes[1], y.ndim, "K.batch_dot")
     if ax == 0 or ay == 0:
         raise ValueError(f"K.batch_dot cannot contract the batch axis. Received: axes={axes}")
     if x.shape[ax] != y.shape[ay]:

@@ -11,7 +11,7 @@ from .. import config
 from ..tensor import Tensor
 from .core import Primitive, symbolic, to_tensor
 from .indexing import getitem
-from .math import broadcast_to, equal, reshape, transpose
+from .math import axis_index, broadcast_to, equal, reshape, transpose
 
 __all__ = [
     "permute_dimensions", "resize_images", "resize_volumes", "repeat_elements", "repeat", "tile", "flatten",
@@ -50,7 +50,7 @@ def repeat_elements(x: Any, rep: int, axis: int) -> Tensor:
     """
     x = to_tensor(x)
     rep = int(rep)
-    axis = int(axis) % x.ndim
+    axis = axis_index(axis, x.ndim, "K.repeat_elements")
     shape = tuple(x.shape)
     # A new axis after `axis`, broadcast to `rep`, then merged into `axis`.
     spread = reshape(x, shape[: axis + 1] + (1,) + shape[axis + 1:])
@@ -318,7 +318,7 @@ def reverse(x: Any, axes: Any) -> Tensor:
     axes = [axes] if isinstance(axes, int) else list(axes)
     index = [_slice(None)] * x.ndim
     for a in axes:
-        index[int(a) % x.ndim] = _slice(None, None, -1)
+        index[axis_index(a, x.ndim, "K.reverse")] = _slice(None, None, -1)
     return getitem(x, tuple(index))
 
 
