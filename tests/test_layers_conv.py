@@ -274,3 +274,25 @@ def test_spatial_dropout2d_channels_first(backend_name):
     out = layers.SpatialDropout2D(0.5, data_format="channels_first", seed=1)(K.ones((4, 6, 3, 3)), training=True)
     maps = out.numpy().reshape(4, 6, 9)
     assert np.all((maps == 0).all(axis=2) | (maps == 2).all(axis=2))
+
+
+# ------------------------------------------------------------------ Keras 2 parameter counts
+@pytest.mark.parametrize("make, input_shape, params, output_shape", [
+    (lambda: layers.Conv2D(32, (3, 3)), (28, 28, 1), 3 * 3 * 1 * 32 + 32, (None, 26, 26, 32)),
+    (lambda: layers.Conv2D(8, 3, data_format="channels_first", padding="same", strides=2), (3, 9, 9),
+     3 * 3 * 3 * 8 + 8, (None, 8, 5, 5)),
+    (lambda: layers.Conv1D(16, 5, use_bias=False), (20, 4), 5 * 4 * 16, (None, 16, 16)),
+    (lambda: layers.SeparableConv2D(16, 3, depth_multiplier=2), (10, 10, 3), 3 * 3 * 3 * 2 + 6 * 16 + 16,
+     (None, 8, 8, 16)),
+    (lambda: layers.DepthwiseConv2D(3, depth_multiplier=2), (10, 10, 3), 3 * 3 * 3 * 2 + 6, (None, 8, 8, 6)),
+    (lambda: layers.Conv2DTranspose(8, 3, strides=2, padding="same", output_padding=1), (5, 5, 3),
+     3 * 3 * 8 * 3 + 8, (None, 10, 10, 8)),
+    (lambda: layers.Conv2DTranspose(8, 3, strides=2), (5, 5, 3), 3 * 3 * 8 * 3 + 8, (None, 11, 11, 8)),
+    (lambda: layers.LocallyConnected2D(4, 3), (6, 6, 2), 16 * (3 * 3 * 2 * 4) + 16 * 4, (None, 4, 4, 4)),
+    (lambda: layers.BatchNormalization(axis=1), (3, 5, 5), 4 * 3, (None, 3, 5, 5)),
+])
+def test_keras2_parameter_counts(make, input_shape, params, output_shape):
+    model = Sequential([make()])
+    model.build((None,) + input_shape)
+    assert model.count_params() == params
+    assert model.output_shape == output_shape

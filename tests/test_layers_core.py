@@ -93,6 +93,7 @@ def test_batch_normalization_statistics(backend_name):
     np.testing.assert_allclose(inference, expected, rtol=1e-4, atol=1e-5)
     np.testing.assert_array_equal(K.get_value(bn.moving_mean), before)
     assert len(bn.trainable_weights) == 2 and len(bn.non_trainable_weights) == 2
+    assert [w.name.split("/")[-1] for w in bn.weights] == ["gamma:0", "beta:0", "moving_mean:0", "moving_variance:0"]
 
 
 def test_frozen_batch_normalization_keeps_its_moving_statistics(backend_name):
