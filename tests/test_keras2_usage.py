@@ -193,3 +193,32 @@ def test_setting_trainable_without_recompiling_warns_and_summary_counts_what_fit
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.train_on_batch(_rand(2, 3), _rand(2, 1))
+
+
+@pytest.mark.parametrize("freq, validated", [(2, [1, 3]), ([1, 4], [0, 3])])
+def test_validation_freq_picks_the_epochs_that_validate(backend_name, freq, validated):
+    x, y = _rand(8, 2), _rand(8, 1, seed=1)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    seen = []
+    record = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append((epoch, "val_loss" in logs)))
+    model.fit(x, y, epochs=4, validation_data=(x, y), validation_freq=freq, verbose=0, callbacks=[record])
+    assert seen == [(e, e in validated) for e in range(4)]
+    seen.clear()
+    batches = ((x, y) for _ in range(100))
+    model.fit_generator(batches, steps_per_epoch=1, epochs=4, validation_data=(x, y), validation_freq=freq,
+                        verbose=0, callbacks=[record])
+    assert seen == [(e, e in validated) for e in range(4)]
+    with pytest.raises(ValueError, match="validation_freq"):
+        model.fit(x, y, validation_data=(x, y), validation_freq=0, verbose=0)
+
+
+def test_fit_generator_gives_callbacks_the_metric_names(backend_name):
+    x, y = _rand(8, 2), _rand(8, 1, seed=1)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse", metrics=["mae"])
+    record = callbacks.Callback()
+    model.fit_generator(((x, y) for _ in range(9)), steps_per_epoch=2, epochs=1, validation_data=(x, y), verbose=0,
+                        callbacks=[record])
+    assert record.params["metrics"] == ["loss", "mae", "val_loss", "val_mae"]
+    assert record.params["do_validation"] and record.params["steps"] == 2

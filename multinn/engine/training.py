@@ -443,6 +443,7 @@ class Model(Network):
         initial_epoch: int = 0,
         steps_per_epoch: "int | None" = None,
         validation_steps: "int | None" = None,
+        validation_freq: Any = 1,
         **kwargs: Any,
     ) -> Any:
         """Trains for `epochs` passes over the data and returns a History object.
@@ -461,6 +462,8 @@ class Model(Network):
             initial_epoch: epoch at which to start (to resume a previous run).
             steps_per_epoch: batches per epoch; the batches continue through the (reshuffled) data
                 from one epoch to the next. None: one pass over the data.
+            validation_freq: validate every this many epochs (an int), or at the 1-based epochs
+                listed (e.g. [1, 5, 10]).
 
         Returns:
             A History callback: `history.history` maps each metric (and 'val_' metric) to its
@@ -513,7 +516,8 @@ class Model(Network):
             self._ensure_output_setup(self._predict_step([t[:1] for t in xs]))
         with self._training_scope():
             return training_arrays.fit_loop(
-                self, xs, ys, sws, val_ins, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, steps_per_epoch
+                self, xs, ys, sws, val_ins, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, steps_per_epoch,
+                validation_freq,
             )
 
     def evaluate(
@@ -560,13 +564,14 @@ class Model(Network):
     # Keras 2's generator-based methods (see training_generator).
     def fit_generator(self, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
                       callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
-                      class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True, **kwargs: Any) -> Any:
+                      validation_freq: Any = 1, class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True,
+                      **kwargs: Any) -> Any:
         """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
         with self._training_scope():
             return training_generator.fit_generator(
                 self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
-                validation_data=validation_data, validation_steps=validation_steps, class_weight=class_weight,
-                initial_epoch=initial_epoch,
+                validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
+                class_weight=class_weight, initial_epoch=initial_epoch,
             )
 
     def evaluate_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:

@@ -27,6 +27,7 @@ def fit_loop(
     shuffle: Any,
     initial_epoch: int,
     steps_per_epoch: "int | None",
+    validation_freq: Any = 1,
 ):
     """Trains `model` for epochs `initial_epoch`..`epochs - 1`; returns its History callback."""
     from multinn import callbacks as cbks
@@ -59,6 +60,8 @@ def fit_loop(
             "metrics": metrics_for_callbacks,
         }
     )
+    if val_ins is not None:
+        tu.should_run_validation(validation_freq, 0)  # checks it before the first epoch
     if verbose and val_ins is not None:
         print("Train on %d samples, validate on %d samples" % (num_train, int(val_ins[0][0].shape[0])))
     if val_ins is not None:
@@ -127,7 +130,7 @@ def fit_loop(
             sums = _device_sums(pending)
             pending = []
         epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
-        if val_ins is not None:
+        if val_ins is not None and tu.should_run_validation(validation_freq, epoch):
             val_values = test_loop(model, *val_ins, batch_size=batch_size, callbacks=callback_list)
             for label, v in zip(out_labels, val_values):
                 epoch_logs["val_" + label] = v

@@ -10,12 +10,13 @@ from typing import Any
 from multinn import backend as K
 
 from .base_layer import to_list
-from .training_utils import add_weighted
+from .training_utils import add_weighted, should_run_validation
 
 
 def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
                   callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
-                  class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True, **kwargs: Any) -> Any:
+                  validation_freq: Any = 1, class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True,
+                  **kwargs: Any) -> Any:
     """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
     from multinn import callbacks as cbks
 
@@ -31,8 +32,14 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
         callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps"))
     callback_list = cbks.CallbackList(callback_list)
     callback_list.set_model(model)
+    if validation_data is not None:
+        should_run_validation(validation_freq, 0)  # checks it before the first epoch
+    # A subclassed model knows its metric names after its first step: none given, the
+    # loggers show what the logs hold.
+    names = list(model.metrics_names) if model._output_setup is not None else []
+    names += ["val_" + n for n in names] if validation_data is not None else []
     callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
-                              "do_validation": validation_data is not None, "metrics": []})
+                              "do_validation": validation_data is not None, "metrics": names})
     model.stop_training = False
     iterator = _batch_iterator(generator)
     callback_list.on_train_begin()
@@ -55,7 +62,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
             if model.stop_training:
                 break
         epoch_logs = {label: s / seen for label, s in zip(model.metrics_names, sums)} if sums else {}
-        if validation_data is not None:
+        if validation_data is not None and should_run_validation(validation_freq, epoch):
             if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
                 val = model.evaluate(*validation_data[:2], sample_weight=validation_data[2] if len(validation_data) == 3 else None, verbose=0)
             else:

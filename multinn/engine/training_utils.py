@@ -218,6 +218,26 @@ def standardize_weights(y: K.Tensor, sample_weight: Any, class_weight: Any, mode
     return None
 
 
+def should_run_validation(validation_freq: Any, epoch: int) -> bool:
+    """Whether the 0-based `epoch` validates: every `validation_freq`-th epoch (an int), or
+    the 1-based epochs listed in it (a list, tuple or set).
+
+    Example:
+        >>> [should_run_validation(2, e) for e in range(4)], should_run_validation([1, 3], 2)
+        ([False, True, False, True], True)
+    """
+    if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list, tuple, set, frozenset, range)):
+        raise ValueError(
+            "`validation_freq` must be an integer or a list, tuple or set of epochs. "
+            f"Received: validation_freq={validation_freq!r}"
+        )
+    if isinstance(validation_freq, int):
+        if validation_freq < 1:
+            raise ValueError(f"`validation_freq` can not be less than 1. Received: validation_freq={validation_freq!r}")
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
 def make_batches(size: int, batch_size: int) -> list:
     """(start, end) pairs covering range(size) in steps of batch_size.
 
