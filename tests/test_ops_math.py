@@ -266,3 +266,42 @@ def test_axis_out_of_range_is_an_error_not_a_wrap(backend_name, name, call):
     # axis 2 of a 2-D tensor used to wrap around to axis 0
     with pytest.raises(ValueError, match=rf"K.{name}: axis -?\d is out of range for a tensor of 2 dimensions"):
         call(K.constant(A[:2, :1]))
+
+
+def _grad(fn, x, *others):
+    v = K.variable(np.asarray(x, np.float32))
+    return K.gradients(K.sum(fn(v, *others)), [v])[0].numpy()
+
+
+def test_gradients_at_edges_follow_tensorflow(backend_name):
+    # |x|' = sign(x): 0 at 0
+    np.testing.assert_array_equal(_grad(K.abs, [0.0, -2.0, 3.0]), [0.0, -1.0, 1.0])
+    # maximum/minimum: a tie sends the gradient to x (TF's greater_equal / less_equal masks)
+    np.testing.assert_array_equal(_grad(lambda v: K.maximum(v, K.constant([1.0, 1.0])), [1.0, 0.0]), [1.0, 0.0])
+    np.testing.assert_array_equal(_grad(lambda v: K.minimum(v, 1.0), [1.0, 2.0]), [1.0, 0.0])
+    # clip passes the gradient on its bounds and stops it outside: log(clip(0)) has gradient 0, not inf
+    np.testing.assert_array_equal(_grad(lambda v: K.clip(v, 0.0, 1.0), [0.0, 1.0, -1.0, 2.0]), [1, 1, 0, 0])
+    np.testing.assert_array_equal(_grad(lambda v: K.log(K.clip(v, K.epsilon(), 1.0)), [0.0, 0.5]), [0.0, 2.0])
+    # integer exponent of a negative base: a * x ** (a - 1)
+    np.testing.assert_allclose(_grad(lambda v: K.pow(v, 3), [-2.0, 0.0]), [12.0, 0.0])
+    # the exponent's gradient is z * log(x) where x > 0, else 0 (TF: no real log of x <= 0)
+    a = K.variable([2.0, 2.0, 2.0])
+    g = K.gradients(K.sum(K.pow(K.constant([-2.0, 0.0, 3.0]), a)), [a])[0].numpy()
+    np.testing.assert_allclose(g, [0.0, 0.0, 9.0 * np.log(3.0)], rtol=1e-6)
+    # sqrt at 0: TF's 0.5 / sqrt(x) is inf there; elsewhere finite
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(_grad(K.sqrt, [0.0, 4.0]), [np.inf, 0.25])
+
+
+def test_logsumexp_and_softmax_gradients_stay_finite(backend_name):
+    g = _grad(lambda v: K.logsumexp(v, axis=-1), [[-np.inf, 0.0, 1.0], [-np.inf, 5.0, -np.inf]])
+    e = np.exp([0.0, 1.0]) / np.exp([0.0, 1.0]).sum()
+    np.testing.assert_allclose(g, [[0.0, e[0], e[1]], [0.0, 1.0, 0.0]], rtol=1e-6)
+    w = K.constant([1.0, 2.0, 3.0])
+    for big in ([1e30, 1e30, -1e30], [1000.0, 0.0, -1000.0], [-np.inf, 0.0, 1.0]):
+        out = K.softmax(K.constant(big))
+        assert np.isfinite(out.numpy()).all()
+        assert np.isfinite(_grad(lambda v: K.softmax(v) * w, big)).all(), big
+    np.testing.assert_allclose(_grad(lambda v: K.softmax(v) * w, [1e30, 1e30, -1e30]), [-0.25, 0.25, 0.0])
+    for fn in (K.sigmoid, K.softplus, K.elu, K.tanh):
+        assert np.isfinite(_grad(fn, [-1e4, 1e4])).all(), fn.__name__
