@@ -148,6 +148,8 @@ def test_flatten(backend_name):
 def test_reshape(backend_name):
     layer_test(layers.Reshape, {"target_shape": (8, 1)}, input_shape=(3, 2, 4), expected_output_shape=(None, 8, 1))
     layer_test(layers.Reshape, {"target_shape": (-1, 2)}, input_shape=(3, 2, 4), expected_output_shape=(None, 4, 2))
+    # Keras 2 keeps the tuple in the config (JSON turns it into a list, which reads back the same).
+    assert layers.Reshape([-1, 2]).get_config()["target_shape"] == (-1, 2)
     with pytest.raises(ValueError, match="total size"):
         layers.Reshape((5,))(Input(shape=(2, 3)))
     with pytest.raises(ValueError, match="one unknown dimension"):
@@ -157,6 +159,7 @@ def test_reshape(backend_name):
 def test_permute(backend_name):
     data = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
     layer_test(layers.Permute, {"dims": (2, 1)}, input_data=data, expected_output=np.transpose(data, (0, 2, 1)))
+    assert layers.Permute([2, 1]).get_config()["dims"] == (2, 1)
     with pytest.raises(ValueError, match="permutation"):
         layers.Permute((0, 1))
 

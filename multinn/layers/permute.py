@@ -34,4 +34,4 @@ class Permute(Layer):
         return K.permute_dimensions(inputs, (0,) + self.dims)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "dims": list(self.dims)}
+        return {**super().get_config(), "dims": self.dims}

@@ -56,4 +56,4 @@ class Reshape(Layer):
         return K.reshape(inputs, (inputs.shape[0],) + self._fix_unknown_dimension(inputs.shape[1:], self.target_shape))
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "target_shape": list(self.target_shape)}
+        return {**super().get_config(), "target_shape": self.target_shape}
