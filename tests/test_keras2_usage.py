@@ -222,3 +222,28 @@ def test_fit_generator_gives_callbacks_the_metric_names(backend_name):
                         callbacks=[record])
     assert record.params["metrics"] == ["loss", "mae", "val_loss", "val_mae"]
     assert record.params["do_validation"] and record.params["steps"] == 2
+
+
+def test_an_output_missing_from_the_loss_dict_takes_no_targets(backend_name):
+    x = Input(shape=(2,))
+    scored = Dense(1, name="scored", kernel_initializer="ones")(x)
+    model = Model(x, [scored, Dense(3, name="embedding")(x)])
+    with pytest.warns(UserWarning, match="Output 'embedding' missing from loss dictionary"):
+        model.compile("sgd", loss={"scored": "mse"}, metrics=["mae"])
+    assert model.metrics_names == ["loss", "scored_loss", "scored_mae"]
+    data, targets = _rand(10, 2), _rand(10, 1, seed=1)
+    seen = {}
+
+    class Grab(callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen["validation"] = self.validation_data
+
+    history = model.fit(data, {"scored": targets}, epochs=2, batch_size=4, validation_split=0.2, verbose=0,
+                        callbacks=[Grab()])
+    assert sorted(history.history) == ["loss", "scored_loss", "scored_mae", "val_loss", "val_scored_loss", "val_scored_mae"]
+    assert len(seen["validation"]) == 3  # x, the scored targets and their weights
+    loss, scored_loss, mae = model.evaluate(data, [targets], sample_weight=[np.ones(10)], verbose=0)
+    expected = np.mean((model.predict(data)[0] - targets) ** 2)
+    assert loss == pytest.approx(expected, rel=1e-5) and scored_loss == pytest.approx(expected, rel=1e-5)
+    model.train_on_batch(data, targets)
+    model.fit_generator(((data, targets) for _ in range(3)), steps_per_epoch=2, verbose=0)

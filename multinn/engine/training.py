@@ -98,6 +98,14 @@ class Model(Network):
             unknown = [k for k in loss if k not in output_names]
             if unknown:
                 raise ValueError(f"Unknown entry in loss dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}")
+            for name in output_names:
+                if name not in loss:
+                    warnings.warn(
+                        f"Output {name!r} missing from loss dictionary. We assume this was done on purpose, and we "
+                        f"will not be expecting any data to be passed to {name!r} during training.",
+                        UserWarning,
+                        stacklevel=3,
+                    )
             loss_list = [loss.get(name) for name in output_names]
         elif isinstance(loss, (list, tuple)):
             if len(loss) != n:
@@ -139,6 +147,9 @@ class Model(Network):
         metric_fns = []
         for i in range(n):
             resolved = []
+            if loss_fns[i] is None:  # an output without loss takes no targets: no metrics either
+                metric_fns.append(resolved)
+                continue
             for m in per_output[i]:
                 fn = metrics_module.resolve(m, loss_list[i], output_shapes[i])
                 resolved.append((_metric_name(m, fn), fn, False))
@@ -227,11 +238,18 @@ class Model(Network):
         if names is None:
             count = len(y) if isinstance(y, (list, tuple)) and not tu._is_number_list(y) else 1
             names = [f"output_{i + 1}" for i in range(count)]
-        ys = tu.standardize_input_data(y, names, None, self._model_backend(), check_batch_axis=False, exception_prefix="target")
+        # Outputs without a loss take no targets (Keras 2): y covers the others, in order.
+        fed = self._fed_outputs(len(names))
+        ys = tu.standardize_input_data(
+            y, [names[i] for i in fed], None, self._model_backend(), check_batch_axis=False, exception_prefix="target"
+        )
+        ys = self._expand_to_outputs(ys, fed, len(names))
         if self._output_setup is not None:
             from multinn import losses as losses_module
 
             for t, fn in zip(ys, self._output_setup[0]):
+                if t is None:
+                    continue
                 if fn is losses_module.categorical_crossentropy and t.ndim == 2 and t.shape[-1] == 1:
                     raise ValueError(
                         f"You are passing a target array of shape {tuple(t.shape)} while using as loss "
@@ -242,9 +260,23 @@ class Model(Network):
         shapes = self._target_shapes()
         if shapes is not None:
             for t, name, shape in zip(ys, names, shapes):
-                if shape is not None:
+                if shape is not None and t is not None:
                     tu._check_shape(t, tuple(shape), name, "target", False)
         return ys
+
+    def _fed_outputs(self, n: int) -> list:
+        """Indices of the outputs that take targets: those with a loss."""
+        if self._output_setup is None:
+            return list(range(n))
+        return [i for i, fn in enumerate(self._output_setup[0]) if fn is not None]
+
+    @staticmethod
+    def _expand_to_outputs(items: list, fed: list, n: int) -> list:
+        """One entry per output: `items` at the `fed` positions, None elsewhere."""
+        out = [None] * n
+        for i, item in zip(fed, items):
+            out[i] = item
+        return out
 
     def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> tuple:
         xs = self._standardize_x(x)
@@ -254,10 +286,15 @@ class Model(Network):
             names = list(self.output_names)
         else:
             names = [f"output_{i + 1}" for i in range(len(ys))]
-        sws = tu.weights_per_output(sample_weight, names, "sample_weight")
-        cws = tu.weights_per_output(class_weight, names, "class_weight")
+        fed = [i for i, t in enumerate(ys) if t is not None]
+        fed_names = [names[i] for i in fed]
+        sws = self._expand_to_outputs(tu.weights_per_output(sample_weight, fed_names, "sample_weight"), fed, len(ys))
+        cws = self._expand_to_outputs(tu.weights_per_output(class_weight, fed_names, "class_weight"), fed, len(ys))
         mode = getattr(self, "sample_weight_mode", None)
-        weights = [tu.standardize_weights(yy, sw, cw, mode, self._model_backend()) for yy, sw, cw in zip(ys, sws, cws)]
+        weights = [
+            None if yy is None else tu.standardize_weights(yy, sw, cw, mode, self._model_backend())
+            for yy, sw, cw in zip(ys, sws, cws)
+        ]
         tu.check_array_lengths(xs, ys, weights)
         return xs, ys, weights
 
@@ -297,7 +334,7 @@ class Model(Network):
                 f"Model {self.name!r} has nothing to minimize: compile it with a `loss`, or have its layers add "
                 "losses with `add_loss`."
             )
-        metric_values = self._metric_values(outs, ys, sws) if with_metrics and ys[0] is not None else []
+        metric_values = self._metric_values(outs, ys, sws) if with_metrics and self._has_metrics else []
         return total, per_output, metric_values
 
     def _output_masks(self, n: int) -> list:
@@ -488,8 +525,6 @@ class Model(Network):
         self._check_compiled()
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
-        ins = xs + ys
-        n_x, n_y = len(xs), len(ys)
         val_ins = None
         if validation_data is not None:
             if len(validation_data) == 2:
@@ -505,11 +540,10 @@ class Model(Network):
             vxs, vys, vsws = self._standardize_user_data(vx, vy, vsw)
             val_ins = (vxs, vys, vsws)
         elif validation_split and 0.0 < validation_split < 1.0:
-            n = int(xs[0].shape[0])
-            split = int(n * (1.0 - validation_split))
-            val_ins = ([t[split:] for t in xs], [t[split:] for t in ys], [None if w is None else w[split:] for w in sws])
-            xs, ys, sws = [t[:split] for t in xs], [t[:split] for t in ys], [None if w is None else w[:split] for w in sws]
-            ins = xs + ys
+            split = int(int(xs[0].shape[0]) * (1.0 - validation_split))
+            head, tail = slice(None, split), slice(split, None)
+            val_ins = tuple([None if t is None else t[tail] for t in items] for items in (xs, ys, sws))
+            xs, ys, sws = ([None if t is None else t[head] for t in items] for items in (xs, ys, sws))
         if self._output_setup is None:
             # A subclassed model shows its outputs only when run: one sample tells their
             # number and shapes, so the metric names are known before the first epoch.

@@ -32,10 +32,11 @@ def fit_loop(
     """Trains `model` for epochs `initial_epoch`..`epochs - 1`; returns its History callback."""
     from multinn import callbacks as cbks
 
-    ins = xs + ys
-    n_x, n_y = len(xs), len(ys)
+    # Outputs without targets (no loss) and without weights have None slots: only arrays are batched.
+    target_slots = [i for i, t in enumerate(ys) if t is not None]
     weight_slots = [i for i, w in enumerate(sws) if w is not None]
-    ins = ins + [sws[i] for i in weight_slots]
+    ins = xs + [ys[i] for i in target_slots] + [sws[i] for i in weight_slots]
+    n_x, n_t, n_y = len(xs), len(target_slots), len(ys)
 
     model.history = cbks.History()
     callback_list = [model.history]
@@ -109,10 +110,12 @@ def fit_loop(
         for batch_index, (size, batch) in enumerate(source):
             batch_logs = {"batch": batch_index, "size": size}
             callback_list.on_batch_begin(batch_index, batch_logs)
-            bx, by = batch[:n_x], batch[n_x:n_x + n_y]
-            bw = [None] * n_y
+            bx = batch[:n_x]
+            by, bw = [None] * n_y, [None] * n_y
+            for j, slot in enumerate(target_slots):
+                by[slot] = batch[n_x + j]
             for j, slot in enumerate(weight_slots):
-                bw[slot] = batch[n_x + n_y + j]
+                bw[slot] = batch[n_x + n_t + j]
             values = model._train_step(bx, by, bw, as_float=per_batch_floats)
             if len(out_labels) != len(values):
                 out_labels = list(model.metrics_names)
@@ -159,9 +162,8 @@ def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbos
         size = end - start
         batch_logs = {"batch": batch_index, "size": size}
         callback_list.on_test_batch_begin(batch_index, batch_logs)
-        values = model._test_step(
-            [t[start:end] for t in xs], [t[start:end] for t in ys], [None if w is None else w[start:end] for w in sws]
-        )
+        xs_batch, ys_batch, sws_batch = ([None if t is None else t[start:end] for t in items] for items in (xs, ys, sws))
+        values = model._test_step(xs_batch, ys_batch, sws_batch)
         sums = tu.add_weighted(sums, values, size)
         batch_logs.update(zip(model.metrics_names, values))
         callback_list.on_test_batch_end(batch_index, batch_logs)
@@ -228,8 +230,9 @@ def configured_callbacks(model: Any, callbacks: Any, params: dict) -> Any:
 def _host_arrays(xs: list, ys: list, sws: list) -> list:
     """The validation inputs, targets and sample weights (ones where there are none) as NumPy arrays."""
     n = int(xs[0].shape[0])
-    arrays = [t.numpy() for t in list(xs) + list(ys)]
-    return arrays + [K.ones((n,)).numpy() if w is None else w.numpy() for w in sws]
+    fed = [i for i, t in enumerate(ys) if t is not None]  # outputs without a loss take no targets
+    arrays = [t.numpy() for t in list(xs) + [ys[i] for i in fed]]
+    return arrays + [K.ones((n,)).numpy() if sws[i] is None else sws[i].numpy() for i in fed]
 
 
 def _shuffle_seed() -> int:
