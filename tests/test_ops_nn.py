@@ -52,6 +52,24 @@ def test_relu_gradient_is_a_mask(backend_name):
     np.testing.assert_array_equal(g.numpy(), [0.0, 0.0, 3.0])
 
 
+# At the kinks, the gradients TensorFlow gives the ops Keras 2 builds relu from:
+# leaky_relu has slope alpha at 0; clip_by_value passes the gradient on its bound; relu6 does not.
+RELU_KINKS = [
+    (dict(alpha=0.1), [-1.0, 0.0, 2.0], [0.1, 0.1, 1.0]),
+    (dict(alpha=0.1, threshold=0.5), [0.0, 0.5, 2.0], [0.1, 0.0, 1.0]),
+    (dict(max_value=1.0), [0.0, 1.0, 2.0], [0.0, 1.0, 0.0]),
+    (dict(max_value=6.0), [0.0, 6.0, 7.0], [0.0, 0.0, 0.0]),
+    (dict(alpha=0.2, max_value=1.0), [-1.0, 0.0, 1.0], [0.2, 0.0, 1.0]),
+]
+
+
+@pytest.mark.parametrize("kwargs,x,expected", RELU_KINKS, ids=[str(c[0]) for c in RELU_KINKS])
+def test_relu_gradient_at_kinks_follows_tensorflow(backend_name, kwargs, x, expected):
+    v = K.variable(x)
+    (g,) = K.gradients(K.sum(K.relu(v, **kwargs)), [v])
+    np.testing.assert_allclose(g.numpy(), expected, rtol=1e-6)
+
+
 @pytest.mark.parametrize("alpha", [1.0, 0.5])
 def test_elu(backend_name, alpha):
     check_op(lambda t: K.elu(t, alpha), lambda v: np.where(v > 0, v, alpha * (np.exp(v) - 1)), [_away_from(A * 3, [0.0])])

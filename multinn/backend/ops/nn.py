@@ -13,7 +13,9 @@ from .. import config
 from ..tensor import Tensor
 from .core import Primitive, symbolic, to_tensor
 from .crossentropy import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
-from .math import broadcast_to, clip, float_tensor, floating, greater, less, maximum, reshape, sqrt, square, sum, where
+from .math import (
+    broadcast_to, clip, float_tensor, floating, greater, less, less_equal, maximum, reshape, sqrt, square, sum, where,
+)
 from .normalization import batch_normalization, normalize_batch_in_training
 from .random import draw_sequence, uniform_blocks
 from .softmax import softmax
@@ -46,14 +48,18 @@ def _relu_general_fwd(b, x, alpha, max_value, threshold):
 
 
 def _relu_general_grad(dy, y, x, alpha, max_value, threshold):
-    # slope 1 where x passes the threshold (and, when capped, lies strictly inside (0, max_value)),
-    # slope alpha below the threshold
+    # TensorFlow's gradients of the ops Keras 2 builds relu from: slope 1 where x passes the
+    # threshold and, when capped, lies in (0, max_value] (clip_by_value passes its bound; relu6,
+    # used for max_value 6 without threshold, does not); slope alpha below the threshold, and
+    # at 0 too for plain leaky_relu (no cap, no threshold).
     active = greater(x, threshold)
     if max_value is not None:
-        active = active & greater(x, 0) & less(x, max_value)
+        below_cap = less(x, max_value) if max_value == 6 and threshold == 0 else less_equal(x, max_value)
+        active = active & greater(x, 0) & below_cap
     g = where(active, dy, 0.0)
     if alpha != 0:
-        g = g + where(less(x, threshold), dy * alpha, 0.0)
+        leaky = max_value is None and threshold == 0
+        g = g + where(less_equal(x, 0) if leaky else less(x, threshold), dy * alpha, 0.0)
     return (g,)
 
 
