@@ -31,6 +31,15 @@ def test_dense_values_and_defaults(backend_name):
     assert layer.name.startswith("dense_")
 
 
+def test_dense_input_dim_and_activity_regularizer_in_model_losses(backend_name):
+    model = Sequential([layers.Dense(2, input_dim=3, kernel_initializer="ones", activity_regularizer="l2")])
+    assert model.input_shape == (None, 3) and model.output_shape == (None, 2)
+    out = model(K.constant([[1.0, 2.0, 0.0]]))
+    np.testing.assert_allclose(out.numpy(), [[3.0, 3.0]])
+    assert len(model.losses) == 1
+    np.testing.assert_allclose(float(model.losses[0]), 0.01 * (9.0 + 9.0), rtol=1e-6)
+
+
 def test_dense_calls_kernel_initializer_before_bias(backend_name):
     order = []
 
