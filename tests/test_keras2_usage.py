@@ -247,3 +247,17 @@ def test_an_output_missing_from_the_loss_dict_takes_no_targets(backend_name):
     assert loss == pytest.approx(expected, rel=1e-5) and scored_loss == pytest.approx(expected, rel=1e-5)
     model.train_on_batch(data, targets)
     model.fit_generator(((data, targets) for _ in range(3)), steps_per_epoch=2, verbose=0)
+
+
+def test_sequential_predict_classes_and_predict_proba(backend_name):
+    softmax = Sequential([Dense(3, activation="softmax", input_shape=(2,))])
+    data = _rand(5, 2)
+    probabilities = softmax.predict(data)
+    np.testing.assert_array_equal(softmax.predict_classes(data, batch_size=2), probabilities.argmax(axis=-1))
+    np.testing.assert_allclose(softmax.predict_proba(data), probabilities)
+    sigmoid = Sequential([Dense(1, activation="sigmoid", input_shape=(2,))])
+    classes = sigmoid.predict_classes(data)
+    assert classes.dtype == np.int32 and classes.shape == (5, 1)
+    np.testing.assert_array_equal(classes, (sigmoid.predict(data) > 0.5).astype("int32"))
+    with pytest.warns(UserWarning, match="invalid probability values"):
+        Sequential([Dense(1, input_shape=(2,), kernel_initializer="ones", bias_initializer="ones")]).predict_proba(data)

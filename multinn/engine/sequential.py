@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 from multinn import backend as K
@@ -143,6 +144,41 @@ class Sequential(Model):
             x = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
             self.build((None,) + tuple(K.int_shape(x)[1:]))
         return super().call(inputs, training=training, mask=mask)
+
+    def predict_proba(self, x: Any, batch_size: int = 32, verbose: int = 0) -> Any:
+        """`predict`, warning when the outputs are not probabilities (outside [0, 1]).
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(2, activation="softmax", input_shape=(1,))])
+            >>> round(float(model.predict_proba([[1.0]]).sum()), 4)
+            1.0
+        """
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            warnings.warn(
+                "Network returning invalid probability values. The last layer might not normalize predictions into "
+                "probabilities (like softmax or sigmoid would).",
+                UserWarning,
+                stacklevel=2,
+            )
+        return preds
+
+    def predict_classes(self, x: Any, batch_size: int = 32, verbose: int = 0) -> Any:
+        """Class indices: the argmax of the last axis, or `output > 0.5` (int32) for one unit.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(1, input_shape=(1,), kernel_initializer="ones")])
+            >>> model.predict_classes([[2.0], [-1.0]]).tolist()
+            [[1], [0]]
+        """
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
 
     def get_config(self) -> dict:
         """{'name': ..., 'layers': [layer configs]} (Keras 2.2's format), plus the build shape when deferred."""
