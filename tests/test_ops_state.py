@@ -87,3 +87,17 @@ def test_uids_and_clear_session(backend_name):
     K.set_learning_phase(1)
     K.clear_session()
     assert K.get_uid("dense") == 1 and K.learning_phase() == 0
+
+
+def test_set_value_and_updates_keep_the_variable_dtype_and_name_a_bad_shape(backend_name):
+    w = K.variable([1, 2], dtype="int32")
+    K.set_value(w, [1.7, -2.7])  # Keras 2: np.asarray(value, dtype=dtype(x))
+    assert K.get_value(w).dtype == np.int32 and K.get_value(w).tolist() == [1, -2]
+    v = K.variable([1.0, 2.0], dtype="float64", name="v64")
+    assert K.update_add(v, np.array([1, 1], np.int64)) is v
+    assert K.moving_average_update(v, K.constant([0.0, 0.0]), 0.5) is v
+    assert K.get_value(v).dtype == np.float64 and K.get_value(v).tolist() == [1.0, 1.5]
+    with pytest.raises(ValueError, match=r"Cannot assign a value of shape \(3,\) to variable 'v64' of shape \(2,\)"):
+        K.set_value(v, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"shape \(2, 2\) to variable 'v64'"):
+        K.update(v, np.ones((2, 2)))

@@ -134,11 +134,12 @@ class Variable(Tensor):
 
         array = to_array_on(value, self.backend, self.data.dtype)
         if tuple(array.shape) != tuple(self.data.shape):
-            array = self.backend.xp.broadcast_to(array, self.data.shape) if array.ndim <= self.data.ndim else array
-            if tuple(array.shape) != tuple(self.data.shape):
+            try:
+                return self.backend.xp.broadcast_to(array, self.data.shape)
+            except ValueError:
                 raise ValueError(
                     f"Cannot assign a value of shape {tuple(array.shape)} to variable {self.name!r} of shape {self.shape}."
-                )
+                ) from None
         return array
 
     def assign(self, value):
