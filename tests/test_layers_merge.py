@@ -48,6 +48,22 @@ def test_broadcasting_and_incompatible_shapes():
         layers.Add()(Input(shape=(3,)))
 
 
+def test_elementwise_merge_of_inputs_of_different_ranks(backend_name):
+    # Keras 2 keeps the batch axis first and expands lower-rank inputs at axis 1.
+    a = np.arange(8, dtype=np.float32).reshape(4, 2)
+    b = np.random.default_rng(3).normal(size=(4, 3, 2)).astype(np.float32)
+    np.testing.assert_allclose(layers.Add()([K.constant(a), K.constant(b)]).numpy(), a[:, None, :] + b, rtol=1e-6)
+    col = a[:, :1]
+    np.testing.assert_allclose(layers.Multiply()([K.constant(col), K.constant(b)]).numpy(), col[:, None, :] * b,
+                               rtol=1e-6)
+    x, y = Input(shape=(1,)), Input(shape=(3, 2))
+    model = Model([x, y], layers.maximum([x, y]))
+    assert model.output_shape == (None, 3, 2)
+    np.testing.assert_allclose(model.predict([col, b]), np.maximum(col[:, None, :], b), rtol=1e-6)
+    with pytest.raises(ValueError, match="batch sizes"):
+        layers.Add()([Input(batch_shape=(2, 3)), Input(batch_shape=(5, 3))])
+
+
 def test_concatenate(backend_name):
     out = layers.Concatenate(axis=1)([K.constant(A), K.constant(B[:, :2])])
     np.testing.assert_array_equal(out.numpy(), np.hstack([A, B[:, :2]]))

@@ -1,7 +1,8 @@
 """Merge layers: combine a list of tensors into one (Keras 2's `keras.layers.merge`).
 
-Elementwise merges (Add, Subtract, Multiply, Average, Maximum, Minimum) broadcast their
-inputs as NumPy does (dimensions aligned from the right; a 1 or None stretches);
+Elementwise merges (Add, Subtract, Multiply, Average, Maximum, Minimum) keep the batch
+axis first and broadcast the other dimensions aligned from the right (a 1 or None
+stretches): as in Keras 2, a lower-rank input is expanded at axis 1;
 Concatenate joins along an axis; Dot takes per-sample dot products. Each class has a
 functional twin (`add([a, b])` is `Add()([a, b])`).
 """
@@ -15,10 +16,16 @@ from multinn.engine.base_layer import Layer
 
 def _broadcast_shapes(shapes: Sequence[tuple], layer: str) -> tuple:
     """The elementwise output shape of `shapes` (batch included); None where unknown."""
-    rank = max(len(s) for s in shapes)
+    batch_sizes = {s[0] for s in shapes} - {None}
+    if len(batch_sizes) > 1:
+        raise ValueError(
+            f"Layer {layer} cannot merge inputs with different batch sizes: shapes {[tuple(s) for s in shapes]}."
+        )
+    features = [tuple(s[1:]) for s in shapes]
+    rank = max(len(s) for s in features)
     out = []
     for i in range(1, rank + 1):
-        dims = [s[-i] for s in shapes if len(s) >= i]
+        dims = [s[-i] for s in features if len(s) >= i]
         known = {d for d in dims if d is not None and d != 1}
         if len(known) > 1:
             raise ValueError(
@@ -30,7 +37,7 @@ def _broadcast_shapes(shapes: Sequence[tuple], layer: str) -> tuple:
             out.append(None)
         else:
             out.append(1)
-    return tuple(reversed(out))
+    return (batch_sizes.pop() if batch_sizes else None,) + tuple(reversed(out))
 
 
 class _Merge(Layer):
@@ -38,6 +45,7 @@ class _Merge(Layer):
 
     min_inputs = 2
     max_inputs: "int | None" = None
+    _aligns_ranks = True  # elementwise merges; Concatenate and Dot take their inputs as they are
 
     def _check_inputs(self, shapes: Any) -> list:
         if not isinstance(shapes, list) or not all(isinstance(s, tuple) for s in shapes):
@@ -58,7 +66,14 @@ class _Merge(Layer):
         return _broadcast_shapes(self._check_inputs(input_shape), self.name)
 
     def call(self, inputs: Any) -> Any:
-        return self._merge(list(inputs))
+        inputs = list(inputs)
+        if self._aligns_ranks:
+            rank = max(x.ndim for x in inputs)
+            for i, x in enumerate(inputs):
+                while x.ndim < rank:
+                    x = K.expand_dims(x, 1)
+                inputs[i] = x
+        return self._merge(inputs)
 
     def _merge(self, inputs: list) -> Any:
         raise NotImplementedError
@@ -144,6 +159,8 @@ class Concatenate(_Merge):
         (2, 4)
     """
 
+    _aligns_ranks = False
+
     def __init__(self, axis: int = -1, **kwargs: Any):
         super().__init__(**kwargs)
         self.axis = int(axis)
@@ -194,6 +211,7 @@ class Dot(_Merge):
     """
 
     max_inputs = 2
+    _aligns_ranks = False
 
     def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
