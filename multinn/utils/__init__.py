@@ -1,5 +1,7 @@
-"""Generic utilities: identifiers and serialization, random seeding, progress bar."""
+"""Generic utilities: identifiers and serialization, random seeding, progress bar, Sequence, to_categorical."""
+from .data_utils import Sequence
 from .generic_utils import custom_object_scope, get_custom_objects
+from .np_utils import to_categorical
 from .progbar import Progbar
 
 
