@@ -261,3 +261,47 @@ def test_sequential_predict_classes_and_predict_proba(backend_name):
     np.testing.assert_array_equal(classes, (sigmoid.predict(data) > 0.5).astype("int32"))
     with pytest.warns(UserWarning, match="invalid probability values"):
         Sequential([Dense(1, input_shape=(2,), kernel_initializer="ones", bias_initializer="ones")]).predict_proba(data)
+
+
+def test_to_categorical_as_in_keras2():
+    from multinn.utils import to_categorical
+
+    labels = np.array([0, 2, 1, 2])
+    np.testing.assert_array_equal(to_categorical(labels), np.eye(3, dtype=np.float32)[labels])
+    assert to_categorical(labels).dtype == np.float32
+    assert to_categorical(labels[:, None], num_classes=5).shape == (4, 5)
+    assert to_categorical(labels.reshape(2, 2)).shape == (2, 2, 3)
+    assert to_categorical([1, 0], dtype="int32").dtype == np.int32
+
+
+def test_fit_generator_reads_a_sequence_in_shuffled_order_each_epoch(backend_name):
+    from multinn.utils import Sequence
+
+    x, y = _rand(16, 2), _rand(16, 1, seed=1)
+
+    class Batches(Sequence):
+        def __init__(self):
+            self.read, self.epochs_ended = [], 0
+
+        def __len__(self):
+            return 8
+
+        def __getitem__(self, index):
+            self.read.append(index)
+            return x[2 * index:2 * index + 2], y[2 * index:2 * index + 2]
+
+        def on_epoch_end(self):
+            self.epochs_ended += 1
+
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    multinn.utils.set_random_seed(3)
+    batches = Batches()
+    model.fit_generator(batches, epochs=2, verbose=0)
+    assert sorted(batches.read[:8]) == list(range(8)) and sorted(batches.read[8:]) == list(range(8))
+    assert batches.read[:8] != list(range(8)) and batches.read[:8] != batches.read[8:]
+    assert batches.epochs_ended == 1  # between the two passes
+    in_order = Batches()
+    model.fit_generator(in_order, epochs=1, shuffle=False, verbose=0)
+    assert in_order.read == list(range(8))
+    assert model.evaluate_generator(in_order) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)

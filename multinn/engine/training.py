@@ -605,7 +605,7 @@ class Model(Network):
             return training_generator.fit_generator(
                 self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
                 validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
-                class_weight=class_weight, initial_epoch=initial_epoch,
+                class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle,
             )
 
     def evaluate_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:

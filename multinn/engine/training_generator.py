@@ -5,11 +5,13 @@ A generator (or a `Sequence` with __len__ and __getitem__) yields (x, y) or
 """
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from multinn import backend as K
 
 from .base_layer import to_list
+from .training_arrays import _shuffle_seed
 from .training_utils import add_weighted, should_run_validation
 
 
@@ -41,7 +43,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
                               "do_validation": validation_data is not None, "metrics": names})
     model.stop_training = False
-    iterator = _batch_iterator(generator)
+    iterator = _batch_iterator(generator, shuffle=shuffle)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         callback_list.on_epoch_begin(epoch)
@@ -110,11 +112,18 @@ def predict_generator(model: Any, generator: Any, steps: "int | None" = None, **
     return results[0] if len(results) == 1 else results
 
 
-def _batch_iterator(generator: Any):
+def _batch_iterator(generator: Any, shuffle: bool = False):
+    """Batches without end: a Sequence is read pass after pass (its batch order shuffled per
+    pass when `shuffle`, as Keras 2's enqueuer does; `on_epoch_end` after each pass)."""
     if hasattr(generator, "__getitem__") and hasattr(generator, "__len__") and not isinstance(generator, (list, tuple)):
+        rng = random.Random(_shuffle_seed()) if shuffle else None
+
         def cycle():
             while True:
-                for i in range(len(generator)):
+                order = list(range(len(generator)))
+                if rng is not None:
+                    rng.shuffle(order)
+                for i in order:
                     yield generator[i]
                 if hasattr(generator, "on_epoch_end"):
                     generator.on_epoch_end()
