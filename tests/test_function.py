@@ -235,3 +235,16 @@ def test_switch_on_a_placeholder_condition(backend_name):
     data = rand(3, 2)
     np.testing.assert_allclose(f([True, data])[0], data * 2, rtol=1e-6)
     np.testing.assert_allclose(f([False, data])[0], data - 1, rtol=1e-6)
+
+
+def test_function_output_structure_follows_outputs(backend_name):
+    # Keras 2 packs the results like `outputs`: one tensor gives one array, a list a list
+    x = K.placeholder(shape=(None, 2))
+    data = np.array([[1.0, 2.0]], np.float32)
+    single = K.function([x], K.sum(x, axis=1))([data])
+    assert isinstance(single, np.ndarray) and single.tolist() == [3.0]
+    listed = K.function([x], [K.sum(x, axis=1)])([data])
+    assert isinstance(listed, list) and len(listed) == 1 and listed[0].tolist() == [3.0]
+    i = K.placeholder(shape=(2,), dtype="int32")
+    out = K.function([i], K.mean(i))([np.array([1, 2], np.int32)])
+    assert out.dtype == np.int32 and out.tolist() == 1
