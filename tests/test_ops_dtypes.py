@@ -1,4 +1,4 @@
-"""Dtype discipline of every public K function: float32 stays float32, float64 stays float64.
+"""Dtype discipline of every public K function: float16, float32 and float64 stay what they are.
 
 One small valid call per name in `multinn.backend.ops.__all__`; every floating array the call
 returns (and every gradient it gives its floating inputs) must have the inputs' float dtype.
@@ -247,7 +247,7 @@ def restore_globals():
     K.set_learning_phase(phase)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_float_dtype_is_kept(backend_name, restore_globals, name, dtype):
     t = Maker(dtype)

@@ -28,5 +28,7 @@ def qr(x: Any) -> tuple:
     if len(x.shape) < 2:
         raise ValueError(f"K.qr expects a matrix (at least 2 dimensions). Received: x.shape={tuple(x.shape)}")
     b = x.backend
-    q, r = b.xp.linalg.qr(x.data)
+    # LAPACK has no half precision: float16 is factored in float32 and cast back.
+    data = x.data.astype("float32") if x.dtype.kind == "f" and x.dtype.itemsize < 4 else x.data
+    q, r = b.xp.linalg.qr(data)
     return Tensor(q.astype(x.dtype, copy=False), b), Tensor(r.astype(x.dtype, copy=False), b)
