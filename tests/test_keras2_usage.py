@@ -305,3 +305,16 @@ def test_fit_generator_reads_a_sequence_in_shuffled_order_each_epoch(backend_nam
     model.fit_generator(in_order, epochs=1, shuffle=False, verbose=0)
     assert in_order.read == list(range(8))
     assert model.evaluate_generator(in_order) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+
+
+def test_metrics_skip_masked_timesteps_like_the_loss(backend_name):
+    from multinn.layers import Lambda
+
+    inputs = Input(shape=(3, 1))
+    masked = Lambda(lambda t: t, mask=lambda t, mask: K.any(K.not_equal(t, 0), axis=-1))(inputs)
+    model = Model(inputs, Dense(1, kernel_initializer="ones", use_bias=False)(masked))
+    model.compile("sgd", "mae", metrics=["mae"], weighted_metrics=["mae"])
+    data, targets = np.array([[[1.0], [2.0], [0.0]]], np.float32), np.zeros((1, 3, 1), np.float32)
+    # Keras 2 masks metrics as it masks the loss: the mean over the two unmasked steps
+    np.testing.assert_allclose(model.evaluate(data, targets, verbose=0), [1.5, 1.5, 1.5], rtol=1e-5)
+    np.testing.assert_allclose(model.train_on_batch(data, targets)[1], 1.5, rtol=1e-5)

@@ -347,10 +347,11 @@ class Model(Network):
 
     def _metric_values(self, outs: list, ys: list, sws: list) -> list:
         values = []
+        masks = self._output_masks(len(outs))  # Keras 2 masks metrics as it masks the loss
         with K.no_grad():
-            for out, y, sw, fns in zip(outs, ys, sws, self._output_setup[2]):
+            for out, y, sw, mask, fns in zip(outs, ys, sws, masks, self._output_setup[2]):
                 for _, fn, weighted in fns:
-                    values.append(tu.weighted_mean(fn(y, out), sw) if weighted else K.mean(fn(y, out)))
+                    values.append(tu.weighted_mean(fn(y, out), sw if weighted else None, mask))
         return values
 
     def _log_values(self, total, per_output, metric_values, as_float: bool = True) -> list:
