@@ -203,6 +203,9 @@ _ACTIVATIONS: dict = {
 }
 
 
+_ACTIVATION_LAYERS = ("LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax", "ReLU")
+
+
 def serialize(activation: Callable) -> Any:
     """The name of an activation function (or the config of an activation object).
 
@@ -216,13 +219,20 @@ def serialize(activation: Callable) -> Any:
 
 
 def deserialize(config: Any, custom_objects: "Mapping[str, Any] | None" = None) -> Callable:
-    """The activation named by `config` (a name, or a {'class_name', 'config'} dict).
+    """The activation named by `config` (a name, or a {'class_name', 'config'} dict; the
+    config of an advanced activation layer such as LeakyReLU gives that layer).
 
     Example:
         >>> from multinn import activations
         >>> activations.deserialize("relu") is activations.relu
         True
     """
+    if (isinstance(config, Mapping) and config.get("class_name") in _ACTIVATION_LAYERS
+            and config["class_name"] not in (custom_objects or {})):
+        # An advanced activation layer passed as `activation` serializes as its config (tf.keras 2).
+        from multinn import layers  # here, not at the top: the layers import this module
+
+        return layers.deserialize(dict(config), custom_objects)
     return get_object(config, _ACTIVATIONS, "activation", custom_objects)
 
 

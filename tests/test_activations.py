@@ -124,6 +124,21 @@ def test_any_callable_is_an_activation(backend_name):
     assert activations.get({"class_name": "relu", "config": {}}) is activations.relu
 
 
+def test_advanced_activation_layer_as_activation_round_trips(backend_name):
+    # tf.keras 2: an advanced activation layer passed as `activation` is saved as its
+    # {'class_name', 'config'} and read back as that layer.
+    from multinn.layers import Dense, LeakyReLU
+    from multinn.models import Sequential, model_from_json
+
+    model = Sequential([Dense(3, activation=LeakyReLU(0.1), input_shape=(2,))])
+    clone = model_from_json(model.to_json())
+    clone.set_weights(model.get_weights())
+    x = np.array([[1.0, -2.0], [-3.0, 0.5]], np.float32)
+    np.testing.assert_allclose(clone.predict(x), model.predict(x), rtol=1e-6)
+    restored = activations.deserialize(activations.serialize(LeakyReLU(0.2)))
+    assert type(restored).__name__ == "LeakyReLU" and restored.alpha == 0.2
+
+
 def test_unknown_names_suggest():
     with pytest.raises(ValueError, match="Unknown activation 'rleu'. Did you mean 'relu'"):
         activations.get("rleu")
