@@ -318,3 +318,22 @@ def test_metrics_skip_masked_timesteps_like_the_loss(backend_name):
     # Keras 2 masks metrics as it masks the loss: the mean over the two unmasked steps
     np.testing.assert_allclose(model.evaluate(data, targets, verbose=0), [1.5, 1.5, 1.5], rtol=1e-5)
     np.testing.assert_allclose(model.train_on_batch(data, targets)[1], 1.5, rtol=1e-5)
+
+
+def test_an_epoch_stopped_by_a_batch_callback_is_not_validated(backend_name, tmp_path):
+    x, y = _rand(8, 2), _rand(8, 1, seed=1)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+
+    def stop_in_second_epoch(batch, logs):
+        if len(seen) == 1:
+            model.stop_training = True
+
+    seen = []
+    record = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(sorted(logs)),
+                                      on_batch_end=stop_in_second_epoch)
+    log = str(tmp_path / "log.csv")
+    model.fit(x, y, epochs=3, batch_size=4, validation_data=(x, y), verbose=0,
+              callbacks=[record, callbacks.CSVLogger(log)])
+    assert seen == [["loss", "val_loss"], ["loss"]]
+    assert open(log).read().splitlines()[2].endswith(",NA")  # as Keras 2's CSVLogger writes it

@@ -133,7 +133,9 @@ def fit_loop(
             sums = _device_sums(pending)
             pending = []
         epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
-        if val_ins is not None and tu.should_run_validation(validation_freq, epoch):
+        # Keras 2 validates only an epoch that ran all its batches (samples mode).
+        completed = steps_per_epoch is not None or not model.stop_training
+        if val_ins is not None and completed and tu.should_run_validation(validation_freq, epoch):
             val_values = test_loop(model, *val_ins, batch_size=batch_size, callbacks=callback_list)
             for label, v in zip(out_labels, val_values):
                 epoch_logs["val_" + label] = v
