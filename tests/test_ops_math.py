@@ -305,3 +305,32 @@ def test_logsumexp_and_softmax_gradients_stay_finite(backend_name):
     np.testing.assert_allclose(_grad(lambda v: K.softmax(v) * w, [1e30, 1e30, -1e30]), [-0.25, 0.25, 0.0])
     for fn in (K.sigmoid, K.softplus, K.elu, K.tanh):
         assert np.isfinite(_grad(fn, [-1e4, 1e4])).all(), fn.__name__
+
+
+def test_keras2_defaults_and_corner_cases(backend_name):
+    x = rand(2, 3, 4)
+    # clip: a None bound is no bound
+    check_op(lambda t: K.clip(t, None, 0.4), lambda v: np.where(v > 0.4, np.float32(0.4), v), [x])
+    check_op(lambda t: K.clip(t, -0.3, None), lambda v: np.where(v < -0.3, np.float32(-0.3), v), [x])
+    np.testing.assert_array_equal(K.clip(K.constant(x), None, None).numpy(), x)
+    # argmax/argmin default to the last axis, cumsum/cumprod to the first
+    assert K.argmax(K.constant(x)).shape == (2, 3) and K.argmin(K.constant(x)).shape == (2, 3)
+    np.testing.assert_allclose(K.cumsum(K.constant(x)).numpy()[1], x[0] + x[1], rtol=1e-6)
+    # var and std divide by N
+    v = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    assert K.var(K.constant(v)).numpy().tolist() == 1.25
+    np.testing.assert_allclose(K.std(K.constant(v)).numpy(), np.sqrt(1.25), rtol=1e-6)
+    # l2_normalize: axis None normalizes the whole tensor; a zero vector stays zero (epsilon 1e-12)
+    np.testing.assert_allclose(K.l2_normalize(K.constant([[3.0], [4.0]])).numpy(), [[0.6], [0.8]], rtol=1e-6)
+    assert K.l2_normalize(K.constant([[0.0, 0.0]]), axis=-1).numpy().tolist() == [[0.0, 0.0]]
+    # comparisons and any/all give booleans; cast of booleans gives 0/1
+    assert K.equal(K.constant([1.0, 2.0]), 1.0).dtype == np.bool_
+    assert K.any(K.constant([0.0, 0.5])).dtype == np.bool_ and K.all(K.constant([0.0, 0.5])).numpy().tolist() is False
+    assert K.cast(K.constant([True, False], dtype="bool"), "float32").numpy().tolist() == [1.0, 0.0]
+    # one_hot adds a trailing axis of num_classes to any index shape
+    assert K.one_hot(K.constant([[0, 1, 2]], dtype="int32"), 5).shape == (1, 3, 5)
+    # a scalar tensor condition picks a branch
+    assert K.switch(K.constant(False, dtype="bool"), K.ones((2,)), K.zeros((2,))).numpy().tolist() == [0.0, 0.0]
+    # eval of a Python scalar: a 0-d floatx array
+    out = K.eval(3.0)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == () and out == 3.0
