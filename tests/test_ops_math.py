@@ -334,3 +334,8 @@ def test_keras2_defaults_and_corner_cases(backend_name):
     # eval of a Python scalar: a 0-d floatx array
     out = K.eval(3.0)
     assert isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == () and out == 3.0
+
+
+def test_concatenate_of_mixed_ranks_names_the_shapes(backend_name):
+    with pytest.raises(ValueError, match=r"one rank.*Received: tensors of shapes \[\(2, 3\), \(3,\)\]"):
+        K.concatenate([K.ones((2, 3)), K.ones((3,))])

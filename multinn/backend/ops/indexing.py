@@ -79,6 +79,11 @@ def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
     if not tensors:
         raise ValueError("K.concatenate needs at least one tensor. Received: tensors=[]")
     ndim = to_tensor(tensors[0]).ndim
+    if any(isinstance(t, Tensor) and t.ndim != ndim for t in tensors):
+        raise ValueError(
+            "K.concatenate joins tensors of one rank along an existing axis (K.stack adds one). "
+            f"Received: tensors of shapes {[tuple(to_tensor(t).shape) for t in tensors]}"
+        )
     return _concatenate(*_one_dtype(tensors), axis=axis_index(axis, ndim, "K.concatenate") if ndim else 0)
 
 
