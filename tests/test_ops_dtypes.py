@@ -311,3 +311,11 @@ def test_float_functions_of_integers_give_floatx(backend_name, name):
     out = fn(K.constant(INTS, dtype="int32"))
     assert out.dtype == np.float32, f"K.{name} of int32 gave {out.dtype}"
     np.testing.assert_allclose(out.numpy(), fn(K.constant(INTS.astype(np.float32))).numpy(), rtol=1e-6)
+
+
+def test_float_functions_of_an_integer_placeholder_give_floatx(backend_name):
+    p = K.placeholder(shape=(None, 2), dtype="int32")
+    names = ["l2_normalize", "softsign", "hard_sigmoid", "var", "logsumexp", "sqrt", "softmax"]
+    f = K.function([p], [INT_TO_FLOATX[n](p) for n in names])
+    for name, out in zip(names, f([INTS])):
+        assert out.dtype == np.float32, f"K.{name} of an int32 placeholder gave {out.dtype}"

@@ -297,7 +297,11 @@ def floating(x):
 
 def float_tensor(x: Tensor) -> Tensor:
     """The tensor `x`, or for integer or boolean `x` its values in floatx (see `floating`)."""
-    return x if x.dtype.kind == "f" else Tensor(floating(x.data), x.backend)
+    if x.dtype.kind == "f":
+        return x
+    from .state import cast  # a cast also records itself on a K.placeholder graph
+
+    return cast(x, config.floatx())
 
 
 negative = _unary("negative", lambda b, x: -x, lambda dy, y, x: (-dy,))
@@ -502,9 +506,7 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Population variance over `axis` (divides by N, as Keras does); integer and boolean input gives floatx."""
-    x = to_tensor(x)
-    if isinstance(x, Tensor):
-        x = float_tensor(x)
+    x = float_tensor(to_tensor(x))
     centered = x - mean(x, axis=axis, keepdims=True)
     return mean(square(centered), axis=axis, keepdims=keepdims)
 
