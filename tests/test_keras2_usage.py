@@ -337,3 +337,30 @@ def test_an_epoch_stopped_by_a_batch_callback_is_not_validated(backend_name, tmp
               callbacks=[record, callbacks.CSVLogger(log)])
     assert seen == [["loss", "val_loss"], ["loss"]]
     assert open(log).read().splitlines()[2].endswith(",NA")  # as Keras 2's CSVLogger writes it
+
+
+def test_generator_methods_drive_callbacks_like_the_array_methods(backend_name):
+    x, y = _rand(6, 2), _rand(6, 1, seed=1)
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    events = _Events()
+    seen = {}
+    grab = callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.update(data=grab.validation_data))
+    model.fit_generator(((x, y) for _ in range(9)), steps_per_epoch=1, validation_data=(x, y), verbose=0,
+                        callbacks=[events, grab])
+    assert [len(a) for a in seen["data"]] == [6, 6, 6]
+    assert events.events[-3:] == [("test_begin",), ("test_batch_end", 0, 6, ["loss"]), ("test_end",)]
+
+    events.events = []
+    batches = [(x[:4], y[:4]), (x[4:], y[4:])]
+    model.evaluate_generator(iter(batches), steps=2, callbacks=[events])
+    assert events.events == [("test_begin",), ("test_batch_end", 0, 4, ["loss"]), ("test_batch_end", 1, 2, ["loss"]),
+                             ("test_end",)]
+    events.events = []
+    model.predict_generator(iter(batches), steps=2, callbacks=[events])
+    assert events.events == [("predict_begin",), ("predict_batch_end", 0, 4, (4, 1)), ("predict_batch_end", 1, 2, (2, 1)),
+                             ("predict_end",)]
+    with pytest.raises(ValueError, match="`steps=None` is only valid for a generator based on a Sequence"):
+        model.evaluate_generator(iter(batches))
+    with pytest.raises(ValueError, match="`validation_steps=None` is only valid"):
+        model.fit_generator(iter(batches * 3), steps_per_epoch=1, validation_data=iter(batches), verbose=0)

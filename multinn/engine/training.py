@@ -609,13 +609,15 @@ class Model(Network):
                 class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle,
             )
 
-    def evaluate_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
+    def evaluate_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None, verbose: int = 0,
+                           **kwargs: Any) -> Any:
         """The loss (and metrics) averaged over `steps` batches of a generator."""
-        return training_generator.evaluate_generator(self, generator, steps=steps)
+        return training_generator.evaluate_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
-    def predict_generator(self, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
+    def predict_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None, verbose: int = 0,
+                          **kwargs: Any) -> Any:
         """Predictions for `steps` batches of a generator, concatenated (NumPy)."""
-        return training_generator.predict_generator(self, generator, steps=steps)
+        return training_generator.predict_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # ------------------------------------------------------------------ saving
     def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True) -> None:

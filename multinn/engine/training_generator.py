@@ -11,7 +11,7 @@ from typing import Any
 from multinn import backend as K
 
 from .base_layer import to_list
-from .training_arrays import _shuffle_seed
+from .training_arrays import _host_arrays, _shuffle_seed, configured_callbacks, test_loop
 from .training_utils import add_weighted, should_run_validation
 
 
@@ -23,11 +23,17 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     from multinn import callbacks as cbks
 
     model._check_compiled()
-    if steps_per_epoch is None:
-        if hasattr(generator, "__len__"):
-            steps_per_epoch = len(generator)
-        else:
-            raise ValueError("`steps_per_epoch=None` is only valid for a generator based on a Sequence (with __len__).")
+    steps_per_epoch = _steps(generator, steps_per_epoch, "steps_per_epoch")
+    val_arrays = None
+    if isinstance(validation_data, (tuple, list)):
+        if len(validation_data) not in (2, 3):
+            raise ValueError(
+                "`validation_data` should be a tuple `(val_x, val_y)` or `(val_x, val_y, val_sample_weight)`, or a "
+                f"generator. Received: a {type(validation_data).__name__} of {len(validation_data)} items"
+            )
+        val_arrays = model._standardize_user_data(*validation_data[:2], validation_data[2] if len(validation_data) == 3 else None)
+    elif validation_data is not None:
+        validation_steps = _steps(validation_data, validation_steps, "validation_steps")
     model.history = cbks.History()
     callback_list = list(callbacks or []) + [model.history]
     if verbose:
@@ -42,6 +48,11 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     names += ["val_" + n for n in names] if validation_data is not None else []
     callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
                               "do_validation": validation_data is not None, "metrics": names})
+    if val_arrays is not None:
+        # Keras 2 hands callbacks the validation arrays, as fit does.
+        validation_arrays = _host_arrays(*val_arrays)
+        for callback in callback_list:
+            callback.validation_data = validation_arrays
     model.stop_training = False
     iterator = _batch_iterator(generator, shuffle=shuffle)
     callback_list.on_train_begin()
@@ -49,8 +60,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
         callback_list.on_epoch_begin(epoch)
         sums, seen = None, 0
         for step in range(steps_per_epoch):
-            item = next(iterator)
-            x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
+            x, y, sw = _unpack(next(iterator))
             xs, ys, sws = model._standardize_user_data(x, y, sw, class_weight)
             size = int(xs[0].shape[0])
             logs = {"batch": step, "size": size}
@@ -65,10 +75,10 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
                 break
         epoch_logs = {label: s / seen for label, s in zip(model.metrics_names, sums)} if sums else {}
         if validation_data is not None and should_run_validation(validation_freq, epoch):
-            if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
-                val = model.evaluate(*validation_data[:2], sample_weight=validation_data[2] if len(validation_data) == 3 else None, verbose=0)
+            if val_arrays is not None:
+                val = test_loop(model, *val_arrays, batch_size=32, callbacks=callback_list)
             else:
-                val = model.evaluate_generator(validation_data, steps=validation_steps)
+                val = evaluate_generator(model, validation_data, steps=validation_steps, callbacks=callback_list)
             for label, v in zip(model.metrics_names, to_list(val)):
                 epoch_logs["val_" + label] = v
         callback_list.on_epoch_end(epoch, epoch_logs)
@@ -77,39 +87,88 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     callback_list.on_train_end()
     return model.history
 
-def evaluate_generator(model: Any, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
-    """The loss (and metrics) averaged over `steps` batches of a generator."""
+def evaluate_generator(model: Any, generator: Any, steps: "int | None" = None, callbacks: Any = None,
+                       verbose: int = 0, **kwargs: Any) -> Any:
+    """The loss (and metrics) averaged over `steps` batches of a generator; `callbacks` get the test hooks."""
+    from multinn.utils.progbar import Progbar
+
     model._check_compiled()
-    steps = len(generator) if steps is None else steps
+    steps = _steps(generator, steps, "steps")
+    callback_list = configured_callbacks(model, callbacks, {"steps": steps, "verbose": verbose})
+    bar = Progbar(target=steps, verbose=verbose) if verbose == 1 else None
     iterator = _batch_iterator(generator)
     sums, seen = None, 0
-    for _ in range(steps):
-        item = next(iterator)
-        x, y, sw = item if len(item) == 3 else (item[0], item[1], None)
+    callback_list.on_test_begin()
+    for step in range(steps):
+        x, y, sw = _unpack(next(iterator))
         xs, ys, sws = model._standardize_user_data(x, y, sw)
         size = int(xs[0].shape[0])
+        logs = {"batch": step, "size": size}
+        callback_list.on_test_batch_begin(step, logs)
         values = model._test_step(xs, ys, sws)
         sums = add_weighted(sums, values, size)
         seen += size
+        logs.update(zip(model.metrics_names, values))
+        callback_list.on_test_batch_end(step, logs)
+        if bar is not None:
+            bar.update(step + 1)
+    callback_list.on_test_end()
     values = [s / seen for s in sums]
     return values[0] if len(values) == 1 else values
 
-def predict_generator(model: Any, generator: Any, steps: "int | None" = None, **kwargs: Any) -> Any:
-    """Predictions for `steps` batches of a generator, concatenated (NumPy)."""
-    steps = len(generator) if steps is None else steps
+
+def predict_generator(model: Any, generator: Any, steps: "int | None" = None, callbacks: Any = None,
+                      verbose: int = 0, **kwargs: Any) -> Any:
+    """Predictions for `steps` batches of a generator, concatenated (NumPy); `callbacks` get the predict hooks."""
+    from multinn.utils.progbar import Progbar
+
+    steps = _steps(generator, steps, "steps")
+    callback_list = configured_callbacks(model, callbacks, {"steps": steps, "verbose": verbose})
+    bar = Progbar(target=steps, verbose=verbose) if verbose == 1 else None
     iterator = _batch_iterator(generator)
     chunks = None
-    for _ in range(steps):
+    callback_list.on_predict_begin()
+    for step in range(steps):
         item = next(iterator)
         x = item[0] if isinstance(item, tuple) else item
         xs = model._standardize_x(x)
         model._ensure_built(xs[0] if len(xs) == 1 else xs)
+        logs = {"batch": step, "size": int(xs[0].shape[0])}
+        callback_list.on_predict_batch_begin(step, logs)
         outs = model._predict_step(xs)
         chunks = [[] for _ in outs] if chunks is None else chunks
         for store, o in zip(chunks, outs):
             store.append(o)
+        if len(callback_list):
+            logs["outputs"] = [o.numpy() for o in outs]
+        callback_list.on_predict_batch_end(step, logs)
+        if bar is not None:
+            bar.update(step + 1)
+    callback_list.on_predict_end()
     results = [K.concatenate(store, axis=0).numpy() for store in chunks]
     return results[0] if len(results) == 1 else results
+
+
+def _steps(generator: Any, steps: "int | None", name: str) -> int:
+    """`steps`, or the length of a Sequence; a plain generator must say how many batches to take."""
+    if steps is not None:
+        return int(steps)
+    if hasattr(generator, "__len__") and hasattr(generator, "__getitem__"):
+        return len(generator)
+    raise ValueError(
+        f"`{name}=None` is only valid for a generator based on a Sequence (with __len__). Please specify "
+        f"`{name}`, the number of batches to draw from the generator. Received: {name}=None"
+    )
+
+
+def _unpack(item: Any) -> tuple:
+    """(x, y, sample_weight) from a batch of 2 or 3 items."""
+    if not isinstance(item, (tuple, list)) or len(item) not in (2, 3):
+        raise ValueError(
+            "Output of generator should be a tuple `(x, y, sample_weight)` or `(x, y)`. "
+            f"Received: {type(item).__name__}"
+        )
+    return tuple(item) if len(item) == 3 else (item[0], item[1], None)
 
 
 def _batch_iterator(generator: Any, shuffle: bool = False):
