@@ -364,3 +364,11 @@ def test_generator_methods_drive_callbacks_like_the_array_methods(backend_name):
         model.evaluate_generator(iter(batches))
     with pytest.raises(ValueError, match="`validation_steps=None` is only valid"):
         model.fit_generator(iter(batches * 3), steps_per_epoch=1, validation_data=iter(batches), verbose=0)
+
+
+def test_metrics_as_a_list_of_lists_give_each_output_its_own(backend_name):
+    model = _two_softmax_outputs()
+    model.compile("sgd", "categorical_crossentropy", metrics=[["accuracy"], ["mae", "mse"]])
+    assert model.metrics_names == ["loss", "o1_loss", "o2_loss", "o1_accuracy", "o2_mae", "o2_mse"]
+    with pytest.raises(ValueError, match="one entry per model output"):
+        model.compile("sgd", "categorical_crossentropy", metrics=[["accuracy"]])

@@ -19,6 +19,24 @@ def _metric_name(metric: Any, fn: Any) -> str:
     return getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__)
 
 
+def _metrics_per_output(metrics: Any, output_names: list, kind: str) -> list:
+    """One list of metrics per output: a dict by output name, a list of lists (one per output),
+    or one list (or metric) for every output, as Keras 2 reads `metrics`."""
+    n = len(output_names)
+    if metrics is None:
+        return [[] for _ in range(n)]
+    if isinstance(metrics, dict):
+        return [to_list(metrics.get(name, []), allow_tuple=True) for name in output_names]
+    if isinstance(metrics, (list, tuple)) and any(isinstance(m, (list, tuple)) for m in metrics):
+        if len(metrics) != n:
+            raise ValueError(
+                f"When passing a list of lists as `{kind}`, it should have one entry per model output. The model has "
+                f"{n} outputs, but you passed {kind}={list(metrics)!r}"
+            )
+        return [to_list(m, allow_tuple=True) for m in metrics]
+    return [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics] for _ in range(n)]
+
+
 class Model(Network):
     """A model with training: `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
 
@@ -130,20 +148,8 @@ class Model(Network):
                 raise ValueError(f"When passing a list as loss_weights, it should have one entry per model output. Received: loss_weights={weights!r}")
             weight_list = [float(w) for w in weights]
 
-        metrics = self._compile_metrics
-        if metrics is None:
-            per_output = [[] for _ in range(n)]
-        elif isinstance(metrics, dict):
-            per_output = [to_list(metrics.get(name, [])) for name in output_names]
-        else:
-            per_output = [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics] for _ in range(n)]
-        weighted = self._compile_weighted_metrics
-        if weighted is None:
-            weighted_per_output = [[] for _ in range(n)]
-        elif isinstance(weighted, dict):
-            weighted_per_output = [to_list(weighted.get(name, [])) for name in output_names]
-        else:
-            weighted_per_output = [list(weighted) if isinstance(weighted, (list, tuple)) else [weighted] for _ in range(n)]
+        per_output = _metrics_per_output(self._compile_metrics, output_names, "metrics")
+        weighted_per_output = _metrics_per_output(self._compile_weighted_metrics, output_names, "weighted_metrics")
         metric_fns = []
         for i in range(n):
             resolved = []
