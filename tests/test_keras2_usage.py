@@ -372,3 +372,9 @@ def test_metrics_as_a_list_of_lists_give_each_output_its_own(backend_name):
     assert model.metrics_names == ["loss", "o1_loss", "o2_loss", "o1_accuracy", "o2_mae", "o2_mse"]
     with pytest.raises(ValueError, match="one entry per model output"):
         model.compile("sgd", "categorical_crossentropy", metrics=[["accuracy"]])
+
+
+def test_loss_weights_dict_with_an_unknown_output_is_refused(backend_name):
+    model = _two_softmax_outputs()
+    with pytest.raises(ValueError, match="Unknown entry in loss_weights dictionary: 'o3'"):
+        model.compile("sgd", "categorical_crossentropy", loss_weights={"o1": 1.0, "o3": 0.5})

@@ -142,6 +142,12 @@ class Model(Network):
         if weights is None:
             weight_list = [1.0] * n
         elif isinstance(weights, dict):
+            unknown = [k for k in weights if k not in output_names]
+            if unknown:
+                raise ValueError(
+                    f"Unknown entry in loss_weights dictionary: {unknown[0]!r}. Only expected the following keys: "
+                    f"{output_names}"
+                )
             weight_list = [float(weights.get(name, 1.0)) for name in output_names]
         else:
             if len(weights) != n:
