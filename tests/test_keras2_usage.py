@@ -378,3 +378,18 @@ def test_loss_weights_dict_with_an_unknown_output_is_refused(backend_name):
     model = _two_softmax_outputs()
     with pytest.raises(ValueError, match="Unknown entry in loss_weights dictionary: 'o3'"):
         model.compile("sgd", "categorical_crossentropy", loss_weights={"o1": 1.0, "o3": 0.5})
+
+
+def test_sample_weight_mode_per_output(backend_name):
+    x = Input(shape=(3, 2))
+    model = Model(x, [Dense(1, name="steps")(x), Dense(1, name="whole")(multinn.layers.Flatten()(x))])
+    model.compile("sgd", "mse", sample_weight_mode={"steps": "temporal"})
+    data = _rand(4, 3, 2)
+    targets = [np.zeros((4, 3, 1), np.float32), np.zeros((4, 1), np.float32)]
+    step_weights, sample_weights = np.ones((4, 3)), np.ones(4)
+    plain = model.test_on_batch(data, targets)
+    assert model.test_on_batch(data, targets, sample_weight=[step_weights, sample_weights]) == pytest.approx(plain, rel=1e-5)
+    with pytest.raises(ValueError, match="sample_weight_mode='temporal'"):
+        model.test_on_batch(data, targets, sample_weight=[step_weights, step_weights])
+    model.compile("sgd", "mse", sample_weight_mode=["temporal", None])
+    assert model.test_on_batch(data, targets, sample_weight=[step_weights, sample_weights]) == pytest.approx(plain, rel=1e-5)

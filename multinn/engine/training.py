@@ -276,6 +276,26 @@ class Model(Network):
                     tu._check_shape(t, tuple(shape), name, "target", False)
         return ys
 
+    def _sample_weight_modes(self, names: list) -> list:
+        """`sample_weight_mode` per output: one mode for all, a list, or a dict by output name."""
+        mode = getattr(self, "sample_weight_mode", None)
+        if isinstance(mode, dict):
+            unknown = [k for k in mode if k not in names]
+            if unknown:
+                raise ValueError(
+                    f"Unknown entry in sample_weight_mode dictionary: {unknown[0]!r}. Only expected the following "
+                    f"keys: {names}"
+                )
+            return [mode.get(name) for name in names]
+        if isinstance(mode, (list, tuple)):
+            if len(mode) != len(names):
+                raise ValueError(
+                    "When passing a list as sample_weight_mode, it should have one entry per model output. The model "
+                    f"has {len(names)} outputs, but you passed sample_weight_mode={list(mode)!r}"
+                )
+            return list(mode)
+        return [mode] * len(names)
+
     def _fed_outputs(self, n: int) -> list:
         """Indices of the outputs that take targets: those with a loss."""
         if self._output_setup is None:
@@ -302,10 +322,10 @@ class Model(Network):
         fed_names = [names[i] for i in fed]
         sws = self._expand_to_outputs(tu.weights_per_output(sample_weight, fed_names, "sample_weight"), fed, len(ys))
         cws = self._expand_to_outputs(tu.weights_per_output(class_weight, fed_names, "class_weight"), fed, len(ys))
-        mode = getattr(self, "sample_weight_mode", None)
+        modes = self._sample_weight_modes(names)
         weights = [
             None if yy is None else tu.standardize_weights(yy, sw, cw, mode, self._model_backend())
-            for yy, sw, cw in zip(ys, sws, cws)
+            for yy, sw, cw, mode in zip(ys, sws, cws, modes)
         ]
         tu.check_array_lengths(xs, ys, weights)
         return xs, ys, weights
