@@ -393,3 +393,29 @@ def test_sample_weight_mode_per_output(backend_name):
         model.test_on_batch(data, targets, sample_weight=[step_weights, step_weights])
     model.compile("sgd", "mse", sample_weight_mode=["temporal", None])
     assert model.test_on_batch(data, targets, sample_weight=[step_weights, sample_weights]) == pytest.approx(plain, rel=1e-5)
+
+
+def test_k_function_on_graph_tensors_reads_intermediate_outputs(backend_name):
+    from multinn.layers import Dropout
+
+    model = Sequential([Dense(4, input_shape=(3,), name="first"), Dropout(0.5), Dense(2)])
+    data = _rand(5, 3)
+    kernel, bias = model.get_layer("first").get_weights()
+    # the Keras 2 recipe for intermediate outputs, with the learning phase fed
+    get_hidden = K.function([model.input, K.learning_phase()], [model.layers[1].output])
+    test_mode = get_hidden([data, 0])
+    assert isinstance(test_mode, list) and isinstance(test_mode[0], np.ndarray)
+    np.testing.assert_allclose(test_mode[0], data @ kernel + bias, rtol=1e-5, atol=1e-6)
+    train_mode = get_hidden([data, 1])[0]
+    assert np.all((train_mode == 0) | np.isclose(train_mode, 2 * (data @ kernel + bias), rtol=1e-5, atol=1e-6))
+    assert (train_mode == 0).any()
+    whole = K.function(model.inputs, model.outputs)
+    np.testing.assert_allclose(whole([data])[0], model.predict(data), rtol=1e-5, atol=1e-6)
+    before = K.get_uid("model")
+    single = K.function([model.input], model.output)
+    assert single([data]).shape == (5, 2)
+    assert K.get_uid("model") == before + 1  # no default model name used up
+    with pytest.raises(ValueError, match="updates"):
+        K.function([model.input], [model.output], updates=[(model.weights[0], model.weights[0])])
+    with pytest.raises(ValueError, match="takes a list of 2 values"):
+        get_hidden([data])
