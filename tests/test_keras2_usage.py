@@ -419,3 +419,13 @@ def test_k_function_on_graph_tensors_reads_intermediate_outputs(backend_name):
         K.function([model.input], [model.output], updates=[(model.weights[0], model.weights[0])])
     with pytest.raises(ValueError, match="takes a list of 2 values"):
         get_hidden([data])
+
+
+def test_evaluate_shows_keras2s_bar_only_with_verbose_1(backend_name, capsys):
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    model.evaluate(_rand(4, 2), _rand(4, 1), verbose=1)
+    out = capsys.readouterr().out
+    assert out.startswith("4/4 [==============================]") and "/step - loss:" in out
+    model.evaluate(_rand(4, 2), _rand(4, 1), verbose=2)
+    assert capsys.readouterr().out == ""

@@ -157,7 +157,7 @@ def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbos
     callback_list = configured_callbacks(
         model, callbacks, {"batch_size": batch_size, "steps": None, "samples": n, "verbose": verbose}
     )
-    bar = Progbar(target=n, verbose=verbose, unit_name="sample") if verbose else None
+    bar = Progbar(target=n, verbose=verbose) if verbose == 1 else None  # Keras 2: a bar for verbose=1 only
     sums = None
     callback_list.on_test_begin()
     for batch_index, (start, end) in enumerate(tu.make_batches(n, batch_size)):
