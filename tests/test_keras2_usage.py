@@ -430,3 +430,13 @@ def test_evaluate_shows_keras2s_bar_only_with_verbose_1(backend_name, capsys):
     assert out.startswith("4/4 [==============================]") and "/step - loss:" in out
     model.evaluate(_rand(4, 2), _rand(4, 1), verbose=2)
     assert capsys.readouterr().out == ""
+
+
+def test_misspelled_keywords_of_compile_and_fit_suggest_the_real_ones(backend_name):
+    model = Sequential([Dense(1, input_shape=(2,))])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'metric'. Did you mean 'metrics'"):
+        model.compile("sgd", "mse", metric=["mae"])
+    model.compile("sgd", "mse")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'. Did you mean 'epochs'"):
+        model.fit(_rand(2, 2), _rand(2, 1), epoch=2)
+    assert model.fit(_rand(2, 2), _rand(2, 1), nb_epoch=2, verbose=0).epoch == [0, 1]  # Keras 1 spelling still read

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import warnings
 from typing import Any
 
@@ -84,7 +85,8 @@ class Model(Network):
         from multinn import optimizers
         from multinn.utils.generic_utils import check_kwargs
 
-        check_kwargs(kwargs, (), "compile()")
+        # The named parameters only serve the close-match hint of a misspelled keyword.
+        check_kwargs(kwargs, tuple(inspect.signature(Model.compile).parameters)[1:-1], "compile()")
         if target_tensors is not None:
             raise ValueError("compile(target_tensors=...) is not supported: multinn feeds targets eagerly. Pass them to fit().")
         self.optimizer = optimizers.get(optimizer)
@@ -554,7 +556,7 @@ class Model(Network):
 
         if "nb_epoch" in kwargs:
             epochs = kwargs.pop("nb_epoch")
-        check_kwargs(kwargs, ("nb_epoch",), "fit()")
+        check_kwargs(kwargs, ("nb_epoch",) + tuple(inspect.signature(Model.fit).parameters)[1:-1], "fit()")
         self._check_compiled()
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
