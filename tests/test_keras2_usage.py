@@ -440,3 +440,30 @@ def test_misspelled_keywords_of_compile_and_fit_suggest_the_real_ones(backend_na
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'. Did you mean 'epochs'"):
         model.fit(_rand(2, 2), _rand(2, 1), epoch=2)
     assert model.fit(_rand(2, 2), _rand(2, 1), nb_epoch=2, verbose=0).epoch == [0, 1]  # Keras 1 spelling still read
+
+
+def test_fit_evaluate_predict_take_a_generator_or_sequence_as_in_keras_2_3(backend_name):
+    from multinn.utils import Sequence
+
+    x, y = _rand(8, 2), _rand(8, 1, seed=1)
+
+    class Batches(Sequence):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, index):
+            return x[4 * index:4 * index + 4], y[4 * index:4 * index + 4]
+
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    history = model.fit(Batches(), epochs=2, verbose=0, validation_data=Batches())
+    assert sorted(history.history) == ["loss", "val_loss"] and history.epoch == [0, 1]
+    model.fit(((x, y) for _ in range(4)), steps_per_epoch=2, epochs=2, verbose=0)
+    assert model.evaluate(Batches(), verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+    assert model.evaluate(((x, y) for _ in range(1)), steps=1, verbose=0) == pytest.approx(
+        model.evaluate(x, y, verbose=0), rel=1e-5)
+    np.testing.assert_allclose(model.predict(Batches()), model.predict(x), rtol=1e-5)
+    with pytest.raises(ValueError, match="`y` argument is not supported when data is a generator"):
+        model.fit(Batches(), y, verbose=0)
+    with pytest.raises(ValueError, match="cannot use `validation_split`"):
+        model.fit(Batches(), validation_split=0.5, verbose=0)

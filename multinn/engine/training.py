@@ -38,6 +38,32 @@ def _metrics_per_output(metrics: Any, output_names: list, kind: str) -> list:
     return [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics] for _ in range(n)]
 
 
+def _is_generator_or_sequence(x: Any) -> bool:
+    """A Python generator or a `multinn.utils.Sequence`: data that fit/evaluate/predict hand to
+    their generator versions (Keras 2.3)."""
+    from multinn.utils.data_utils import Sequence
+
+    return inspect.isgenerator(x) or isinstance(x, Sequence)
+
+
+def _check_generator_arguments(y: Any, sample_weight: Any, validation_split: float = 0.0) -> None:
+    if y is not None:
+        raise ValueError(
+            "`y` argument is not supported when data is a generator or Sequence instance. Instead pass targets as "
+            "the second element of the generator."
+        )
+    if sample_weight is not None:
+        raise ValueError(
+            "`sample_weight` argument is not supported when data is a generator or Sequence instance. Instead pass "
+            "sample weights as the third element of the generator."
+        )
+    if validation_split:
+        raise ValueError(
+            "If your data is in the form of a Python generator, you cannot use `validation_split`. "
+            f"Received: validation_split={validation_split!r}"
+        )
+
+
 class Model(Network):
     """A model with training: `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
 
@@ -521,7 +547,8 @@ class Model(Network):
         """Trains for `epochs` passes over the data and returns a History object.
 
         Args:
-            x, y: arrays (NumPy, CuPy or K tensors), or lists / dicts of them for several inputs / outputs.
+            x, y: arrays (NumPy, CuPy or K tensors), or lists / dicts of them for several inputs / outputs;
+                or x a generator / `Sequence` of batches (no y), trained as by `fit_generator`.
             batch_size: samples per gradient update (32 when None).
             epochs: index of the last epoch (training runs from `initial_epoch` to `epochs`).
             verbose: 0 silent, 1 progress bar, 2 one line per epoch.
@@ -558,6 +585,13 @@ class Model(Network):
             epochs = kwargs.pop("nb_epoch")
         check_kwargs(kwargs, ("nb_epoch",) + tuple(inspect.signature(Model.fit).parameters)[1:-1], "fit()")
         self._check_compiled()
+        if _is_generator_or_sequence(x):
+            _check_generator_arguments(y, sample_weight, validation_split)
+            return self.fit_generator(
+                x, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
+                validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
+                class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle,
+            )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
         val_ins = None
@@ -610,6 +644,9 @@ class Model(Network):
             [2.0, 1.0]
         """
         self._check_compiled()
+        if _is_generator_or_sequence(x):
+            _check_generator_arguments(y, sample_weight)
+            return self.evaluate_generator(x, steps=steps, callbacks=callbacks, verbose=verbose)
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
         values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
@@ -625,6 +662,8 @@ class Model(Network):
             >>> model.predict([1]).tolist()
             [[1.0]]
         """
+        if _is_generator_or_sequence(x):
+            return self.predict_generator(x, steps=steps, callbacks=callbacks, verbose=verbose)
         batch_size = 32 if batch_size is None else int(batch_size)
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
