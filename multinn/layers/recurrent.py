@@ -1,0 +1,318 @@
+"""Keras 2's recurrent layers: RNN (any cell over time), SimpleRNN, LSTM, GRU.
+
+The time loop is `K.rnn`; the cells (recurrent_cells.py) hold the weights and the
+per-step formula. Only `stateful=False` is supported: multinn runs eagerly and keeps no
+state between batches.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import backend as K
+from multinn import regularizers
+from multinn.engine.base_layer import InputSpec, Layer
+
+from .recurrent_cells import (
+    GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _call_cell, _output_size, _state_sizes,
+)
+
+__all__ = ["RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+
+
+class RNN(Layer):
+    """Runs a cell over the time axis of (batch, time, features) inputs (Keras 2).
+
+    Args:
+        cell: a cell (`call(inputs, states) -> (output, new_states)` and `state_size`),
+            or a list of cells, which are stacked.
+        return_sequences: return every step's output (batch, time, units), not only the last.
+        return_state: also return the final states: [output, state_1, ...].
+        go_backwards: run from the last step to the first (the output sequence comes out
+            in that order, as in Keras 2).
+        stateful: only False; multinn keeps no state between batches.
+        unroll: accepted for Keras 2 compatibility (the eager loop is always unrolled).
+
+    Call arguments: `mask` (batch, time) — masked steps keep the previous state and repeat
+    the previous output; `training` for dropout; `initial_state` a list of tensors.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import RNN, SimpleRNNCell
+        >>> RNN(SimpleRNNCell(3), return_sequences=True)(K.ones((2, 4, 5))).shape
+        (2, 4, 3)
+    """
+
+    def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, **kwargs: Any):
+        if isinstance(cell, (list, tuple)):
+            cell = StackedRNNCells(list(cell))
+        if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+            raise ValueError(
+                f"RNN `cell` needs a `call` method and a `state_size` attribute. Received: cell={cell!r}"
+            )
+        if stateful:
+            raise ValueError(
+                "multinn's recurrent layers support only stateful=False (no state is kept between batches). "
+                f"Received: stateful={stateful!r}"
+            )
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = False
+        self.unroll = bool(unroll)
+        self.supports_masking = True
+        self.input_spec = InputSpec(min_ndim=3)
+        if isinstance(cell, Layer) and "dtype" in kwargs and kwargs["dtype"] is not None and not cell.built:
+            cell.dtype = self.dtype
+
+    @property
+    def states(self) -> list:
+        return [None] * len(_state_sizes(self.cell))
+
+    def build(self, input_shape: Any) -> None:
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        step_shape = (input_shape[0],) + tuple(input_shape[2:])
+        if isinstance(self.cell, Layer) and not self.cell.built:
+            self.cell.build(step_shape)
+            self.cell.built = True
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        input_shape = tuple(input_shape)
+        units = _output_size(self.cell)
+        if self.return_sequences:
+            output_shape = (input_shape[0], input_shape[1], units)
+        else:
+            output_shape = (input_shape[0], units)
+        if self.return_state:
+            return [output_shape] + [(input_shape[0], s) for s in _state_sizes(self.cell)]
+        return output_shape
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if isinstance(mask, list):
+            mask = mask[0]
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(_state_sizes(self.cell))
+        return output_mask
+
+    def _produces_mask(self) -> bool:
+        # An RNN only passes a mask on (return_sequences) and never makes one of its own.
+        return False
+
+    def get_initial_state(self, inputs: Any) -> list:
+        """Zero states (batch, size), on the inputs' backend and dtype."""
+        first = inputs[:, 0]
+        flat = K.reshape(first, (first.shape[0], -1))
+        zero = K.zeros_like(flat[:, :1])  # (batch, 1)
+        return [K.tile(zero, (1, size)) for size in _state_sizes(self.cell)]
+
+    def call(self, inputs: Any, mask: Any = None, training: Any = None, initial_state: Any = None) -> Any:
+        if isinstance(inputs, (list, tuple)):
+            inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
+        if isinstance(mask, list):
+            mask = mask[0]
+        if initial_state is None:
+            initial_state = self.get_initial_state(inputs)
+        else:
+            initial_state = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            expected = len(_state_sizes(self.cell))
+            if len(initial_state) != expected:
+                raise ValueError(
+                    f"Layer {self.name} expects {expected} initial state(s). Received: initial_state with "
+                    f"{len(initial_state)} tensor(s)"
+                )
+        if hasattr(self.cell, "reset_dropout_masks"):
+            self.cell.reset_dropout_masks()
+
+        def step(x_t, states):
+            output, new_states = _call_cell(self.cell, x_t, list(states), training)
+            return output, list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+
+        last, outputs, states = K.rnn(step, inputs, initial_state, go_backwards=self.go_backwards, mask=mask,
+                                      unroll=self.unroll, input_length=inputs.shape[1])
+        output = outputs if self.return_sequences else last
+        if self.return_state:
+            return [output] + list(states)
+        return output
+
+    def get_config(self) -> dict:
+        config = {
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self.unroll,
+            "cell": {"class_name": type(self.cell).__name__, "config": self.cell.get_config()},
+        }
+        return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "RNN":
+        from multinn.layers import deserialize
+
+        config = dict(config)
+        cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
+        return cls(cell, **config)
+
+
+# Options forwarded from the layer to its cell, per layer (Keras 2.3.1's constructor order).
+_CELL_OPTIONS = {
+    "SimpleRNN": ("units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+                  "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+                  "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout"),
+}
+_CELL_OPTIONS["GRU"] = _CELL_OPTIONS["SimpleRNN"][:2] + ("recurrent_activation",) + _CELL_OPTIONS["SimpleRNN"][2:] + (
+    "implementation", "reset_after")
+_CELL_OPTIONS["LSTM"] = (_CELL_OPTIONS["SimpleRNN"][:2] + ("recurrent_activation",) + _CELL_OPTIONS["SimpleRNN"][2:6]
+                         + ("unit_forget_bias",) + _CELL_OPTIONS["SimpleRNN"][6:] + ("implementation",))
+
+
+class _CellLayer(RNN):
+    """An RNN that builds its own cell from the constructor's options and exposes them."""
+
+    _cell_class: Any = None
+
+    def __init__(self, cell_kwargs: dict, activity_regularizer: Any, return_sequences: bool, return_state: bool,
+                 go_backwards: bool, stateful: bool, unroll: bool, **kwargs: Any):
+        if "implementation" in cell_kwargs and cell_kwargs["implementation"] == 0:
+            cell_kwargs["implementation"] = 1  # Keras 2 maps the removed implementation 0 to 1
+        cell = self._cell_class(**cell_kwargs, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True))
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    def __getattr__(self, key: str) -> Any:
+        # units, activation, kernel, ... read through to the cell, as Keras 2's properties do
+        cell = self.__dict__.get("cell")
+        if cell is not None and key in _CELL_OPTIONS[type(self)._keras_name()] + ("kernel", "recurrent_kernel", "bias"):
+            return getattr(cell, key)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+
+    @classmethod
+    def _keras_name(cls) -> str:
+        for klass in cls.__mro__:
+            if klass.__name__ in _CELL_OPTIONS:
+                return klass.__name__
+        raise TypeError(f"{cls.__name__} is not a SimpleRNN, LSTM or GRU")
+
+    def get_config(self) -> dict:
+        cell_config = self.cell.get_config()
+        config = {key: cell_config[key] for key in _CELL_OPTIONS[self._keras_name()]}
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        base = RNN.get_config(self)
+        del base["cell"]
+        return {**base, **config}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "RNN":
+        config = dict(config)
+        if "implementation" in config and config["implementation"] == 0:
+            config["implementation"] = 1
+        return cls(**config)
+
+
+class SimpleRNN(_CellLayer):
+    """Fully connected RNN whose output is fed back: `h = activation(x W + b + h_prev U)` (Keras 2).
+
+    Args: units, activation ('tanh'), use_bias, kernel_initializer ('glorot_uniform'),
+    recurrent_initializer ('orthogonal'), bias_initializer ('zeros'), kernel/recurrent/bias
+    regularizers and constraints, activity_regularizer, dropout, recurrent_dropout (Keras 2
+    masks: one per sequence, only in training), return_sequences, return_state, go_backwards,
+    stateful (False only), unroll. Weights: kernel (input_dim, units), recurrent_kernel
+    (units, units), bias (units,).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import SimpleRNN
+        >>> SimpleRNN(3)(K.ones((2, 4, 5))).shape
+        (2, 3)
+    """
+
+    _cell_class = SimpleRNNCell
+
+    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False, **kwargs: Any):
+        options = dict(locals())
+        cell_kwargs = {k: options[k] for k in _CELL_OPTIONS["SimpleRNN"]}
+        super().__init__(cell_kwargs, activity_regularizer, return_sequences, return_state, go_backwards,
+                         stateful, unroll, **kwargs)
+
+
+class LSTM(_CellLayer):
+    """Long Short-Term Memory layer (Hochreiter 1997), Keras 2.3.1's defaults and formula.
+
+    Args: units, activation ('tanh'), recurrent_activation ('sigmoid' as in Keras 2.3.1;
+    Keras 2.2 used 'hard_sigmoid'), use_bias, kernel_initializer ('glorot_uniform'),
+    recurrent_initializer ('orthogonal'), bias_initializer ('zeros'), unit_forget_bias (True),
+    regularizers, constraints, dropout, recurrent_dropout, implementation (2), return_sequences,
+    return_state (output, h, c), go_backwards, stateful (False only), unroll. Weights:
+    kernel (input_dim, 4 units), recurrent_kernel (units, 4 units), bias (4 units,), gates
+    in the order i, f, c, o.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import LSTM
+        >>> [t.shape for t in LSTM(3, return_state=True)(K.ones((2, 4, 5)))]
+        [(2, 3), (2, 3), (2, 3)]
+    """
+
+    _cell_class = LSTMCell
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, implementation: int = 2, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 unroll: bool = False, **kwargs: Any):
+        options = dict(locals())
+        cell_kwargs = {k: options[k] for k in _CELL_OPTIONS["LSTM"]}
+        super().__init__(cell_kwargs, activity_regularizer, return_sequences, return_state, go_backwards,
+                         stateful, unroll, **kwargs)
+
+
+class GRU(_CellLayer):
+    """Gated Recurrent Unit layer (Cho et al. 2014), Keras 2.3.1's defaults and formula.
+
+    Args: units, activation ('tanh'), recurrent_activation ('sigmoid', Keras 2.3.1),
+    use_bias, initializers, regularizers, constraints, dropout, recurrent_dropout,
+    implementation (2), reset_after (False: reset gate before the recurrent matmul;
+    True: after it, with a (2, 3 units) bias, CuDNNGRU-compatible), return_sequences,
+    return_state, go_backwards, stateful (False only), unroll. Weights: kernel
+    (input_dim, 3 units), recurrent_kernel (units, 3 units), bias; gates z, r, h.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import GRU
+        >>> GRU(3, return_sequences=True)(K.ones((2, 4, 5))).shape
+        (2, 4, 3)
+    """
+
+    _cell_class = GRUCell
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 implementation: int = 2, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
+                 reset_after: bool = False, **kwargs: Any):
+        options = dict(locals())
+        cell_kwargs = {k: options[k] for k in _CELL_OPTIONS["GRU"]}
+        super().__init__(cell_kwargs, activity_regularizer, return_sequences, return_state, go_backwards,
+                         stateful, unroll, **kwargs)

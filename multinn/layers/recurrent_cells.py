@@ -1,0 +1,424 @@
+"""Keras 2.3.1's recurrent cells: SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells.
+
+A cell computes one time step: `call(inputs, states, training=None) -> (output, new_states)`,
+and says how big its states are with `state_size` (an int or a list of ints) and its output
+with `output_size`. `RNN` (recurrent.py) runs a cell over the time axis with `K.rnn`.
+
+Weight shapes, their order and the gate order follow Keras 2 so weights exported from
+Keras 2 load: kernel (input_dim, k * units), recurrent_kernel (units, k * units), bias.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import activations, constraints, initializers, regularizers
+from multinn import backend as K
+from multinn.engine.base_layer import Layer
+
+__all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
+
+
+def _rate(value: Any) -> float:
+    return min(1.0, max(0.0, float(value)))
+
+
+def _dropout_masks(like: Any, rate: float, training: Any, count: int) -> list:
+    """`count` Keras 2 dropout masks shaped like `like`: scaled 0/1 in training, ones otherwise."""
+    ones = K.ones_like(like)
+    return [K.in_train_phase(lambda: K.dropout(ones, rate), ones, training=training) for _ in range(count)]
+
+
+class _CellBase(Layer):
+    """Options shared by the three built-in cells (activation, initializers, dropout...).
+
+    Dropout masks are drawn at the first step of a sequence and reused for every step
+    (Keras 2: the same units drop at all time steps); `RNN` clears them before each call.
+    """
+
+    _gates = 1
+
+    def __init__(self, units: int, activation: Any, use_bias: bool, kernel_initializer: Any,
+                 recurrent_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
+                 recurrent_regularizer: Any, bias_regularizer: Any, kernel_constraint: Any,
+                 recurrent_constraint: Any, bias_constraint: Any, dropout: float, recurrent_dropout: float,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        if self.units <= 0:
+            raise ValueError(f"{type(self).__name__} `units` must be a positive integer. Received: units={units!r}")
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = _rate(dropout)
+        self.recurrent_dropout = _rate(recurrent_dropout)
+        self.reset_dropout_masks()
+
+    @property
+    def output_size(self) -> int:
+        return self.units
+
+    def reset_dropout_masks(self) -> None:
+        """Forgets the masks so the next sequence draws new ones."""
+        self._dropout_mask = None
+        self._recurrent_dropout_mask = None
+
+    def _input_masks(self, inputs: Any, training: Any, count: int) -> "list | None":
+        if 0.0 < self.dropout < 1.0 and self._dropout_mask is None:
+            self._dropout_mask = _dropout_masks(inputs, self.dropout, training, count)
+        return self._dropout_mask
+
+    def _recurrent_masks(self, h: Any, training: Any, count: int) -> "list | None":
+        if 0.0 < self.recurrent_dropout < 1.0 and self._recurrent_dropout_mask is None:
+            self._recurrent_dropout_mask = _dropout_masks(h, self.recurrent_dropout, training, count)
+        return self._recurrent_dropout_mask
+
+    def _build_kernels(self, input_shape: Any, bias_shape: "tuple | None" = None, bias_initializer: Any = None) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"The last dimension of the inputs to {self.name!r} must be known. Received: input_shape={input_shape}")
+        width = self._gates * self.units
+        self.kernel = self.add_weight(name="kernel", shape=(input_dim, width), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            name="recurrent_kernel", shape=(self.units, width), initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=bias_shape or (width,),
+                                        initializer=bias_initializer or self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def _base_config(self) -> dict:
+        return {
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+        }
+
+    def _weights_config(self) -> dict:
+        return {
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+    def _rest_config(self) -> dict:
+        return {
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+        }
+
+
+class SimpleRNNCell(_CellBase):
+    """One step of a fully connected RNN: `h = activation(x W + b + h_prev U)` (Keras 2).
+
+    Args:
+        units: size of the output and the state.
+        activation: 'tanh' by default.
+        use_bias, kernel_initializer ('glorot_uniform'), recurrent_initializer ('orthogonal'),
+        bias_initializer ('zeros'), *_regularizer, *_constraint: as in Keras 2.
+        dropout, recurrent_dropout: fractions of the inputs / of the state to drop in training.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import RNN, SimpleRNNCell
+        >>> RNN(SimpleRNNCell(3))(K.ones((2, 4, 5))).shape
+        (2, 3)
+    """
+
+    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
+        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout, **kwargs)
+        self.state_size = self.units
+
+    def build(self, input_shape: Any) -> None:
+        self._build_kernels(input_shape)
+
+    def call(self, inputs: Any, states: Any, training: Any = None):
+        h_prev = states[0]
+        masks = self._input_masks(inputs, training, 1)
+        rec_masks = self._recurrent_masks(h_prev, training, 1)
+        x = inputs * masks[0] if masks else inputs
+        h = K.dot(x, self.kernel)
+        if self.bias is not None:
+            h = K.bias_add(h, self.bias)
+        if rec_masks:
+            h_prev = h_prev * rec_masks[0]
+        output = h + K.dot(h_prev, self.recurrent_kernel)
+        if self.activation is not None:
+            output = self.activation(output)
+        return output, [output]
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._base_config(), **self._weights_config(), **self._rest_config()}
+
+
+class LSTMCell(_CellBase):
+    """One step of a Long Short-Term Memory (Hochreiter 1997), Keras 2.3.1's formula.
+
+    With gates in Keras's order i, f, c, o in the kernel columns:
+    i = ra(x Wi + bi + h Ui), f = ra(x Wf + bf + h Uf), o = ra(x Wo + bo + h Uo),
+    c = f * c_prev + i * a(x Wc + bc + h Uc), h = o * a(c); states [h, c].
+
+    Args:
+        units: size of the output and of each state.
+        activation (a): 'tanh'. recurrent_activation (ra): 'sigmoid' (Keras 2.3.1's default;
+            Keras 2.2 used 'hard_sigmoid').
+        unit_forget_bias: True adds 1 to the forget gate's bias at initialization.
+        implementation: 1 or 2 (Keras 2.3.1 default 2); the result is the same, 1 draws a
+            separate dropout mask per gate.
+        Others as in SimpleRNNCell.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import LSTMCell
+        >>> cell = LSTMCell(3)
+        >>> h, (h2, c) = cell(K.ones((2, 4)), [K.zeros((2, 3)), K.zeros((2, 3))])
+        >>> h.shape, c.shape
+        ((2, 3), (2, 3))
+    """
+
+    _gates = 4
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
+                 bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 implementation: int = 2, **kwargs: Any):
+        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        if implementation not in (1, 2):
+            raise ValueError(f"LSTMCell `implementation` must be 1 or 2. Received: implementation={implementation!r}")
+        self.implementation = int(implementation)
+        self.state_size = [self.units, self.units]
+
+    def build(self, input_shape: Any) -> None:
+        init = None
+        if self.use_bias and self.unit_forget_bias:
+            def init(shape, dtype=None):
+                # forget-gate bias starts at 1 (Jozefowicz et al., 2015), the rest as asked
+                parts = [base((units,), dtype=dtype), K.ones((units,), dtype=dtype), base((2 * units,), dtype=dtype)]
+                return K.concatenate([K.convert_to_tensor(p) for p in parts], axis=0)
+
+            base, units = self.bias_initializer, self.units
+        self._build_kernels(input_shape, bias_initializer=init)
+
+    def call(self, inputs: Any, states: Any, training: Any = None):
+        h_prev, c_prev = states[0], states[1]
+        count = 4 if self.implementation == 1 else 1
+        masks = self._input_masks(inputs, training, count)
+        rec_masks = self._recurrent_masks(h_prev, training, count)
+        u = self.units
+        xs = [inputs * masks[min(g, count - 1)] if masks else inputs for g in range(4)]
+        hs = [h_prev * rec_masks[min(g, count - 1)] if rec_masks else h_prev for g in range(4)]
+        if count == 1:
+            z = K.dot(xs[0], self.kernel) + K.dot(hs[0], self.recurrent_kernel)
+            if self.bias is not None:
+                z = K.bias_add(z, self.bias)
+            zs = [z[:, g * u:(g + 1) * u] for g in range(4)]
+        else:
+            zs = []
+            for g in range(4):
+                z = K.dot(xs[g], self.kernel[:, g * u:(g + 1) * u]) + K.dot(hs[g], self.recurrent_kernel[:, g * u:(g + 1) * u])
+                if self.bias is not None:
+                    z = K.bias_add(z, self.bias[g * u:(g + 1) * u])
+                zs.append(z)
+        i = self.recurrent_activation(zs[0])
+        f = self.recurrent_activation(zs[1])
+        c = f * c_prev + i * self.activation(zs[2])
+        o = self.recurrent_activation(zs[3])
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self) -> dict:
+        config = {**self._base_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),
+                  **self._weights_config(), "unit_forget_bias": self.unit_forget_bias, **self._rest_config(),
+                  "implementation": self.implementation}
+        return {**super().get_config(), **config}
+
+
+class GRUCell(_CellBase):
+    """One step of a Gated Recurrent Unit (Cho et al. 2014), Keras 2.3.1's formula.
+
+    Gates in Keras's order z, r, h in the kernel columns. With reset_after=False (default):
+    z = ra(x Wz + bz + h Uz), r = ra(x Wr + br + h Ur), hh = a(x Wh + bh + (r * h) Uh).
+    With reset_after=True (the CuDNN variant) the bias has shape (2, 3 * units), an input
+    and a recurrent bias, and hh = a(x Wh + bh_in + r * (h Uh + bh_rec)).
+    Then h_new = z * h + (1 - z) * hh.
+
+    Args:
+        units: size of the output and the state.
+        activation: 'tanh'. recurrent_activation: 'sigmoid' (Keras 2.3.1; 2.2: 'hard_sigmoid').
+        reset_after: False (Keras 2.3.1's default).
+        implementation: 1 or 2 (default 2); 1 draws a dropout mask per gate.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import RNN, GRUCell
+        >>> RNN(GRUCell(3), return_sequences=True)(K.ones((2, 4, 5))).shape
+        (2, 4, 3)
+    """
+
+    _gates = 3
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, implementation: int = 2,
+                 reset_after: bool = False, **kwargs: Any):
+        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                         kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        if implementation not in (1, 2):
+            raise ValueError(f"GRUCell `implementation` must be 1 or 2. Received: implementation={implementation!r}")
+        self.implementation = int(implementation)
+        self.reset_after = bool(reset_after)
+        self.state_size = self.units
+
+    def build(self, input_shape: Any) -> None:
+        self._build_kernels(input_shape, bias_shape=(2, 3 * self.units) if self.reset_after else None)
+
+    def call(self, inputs: Any, states: Any, training: Any = None):
+        h_prev = states[0]
+        count = 3 if self.implementation == 1 else 1
+        masks = self._input_masks(inputs, training, count)
+        rec_masks = self._recurrent_masks(h_prev, training, count)
+        u = self.units
+        xs = [inputs * masks[min(g, count - 1)] if masks else inputs for g in range(3)]
+        hs = [h_prev * rec_masks[min(g, count - 1)] if rec_masks else h_prev for g in range(3)]
+        in_bias = rec_bias = None
+        if self.bias is not None:
+            in_bias, rec_bias = (self.bias[0], self.bias[1]) if self.reset_after else (self.bias, None)
+
+        def cols(w, g):
+            return w[..., g * u:(g + 1) * u]
+
+        x_parts = []
+        for g in range(3):
+            xg = K.dot(xs[g], cols(self.kernel, g))
+            x_parts.append(K.bias_add(xg, cols(in_bias, g)) if in_bias is not None else xg)
+
+        def recurrent(g, h):
+            hg = K.dot(h, cols(self.recurrent_kernel, g))
+            return K.bias_add(hg, cols(rec_bias, g)) if rec_bias is not None else hg
+
+        z = self.recurrent_activation(x_parts[0] + recurrent(0, hs[0]))
+        r = self.recurrent_activation(x_parts[1] + recurrent(1, hs[1]))
+        if self.reset_after:
+            hh = self.activation(x_parts[2] + r * recurrent(2, hs[2]))
+        else:
+            hh = self.activation(x_parts[2] + recurrent(2, r * hs[2]))
+        h = z * h_prev + (1.0 - z) * hh
+        return h, [h]
+
+    def get_config(self) -> dict:
+        config = {**self._base_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),
+                  **self._weights_config(), **self._rest_config(), "implementation": self.implementation,
+                  "reset_after": self.reset_after}
+        return {**super().get_config(), **config}
+
+
+def _state_sizes(cell: Any) -> list:
+    size = cell.state_size
+    return list(size) if isinstance(size, (list, tuple)) else [size]
+
+
+def _output_size(cell: Any) -> int:
+    return getattr(cell, "output_size", None) or _state_sizes(cell)[0]
+
+
+def _call_cell(cell: Any, inputs: Any, states: list, training: Any):
+    if "training" in getattr(cell, "_call_fn_args", ()):
+        return cell.call(inputs, states, training=training)
+    return cell.call(inputs, states)
+
+
+class StackedRNNCells(Layer):
+    """A list of cells run one after the other at each step, acting as one cell.
+
+    Its states are the cells' states in order (Keras 2.3.1's order; 2.2 reversed them).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import RNN, LSTMCell, StackedRNNCells
+        >>> RNN(StackedRNNCells([LSTMCell(4), LSTMCell(2)]))(K.ones((2, 3, 5))).shape
+        (2, 2)
+    """
+
+    def __init__(self, cells: list, **kwargs: Any):
+        for cell in cells:
+            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+                raise ValueError(f"StackedRNNCells: every cell needs `call` and `state_size`. Received: cell={cell!r}")
+        super().__init__(**kwargs)
+        self.cells = list(cells)
+
+    @property
+    def state_size(self) -> list:
+        return [s for cell in self.cells for s in _state_sizes(cell)]
+
+    @property
+    def output_size(self) -> int:
+        return _output_size(self.cells[-1])
+
+    def reset_dropout_masks(self) -> None:
+        for cell in self.cells:
+            if hasattr(cell, "reset_dropout_masks"):
+                cell.reset_dropout_masks()
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        for cell in self.cells:
+            if isinstance(cell, Layer) and not cell.built:
+                cell.build(shape)
+                cell.built = True
+            shape = shape[:-1] + (_output_size(cell),)
+        self.built = True
+
+    def call(self, inputs: Any, states: Any, training: Any = None):
+        new_states, start = [], 0
+        for cell in self.cells:
+            count = len(_state_sizes(cell))
+            inputs, cell_states = _call_cell(cell, inputs, list(states[start:start + count]), training)
+            new_states += list(cell_states)
+            start += count
+        return inputs, new_states
+
+    def get_config(self) -> dict:
+        cells = [{"class_name": type(c).__name__, "config": c.get_config()} for c in self.cells]
+        return {**super().get_config(), "cells": cells}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "StackedRNNCells":
+        from multinn.layers import deserialize
+
+        config = dict(config)
+        cells = [deserialize(c, custom_objects=custom_objects) for c in config.pop("cells")]
+        return cls(cells, **config)
