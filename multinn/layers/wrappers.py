@@ -1,0 +1,119 @@
+"""Wrappers: layers that take another layer and change how it is applied (Keras 2's `wrappers`)."""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import backend as K
+from multinn.engine.base_layer import InputSpec, Layer
+
+__all__ = ["Wrapper", "TimeDistributed"]
+
+
+class Wrapper(Layer):
+    """Base of the wrappers: owns `layer`, whose weights, trainability and losses are its own.
+
+    `get_config` nests the wrapped layer's config under 'layer' ({'class_name', 'config'});
+    `from_config` rebuilds it with `multinn.layers.deserialize`.
+    """
+
+    def __init__(self, layer: Layer, **kwargs: Any):
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                f"Please initialize `{type(self).__name__}` with a layer instance. Received: layer={layer!r}"
+            )
+        self.layer = layer
+        kwargs.setdefault("dtype", layer.dtype)  # the output has the wrapped layer's dtype
+        super().__init__(**kwargs)
+        if "trainable" in kwargs:
+            self.layer.trainable = kwargs["trainable"]
+
+    @property
+    def trainable(self) -> bool:
+        return self.layer.trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self.layer.trainable = value
+
+    @property
+    def activity_regularizer(self) -> Any:
+        # The wrapped layer's regularizer applies to the wrapper's output (once, by Layer.__call__).
+        return getattr(self.layer, "activity_regularizer", None)
+
+    def build(self, input_shape: Any = None) -> None:
+        self.built = True
+
+    def get_config(self) -> dict:
+        config = {"layer": {"class_name": type(self.layer).__name__, "config": self.layer.get_config()}}
+        return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "Wrapper":
+        from multinn.layers import deserialize
+
+        config = dict(config)
+        layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
+        return cls(layer, **config)
+
+
+class TimeDistributed(Wrapper):
+    """Applies `layer` to every temporal slice (axis 1) of an input of at least 3 dimensions.
+
+    The input `(batch, time, ...)` is reshaped to `(batch * time, ...)`, passed through
+    the layer once, and reshaped back to `(batch, time, ...)`, so every timestep shares
+    the layer's weights. A mask on the input is handed to the wrapped layer per slice.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import Dense, TimeDistributed
+        >>> TimeDistributed(Dense(8))(K.ones((32, 10, 16))).shape
+        (32, 10, 8)
+    """
+
+    def __init__(self, layer: Layer, **kwargs: Any):
+        super().__init__(layer, **kwargs)
+        self.supports_masking = True
+
+    @staticmethod
+    def _inner_shape(input_shape: tuple) -> tuple:
+        return (input_shape[0],) + tuple(input_shape[2:])
+
+    def build(self, input_shape: tuple) -> None:
+        input_shape = tuple(input_shape)
+        if len(input_shape) < 3:
+            raise ValueError(
+                f"TimeDistributed {self.name!r} needs inputs of at least 3 dimensions (batch, time, ...). "
+                f"Received: input_shape={input_shape}"
+            )
+        self.input_spec = InputSpec(shape=(None,) + input_shape[1:])
+        self.layer._maybe_build(self._inner_shape(input_shape))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        input_shape = tuple(input_shape)
+        inner = tuple(self.layer.compute_output_shape(self._inner_shape(input_shape)))
+        return (inner[0], input_shape[1]) + inner[1:]
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        kwargs = {}
+        if "training" in self.layer._call_fn_args:
+            kwargs["training"] = training
+        shape = tuple(inputs.shape)
+        if "mask" in self.layer._call_fn_args and mask is not None:
+            kwargs["mask"] = K.reshape(mask, (-1,) + tuple(mask.shape[2:]))
+        y = self.layer.call(K.reshape(inputs, (-1,) + shape[2:]), **kwargs)
+        return K.reshape(y, shape[:2] + tuple(y.shape[1:]))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        shape = tuple(inputs.shape)
+        inner_mask = None if mask is None else K.reshape(mask, (-1,) + tuple(mask.shape[2:]))
+        inner = self.layer.compute_mask(K.reshape(inputs, (-1,) + shape[2:]), inner_mask)
+        if inner is None:
+            if mask is None:
+                return None
+            # The wrapped layer keeps no mask (e.g. Dense): a timestep stays if any entry of it was kept.
+            out = mask
+            while out.ndim > 2:
+                out = K.any(out, axis=-1)
+            return out
+        return K.reshape(inner, shape[:2] + tuple(inner.shape[1:]))
