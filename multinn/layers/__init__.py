@@ -29,6 +29,10 @@ from .repeat_vector import RepeatVector  # noqa: F401
 from .reshape import Reshape  # noqa: F401
 from .softmax import Softmax  # noqa: F401
 from .thresholded_relu import ThresholdedReLU  # noqa: F401
+from .embedding import Embedding  # noqa: F401
+from .masking import Masking  # noqa: F401
+from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
+from .wrappers import TimeDistributed, Wrapper  # noqa: F401
 
 
 def _layer_classes() -> dict:
