@@ -73,3 +73,7 @@ from .convolutional import *  # noqa: F401,F403,E402
 from .pooling import *  # noqa: F401,F403,E402
 from .local import *  # noqa: F401,F403,E402
 from .spatial import *  # noqa: F401,F403,E402
+
+# Recurrent family (cells, RNN, SimpleRNN, LSTM, GRU, Bidirectional)
+from .recurrent import *  # noqa: F401,F403,E402
+from .wrappers_bidirectional import Bidirectional  # noqa: F401,E402
