@@ -159,7 +159,7 @@ def test_dropout_masks_constant_over_time_and_only_in_training():
     layer = SimpleRNN(3, dropout=0.5, recurrent_dropout=0.5, return_sequences=True)
     plain = _loop(_simple_step(*_weights_after_build(layer, x)), x, [np.zeros((2, 3), "float32")])[1]
     np.testing.assert_allclose(layer(K.constant(x), training=False).numpy(), plain, rtol=1e-5, atol=1e-5)
-    K.set_random_seed(3) if hasattr(K, "set_random_seed") else None
+    multinn.utils.set_random_seed(3)
     got = layer(K.constant(x), training=True).numpy()
     in_mask = layer.cell._dropout_mask[0].numpy()
     rec_mask = layer.cell._recurrent_dropout_mask[0].numpy()
@@ -301,3 +301,31 @@ def test_save_load_round_trip_with_lstm(tmp_path):
     loaded = multinn.models.load_model(path)
     np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6, atol=1e-6)
     assert [w.shape for w in loaded.get_weights()] == [w.shape for w in model.get_weights()]
+
+
+def test_initial_state_from_an_encoder_in_a_model(tmp_path):
+    enc_in, dec_in = Input((5, 3)), Input((4, 2))
+    encoder = LSTM(3, return_state=True)
+    decoder = LSTM(3, return_sequences=True)
+    _, h, c = encoder(enc_in)
+    model = Model([enc_in, dec_in], decoder(dec_in, initial_state=[h, c]))
+    xe, xd = _random((2, 5, 3)), _random((2, 4, 2), seed=1)
+    got = model.predict([xe, xd])
+    _, h0, c0 = encoder(K.constant(xe))
+    want = _loop(_lstm_step(*decoder.get_weights()), xd, [h0.numpy(), c0.numpy()])[1]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(got, model.predict([xe[::-1], xd]))  # the encoder's states matter
+    with pytest.raises(ValueError, match="expects 2 initial state"):
+        decoder(K.constant(xd), initial_state=[h0])
+    path = str(tmp_path / "seq2seq.h5")
+    model.save(path)
+    np.testing.assert_allclose(multinn.models.load_model(path, compile=False).predict([xe, xd]), got, rtol=1e-6, atol=1e-6)
+
+
+def test_regularizers_and_constraints_reach_the_cell_weights():
+    layer = GRU(2, kernel_regularizer="l2", recurrent_regularizer="l1", activity_regularizer="l2",
+                bias_constraint="non_neg")
+    layer(K.constant(_random((2, 3, 3))))
+    assert len(layer.losses) == 3
+    assert layer.bias.constraint is not None
+    assert GRU.from_config(layer.get_config()).get_config() == layer.get_config()

@@ -67,6 +67,23 @@ class RNN(Layer):
         if isinstance(cell, Layer) and "dtype" in kwargs and kwargs["dtype"] is not None and not cell.built:
             cell.dtype = self.dtype
 
+    def __call__(self, inputs: Any, initial_state: Any = None, **kwargs: Any) -> Any:
+        # Keras 2: initial states (symbolic ones too, e.g. an encoder's) become extra inputs,
+        # so the model graph records them.
+        if isinstance(inputs, (list, tuple)) and len(inputs) > 1:
+            inputs, initial_state = inputs[0], list(inputs[1:])
+        elif isinstance(inputs, (list, tuple)):
+            inputs = inputs[0]
+        if initial_state is None:
+            return super().__call__(inputs, **kwargs)
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        saved = self.input_spec
+        self.input_spec = [saved] + [None] * len(states)
+        try:
+            return super().__call__([inputs] + states, **kwargs)
+        finally:
+            self.input_spec = saved
+
     @property
     def states(self) -> list:
         return [None] * len(_state_sizes(self.cell))
