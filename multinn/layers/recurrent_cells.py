@@ -193,7 +193,7 @@ class LSTMCell(_CellBase):
         >>> from multinn import backend as K
         >>> from multinn.layers import LSTMCell
         >>> cell = LSTMCell(3)
-        >>> h, (h2, c) = cell(K.ones((2, 4)), [K.zeros((2, 3)), K.zeros((2, 3))])
+        >>> h, (h2, c) = cell(K.ones((2, 4)), states=[K.zeros((2, 3)), K.zeros((2, 3))])
         >>> h.shape, c.shape
         ((2, 3), (2, 3))
     """
