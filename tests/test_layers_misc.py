@@ -50,6 +50,32 @@ def test_embedding_gradient_accumulates_repeated_indices(backend_name):
     np.testing.assert_allclose(K.eval(grad), expected, rtol=1e-12)
 
 
+def test_embedding_pretrained_weights_frozen_and_regularized(backend_name):
+    table = np.arange(12, dtype="float32").reshape(4, 3)
+    layer = layers.Embedding(4, 3, weights=[table], trainable=False, embeddings_regularizer="l2")
+    model = Sequential([layer, layers.Dense(1)])
+    idx = np.array([[3, 0], [1, 2]])
+    np.testing.assert_array_equal(Model(model.input, layer.output).predict(idx), table[idx])
+    assert layer.trainable_weights == [] and len(model.trainable_weights) == 2
+    assert len(model.losses) == 1
+    np.testing.assert_allclose(float(model.losses[0]), 0.01 * (table ** 2).sum(), rtol=1e-6)
+    model.compile("sgd", "mse")
+    model.train_on_batch(idx, np.ones((2, 2, 1), dtype="float32"))
+    np.testing.assert_array_equal(layer.get_weights()[0], table)
+    initialized = layers.Embedding(4, 3, embeddings_initializer=lambda shape, dtype=None: K.constant(table))
+    np.testing.assert_array_equal(initialized(K.constant(idx, dtype="int32")).numpy(), table[idx])
+
+
+def test_embedding_mask_zero_makes_lstm_skip_padding(backend_name):
+    emb = layers.Embedding(6, 3, mask_zero=True)
+    lstm = layers.LSTM(4)
+    padded_in = Input((5,), dtype="int32")
+    short_in = Input((2,), dtype="int32")
+    padded = Model(padded_in, lstm(emb(padded_in))).predict(np.array([[4, 2, 0, 0, 0]]))
+    short = Model(short_in, lstm(emb(short_in))).predict(np.array([[4, 2]]))
+    np.testing.assert_allclose(padded, short, rtol=1e-6, atol=1e-7)
+
+
 def test_embedding_output_shape_with_input_length():
     assert layers.Embedding(10, 3, input_length=6).compute_output_shape((None, 6)) == (None, 6, 3)
     assert layers.Embedding(10, 3, input_length=6).compute_output_shape((None, None)) == (None, 6, 3)
@@ -323,6 +349,16 @@ def test_time_distributed_errors_and_trainable(backend_name):
     assert wrapper.layer.trainable is False and wrapper.trainable_weights == [] and len(wrapper.weights) == 2
     wrapper.trainable = True
     assert wrapper.layer.trainable is True and len(wrapper.trainable_weights) == 2
+
+
+def test_time_distributed_eager_lengths_and_shape_errors(backend_name):
+    wrapper = layers.TimeDistributed(layers.Dense(2))
+    assert wrapper(K.ones((2, 3, 4))).shape == (2, 3, 2)
+    assert wrapper(K.ones((1, 7, 4))).shape == (1, 7, 2)  # the time length is free
+    with pytest.raises(ValueError, match=r"slices of shape \(10, 3\)"):
+        wrapper(K.ones((2, 5, 3)))
+    with pytest.raises(ValueError, match="ndim"):
+        wrapper(K.ones((2, 5, 1, 4)))
 
 
 def test_activity_regularizer_counted_once(backend_name):

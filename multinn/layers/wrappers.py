@@ -85,7 +85,9 @@ class TimeDistributed(Wrapper):
                 f"TimeDistributed {self.name!r} needs inputs of at least 3 dimensions (batch, time, ...). "
                 f"Received: input_shape={input_shape}"
             )
-        self.input_spec = InputSpec(shape=(None,) + input_shape[1:])
+        # Only the rank is fixed here: the wrapped layer checks each slice (Keras 2 also fixed the
+        # build's time length, which would tie eager calls to the length of the first one).
+        self.input_spec = InputSpec(ndim=len(input_shape))
         self.layer._maybe_build(self._inner_shape(input_shape))
         self.built = True
 
@@ -101,7 +103,15 @@ class TimeDistributed(Wrapper):
         shape = tuple(inputs.shape)
         if "mask" in self.layer._call_fn_args and mask is not None:
             kwargs["mask"] = K.reshape(mask, (-1,) + tuple(mask.shape[2:]))
-        y = self.layer.call(K.reshape(inputs, (-1,) + shape[2:]), **kwargs)
+        slices = K.reshape(inputs, (-1,) + shape[2:])
+        try:
+            self.layer._assert_input_compatibility(slices)
+        except ValueError as exc:
+            raise ValueError(
+                f"TimeDistributed {self.name!r} passes its input of shape {shape} to {self.layer.name!r} as "
+                f"slices of shape {tuple(slices.shape)}, which it refuses: {exc}"
+            ) from None
+        y = self.layer.call(slices, **kwargs)
         return K.reshape(y, shape[:2] + tuple(y.shape[1:]))
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
