@@ -329,3 +329,23 @@ def test_regularizers_and_constraints_reach_the_cell_weights():
     assert len(layer.losses) == 3
     assert layer.bias.constraint is not None
     assert GRU.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_recurrent_dropout_implementation_2_matches_keras_formula(cls):
+    x = _random((2, 4, 3))
+    layer = cls(2, dropout=0.4, recurrent_dropout=0.5, return_sequences=True)
+    multinn.utils.set_random_seed(5)
+    got = layer(K.constant(x), training=True).numpy()
+    in_mask = layer.cell._dropout_mask[0].numpy()
+    rec_mask = layer.cell._recurrent_dropout_mask[0].numpy()
+    assert len(layer.cell._dropout_mask) == 1 and (rec_mask == 0).any()
+    w = layer.get_weights()
+    inner = _lstm_step(*w) if cls is LSTM else _gru_step(*w)
+
+    def step(xt, states):
+        # Keras 2.3.1 implementation 2: inputs and h_tm1 multiplied by one mask each (in place)
+        return inner(xt * in_mask, [states[0] * rec_mask] + states[1:])
+
+    states = [np.zeros((2, 2), "float32")] * (2 if cls is LSTM else 1)
+    np.testing.assert_allclose(got, _loop(step, x, states)[1], rtol=1e-5, atol=1e-5)

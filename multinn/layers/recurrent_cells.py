@@ -336,7 +336,10 @@ class GRUCell(_CellBase):
             hh = self.activation(x_parts[2] + r * recurrent(2, hs[2]))
         else:
             hh = self.activation(x_parts[2] + recurrent(2, r * hs[2]))
-        h = z * h_prev + (1.0 - z) * hh
+        # Keras 2's implementation 2 drops units of h_prev in place, so the blend below sees
+        # the dropped state too; implementation 1 blends with the intact one.
+        blend = hs[0] if count == 1 else h_prev
+        h = z * blend + (1.0 - z) * hh
         return h, [h]
 
     def get_config(self) -> dict:
