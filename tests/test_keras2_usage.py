@@ -42,6 +42,37 @@ def test_trainable_takes_effect_at_compile_as_in_the_gan_recipe(backend_name):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_frozen_discriminator_runs_no_batchnorm_updates_inside_the_combined_model(backend_name):
+    # Keras 2: a network with trainable=False runs no updates (Network.updates is []), so the
+    # discriminator's moving statistics stay put while the combined model trains, though its
+    # BatchNormalization still normalizes with the batch statistics there. Trained on its own
+    # (compiled while trainable), the discriminator updates them.
+    from multinn.layers import BatchNormalization
+
+    bn = BatchNormalization()
+    discriminator = Sequential([Dense(4, input_shape=(3,)), bn, Dense(1)])
+    discriminator.compile("sgd", "mse")
+    discriminator.trainable = False
+    z = Input(shape=(2,))
+    combined = Model(z, discriminator(Dense(3)(z)))
+    combined.compile("sgd", "mse")
+
+    noise, target = _rand(8, 2), _rand(8, 1, seed=1)
+    moving = [K.get_value(bn.moving_mean), K.get_value(bn.moving_variance)]
+    expected_loss = float(np.mean((K.to_numpy(combined(K.constant(noise), training=True)) - target) ** 2))
+    inference_loss = float(np.mean((combined.predict(noise) - target) ** 2))
+    loss = combined.train_on_batch(noise, target)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-5)  # batch statistics in training
+    assert abs(loss - inference_loss) > 1e-3
+    for before, after in zip(moving, [K.get_value(bn.moving_mean), K.get_value(bn.moving_variance)]):
+        np.testing.assert_array_equal(before, after)
+
+    with pytest.warns(UserWarning, match="Discrepancy"):
+        discriminator.train_on_batch(_rand(8, 3, seed=2), target)
+    assert not np.allclose(moving[0], K.get_value(bn.moving_mean))
+    assert not np.allclose(moving[1], K.get_value(bn.moving_variance))
+
+
 def test_a_deferred_sequential_collects_its_trainable_weights_when_built(backend_name):
     model = Sequential([Dense(2), Dense(1)])
     model.compile("sgd", "mse")

@@ -121,6 +121,46 @@ def test_frozen_batch_normalization_keeps_its_moving_statistics(backend_name):
     np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(3, np.float32))
 
 
+def test_batch_normalization_in_a_frozen_nested_model_keeps_its_moving_statistics(backend_name):
+    # Keras 2: a frozen network runs none of its layers' updates, whatever the layers' own flags.
+    data = (np.arange(24, dtype=np.float32).reshape(8, 3) * [1.0, 2.0, 3.0]).astype(np.float32)
+    bn = layers.BatchNormalization(input_shape=(3,))
+    inner = Sequential([bn])
+    inner.trainable = False
+    outer = Sequential([inner, layers.Dense(1)])
+    outer.compile("sgd", "mse")
+    outer.fit(data, data[:, :1], batch_size=8, epochs=2, verbose=0)
+    outer(K.constant(data), training=True)
+    np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(K.get_value(bn.moving_variance), np.ones(3, np.float32))
+
+    inner.trainable = True  # takes effect at the next compile, as for the trainable weights
+    outer.compile("sgd", "mse")
+    outer.fit(data, data[:, :1], batch_size=8, epochs=1, verbose=0)
+    np.testing.assert_allclose(K.get_value(bn.moving_mean), 0.01 * data.mean(axis=0), rtol=1e-4)
+
+
+def test_predict_and_evaluate_run_no_updates_even_with_training_true(backend_name):
+    # Keras 2's predict and test functions run no layer updates (only stateful layers' states),
+    # so a BatchNormalization called with training=True normalizes with the batch statistics
+    # there but leaves its moving statistics alone; so does K.function on the model's tensors.
+    data = (np.arange(24, dtype=np.float32).reshape(8, 3) * [1.0, 2.0, 3.0] + 1.0).astype(np.float32)
+    inputs = Input(shape=(3,))
+    bn = layers.BatchNormalization()
+    model = Model(inputs, bn(inputs, training=True))
+    model.compile("sgd", "mse")
+    out = model.predict(data, batch_size=8)
+    np.testing.assert_allclose(out.mean(axis=0), 0.0, atol=1e-5)
+    model.evaluate(data, data, batch_size=8, verbose=0)
+    model.predict_on_batch(data)
+    model.test_on_batch(data, data)
+    K.function([model.input, K.learning_phase()], [model.output])([data, 1])
+    np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(K.get_value(bn.moving_variance), np.ones(3, np.float32))
+    model.fit(data, data, batch_size=8, epochs=1, verbose=0)
+    np.testing.assert_allclose(K.get_value(bn.moving_mean), 0.01 * data.mean(axis=0), rtol=1e-4)
+
+
 def test_batch_normalization_axis_as_a_list(backend_name):
     # tf.keras 2 configs write the axis as a one-element list, e.g. "axis": [3].
     bn = layers.BatchNormalization.from_config({"axis": [1]})

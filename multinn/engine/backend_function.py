@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from multinn import backend as K
 
+from .base_layer import no_updates_scope
 from .keras_tensor import KerasTensor
 from .training_utils import to_backend_tensor
 
@@ -72,7 +73,8 @@ class GraphFunction:
                 phase = int(value)
             else:
                 tensors.append(to_backend_tensor(value, backend, self._dtypes[len(tensors)]))
-        with K.no_grad():
+        # Keras 2's K.function runs only the updates it is given (none here): no moving statistics change.
+        with K.no_grad(), no_updates_scope():
             if phase is None:
                 outs = self._network(tensors if len(tensors) != 1 else tensors[0])
             else:

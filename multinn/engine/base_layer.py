@@ -75,14 +75,71 @@ def _call_args(fn) -> frozenset:
 
 
 class _State:
-    """Engine-wide flags: nesting depth of eager calls, and shape inference in progress."""
+    """Engine-wide flags: nesting depth of eager calls, shape inference in progress, and
+    whether layers may run their updates (see `Layer._runs_updates`)."""
 
     depth = 0
     inferring = False
     structure = 0  # bumped whenever a layer gains sub-layers or a model's graph changes
+    updates = True  # False while evaluate/predict/K.function run: Keras 2 runs updates only in training
+    frozen = False  # True while a layer with trainable=False (or one inside it) runs
+    trained = None  # the model a training step trains: its own flag counts as of compile time
 
 
 _state = _State()
+
+
+class no_updates_scope:
+    """Within it, layers run no updates (Keras 2's test and predict functions run none).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import BatchNormalization
+        >>> bn = BatchNormalization()
+        >>> with no_updates_scope():
+        ...     _ = bn(K.constant([[1.0], [3.0]]), training=True)
+        >>> K.get_value(bn.moving_mean).tolist()
+        [0.0]
+    """
+
+    __slots__ = ("_previous",)
+
+    def __enter__(self) -> None:
+        self._previous = _state.updates
+        _state.updates = False
+
+    def __exit__(self, *exc: Any) -> None:
+        _state.updates = self._previous
+
+
+class training_step_scope:
+    """Within it, layers of `model` run their updates, except those frozen now or inside a
+    frozen network; `model`'s own flag counts as it was when the model was compiled, as its
+    trainable weights do (Keras 2 collects both when it makes the training function).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.models import Sequential
+        >>> from multinn.layers import BatchNormalization
+        >>> model = Sequential([BatchNormalization(input_shape=(1,))])
+        >>> model.trainable = False  # frozen after compiling: it still trains as compiled
+        >>> with training_step_scope(model, trainable_at_compile=True):
+        ...     _ = model(K.constant([[1.0], [3.0]]), training=True)
+        >>> round(float(K.get_value(model.layers[0].moving_mean)[0]), 3)
+        0.02
+    """
+
+    __slots__ = ("_model", "_previous")
+
+    def __init__(self, model: Any, trainable_at_compile: bool):
+        self._model = model if trainable_at_compile else None
+
+    def __enter__(self) -> None:
+        self._previous = (_state.updates, _state.trained)
+        _state.updates, _state.trained = True, self._model
+
+    def __exit__(self, *exc: Any) -> None:
+        _state.updates, _state.trained = self._previous
 
 
 class Layer:
@@ -399,6 +456,27 @@ class Layer:
         """The layer's computation on real tensors (identity here)."""
         return inputs
 
+    def _runs_updates(self) -> bool:
+        """Whether this call may change the layer's non-trainable state (e.g. BatchNormalization's
+        moving statistics), Keras 2's "updates".
+
+        Keras 2 runs a layer's updates only in a training step, and never for a layer with
+        `trainable=False` or one inside a frozen network (a GAN's discriminator frozen inside
+        the combined model). evaluate, predict and K.function run none; a direct eager call
+        (`layer(x, training=True)`) runs them, as tf.keras does eagerly; shape inference never.
+
+        Example:
+            >>> from multinn.layers import BatchNormalization
+            >>> bn = BatchNormalization()
+            >>> bn._runs_updates()
+            True
+            >>> bn.trainable = False
+            >>> bn._runs_updates()
+            False
+        """
+        state = _state
+        return state.updates and not state.frozen and not state.inferring and (self.trainable or self is state.trained)
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for `input_shape`, by running `call` on dummy zeros (see the module doc)."""
         return _infer_output_shape(self, input_shape)
@@ -443,10 +521,15 @@ class Layer:
             self._assert_input_compatibility(inputs)
             self._clear_call_losses()
         _state.depth += 1
+        frozen = _state.frozen
+        if not self.trainable and self is not _state.trained:  # the property: wrappers delegate it
+            # Keras 2: a frozen layer or network runs no updates, nor do the layers inside it.
+            _state.frozen = True
         try:
             outputs = self.call(inputs, **kwargs)
         finally:
             _state.depth -= 1
+            _state.frozen = frozen
         if getattr(self, "activity_regularizer", None) is not None and not _state.inferring:
             for out in to_list(outputs):
                 self._call_losses.append(self.activity_regularizer(out))

@@ -10,7 +10,7 @@ from multinn import backend as K
 
 from . import training_arrays, training_generator
 from . import training_utils as tu
-from .base_layer import to_list
+from .base_layer import no_updates_scope, to_list, training_step_scope
 from .network import Network
 
 
@@ -129,6 +129,9 @@ class Model(Network):
         # effect at the next compile (the GAN recipe relies on it). An unbuilt model
         # collects them at its first training step.
         self._collected_trainable_weights = self.trainable_weights if self.built else None
+        # Likewise whether this model runs its layers' updates (BatchNormalization's moving
+        # statistics) when it trains; its sub-networks' flags count as they are at each step.
+        self._trainable_at_compile = self.trainable
         self._checked_collected_weights = False
         if self._is_graph_network:
             self._setup_outputs([tuple(t._keras_shape) for t in self.outputs], list(self.output_names))
@@ -457,7 +460,7 @@ class Model(Network):
         return trainable
 
     def _train_step(self, xs: list, ys: list, sws: list, as_float: bool = True) -> list:
-        with K.learning_phase_scope(1):
+        with K.learning_phase_scope(1), training_step_scope(self, self._trainable_at_compile):
             outs = self._forward(xs)
             if self._output_setup is None:
                 self._ensure_output_setup(outs)
@@ -472,7 +475,7 @@ class Model(Network):
         return self._log_values(total, per_output, metric_values, as_float)
 
     def _test_step(self, xs: list, ys: list, sws: list) -> list:
-        with K.no_grad(), K.learning_phase_scope(0):
+        with K.no_grad(), K.learning_phase_scope(0), no_updates_scope():
             outs = self._forward(xs)
             if self._output_setup is None:
                 self._ensure_output_setup(outs)
@@ -480,7 +483,7 @@ class Model(Network):
             return self._log_values(total, per_output, metric_values)
 
     def _predict_step(self, xs: list) -> list:
-        with K.no_grad(), K.learning_phase_scope(0):
+        with K.no_grad(), K.learning_phase_scope(0), no_updates_scope():
             return self._forward(xs)
 
     # ------------------------------------------------------------------ batch API

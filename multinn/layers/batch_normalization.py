@@ -14,8 +14,11 @@ class BatchNormalization(Layer):
     In training, mean and var are the batch's; the moving statistics are updated as
     `moving = moving * momentum + batch_stat * (1 - momentum)`, the variance with the
     unbiased sample estimate, as Keras 2 does. In test mode the moving statistics are used.
-    A frozen layer (`trainable=False`) still normalizes with the batch statistics in
-    training but leaves its moving statistics alone (Keras 2 runs no updates of it).
+    The moving statistics are Keras 2 "updates": they change only in a training step (or a
+    direct eager call), never in evaluate or predict (even with `training=True`), and never
+    for a frozen layer or one inside a frozen network (`trainable=False`, e.g. a GAN's
+    discriminator inside the combined model), which still normalizes with the batch
+    statistics in training.
 
     Args:
         axis: the features axis (-1 for channels_last, 1 for channels_first); a one-element
@@ -110,8 +113,9 @@ class BatchNormalization(Layer):
             )
         reduction_axes = [i for i in range(ndim) if i != axis]
         normed, mean, variance = K.normalize_batch_in_training(inputs, self.gamma, self.beta, reduction_axes, epsilon=self.epsilon)
-        if not self.trainable:
-            # Keras 2 runs no updates of a frozen layer: batch statistics, moving ones untouched.
+        if not self._runs_updates():
+            # Frozen (itself or inside a frozen network), or in evaluate/predict: Keras 2 runs no
+            # updates there, so the batch statistics normalize and the moving ones stay.
             return normed
         sample_size = 1
         for i in reduction_axes:
