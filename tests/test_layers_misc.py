@@ -252,6 +252,17 @@ def test_noise_layers_train_in_a_model(backend_name):
     np.testing.assert_array_equal(model.predict(x), model.predict(x))  # deterministic outside training
 
 
+@pytest.mark.parametrize("cls,arg", [(layers.GaussianNoise, 5.0), (layers.GaussianDropout, 0.5), (layers.AlphaDropout, 0.5)])
+def test_noise_is_on_in_train_on_batch_only(backend_name, cls, arg):
+    K.set_seed(6)
+    x = np.ones((64, 3), dtype="float32")
+    model = Sequential([layers.Dense(3, kernel_initializer="identity", input_shape=(3,)), cls(arg)])
+    model.compile("sgd", "mse")
+    assert model.evaluate(x, x, verbose=0) == 0.0
+    assert model.test_on_batch(x, x) == 0.0
+    assert model.train_on_batch(x, x) > 0.1
+
+
 # ---------------------------------------------------------------------- TimeDistributed
 def test_time_distributed_dense_matches_per_step_dense(backend_name):
     x = np.random.default_rng(0).standard_normal((3, 5, 4)).astype("float32")
