@@ -349,3 +349,11 @@ def test_recurrent_dropout_implementation_2_matches_keras_formula(cls):
 
     states = [np.zeros((2, 2), "float32")] * (2 if cls is LSTM else 1)
     np.testing.assert_allclose(got, _loop(step, x, states)[1], rtol=1e-5, atol=1e-5)
+
+
+def test_input_dim_and_input_length_shorthand_and_rank_check():
+    model = Sequential([SimpleRNN(2, input_dim=3, input_length=4)])
+    assert model.output_shape == (None, 2) and model.input_shape == (None, 4, 3)
+    assert Sequential([LSTM(2, input_dim=3)]).input_shape == (None, None, 3)
+    with pytest.raises(ValueError, match="ndim"):
+        LSTM(2)(K.ones((2, 3)))

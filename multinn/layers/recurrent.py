@@ -55,6 +55,9 @@ class RNN(Layer):
                 "multinn's recurrent layers support only stateful=False (no state is kept between batches). "
                 f"Received: stateful={stateful!r}"
             )
+        if "input_shape" not in kwargs and ("input_dim" in kwargs or "input_length" in kwargs):
+            # Keras 2's shorthand for recurrent layers: input_shape = (input_length, input_dim)
+            kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim", None))
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences = bool(return_sequences)
