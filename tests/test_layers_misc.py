@@ -400,3 +400,13 @@ def test_save_load_round_trip(backend_name, tmp_path):
     assert loaded.layers[1].mask_zero is True and loaded.layers[1].input_length == 4
     np.testing.assert_allclose(loaded.evaluate(idx, np.zeros((2, 4, 1)), verbose=0),
                                model.evaluate(idx, np.zeros((2, 4, 1)), verbose=0), rtol=1e-6)
+
+
+def test_keras2_import_paths():
+    from multinn.layers.core import Masking
+    from multinn.layers.embeddings import Embedding
+    from multinn.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+    from multinn.layers.wrappers import TimeDistributed, Wrapper
+
+    assert (Masking, Embedding, TimeDistributed, Wrapper) == (layers.Masking, layers.Embedding, layers.TimeDistributed, layers.Wrapper)
+    assert (GaussianNoise, GaussianDropout, AlphaDropout) == (layers.GaussianNoise, layers.GaussianDropout, layers.AlphaDropout)
