@@ -357,3 +357,11 @@ def test_input_dim_and_input_length_shorthand_and_rank_check():
     assert Sequential([LSTM(2, input_dim=3)]).input_shape == (None, None, 3)
     with pytest.raises(ValueError, match="ndim"):
         LSTM(2)(K.ones((2, 3)))
+
+
+def test_layer_test_rnn_with_cells():
+    # the same cell objects are reused by layer_test's rebuilt layers, so no float64 check here;
+    # test_gradients_wrt_cell_weights_float64 covers the cells' gradients
+    layer_test(RNN, {"cell": SimpleRNNCell(2)}, input_shape=(2, 3, 3), gradcheck=False)
+    layer_test(RNN, {"cell": [LSTMCell(2), GRUCell(2)], "return_sequences": True}, input_shape=(2, 3, 3),
+               gradcheck=False)
