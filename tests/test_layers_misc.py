@@ -207,8 +207,9 @@ def test_gaussian_dropout_statistics(backend_name):
     x = np.random.default_rng(0).uniform(1.0, 2.0, (200, 500)).astype("float32")
     rate = 0.4
     factor = layers.GaussianDropout(rate)(K.constant(x), training=True).numpy() / x
-    assert abs(factor.mean() - 1.0) < 0.005
-    assert abs(factor.std() - math.sqrt(rate / (1 - rate))) < 0.005
+    # tolerances are about 4 standard errors of these 100k-sample estimates
+    assert abs(factor.mean() - 1.0) < 0.01
+    assert abs(factor.std() - math.sqrt(rate / (1 - rate))) < 0.008
     for rate in (0.0, 1.0):  # outside (0, 1) the layer does nothing, even in training
         np.testing.assert_array_equal(layers.GaussianDropout(rate)(K.constant(x), training=True).numpy(), x)
 
@@ -221,10 +222,10 @@ def test_alpha_dropout_formula_and_statistics(backend_name):
     a = ((1 - rate) * (1 + rate * ALPHA_P ** 2)) ** -0.5
     b = -a * ALPHA_P * rate
     dropped = np.isclose(out, a * ALPHA_P + b, rtol=0, atol=1e-6)
-    assert abs(dropped.mean() - rate) < 0.005
+    assert abs(dropped.mean() - rate) < 0.006
     np.testing.assert_allclose(out[~dropped], a * x[~dropped] + b, rtol=1e-5, atol=1e-6)
     # standardized inputs keep zero mean and unit variance (the point of alpha dropout)
-    assert abs(out.mean()) < 0.01 and abs(out.var() - 1.0) < 0.01
+    assert abs(out.mean()) < 0.012 and abs(out.var() - 1.0) < 0.012
 
 
 def test_alpha_dropout_noise_shape_and_seed(backend_name):
