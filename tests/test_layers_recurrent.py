@@ -365,3 +365,22 @@ def test_layer_test_rnn_with_cells():
     layer_test(RNN, {"cell": SimpleRNNCell(2)}, input_shape=(2, 3, 3), gradcheck=False)
     layer_test(RNN, {"cell": [LSTMCell(2), GRUCell(2)], "return_sequences": True}, input_shape=(2, 3, 3),
                gradcheck=False)
+
+
+def test_keras2_config_dicts_deserialize():
+    keras_lstm = {"class_name": "LSTM", "config": {
+        "name": "lstm_1", "trainable": True, "batch_input_shape": [None, 5, 3], "dtype": "float32",
+        "return_sequences": False, "return_state": False, "go_backwards": False, "stateful": False, "unroll": False,
+        "units": 4, "activation": "tanh", "recurrent_activation": "hard_sigmoid", "use_bias": True,
+        "kernel_initializer": {"class_name": "VarianceScaling",
+                               "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": None}},
+        "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}},
+        "bias_initializer": {"class_name": "Zeros", "config": {}}, "unit_forget_bias": True,
+        "kernel_regularizer": None, "recurrent_regularizer": None, "bias_regularizer": None,
+        "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
+        "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0, "implementation": 0}}
+    bi = multinn.layers.deserialize({"class_name": "Bidirectional", "config": {
+        "name": "bidirectional_1", "trainable": True, "layer": keras_lstm, "merge_mode": "ave"}})
+    assert bi.forward_layer.cell.implementation == 1 and bi.merge_mode == "ave"
+    assert bi.forward_layer.recurrent_activation is multinn.activations.hard_sigmoid
+    assert bi.backward_layer.go_backwards and bi.compute_output_shape((None, 5, 3)) == (None, 4)

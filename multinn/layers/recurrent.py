@@ -223,8 +223,11 @@ class _CellLayer(RNN):
 
     def get_config(self) -> dict:
         cell_config = self.cell.get_config()
-        config = {key: cell_config[key] for key in _CELL_OPTIONS[self._keras_name()]}
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        config = {}
+        for key in _CELL_OPTIONS[self._keras_name()]:
+            config[key] = cell_config[key]
+            if key == "bias_regularizer":  # Keras 2's key order
+                config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         base = RNN.get_config(self)
         del base["cell"]
         return {**base, **config}
