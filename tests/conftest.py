@@ -24,3 +24,14 @@ def backend_name(request):
 
 def usable_backends():
     return [name for name in BACKENDS if registry.unusable_reason(name) is None]
+
+
+@pytest.fixture(autouse=True)
+def _no_learning_phase_leaks():
+    """A learning phase a test fixes (K.set_learning_phase) holds in fit/evaluate/predict, as in
+    Keras 2; restore the previous state (usually not set) so no later test runs in it."""
+    from multinn.backend.ops import state
+
+    saved = state._learning_phase[0]
+    yield
+    state._learning_phase[0] = saved
