@@ -73,6 +73,56 @@ def test_a_frozen_discriminator_runs_no_batchnorm_updates_inside_the_combined_mo
     assert not np.allclose(moving[1], K.get_value(bn.moving_variance))
 
 
+def test_a_learning_phase_fixed_by_the_user_holds_in_predict_evaluate_and_fit(backend_name):
+    # Keras 2 feeds its own learning phase to fit/evaluate/predict only while the user has not
+    # fixed one: K.set_learning_phase(1) keeps Dropout active in predict and evaluate, a
+    # learning_phase_scope does so within it, and K.clear_session() returns to the default.
+    from multinn.backend.ops.state import global_learning_phase_is_set
+    from multinn.layers import Dropout
+
+    x = np.ones((64, 20), np.float32)
+    model = Sequential([Dropout(0.5, input_shape=(20,))])
+    model.compile("sgd", "mse")
+    try:
+        K.set_learning_phase(1)
+        assert global_learning_phase_is_set()
+        dropped = model.predict(x)
+        assert set(np.unique(dropped).tolist()) == {0.0, 2.0}
+        np.testing.assert_allclose(model.evaluate(x, x, verbose=0), 1.0)  # every unit is 0 or 2
+        K.clear_session()
+        assert not global_learning_phase_is_set() and K.learning_phase() == 0
+        np.testing.assert_array_equal(model.predict(x), x)
+        with K.learning_phase_scope(1):
+            assert 0.0 in model.predict(x)
+        assert not global_learning_phase_is_set()
+        np.testing.assert_array_equal(model.predict(x), x)
+    finally:
+        K.clear_session()
+
+
+def test_set_learning_phase_0_makes_fit_run_the_layers_in_inference_mode(backend_name):
+    from multinn.layers import BatchNormalization, Dropout
+
+    data = (np.arange(24, dtype=np.float32).reshape(8, 3) + 1.0).astype(np.float32)
+    bn = BatchNormalization(input_shape=(3,))
+    model = Sequential([bn, Dropout(0.9)])
+    model.compile("sgd", "mse")
+    # inference: moving statistics 0 and 1, no dropout
+    expected = float(np.mean((data / np.sqrt(1.0 + 1e-3) - data) ** 2))
+    try:
+        K.set_learning_phase(0)
+        loss = model.train_on_batch(data, data)
+        np.testing.assert_allclose(loss, expected, rtol=1e-3)
+        history = model.fit(data, data, batch_size=8, epochs=1, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+        np.testing.assert_array_equal(K.get_value(bn.moving_mean), np.zeros(3, np.float32))
+        np.testing.assert_array_equal(K.get_value(bn.moving_variance), np.ones(3, np.float32))
+    finally:
+        K.clear_session()
+    model.train_on_batch(data, data)  # the default again: training mode, moving statistics move
+    assert not np.allclose(K.get_value(bn.moving_mean), 0.0)
+
+
 def test_a_deferred_sequential_collects_its_trainable_weights_when_built(backend_name):
     model = Sequential([Dense(2), Dense(1)])
     model.compile("sgd", "mse")

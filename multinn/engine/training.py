@@ -7,11 +7,20 @@ import warnings
 from typing import Any
 
 from multinn import backend as K
+from multinn.backend.ops.state import global_learning_phase_is_set
 
 from . import training_arrays, training_generator
 from . import training_utils as tu
 from .base_layer import no_updates_scope, to_list, training_step_scope
 from .network import Network
+
+_KEEP_PHASE = contextlib.nullcontext()
+
+
+def _phase_scope(value: int) -> Any:
+    """The learning phase of a train (1) or test/predict (0) step, unless the user fixed one:
+    Keras 2 feeds its own phase to these functions only while `K.learning_phase()` is not set."""
+    return _KEEP_PHASE if global_learning_phase_is_set() else K.learning_phase_scope(value)
 
 
 def _metric_name(metric: Any, fn: Any) -> str:
@@ -460,7 +469,7 @@ class Model(Network):
         return trainable
 
     def _train_step(self, xs: list, ys: list, sws: list, as_float: bool = True) -> list:
-        with K.learning_phase_scope(1), training_step_scope(self, self._trainable_at_compile):
+        with _phase_scope(1), training_step_scope(self, self._trainable_at_compile):
             outs = self._forward(xs)
             if self._output_setup is None:
                 self._ensure_output_setup(outs)
@@ -475,7 +484,7 @@ class Model(Network):
         return self._log_values(total, per_output, metric_values, as_float)
 
     def _test_step(self, xs: list, ys: list, sws: list) -> list:
-        with K.no_grad(), K.learning_phase_scope(0), no_updates_scope():
+        with K.no_grad(), _phase_scope(0), no_updates_scope():
             outs = self._forward(xs)
             if self._output_setup is None:
                 self._ensure_output_setup(outs)
@@ -483,7 +492,7 @@ class Model(Network):
             return self._log_values(total, per_output, metric_values)
 
     def _predict_step(self, xs: list) -> list:
-        with K.no_grad(), K.learning_phase_scope(0), no_updates_scope():
+        with K.no_grad(), _phase_scope(0), no_updates_scope():
             return self._forward(xs)
 
     # ------------------------------------------------------------------ batch API

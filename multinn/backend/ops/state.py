@@ -292,7 +292,7 @@ def reset_uids() -> None:
     _uids.clear()
 
 
-_learning_phase = [None]
+_learning_phase = [None]  # None: not set, the default (test) phase and the engine's own phases apply
 
 
 def learning_phase() -> int:
@@ -300,7 +300,38 @@ def learning_phase() -> int:
     return 0 if _learning_phase[0] is None else _learning_phase[0]
 
 
+def global_learning_phase_is_set() -> bool:
+    """Whether a learning phase is fixed (by `set_learning_phase` or inside `learning_phase_scope`)
+    rather than left at its default (tf.keras 2's name).
+
+    fit, evaluate and predict use their own phase (1, 0, 0) only while none is fixed: in Keras 2
+    a fixed phase holds in them (`set_learning_phase(1)` keeps Dropout active in predict).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.backend.ops.state import global_learning_phase_is_set
+        >>> global_learning_phase_is_set()
+        False
+        >>> with K.learning_phase_scope(1):
+        ...     global_learning_phase_is_set()
+        True
+    """
+    return _learning_phase[0] is not None
+
+
 def set_learning_phase(value: int) -> None:
+    """Fixes the learning phase (0: test, 1: train) until `clear_session()`; fit, evaluate and
+    predict then run in it too, as in Keras 2.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> with K.learning_phase_scope(0):  # restores the unset phase on exit, as clear_session() would
+        ...     K.set_learning_phase(1)
+        ...     K.learning_phase()
+        1
+        >>> K.learning_phase()
+        0
+    """
     if value not in (0, 1):
         raise ValueError(f"Expected learning phase to be 0 or 1. Received: value={value!r}")
     _learning_phase[0] = value
@@ -308,6 +339,7 @@ def set_learning_phase(value: int) -> None:
 
 @contextlib.contextmanager
 def learning_phase_scope(value: int):
+    """Fixes the learning phase within the scope and restores the previous state (set or not) after."""
     previous = _learning_phase[0]
     set_learning_phase(value)
     try:
@@ -317,7 +349,7 @@ def learning_phase_scope(value: int):
 
 
 def clear_session() -> None:
-    """Resets name counters and the learning phase (eager: no graph to drop)."""
+    """Resets name counters and the learning phase to its default, not set (eager: no graph to drop)."""
     reset_uids()
     _learning_phase[0] = None
     for backend in _active_backends():
