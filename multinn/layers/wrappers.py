@@ -14,6 +14,12 @@ class Wrapper(Layer):
 
     `get_config` nests the wrapped layer's config under 'layer' ({'class_name', 'config'});
     `from_config` rebuilds it with `multinn.layers.deserialize`.
+
+    Example:
+        >>> from multinn.layers import Dense, TimeDistributed
+        >>> config = TimeDistributed(Dense(4)).get_config()
+        >>> config["layer"]["class_name"], TimeDistributed.from_config(config).layer.units
+        ('Dense', 4)
     """
 
     def __init__(self, layer: Layer, **kwargs: Any):
