@@ -384,3 +384,23 @@ def test_keras2_config_dicts_deserialize():
     assert bi.forward_layer.cell.implementation == 1 and bi.merge_mode == "ave"
     assert bi.forward_layer.recurrent_activation is multinn.activations.hard_sigmoid
     assert bi.backward_layer.go_backwards and bi.compute_output_shape((None, 5, 3)) == (None, 4)
+
+
+def test_bidirectional_initial_state_in_a_model_and_reset_states():
+    enc_in, dec_in = Input((3, 2)), Input((4, 2))
+    encoder = Bidirectional(GRU(2, return_state=True))
+    _, h1, h2 = encoder(enc_in)
+    bi = Bidirectional(GRU(2, return_sequences=True), merge_mode="sum")
+    model = Model([enc_in, dec_in], bi(dec_in, initial_state=[h1, h2]))
+    assert model.output_shape == (None, 4, 2)
+    xe, xd = _random((2, 3, 2)), _random((2, 4, 2), seed=1)
+    got = model.predict([xe, xd])
+    _, s1, s2 = encoder(K.constant(xe))
+    w = bi.get_weights()
+    fwd = _loop(_gru_step(*w[:3]), xd, [s1.numpy()])[1]
+    bwd = _loop(_gru_step(*w[3:]), xd, [s2.numpy()], go_backwards=True)[1][:, ::-1]
+    np.testing.assert_allclose(got, fwd + bwd, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="even number"):
+        bi(K.constant(xd), initial_state=[s1])
+    with pytest.raises(AttributeError, match="stateful"):
+        LSTM(2).reset_states()

@@ -87,6 +87,13 @@ class RNN(Layer):
         finally:
             self.input_spec = saved
 
+    def reset_states(self, states: Any = None) -> None:
+        """Keras 2 resets the kept states of stateful RNNs; multinn keeps none."""
+        raise AttributeError(
+            f"Layer {self.name} must be stateful to reset its states, and multinn supports only "
+            "stateful=False. Received: stateful=False"
+        )
+
     @property
     def states(self) -> list:
         return [None] * len(_state_sizes(self.cell))

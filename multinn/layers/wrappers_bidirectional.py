@@ -76,7 +76,26 @@ class Bidirectional(Layer):
         if weights is not None:
             self._initial_weights = list(weights)
 
+    def __call__(self, inputs: Any, initial_state: Any = None, **kwargs: Any) -> Any:
+        # As in RNN: initial states (forward ones, then backward ones) become extra inputs so
+        # a model graph records them.
+        if isinstance(inputs, (list, tuple)) and len(inputs) > 1:
+            inputs, initial_state = inputs[0], list(inputs[1:])
+        elif isinstance(inputs, (list, tuple)):
+            inputs = inputs[0]
+        if initial_state is None:
+            return super().__call__(inputs, **kwargs)
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if len(states) % 2:
+            raise ValueError(
+                "Bidirectional `initial_state` should hold the forward layer's states then the backward "
+                f"layer's (an even number). Received: {len(states)} state tensor(s)"
+            )
+        return super().__call__([inputs] + states, **kwargs)
+
     def build(self, input_shape: Any) -> None:
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
         for layer in (self.forward_layer, self.backward_layer):
             if not layer.built:
                 layer.build(input_shape)
@@ -84,6 +103,8 @@ class Bidirectional(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
         output_shape = self.forward_layer.compute_output_shape(input_shape)
         state_shapes = []
         if self.return_state:
@@ -117,6 +138,11 @@ class Bidirectional(Layer):
         if training is not None:
             kwargs["training"] = training
         forward_state = backward_state = None
+        if isinstance(inputs, (list, tuple)):
+            inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
+        if isinstance(mask, list):
+            mask = mask[0]
+            kwargs["mask"] = mask
         if initial_state is not None:
             half = len(initial_state) // 2
             forward_state, backward_state = list(initial_state[:half]), list(initial_state[half:])
