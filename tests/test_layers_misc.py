@@ -340,9 +340,12 @@ def test_time_distributed_masks(backend_name):
     mask[0, 1, 1] = True
     with pytest.raises(TypeError, match="does not support masking"):
         wrapper.compute_mask(seq, K.constant(mask))  # Flatten refuses a mask, as in Keras 2
-    wrapper = layers.TimeDistributed(layers.Dense(1))
+    wrapper = layers.TimeDistributed(layers.Dense(1))  # Dense passes the slice masks on
     wrapper.build((None, 3, 2, 2))
     np.testing.assert_array_equal(wrapper.compute_mask(seq, K.constant(mask)).numpy(), mask)
+    dropping = layers.TimeDistributed(layers.Embedding(3, 2))  # its compute_mask gives None
+    ids = K.constant(np.ones((2, 3, 2)), dtype="int32")
+    np.testing.assert_array_equal(dropping.compute_mask(ids, K.constant(mask)).numpy(), mask.any(axis=-1))
 
     # a wrapped Masking computes the mask per slice
     data = np.array([[[[1.0, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]], dtype="float32")

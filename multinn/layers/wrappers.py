@@ -127,7 +127,8 @@ class TimeDistributed(Wrapper):
         if inner is None:
             if mask is None:
                 return None
-            # The wrapped layer keeps no mask (e.g. Dense): a timestep stays if any entry of it was kept.
+            # The wrapped layer drops the mask (its compute_mask gives None): a timestep stays
+            # if any entry of it was kept (Keras 2).
             out = mask
             while out.ndim > 2:
                 out = K.any(out, axis=-1)
