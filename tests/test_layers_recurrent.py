@@ -404,3 +404,9 @@ def test_bidirectional_initial_state_in_a_model_and_reset_states():
         bi(K.constant(xd), initial_state=[s1])
     with pytest.raises(AttributeError, match="stateful"):
         LSTM(2).reset_states()
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_gru_implementation_1_matches_numpy(reset_after):
+    layer = GRU(3, implementation=1, reset_after=reset_after, bias_initializer="uniform", return_sequences=True)
+    _check(layer, _random((2, 4, 3)))

@@ -321,19 +321,34 @@ class GRUCell(_CellBase):
         def cols(w, g):
             return w[..., g * u:(g + 1) * u]
 
-        x_parts = []
-        for g in range(3):
-            xg = K.dot(xs[g], cols(self.kernel, g))
-            x_parts.append(K.bias_add(xg, cols(in_bias, g)) if in_bias is not None else xg)
+        if count == 1:
+            # implementation 2: one matmul for the three gates' inputs (and recurrent parts)
+            x_all = K.dot(xs[0], self.kernel)
+            if in_bias is not None:
+                x_all = K.bias_add(x_all, in_bias)
+            x_parts = [cols(x_all, g) for g in range(3)]
+            width = 3 if self.reset_after else 2
+            h_all = K.dot(hs[0], self.recurrent_kernel[:, :width * u])
+            if rec_bias is not None:
+                h_all = K.bias_add(h_all, rec_bias)
+            h_parts = [cols(h_all, g) for g in range(width)]
+        else:
+            x_parts = []
+            for g in range(3):
+                xg = K.dot(xs[g], cols(self.kernel, g))
+                x_parts.append(K.bias_add(xg, cols(in_bias, g)) if in_bias is not None else xg)
+            h_parts = None
 
         def recurrent(g, h):
             hg = K.dot(h, cols(self.recurrent_kernel, g))
             return K.bias_add(hg, cols(rec_bias, g)) if rec_bias is not None else hg
 
-        z = self.recurrent_activation(x_parts[0] + recurrent(0, hs[0]))
-        r = self.recurrent_activation(x_parts[1] + recurrent(1, hs[1]))
+        rz, rr = (h_parts[0], h_parts[1]) if h_parts is not None else (recurrent(0, hs[0]), recurrent(1, hs[1]))
+        z = self.recurrent_activation(x_parts[0] + rz)
+        r = self.recurrent_activation(x_parts[1] + rr)
         if self.reset_after:
-            hh = self.activation(x_parts[2] + r * recurrent(2, hs[2]))
+            rh = h_parts[2] if h_parts is not None else recurrent(2, hs[2])
+            hh = self.activation(x_parts[2] + r * rh)
         else:
             hh = self.activation(x_parts[2] + recurrent(2, r * hs[2]))
         # Keras 2's implementation 2 drops units of h_prev in place, so the blend below sees
