@@ -410,3 +410,44 @@ def test_bidirectional_initial_state_in_a_model_and_reset_states():
 def test_gru_implementation_1_matches_numpy(reset_after):
     layer = GRU(3, implementation=1, reset_after=reset_after, bias_initializer="uniform", return_sequences=True)
     _check(layer, _random((2, 4, 3)))
+
+
+class _MinimalCell(multinn.layers.Layer):
+    """A user cell, as in Keras 2's RNN docs, taking an extra constant: h = x W + h_prev U + c."""
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), initializer="uniform")
+        self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units), initializer="uniform")
+        self.built = True
+
+    def call(self, inputs, states, constants=None):
+        h = K.dot(inputs, self.kernel) + K.dot(states[0], self.recurrent_kernel)
+        if constants:
+            h = h + constants[0]
+        return h, [h]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_custom_cell_with_constants_in_a_model(tmp_path):
+    x_in, c_in = Input((4, 3)), Input((2,))
+    layer = RNN(_MinimalCell(2), return_sequences=True)
+    model = Model([x_in, c_in], layer(x_in, constants=[c_in]))
+    x, c = _random((2, 4, 3)), _random((2, 2), seed=1)
+    got = model.predict([x, c])
+    W, U = layer.get_weights()
+    want = _loop(lambda xt, s: (lambda h: (h, [h]))(xt @ W + s[0] @ U + c), x, [np.zeros((2, 2), "float32")])[1]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert layer.get_config()["num_constants"] == 1
+    path = str(tmp_path / "constants.h5")
+    model.save(path)
+    loaded = multinn.models.load_model(path, custom_objects={"_MinimalCell": _MinimalCell}, compile=False)
+    np.testing.assert_allclose(loaded.predict([x, c]), got, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="does not support constants"):
+        LSTM(2)(K.constant(x), constants=[K.constant(c)])

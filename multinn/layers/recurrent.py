@@ -65,27 +65,43 @@ class RNN(Layer):
         self.go_backwards = bool(go_backwards)
         self.stateful = False
         self.unroll = bool(unroll)
+        self._num_constants = None
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
         if isinstance(cell, Layer) and "dtype" in kwargs and kwargs["dtype"] is not None and not cell.built:
             cell.dtype = self.dtype
 
-    def __call__(self, inputs: Any, initial_state: Any = None, **kwargs: Any) -> Any:
-        # Keras 2: initial states (symbolic ones too, e.g. an encoder's) become extra inputs,
-        # so the model graph records them.
-        if isinstance(inputs, (list, tuple)) and len(inputs) > 1:
-            inputs, initial_state = inputs[0], list(inputs[1:])
-        elif isinstance(inputs, (list, tuple)):
-            inputs = inputs[0]
-        if initial_state is None:
+    def __call__(self, inputs: Any, initial_state: Any = None, constants: Any = None, **kwargs: Any) -> Any:
+        # Keras 2: initial states and constants (symbolic ones too, e.g. an encoder's states)
+        # become extra inputs [x, *states, *constants], so the model graph records them.
+        if isinstance(inputs, (list, tuple)):
+            inputs, initial_state, constants = self._split_inputs(list(inputs), initial_state, constants)
+        states = [] if initial_state is None else (
+            list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state])
+        constants = [] if constants is None else (list(constants) if isinstance(constants, (list, tuple)) else [constants])
+        if constants:
+            if "constants" not in getattr(self.cell, "_call_fn_args", ()):
+                raise ValueError(
+                    f"RNN cell {self.cell!r} does not support constants: its `call` has no `constants` argument. "
+                    f"Received: constants with {len(constants)} tensor(s)"
+                )
+            self._num_constants = len(constants)
+        if not states and not constants:
             return super().__call__(inputs, **kwargs)
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         saved = self.input_spec
-        self.input_spec = [saved] + [None] * len(states)
+        self.input_spec = [saved] + [None] * (len(states) + len(constants))
         try:
-            return super().__call__([inputs] + states, **kwargs)
+            return super().__call__([inputs] + states + constants, **kwargs)
         finally:
             self.input_spec = saved
+
+    def _split_inputs(self, inputs: list, initial_state: Any = None, constants: Any = None) -> tuple:
+        """[x, *states, *constants] -> (x, states or None, constants or None)."""
+        count = self.__dict__.get("_num_constants") or 0
+        rest = inputs[1:]
+        if count and len(rest) >= count:
+            constants, rest = rest[len(rest) - count:], rest[:len(rest) - count]
+        return inputs[0], (rest or initial_state), constants
 
     def reset_states(self, states: Any = None) -> None:
         """Keras 2 resets the kept states of stateful RNNs; multinn keeps none."""
@@ -139,9 +155,11 @@ class RNN(Layer):
         zero = K.zeros_like(flat[:, :1])  # (batch, 1)
         return [K.tile(zero, (1, size)) for size in _state_sizes(self.cell)]
 
-    def call(self, inputs: Any, mask: Any = None, training: Any = None, initial_state: Any = None) -> Any:
+    def call(self, inputs: Any, mask: Any = None, training: Any = None, initial_state: Any = None,
+             constants: Any = None) -> Any:
         if isinstance(inputs, (list, tuple)):
-            inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
+            inputs, initial_state, constants = self._split_inputs(list(inputs), initial_state, constants)
+        constants = list(constants) if isinstance(constants, (list, tuple)) else ([] if constants is None else [constants])
         if isinstance(mask, list):
             mask = mask[0]
         if initial_state is None:
@@ -157,12 +175,15 @@ class RNN(Layer):
         if hasattr(self.cell, "reset_dropout_masks"):
             self.cell.reset_dropout_masks()
 
+        n_states = len(initial_state)
+
         def step(x_t, states):
-            output, new_states = _call_cell(self.cell, x_t, list(states), training)
+            # K.rnn hands the constants over after the states
+            output, new_states = _call_cell(self.cell, x_t, list(states[:n_states]), training, list(states[n_states:]))
             return output, list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
 
         last, outputs, states = K.rnn(step, inputs, initial_state, go_backwards=self.go_backwards, mask=mask,
-                                      unroll=self.unroll, input_length=inputs.shape[1])
+                                      constants=constants, unroll=self.unroll, input_length=inputs.shape[1])
         output = outputs if self.return_sequences else last
         if self.return_state:
             return [output] + list(states)
@@ -177,6 +198,8 @@ class RNN(Layer):
             "unroll": self.unroll,
             "cell": {"class_name": type(self.cell).__name__, "config": self.cell.get_config()},
         }
+        if self.__dict__.get("_num_constants"):
+            config["num_constants"] = self._num_constants
         return {**super().get_config(), **config}
 
     @classmethod
@@ -185,7 +208,10 @@ class RNN(Layer):
 
         config = dict(config)
         cell = deserialize(config.pop("cell"), custom_objects=custom_objects)
-        return cls(cell, **config)
+        num_constants = config.pop("num_constants", None)
+        layer = cls(cell, **config)
+        layer._num_constants = num_constants
+        return layer
 
 
 # Options forwarded from the layer to its cell, per layer (Keras 2.3.1's constructor order).

@@ -373,10 +373,12 @@ def _output_size(cell: Any) -> int:
     return getattr(cell, "output_size", None) or _state_sizes(cell)[0]
 
 
-def _call_cell(cell: Any, inputs: Any, states: list, training: Any):
-    if "training" in getattr(cell, "_call_fn_args", ()):
-        return cell.call(inputs, states, training=training)
-    return cell.call(inputs, states)
+def _call_cell(cell: Any, inputs: Any, states: list, training: Any, constants: "list | None" = None):
+    accepted = getattr(cell, "_call_fn_args", ())
+    kwargs = {"training": training} if "training" in accepted else {}
+    if constants:
+        kwargs["constants"] = constants
+    return cell.call(inputs, states, **kwargs)
 
 
 class StackedRNNCells(Layer):
