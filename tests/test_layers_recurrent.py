@@ -451,3 +451,16 @@ def test_custom_cell_with_constants_in_a_model(tmp_path):
     np.testing.assert_allclose(loaded.predict([x, c]), got, rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="does not support constants"):
         LSTM(2)(K.constant(x), constants=[K.constant(c)])
+
+
+def test_bidirectional_with_mask():
+    x = _random((2, 4, 3))
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], bool)
+    bi = Bidirectional(SimpleRNN(2, return_sequences=True))
+    got = bi(K.constant(x), mask=K.constant(mask, dtype="bool")).numpy()
+    w = bi.get_weights()
+    zeros = [np.zeros((2, 2), "float32")]
+    fwd = _loop(_simple_step(*w[:3]), x, zeros, mask=mask)[1]
+    bwd = _loop(_simple_step(*w[3:]), x, zeros, go_backwards=True, mask=mask)[1][:, ::-1]
+    np.testing.assert_allclose(got, np.concatenate([fwd, bwd], -1), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(bi.compute_mask(None, K.constant(mask, dtype="bool")).numpy(), mask)
