@@ -464,3 +464,11 @@ def test_bidirectional_with_mask():
     bwd = _loop(_simple_step(*w[3:]), x, zeros, go_backwards=True, mask=mask)[1][:, ::-1]
     np.testing.assert_allclose(got, np.concatenate([fwd, bwd], -1), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(bi.compute_mask(None, K.constant(mask, dtype="bool")).numpy(), mask)
+
+
+def test_trainable_flag_follows_the_layer():
+    layer = LSTM(2, trainable=False)
+    layer.build((None, 3, 4))
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 3
+    layer.trainable = True
+    assert len(layer.trainable_weights) == 3 and layer.non_trainable_weights == []

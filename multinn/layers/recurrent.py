@@ -235,7 +235,7 @@ class _CellLayer(RNN):
                  go_backwards: bool, stateful: bool, unroll: bool, **kwargs: Any):
         if "implementation" in cell_kwargs and cell_kwargs["implementation"] == 0:
             cell_kwargs["implementation"] = 1  # Keras 2 maps the removed implementation 0 to 1
-        cell = self._cell_class(**cell_kwargs, dtype=kwargs.get("dtype"), trainable=kwargs.get("trainable", True))
+        cell = self._cell_class(**cell_kwargs, dtype=kwargs.get("dtype"))
         super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
         self.activity_regularizer = regularizers.get(activity_regularizer)
