@@ -33,7 +33,9 @@ class RNN(Layer):
         unroll: accepted for Keras 2 compatibility (the eager loop is always unrolled).
 
     Call arguments: `mask` (batch, time) — masked steps keep the previous state and repeat
-    the previous output; `training` for dropout; `initial_state` a list of tensors.
+    the previous output; `training` for dropout; `initial_state` a list of tensors;
+    `constants` a list of tensors handed to every step (`cell.call(..., constants=...)`).
+    Initial states and constants may be model tensors: they become extra inputs.
 
     Example:
         >>> from multinn import backend as K
