@@ -5,17 +5,7 @@ import pytest
 from multinn import backend as K
 from multinn import layers
 from tests.helpers import rand
-from tests.parity.tolerances import assert_close
-
-
-def _run(name, fn, arrays):
-    with K.backend_scope(name):
-        variables = [K.variable(a) for a in arrays]
-        out = fn(*variables)
-        # non-uniform output weights, so the gradient of every output position is compared
-        weights = K.constant(np.linspace(0.5, 1.5, int(np.prod(out.shape)), dtype=np.float32).reshape(out.shape))
-        grads = K.gradients(K.sum(out * weights), variables)
-        return out.numpy(), [None if g is None else g.numpy() for g in grads]
+from tests.parity.tolerances import assert_close, assert_parity
 
 
 CASES = {
@@ -45,11 +35,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_conv_parity(other_backend, case):
     fn, arrays = CASES[case]
-    ref_out, ref_grads = _run("numpy", fn, arrays)
-    out, grads = _run(other_backend, fn, arrays)
-    assert_close(out, ref_out)
-    for g, r in zip(grads, ref_grads):
-        assert_close(g, r)
+    assert_parity(other_backend, fn, arrays)
 
 
 def test_conv_layer_stack_parity(other_backend):
