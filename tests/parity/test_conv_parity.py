@@ -1,5 +1,4 @@
 """Convolutions and pooling on NumPy and on CuPy: values and gradients agree under the tolerance table."""
-import numpy as np
 import pytest
 
 from multinn import backend as K
