@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import philox
+from .dense_kernels import DenseKernels
 from .optimizer_kernels import OptimizerKernels
 
 
-class ArrayBackend(OptimizerKernels):
+class ArrayBackend(DenseKernels, OptimizerKernels):
     """One array library seen through the interface K needs.
 
     Subclasses set `name`, `xp` (the array module) and `array_type`.

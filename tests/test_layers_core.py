@@ -31,6 +31,21 @@ def test_dense_values_and_defaults(backend_name):
     assert layer.name.startswith("dense_")
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh", "linear", "sigmoid", "softmax", "elu"])
+def test_dense_activations_fused_or_not_give_keras_values(backend_name, activation):
+    """relu/tanh/linear run fused in K.dense; the others after it: both match the formula."""
+    from multinn import activations
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1, 1, (4, 3)).astype(np.float32)
+    layer = layers.Dense(5, activation=activation)
+    out = layer(K.constant(x))
+    z = K.constant(x @ layer.kernel.numpy() + layer.bias.numpy())
+    np.testing.assert_allclose(out.numpy(), activations.get(activation)(z).numpy(), rtol=1e-5, atol=1e-6)
+    layer.activation = activations.get("sigmoid")  # changed after build: the new one is used
+    np.testing.assert_allclose(layer(K.constant(x)).numpy(), K.sigmoid(z).numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_dense_input_dim_and_activity_regularizer_in_model_losses(backend_name):
     model = Sequential([layers.Dense(2, input_dim=3, kernel_initializer="ones", activity_regularizer="l2")])
     assert model.input_shape == (None, 3) and model.output_shape == (None, 2)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from multinn import backend as K
-from tests.helpers import check_op, rand
+from tests.helpers import check_op, rand, differentiable_inside
 
 
 # ------------------------------------------------------------------ references: plain loops, channels_last
@@ -361,17 +361,6 @@ def test_local_conv2d(backend_name, data_format):
 
 
 # ------------------------------------------------------------------ second-order gradients
-def differentiable_inside(f):
-    """Lets f take gradients even when check_gradients probes it with plain tensors under no_grad."""
-
-    def wrapped(*xs):
-        with K.enable_grad():
-            xs = [x if x.needs_grad else K.Variable(x.data, x.backend) for x in xs]
-            return f(*xs)
-
-    return wrapped
-
-
 def test_conv2d_second_order(backend_name):
     def grad_of_loss(x, w):
         loss = K.sum(K.square(K.conv2d(x, w, (2, 1), "same")))

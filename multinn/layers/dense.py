@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import backend as K
+from multinn import activations, backend as K
 from multinn.engine.base_layer import InputSpec
 
 from .kernel_bias import KernelBiasLayer
+
+
+# Activations K.dense fuses with the product and bias (one op forward and backward).
+_FUSED_ACTIVATIONS = {activations.linear: "linear", activations.relu: "relu", activations.tanh: "tanh"}
 
 
 class Dense(KernelBiasLayer):
@@ -63,12 +67,9 @@ class Dense(KernelBiasLayer):
         self.built = True
 
     def call(self, inputs: Any) -> Any:
-        output = K.dot(inputs, self.kernel)
-        if self.bias is not None:
-            output = K.bias_add(output, self.bias, data_format="channels_last")
-        if self.activation is not None:
-            output = self.activation(output)
-        return output
+        fused = _FUSED_ACTIVATIONS.get(self.activation)
+        output = K.dense(inputs, self.kernel, self.bias, activation=fused)
+        return output if fused is not None else self.activation(output)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape[:-1]) + (self.units,)

@@ -1,0 +1,104 @@
+"""K.dense: a fully connected layer's product, bias and activation as one fused primitive.
+
+Keras 2 writes Dense as K.dot, then K.bias_add, then the activation: three recorded
+ops, three output arrays and three backward steps. Here the common case (2-D input,
+one floating dtype, a linear, relu or tanh activation) is one primitive whose forward
+and backward are backend kernels (`dense_forward` / `dense_backward`); every other case
+is that same composition of K functions, so results never depend on which path ran.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from .core import Primitive, recording, symbolic, to_tensor
+from .math import dot, matmul, sum, tanh, transpose
+from .nn import _relu_backward, bias_add, relu
+
+__all__ = ["dense"]
+
+_ACTIVATIONS = {None: "linear", "linear": "linear", "relu": "relu", "tanh": "tanh"}
+
+
+def _needs(t: Any) -> bool:
+    return isinstance(t, Tensor) and t.needs_grad
+
+
+def _dense_fwd(b, x, kernel, bias, activation):
+    return b.dense_forward(x, kernel, bias, activation)
+
+
+def _activation_grad(dy: Tensor, y: Tensor, activation: str) -> Tensor:
+    """The pre-activation gradient built from K functions (differentiable again)."""
+    if activation == "relu":
+        return _relu_backward(dy, y)
+    if activation == "tanh":
+        return dy * (1 - y * y)
+    return dy
+
+
+def _dense_grad(dy, y, x, kernel, bias, activation):
+    need_x, need_kernel, need_bias = _needs(x), _needs(kernel), _needs(bias)
+    if not recording.on:  # a plain backward pass: the backend's fused kernel on raw arrays
+        b = dy.backend
+        grads = b.dense_backward(dy.data, y.data, x.data, kernel.data, activation, need_x, need_kernel, need_bias)
+        return tuple(None if g is None else Tensor(g, b) for g in grads)
+    g = _activation_grad(dy, y, activation)  # create_graph: the backward as K ops
+    gx = matmul(g, transpose(kernel)) if need_x else None
+    gk = matmul(transpose(x), g) if need_kernel else None
+    gb = sum(g, axis=0) if need_bias else None
+    return gx, gk, gb
+
+
+_dense = Primitive("dense", _dense_fwd, _dense_grad)
+
+
+def _composed(x: Tensor, kernel: Tensor, bias: Any, activation: str) -> Tensor:
+    out = dot(x, kernel)
+    if bias is not None:
+        out = bias_add(out, bias, data_format="channels_last")
+    if activation == "relu":
+        return relu(out)
+    if activation == "tanh":
+        return tanh(out)
+    return out
+
+
+def dense(x: Any, kernel: Any, bias: Any = None, activation: "str | None" = None) -> Tensor:
+    """`activation(K.dot(x, kernel) + bias)`, fused into one op where it can be.
+
+    Args:
+        x: inputs, (..., input_dim).
+        kernel: weights, (input_dim, units).
+        bias: None, or a vector of `units` values.
+        activation: None or "linear" (the identity), "relu" (max(x, 0)) or "tanh".
+
+    Returns:
+        The outputs, (..., units). Gradients flow to x, kernel and bias.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> y = K.dense(K.constant([[1.0, -2.0]]), K.constant([[1.0], [1.0]]), K.constant([0.5]), activation="relu")
+        >>> y.numpy().tolist()
+        [[0.0]]
+    """
+    if activation not in _ACTIVATIONS:
+        raise ValueError(
+            f"K.dense fuses only the activations {sorted(a for a in _ACTIVATIONS if a)} (or None); apply any "
+            f"other to its result. Received: activation={activation!r}"
+        )
+    name = _ACTIVATIONS[activation]
+    if symbolic.any(x, kernel, bias):  # a K.placeholder graph: computed when K.function replays it
+        return symbolic.defer(dense, x, kernel, bias, activation=activation)
+    x = to_tensor(x)
+    kernel = to_tensor(kernel, x.backend)
+    if bias is not None:
+        bias = to_tensor(bias, x.backend)
+    fusable = (
+        x.ndim == 2 and kernel.ndim == 2 and x.backend.is_floating(x.dtype) and kernel.dtype == x.dtype
+        and (bias is None or (bias.ndim == 1 and bias.dtype == x.dtype and bias.shape[0] == kernel.shape[1]))
+        and x.shape[1] == kernel.shape[0]
+    )
+    if not fusable:  # shapes or dtypes the fused kernel does not cover; also where dot/bias_add must raise
+        return _composed(x, kernel, bias, name)
+    return _dense(x, kernel, bias, activation=name)
