@@ -142,3 +142,22 @@ def test_gradients_of_one_tensor_is_a_list(backend_name):
     grads = K.gradients(K.sum(K.square(x)), x)
     assert isinstance(grads, list) and len(grads) == 1
     np.testing.assert_allclose(grads[0].numpy(), 2 * x.numpy())
+
+
+def test_gradients_through_shared_and_intermediate_tensors(backend_name):
+    """A tensor reused by later ops gets every consumer's gradient before passing its own on,
+    and an intermediate tensor can itself be a target."""
+    v = K.variable([0.5, -1.5, 2.0])
+    a = v * v  # used three times, at different depths
+    b = K.sin(a) + a
+    c = b * a + K.exp(-a)
+    loss = K.sum(c * b)
+    gv, ga = K.gradients(loss, [v, a])
+    x = v.numpy().astype(np.float64)
+    av = x * x
+    bv, cv = np.sin(av) + av, (np.sin(av) + av) * av + np.exp(-av)
+    db = np.cos(av) + 1
+    dc_da = db * av + bv - np.exp(-av)
+    expected_ga = dc_da * bv + cv * db
+    np.testing.assert_allclose(ga.numpy(), expected_ga, rtol=1e-5)
+    np.testing.assert_allclose(gv.numpy(), expected_ga * 2 * x, rtol=1e-5)

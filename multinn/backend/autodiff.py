@@ -7,6 +7,7 @@ inputs, so a graph lives exactly as long as the tensors computed from it.
 from __future__ import annotations
 
 import contextlib
+import heapq
 from typing import Any, Iterator, Sequence
 
 from .ops.core import recording, symbolic, to_tensor
@@ -65,28 +66,6 @@ def stop_gradient(variables: Any) -> Any:
     return Tensor(t.data, t.backend)
 
 
-def _topological_order(root: Tensor) -> list:
-    """Tensors reachable from `root` through recorded nodes, inputs before outputs."""
-    order = []
-    seen = set()
-    stack = [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        stack.append((t, True))
-        node = t.node
-        if node is not None:
-            for inp in node[1]:
-                if isinstance(inp, Tensor) and inp.needs_grad and id(inp) not in seen:
-                    stack.append((inp, False))
-    return order
-
-
 def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_graph: bool = False) -> Any:
     """Gradients of `loss` (summed, if not a scalar) with respect to `variables`.
 
@@ -123,21 +102,27 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
 
         seed = kmath.ones_like(loss) if output_gradients is None else to_tensor(output_gradients, loss.backend, loss.dtype)
         grads[id(loss)] = seed
+        # Newest first: a tensor is created after all of its inputs, so by the time the
+        # heap yields it every consumer has passed its gradient on (no separate sort pass).
+        pending = [(-loss.seq, loss)] if loss.node is not None else []
         with (enable_grad() if create_graph else no_grad()):
-            for t in reversed(_topological_order(loss)):
-                node = t.node
+            while pending:
+                t = heapq.heappop(pending)[1]
                 key = id(t)
-                g = grads.get(key) if key in target_ids else grads.pop(key, None)
-                if g is None or node is None:
-                    continue
-                prim, inputs, params = node
+                g = grads.get(key) if key in target_ids else grads.pop(key)
+                prim, inputs, params = t.node
                 in_grads = prim.grad(g, t, *inputs, **params)
                 for inp, gi in zip(inputs, in_grads):
                     if gi is None or not isinstance(inp, Tensor) or not inp.needs_grad:
                         continue
                     k = id(inp)
                     previous = grads.get(k)
-                    grads[k] = gi if previous is None else previous + gi
+                    if previous is not None:
+                        grads[k] = previous + gi
+                        continue
+                    grads[k] = gi
+                    if inp.node is not None:
+                        heapq.heappush(pending, (-inp.seq, inp))
     return [grads.get(id(v)) for v in targets]
 
 

@@ -23,7 +23,8 @@ class Tensor:
         ((1, 2), 'float32', 2)
     """
 
-    __slots__ = ("data", "backend", "node", "needs_grad", "__weakref__")
+    # seq: the creation order of a recorded tensor (set with its node), which the backward pass follows.
+    __slots__ = ("data", "backend", "node", "needs_grad", "seq", "__weakref__")
     __array_priority__ = 1000  # NumPy defers to our operators: np_array * tensor is a Tensor
 
     def __init__(self, data: Any, backend: Any, node: Any = None, needs_grad: bool = False):

@@ -6,12 +6,14 @@ every backend and can itself be differentiated.
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Callable, Mapping
 
 from .. import config
 from ..tensor import Tensor
 
 _SCALARS = (int, float, bool)
+_creation_order = itertools.count(1)  # numbers recorded tensors; see autodiff.gradients
 
 
 class _Recording:
@@ -180,7 +182,9 @@ class Primitive:
         if type(out) is not backend.array_type:
             out = backend.asarray(out)
         if needs and recording.on and self.grad is not None:
-            return Tensor(out, backend, (self, args, params), True)
+            t = Tensor(out, backend, (self, args, params), True)
+            t.seq = next(_creation_order)
+            return t
         return Tensor(out, backend)
 
     def _convert(self, args, backend):
