@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from multinn import backend as K
-from tests.helpers import check_op, rand
+from tests.helpers import check_op, rand, differentiable_inside
 
 A = rand(3, 4)
 B = rand(3, 4, seed=1)
@@ -339,3 +339,12 @@ def test_keras2_defaults_and_corner_cases(backend_name):
 def test_concatenate_of_mixed_ranks_names_the_shapes(backend_name):
     with pytest.raises(ValueError, match=r"one rank.*Received: tensors of shapes \[\(2, 3\), \(3,\)\]"):
         K.concatenate([K.ones((2, 3)), K.ones((3,))])
+
+
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (1, False), (0, True)])
+def test_mean_second_order(backend_name, axis, keepdims):
+    def grad_of_loss(x):
+        (g,) = K.gradients(K.sum(K.square(K.mean(x * x, axis, keepdims))), [x], create_graph=True)
+        return K.sum(K.sin(g))
+
+    K.check_gradients(differentiable_inside(grad_of_loss), [A.astype(np.float64)], atol=1e-5, rtol=1e-4)

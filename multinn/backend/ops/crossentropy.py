@@ -41,7 +41,7 @@ def _xent_backward_fwd(b, dy, source, target, axis, from_probs):
     p = source if from_probs else _softmax_fwd(b, source, axis)
     g = p * target.sum(axis=axis, keepdims=True)
     g -= target
-    g *= b.xp.expand_dims(dy, axis)
+    g *= dy.reshape(dy.shape[:axis] + (1,) + dy.shape[axis:])  # dy gains the class axis back
     return g
 
 

@@ -417,6 +417,23 @@ def _count(x, axes):
     return n
 
 
+def _mean_fwd(b, x, axis, keepdims, scale):
+    return b.xp.sum(x, axis=axis, keepdims=keepdims) * scale
+
+
+def _mean_grad(dy, y, x, axis, keepdims, scale):
+    if not recording.on:  # every step's loss goes through here: raw arrays, no graph
+        g = dy.data * scale
+        if not keepdims:
+            g = g.reshape(_keep_shape(x.shape, axis))
+        return (Tensor(dy.backend.xp.broadcast_to(g, x.shape), dy.backend),)
+    return (broadcast_to(_expand_back(dy, x, axis, keepdims) * scale, x.shape),)
+
+
+# sum(x) * (1 / count) as one op, so a loss's mean costs one node forward and backward.
+_mean = Primitive("mean", _mean_fwd, _mean_grad)
+
+
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`. Boolean input gives floatx; integer input stays integer, the sum divided
     by the count rounding toward zero (Keras 2 / TensorFlow's reduce_mean).
@@ -437,7 +454,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         xp = x.backend.xp
         total = xp.sum(x.data, axis=axes, keepdims=bool(keepdims), dtype=x.dtype)
         return Tensor(xp.asarray(xp.abs(total) // n * xp.sign(total), dtype=x.dtype), x.backend)
-    return _sum(x, axis=axes, keepdims=bool(keepdims)) * (1.0 / n)
+    return _mean(x, axis=axes, keepdims=bool(keepdims), scale=1.0 / n)
 
 
 def builtins_max(a, b):

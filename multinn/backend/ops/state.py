@@ -130,12 +130,18 @@ def size(x: Any) -> int:
     return n
 
 
+_DTYPE_NAMES: dict = {}  # dtype object -> its name (NumPy computes `.name` in Python each time)
+
+
 def dtype(x: Any) -> str:
     """The dtype as a string, e.g. 'float32'."""
     d = getattr(x, "dtype", None)
     if d is None:
         d = to_tensor(x).dtype
-    return str(getattr(d, "name", d))
+    name = _DTYPE_NAMES.get(d)
+    if name is None:
+        name = _DTYPE_NAMES[d] = str(getattr(d, "name", d))
+    return name
 
 
 def _snapshot(x: Any):
