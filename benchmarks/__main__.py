@@ -21,7 +21,7 @@ def main() -> None:
 
     runs = [
         ("op_overhead", []),
-        ("mlp", ["--samples", "6000", "--repeats", "1", "--rounds", "1"] if args.quick else []),
+        ("mlp", ["--samples", "6000", "--rounds", "1"] if args.quick else []),
         ("cnn", ["--batches", "5"] if args.quick else []),
     ]
     for name, extra in runs:

@@ -2,19 +2,17 @@
 
 The network (784-512-512-10, relu, softmax cross-entropy, SGD lr 0.01, batch 128) is
 trained for one epoch of 60,000 synthetic float32 samples (fixed seed). Each variant runs
-in its own process, so its peak RSS is its own; every figure is a median over repeats.
+in its own process, so its peak RSS is its own; the processes take turns one epoch at a
+time (benchmarks/workers.py), and each ratio is the median of the ratios within a round.
 
-Run: python -m benchmarks.mlp [--repeats 3] [--samples 60000] [--json out.json]
+Run: python -m benchmarks.mlp [--rounds 6] [--samples 60000] [--json out.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
-import time
 
 SIZES = (784, 512, 512, 10)
 BATCH = 128
@@ -166,113 +164,91 @@ VARIANTS = {
 }
 
 
-def run_variant(name: str, samples: int, repeats: int) -> dict:
-    """Runs one variant in this process and returns its figures."""
-    import statistics
+def serve_variant(name: str, samples: int) -> None:
+    """The worker process of one variant: builds it, then runs epochs/predicts on request."""
+    from .workers import serve
 
     x, y = make_data(samples)
-    epoch, predict, sync = VARIANTS[name](x, y, repeats)
-    epoch_times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        epoch()
-        sync()
-        epoch_times.append(time.perf_counter() - start)
+    epoch, predict, sync = VARIANTS[name](x, y, 1)
     xi = x[:INFER_SAMPLES]
-    predict(xi)
-    infer_times = []
-    for _ in range(max(repeats, 5)):
-        start = time.perf_counter()
-        predict(xi)
-        sync()
-        infer_times.append(time.perf_counter() - start)
-    return {
-        "variant": name,
-        "epoch_times": epoch_times,
-        "predict_times": infer_times,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    serve({"epoch": epoch, "predict": lambda: predict(xi)}, sync)
 
 
-def run_in_subprocess(name: str, samples: int, repeats: int) -> dict | None:
-    cmd = [sys.executable, "-m", "benchmarks.mlp", "--variant", name, "--samples", str(samples), "--repeats", str(repeats)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        print(f"  ({name} did not run: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode})")
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def run_interleaved(names: list, samples: int, rounds: int) -> tuple:
+    """Every variant in its own process, taking turns one epoch (then one predict) at a time.
 
-
-def run_rounds(names: list, samples: int, repeats: int, rounds: int) -> dict:
-    """Runs the variants round-robin, `rounds` times each, so load on the machine hits all alike.
-
-    Returns each variant's median epoch and predict times over every round, and its peak RSS.
+    Returns (figures by variant, epoch times by variant, predict times by variant).
     """
     import statistics
 
-    collected: dict = {}
-    for _ in range(rounds):
-        for name in names:
-            r = run_in_subprocess(name, samples, repeats)
-            if r is None:
-                continue
-            c = collected.setdefault(name, {"epoch_times": [], "predict_times": [], "peak_rss_mb": 0.0})
-            c["epoch_times"] += r["epoch_times"]
-            c["predict_times"] += r["predict_times"]
-            c["peak_rss_mb"] = max(c["peak_rss_mb"], r["peak_rss_mb"])
+    from .workers import Worker, take_turns
+
+    workers = []
+    for name in names:
+        w = Worker(name, [sys.executable, "-m", "benchmarks.mlp", "--variant", name, "--samples", str(samples)])
+        if w.alive:
+            workers.append(w)
+        else:
+            print(f"  ({name} did not run: {w.error})")
+    epochs = take_turns(workers, "epoch", rounds)
+    predicts = take_turns(workers, "predict", max(rounds, 5))
     results = {}
-    for name, c in collected.items():
-        epoch_s = statistics.median(c["epoch_times"])
-        results[name] = {
+    for w in workers:
+        rss = w.ask("rss")
+        w.close()
+        if w.name not in epochs:
+            continue
+        epoch_s = statistics.median(epochs[w.name])
+        results[w.name] = {
             "epoch_s": epoch_s,
             "samples_per_s": samples / epoch_s,
-            "predict_s": statistics.median(c["predict_times"]),
-            "peak_rss_mb": c["peak_rss_mb"],
-            "epoch_times": c["epoch_times"],
+            "predict_s": statistics.median(predicts[w.name]),
+            "peak_rss_mb": rss["peak_rss_mb"] if rss else float("nan"),
+            "epoch_times": epochs[w.name],
         }
-    return results
+    return results, epochs, predicts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--variant", choices=sorted(VARIANTS))
+    parser.add_argument("--variant", choices=sorted(VARIANTS), help="(internal) serve one variant as a worker")
     parser.add_argument("--samples", type=int, default=60_000)
-    parser.add_argument("--repeats", type=int, default=2, help="epochs per process")
-    parser.add_argument("--rounds", type=int, default=3, help="round-robin rounds over the variants")
+    parser.add_argument("--rounds", type=int, default=6, help="timed epochs per variant, taken in turns")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     if args.variant:
-        print(json.dumps(run_variant(args.variant, args.samples, args.repeats)))
+        serve_variant(args.variant, args.samples)
         return
     from .common import write_json
+    from .workers import paired_ratio
 
     names = ["numpy_reference", "numpy_reference_tuned", "multinn", "torch"]
-    results = run_rounds(names, args.samples, args.repeats, args.rounds)
-    ref = results.get("numpy_reference")
-    print(f"\nMLP 784-512-512-10, batch {BATCH}, {args.samples} samples, median of {args.rounds}x{args.repeats} epochs "
+    results, epochs, predicts = run_interleaved(names, args.samples, args.rounds)
+    print(f"\nMLP 784-512-512-10, batch {BATCH}, {args.samples} samples, {args.rounds} epochs per variant taken in turns "
           f"(backend: {os.environ.get('MULTINN_BACKEND', 'numpy')})")
     print(f"  {'variant':<24}{'epoch s':>10}{'samples/s':>12}{'predict s':>11}{'peak RSS MB':>13}")
     for name, r in results.items():
         print(f"  {name:<24}{r['epoch_s']:>10.3f}{r['samples_per_s']:>12.0f}{r['predict_s']:>11.3f}{r['peak_rss_mb']:>13.0f}")
     ratios = {}
-    if ref and "multinn" in results:
-        m = results["multinn"]
-        ratios["epoch_vs_numpy_reference"] = m["epoch_s"] / ref["epoch_s"]
-        ratios["predict_vs_numpy_reference"] = m["predict_s"] / ref["predict_s"]
-        ratios["peak_rss_vs_numpy_reference"] = m["peak_rss_mb"] / ref["peak_rss_mb"]
-        tuned = results.get("numpy_reference_tuned")
-        if tuned:
-            ratios["epoch_vs_numpy_reference_same_malloc"] = m["epoch_s"] / tuned["epoch_s"]
-            ratios["predict_vs_numpy_reference_same_malloc"] = m["predict_s"] / tuned["predict_s"]
-        if "torch" in results:
-            ratios["epoch_vs_torch"] = m["epoch_s"] / results["torch"]["epoch_s"]
+    pairs = [("epoch_vs_numpy_reference", epochs, "numpy_reference"),
+             ("epoch_vs_numpy_reference_same_malloc", epochs, "numpy_reference_tuned"),
+             ("epoch_vs_torch", epochs, "torch"),
+             ("predict_vs_numpy_reference", predicts, "numpy_reference"),
+             ("predict_vs_numpy_reference_same_malloc", predicts, "numpy_reference_tuned")]
+    for key, times, other in pairs:
+        value = paired_ratio(times, "multinn", other)
+        if value is not None:
+            ratios[key] = value
+    if "multinn" in results and "numpy_reference" in results:
+        ratios["peak_rss_vs_numpy_reference"] = results["multinn"]["peak_rss_mb"] / results["numpy_reference"]["peak_rss_mb"]
     targets = {"epoch_vs_numpy_reference": 1.10, "predict_vs_numpy_reference": 1.10,
                "peak_rss_vs_numpy_reference": 1.30, "epoch_vs_numpy_reference_same_malloc": 1.10,
                "predict_vs_numpy_reference_same_malloc": 1.10, "epoch_vs_torch": 1.0}
-    print("  ratios (multinn / other; target):")
+    print("  ratios (multinn / other, the median over rounds of each round's ratio; target):")
     for key, value in ratios.items():
         print(f"    {key:<40}{value:>7.3f}   (target <= {targets[key]:.2f}: {'met' if value <= targets[key] else 'MISSED'})")
-    write_json(args.json, {"results": results, "ratios": ratios})
+    write_json(args.json, {"results": results, "ratios": ratios,
+                           "epoch_times": epochs, "predict_times": predicts})
 
 
 if __name__ == "__main__":
