@@ -10,7 +10,6 @@ Run: python -m benchmarks.mlp [--rounds 6] [--samples 60000] [--json out.json]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 

@@ -7,7 +7,8 @@ asks them in turn for one epoch each. Adjacent turns see the same machine, so th
 taken within each round, then the median over rounds, is what the tables report.
 
 Protocol (one line each way): the parent writes an action name ("epoch", "predict") and
-the worker answers `{"seconds": ...}`; "rss" answers `{"peak_rss_mb": ...}`.
+the worker answers `{"seconds": ..., "cpu_seconds": ...}` (wall and process CPU time);
+"rss" answers `{"peak_rss_mb": ...}`.
 """
 from __future__ import annotations
 
@@ -24,18 +25,22 @@ from typing import Callable
 PAUSE_S = 0.3
 
 
-def serve(actions: dict, sync: Callable[[], object]) -> None:
-    """The worker's loop: runs the named action, timed, for each line read from stdin."""
-    print(json.dumps({"ready": True}), flush=True)
+def serve(actions: dict, sync: Callable[[], object], info: "dict | None" = None) -> None:
+    """The worker's loop: runs the named action, timed, for each line read from stdin.
+
+    `info` goes to the parent first, with the ready signal (`Worker.info`).
+    """
+    print(json.dumps({"ready": True, **(info or {})}), flush=True)
     for line in sys.stdin:
         name = line.strip()
         if name == "rss":
             print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
             continue
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         actions[name]()
         sync()
-        print(json.dumps({"seconds": time.perf_counter() - start}), flush=True)
+        print(json.dumps({"seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - start_cpu}),
+              flush=True)
 
 
 class Worker:
@@ -45,7 +50,8 @@ class Worker:
         self.name = name
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.error = None
-        if self._read() is None:
+        self.info = self._read()
+        if self.info is None:
             self.close()
 
     def _read(self) -> "dict | None":
@@ -73,14 +79,17 @@ class Worker:
             self.proc.wait(timeout=60)
 
 
-def take_turns(workers: list, action: str, rounds: int, warmup: int = 1) -> dict:
-    """Seconds per turn of `action`, by worker name, over `rounds` rounds (after `warmup` untimed ones)."""
+def take_turns(workers: list, action: str, rounds: int, warmup: int = 1, field: str = "seconds") -> dict:
+    """`field` of each turn of `action` by worker name, over `rounds` rounds (after `warmup` untimed ones).
+
+    With field=None, each turn's whole answer (wall and CPU seconds).
+    """
     times: dict = {w.name: [] for w in workers}
     for r in range(warmup + rounds):
         for w in workers:
             result = w.ask(action)
             if result is not None and r >= warmup:
-                times[w.name].append(result["seconds"])
+                times[w.name].append(result if field is None else result[field])
             time.sleep(PAUSE_S)
     return {name: t for name, t in times.items() if t}
 

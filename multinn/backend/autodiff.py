@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 from .ops.core import recording, symbolic, to_tensor
 from .tensor import Tensor
