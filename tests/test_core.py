@@ -161,3 +161,25 @@ def test_gradients_through_shared_and_intermediate_tensors(backend_name):
     expected_ga = dc_da * bv + cv * db
     np.testing.assert_allclose(ga.numpy(), expected_ga, rtol=1e-5)
     np.testing.assert_allclose(gv.numpy(), expected_ga * 2 * x, rtol=1e-5)
+
+
+def test_no_grad_and_enable_grad_nest_and_decorate(backend_name):
+    v = K.variable([1.0])
+    with K.no_grad():
+        with K.enable_grad():
+            assert (v * 2).node is not None
+        assert (v * 2).node is None
+    assert K.is_recording()
+
+    @K.no_grad()
+    def depth(n):
+        assert not K.is_recording()
+        return 0 if n == 0 else 1 + depth(n - 1)
+
+    assert depth(3) == 3 and K.is_recording()
+    try:
+        with K.no_grad():
+            raise KeyError("inside")
+    except KeyError:
+        pass
+    assert K.is_recording()

@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-from typing import Any, Iterator
+from typing import Any
 
 from .ops.core import recording, symbolic, to_tensor
 from .tensor import Tensor
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+class _RecordingScope(contextlib.ContextDecorator):
+    """Sets `recording.on` inside the block and restores it after (a class, not a generator:
+    the engine enters a few of these every training step)."""
+
+    __slots__ = ("_previous",)
+    _value = True
+
+    def __enter__(self) -> None:
+        self._previous = recording.on
+        recording.on = self._value
+
+    def __exit__(self, *exc: Any) -> None:
+        recording.on = self._previous
+
+    def _recreate_cm(self) -> "_RecordingScope":
+        return type(self)()  # as a decorator, a fresh scope per call (recursion nests correctly)
+
+
+class no_grad(_RecordingScope):
     """Turns recording off inside the block: results carry no graph.
 
     Example:
@@ -26,23 +43,25 @@ def no_grad() -> Iterator[None]:
         >>> y.node is None
         True
     """
-    previous = recording.on
-    recording.on = False
-    try:
-        yield
-    finally:
-        recording.on = previous
+
+    __slots__ = ()
+    _value = False
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    """Turns recording back on inside the block (e.g. within `no_grad`)."""
-    previous = recording.on
-    recording.on = True
-    try:
-        yield
-    finally:
-        recording.on = previous
+class enable_grad(_RecordingScope):
+    """Turns recording back on inside the block (e.g. within `no_grad`).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> v = K.variable([1.0])
+        >>> with K.no_grad(), K.enable_grad():
+        ...     y = v * 2
+        >>> y.node is None
+        False
+    """
+
+    __slots__ = ()
+    _value = True
 
 
 def is_recording() -> bool:
