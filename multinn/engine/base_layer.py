@@ -507,14 +507,14 @@ class Layer:
             return self._symbolic_call(inputs, kwargs)
         if isinstance(inputs, (list, tuple)):
             inputs = [x if isinstance(x, K.Tensor) else K.convert_to_tensor(x) for x in inputs]
-            shapes = [(None,) + tuple(x.shape[1:]) for x in inputs]
-        else:
-            if not isinstance(inputs, K.Tensor):
-                inputs = K.convert_to_tensor(inputs)
-            shapes = (None,) + tuple(inputs.shape[1:])
+        elif not isinstance(inputs, K.Tensor):
+            inputs = K.convert_to_tensor(inputs)
         if not self._built:
             self._assert_input_compatibility(inputs)
-            self._maybe_build(shapes)
+            if isinstance(inputs, list):
+                self._maybe_build([(None,) + tuple(x.shape[1:]) for x in inputs])
+            else:
+                self._maybe_build((None,) + tuple(inputs.shape[1:]))
         if _state.depth == 0:
             # A direct call: check the input against the built layer (inside a model the
             # model's own input check already covers it).

@@ -88,16 +88,20 @@ def dense(x: Any, kernel: Any, bias: Any = None, activation: "str | None" = None
             f"other to its result. Received: activation={activation!r}"
         )
     name = _ACTIVATIONS[activation]
-    if symbolic.any(x, kernel, bias):  # a K.placeholder graph: computed when K.function replays it
-        return symbolic.defer(dense, x, kernel, bias, activation=activation)
-    x = to_tensor(x)
-    kernel = to_tensor(kernel, x.backend)
-    if bias is not None:
+    if not (isinstance(x, Tensor) and isinstance(kernel, Tensor)):
+        if symbolic.any(x, kernel, bias):  # a K.placeholder graph: computed when K.function replays it
+            return symbolic.defer(dense, x, kernel, bias, activation=activation)
+        x = to_tensor(x)
+        kernel = to_tensor(kernel, x.backend)
+    if bias is not None and not isinstance(bias, Tensor):
+        if symbolic.any(bias):
+            return symbolic.defer(dense, x, kernel, bias, activation=activation)
         bias = to_tensor(bias, x.backend)
+    xd, kd = x.data, kernel.data
+    dt = xd.dtype
     fusable = (
-        x.ndim == 2 and kernel.ndim == 2 and x.backend.is_floating(x.dtype) and kernel.dtype == x.dtype
-        and (bias is None or (bias.ndim == 1 and bias.dtype == x.dtype and bias.shape[0] == kernel.shape[1]))
-        and x.shape[1] == kernel.shape[0]
+        xd.ndim == 2 and kd.ndim == 2 and dt.kind == "f" and kd.dtype == dt and xd.shape[1] == kd.shape[0]
+        and (bias is None or (bias.data.ndim == 1 and bias.data.dtype == dt and bias.data.shape[0] == kd.shape[1]))
     )
     if not fusable:  # shapes or dtypes the fused kernel does not cover; also where dot/bias_add must raise
         return _composed(x, kernel, bias, name)
