@@ -117,9 +117,10 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
     target_ids = {id(v) for v in targets}
     grads: dict = {}
     if loss.needs_grad or id(loss) in target_ids:
-        from .ops import math as kmath
-
-        seed = kmath.ones_like(loss) if output_gradients is None else to_tensor(output_gradients, loss.backend, loss.dtype)
+        if output_gradients is None:
+            seed = Tensor(loss.backend.xp.ones_like(loss.data), loss.backend)
+        else:
+            seed = to_tensor(output_gradients, loss.backend, loss.dtype)
         grads[id(loss)] = seed
         # Newest first: a tensor is created after all of its inputs, so by the time the
         # heap yields it every consumer has passed its gradient on (no separate sort pass).

@@ -32,9 +32,11 @@ def _produced_by(output: Any, primitive: Primitive) -> bool:
 def _xent_fwd(b, logits, target, probs, axis):
     xp = b.xp
     z = logits - logits.max(axis=axis, keepdims=True)
-    lse = xp.log(xp.exp(z).sum(axis=axis))
-    # -sum(t * log_softmax) = sum(t) * logsumexp - sum(t * z)
-    return target.sum(axis=axis) * lse - (target * z).sum(axis=axis)
+    lse = xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
+    # -sum(t * log_softmax(logits)), with log_softmax = z - lse
+    z -= lse
+    z *= target
+    return -z.sum(axis=axis)
 
 
 def _xent_backward_fwd(b, dy, source, target, axis, from_probs):

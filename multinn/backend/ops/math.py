@@ -426,7 +426,10 @@ def _mean_grad(dy, y, x, axis, keepdims, scale):
         g = dy.data * scale
         if not keepdims:
             g = g.reshape(_keep_shape(x.shape, axis))
-        return (Tensor(dy.backend.xp.broadcast_to(g, x.shape), dy.backend),)
+        # Filled by broadcasting assignment: a fraction of the cost of xp.broadcast_to on small arrays.
+        out = dy.backend.xp.empty(x.shape, dtype=g.dtype)
+        out[...] = g
+        return (Tensor(out, dy.backend),)
     return (broadcast_to(_expand_back(dy, x, axis, keepdims) * scale, x.shape),)
 
 
