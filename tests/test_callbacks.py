@@ -85,15 +85,14 @@ def captured():
 def test_callback_list_dispatches_every_hook():
     seen = []
 
-    class Recorder(callbacks.Callback):
-        def __getattribute__(self, name):
-            attr = object.__getattribute__(self, name)
-            if name.startswith("on_") and callable(attr):
-                def wrapper(*args, **kwargs):
-                    seen.append(name)
-                    return attr(*args, **kwargs)
-                return wrapper
-            return attr
+    def recording(name):
+        def hook(self, *args, **kwargs):
+            seen.append(name)
+            return getattr(callbacks.Callback, name)(self, *args, **kwargs)
+        return hook
+
+    hooks = [n for n in dir(callbacks.Callback) if n.startswith("on_")]
+    Recorder = type("Recorder", (callbacks.Callback,), {n: recording(n) for n in hooks})
 
     cbl = callbacks.CallbackList([Recorder()])
     model = FakeModel()
@@ -420,3 +419,28 @@ def test_restore_best_weights_restores_the_values_of_the_best_epoch():
     assert not np.allclose(snapshots[0][0], snapshots[2][0])  # training did move the weights
     for restored, best in zip(model.get_weights(), snapshots[0]):
         np.testing.assert_array_equal(restored, best)
+
+
+def test_batch_hooks_reach_only_callbacks_that_override_them():
+    calls = []
+
+    class Quiet(callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            calls.append("quiet epoch")
+
+    class Loud(callbacks.Callback):
+        def on_batch_end(self, batch, logs=None):
+            calls.append(("loud", batch, logs["loss"]))
+
+    patched = callbacks.Callback()
+    patched.on_train_batch_begin = lambda batch, logs=None: calls.append(("patched", batch))
+    cbl = callbacks.CallbackList([Quiet(), Loud(), patched])
+    cbl.on_train_batch_begin(3, {"loss": 1.0})
+    cbl.on_batch_end(3, {"loss": 2.0})
+    cbl.on_test_batch_end(3, {"loss": 3.0})  # Loud overrides only the training hook
+    assert calls == [("patched", 3), ("loud", 3, 2.0)]
+    cbl.append(Loud())  # a new callback is seen at the next call
+    cbl.on_batch_end(4, {"loss": 5.0})
+    assert calls[-2:] == [("loud", 4, 5.0), ("loud", 4, 5.0)]
+    with pytest.raises(ValueError, match="Unknown batch hook"):
+        cbl._call_batch_hook("fit", "begin", 0)

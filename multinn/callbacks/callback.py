@@ -87,6 +87,18 @@ class Callback:
         """Called at the end of `predict`."""
 
 
+def _overridden(callbacks: list, mode: str, hook: str) -> list:
+    """The bound batch hooks of `callbacks` that do something: a hook a callback's class (or the
+    callback itself) overrides. Skipping the rest keeps a training step free of no-op calls."""
+    names = [f"on_{mode}_batch_{hook}"] + ([f"on_batch_{hook}"] if mode == "train" else [])
+    methods = []
+    for callback in callbacks:
+        if any(name in vars(callback) or getattr(type(callback), name, None) is not getattr(Callback, name)
+               for name in names):
+            methods.append(getattr(callback, names[0]))
+    return methods
+
+
 class CallbackList:
     """A list of callbacks called in order, with one method per event.
 
@@ -107,6 +119,7 @@ class CallbackList:
         self.callbacks = list(callbacks or [])
         self.params: dict = {}
         self.model = None
+        self._batch_methods: dict = {}  # (mode, hook, callback ids) -> the hooks that do something
 
     def append(self, callback: Callback) -> None:
         self.callbacks.append(callback)
@@ -127,9 +140,16 @@ class CallbackList:
 
     def _call_batch_hook(self, mode: str, hook: str, batch: int, logs: "dict | None" = None) -> None:
         """Calls on_{mode}_batch_{hook} (Keras 2's dispatcher; mode 'train', 'test' or 'predict')."""
-        if mode not in _MODES or hook not in ("begin", "end"):
-            raise ValueError(f"Unknown batch hook: mode={mode!r}, hook={hook!r}.")
-        self._call(f"on_{mode}_batch_{hook}", batch, logs if logs is not None else {})
+        key = (mode, hook, tuple(map(id, self.callbacks)))
+        methods = self._batch_methods.get(key)
+        if methods is None:
+            if mode not in _MODES or hook not in ("begin", "end"):
+                raise ValueError(f"Unknown batch hook: mode={mode!r}, hook={hook!r}.")
+            methods = self._batch_methods[key] = _overridden(self.callbacks, mode, hook)
+        if methods:
+            logs = logs if logs is not None else {}
+            for method in methods:
+                method(batch, logs)
 
     def _call_begin_hook(self, mode: str) -> None:
         self._call({"train": "on_train_begin", "test": "on_test_begin", "predict": "on_predict_begin"}[mode], {})
