@@ -41,8 +41,9 @@ def _dense_grad(dy, y, x, kernel, bias, activation):
     need_x, need_kernel, need_bias = _needs(x), _needs(kernel), _needs(bias)
     if not recording.on:  # a plain backward pass: the backend's fused kernel on raw arrays
         b = dy.backend
-        grads = b.dense_backward(dy.data, y.data, x.data, kernel.data, activation, need_x, need_kernel, need_bias)
-        return tuple(None if g is None else Tensor(g, b) for g in grads)
+        gx, gk, gb = b.dense_backward(dy.data, y.data, x.data, kernel.data, activation, need_x, need_kernel, need_bias)
+        return (None if gx is None else Tensor(gx, b), None if gk is None else Tensor(gk, b),
+                None if gb is None else Tensor(gb, b))
     g = _activation_grad(dy, y, activation)  # create_graph: the backward as K ops
     gx = matmul(g, transpose(kernel)) if need_x else None
     gk = matmul(transpose(x), g) if need_kernel else None
