@@ -1,4 +1,4 @@
-"""CNN training throughput: multinn beside the same network in PyTorch (CPU, all cores).
+"""CNN training throughput: multinn beside the same network in PyTorch (CPU with all cores; CUDA beside CuPy).
 
 Network (28x28x1 synthetic float32 images, batch 64, 10 classes):
     Conv2D(32, 3, relu) - MaxPool(2) - Conv2D(64, 3, relu) - MaxPool(2) - Flatten
@@ -99,15 +99,17 @@ def torch_variant(x, y):
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
+    # Beside multinn's CuPy backend, PyTorch runs on the GPU too (CUDA eager), as the issue asks.
+    device = "cuda" if os.environ.get("MULTINN_BACKEND") == "cupy" and torch.cuda.is_available() else "cpu"
     torch.manual_seed(1)
     net = torch.nn.Sequential(
         torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Flatten(), torch.nn.Linear(5 * 5 * 64, 128), torch.nn.ReLU(), torch.nn.Linear(128, CLASSES),
-    )
+    ).to(device)
     opt = torch.optim.SGD(net.parameters(), lr=LR)
-    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous()
-    labels = torch.from_numpy(y.argmax(axis=1))
+    xt = torch.from_numpy(x).permute(0, 3, 1, 2).contiguous().to(device)
+    labels = torch.from_numpy(y.argmax(axis=1)).to(device)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def epoch(n):
@@ -116,6 +118,8 @@ def torch_variant(x, y):
             loss_fn(net(xt[start:start + BATCH]), labels[start:start + BATCH]).backward()
             opt.step()
 
+    if device == "cuda":
+        return epoch, torch.cuda.synchronize, f"torch {torch.__version__}, CUDA"
     return epoch, lambda: None, f"torch {torch.__version__}, {torch.get_num_threads()} threads"
 
 
@@ -231,9 +235,11 @@ def main() -> None:
         ratios["cpu_vs_torch"] = paired_ratio(cpu, "multinn", "torch")
         if "kernels" in results:
             ratios["epoch_vs_kernels"] = paired_ratio(times, "multinn", "kernels")
-        verdict = "met" if ratios["epoch_vs_torch"] <= 1.5 else "MISSED"
+        # The issue's targets: within 1.5x PyTorch CPU on the NumPy backend; on a GPU, PyTorch CUDA's time or less.
+        target = 1.0 if os.environ.get("MULTINN_BACKEND", "numpy") == "cupy" else 1.5
+        verdict = "met" if ratios["epoch_vs_torch"] <= target else "MISSED"
         print(f"  ratio multinn / torch (median of per-round ratios): {ratios['epoch_vs_torch']:.3f} wall, "
-              f"{ratios['cpu_vs_torch']:.3f} CPU time   (target <= 1.50: {verdict})")
+              f"{ratios['cpu_vs_torch']:.3f} CPU time   (target <= {target:.2f}: {verdict})")
         if "kernels" in ratios:
             print(f"  ratio multinn / backend kernels called by hand: {ratios['epoch_vs_kernels']:.3f}")
     elif "torch" not in results:
