@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .optimizer import _MomentsOptimizer
+from .optimizer import _MomentsOptimizer, host_float
 
 
 class Adam(_MomentsOptimizer):
@@ -48,7 +48,7 @@ class Adam(_MomentsOptimizer):
 
     def _prepare(self, step, lr):
         t = step + 1
-        beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
+        beta_1, beta_2 = host_float(self.beta_1), host_float(self.beta_2)
         return lr, lr * math.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t), beta_1, beta_2
 
     def _decay_scale(self, lr: float) -> float:

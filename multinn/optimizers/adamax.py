@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import _MomentsOptimizer
+from .optimizer import _MomentsOptimizer, host_float
 
 
 class Adamax(_MomentsOptimizer):
@@ -39,8 +39,8 @@ class Adamax(_MomentsOptimizer):
         super().__init__(learning_rate, **kwargs)
 
     def _prepare(self, step, lr):
-        beta_1 = float(self.beta_1)
-        return lr / (1.0 - beta_1 ** (step + 1)), beta_1, float(self.beta_2)
+        beta_1 = host_float(self.beta_1)
+        return lr / (1.0 - beta_1 ** (step + 1)), beta_1, host_float(self.beta_2)
 
     def _update(self, var, grad, slots, hyper):
         lr_t, beta_1, beta_2 = hyper

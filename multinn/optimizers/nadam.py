@@ -5,7 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 
-from .optimizer import _MomentsOptimizer
+from .optimizer import _MomentsOptimizer, host_float
 
 
 class Nadam(_MomentsOptimizer):
@@ -56,10 +56,10 @@ class Nadam(_MomentsOptimizer):
 
     def _prepare(self, step, lr):
         t = step + 1
-        beta_1, beta_2 = float(self.beta_1), float(self.beta_2)
+        beta_1, beta_2 = host_float(self.beta_1), host_float(self.beta_2)
         mu_t = self._momentum_cache(beta_1, t)
         mu_next = self._momentum_cache(beta_1, t + 1)
-        schedule_new = float(self.m_schedule) * mu_t
+        schedule_new = host_float(self.m_schedule) * mu_t
         schedule_next = schedule_new * mu_next
         c_g = (1.0 - mu_t) / (1.0 - schedule_new)
         c_m = mu_next / (1.0 - schedule_next)
@@ -73,6 +73,7 @@ class Nadam(_MomentsOptimizer):
         )
 
     def _finish(self, hyper):
+        # A Python number: its float32 rounding is kept on the host, so the next step reads nothing.
         K.set_value(self.m_schedule, hyper[-1])
 
     def get_config(self) -> dict:

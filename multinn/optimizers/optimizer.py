@@ -3,6 +3,13 @@
 Subclasses name their per-variable state ("slots") and give one in-place update per
 variable, done by a backend kernel on the raw arrays so that a training step costs
 one call per variable and records nothing for autodiff.
+
+The kernels take the hyperparameters as Python floats, but the hyperparameters live in K
+Variables (as in Keras 2, so K.set_value and callbacks change them). A step reads them
+through `Variable.host_value`, which goes to the device only after a write it cannot see
+through; the step counter is advanced on the device and noted on the host alike. So after
+the first step nothing is read back, and on a GPU the host can queue the next step while
+the device still works on this one.
 """
 from __future__ import annotations
 
@@ -27,7 +34,7 @@ def config_float(value: Any) -> float:
         >>> config_float(0.8999999761581421)
         0.9
     """
-    x = float(value)
+    x = host_float(value)
     if math.isnan(x) or math.isinf(x):
         return x
     try:
@@ -39,6 +46,20 @@ def config_float(value: Any) -> float:
         if struct.pack("<f", candidate) == packed:
             return candidate
     return x
+
+
+def host_float(value: Any) -> float:
+    """A hyperparameter as a Python float; a Variable's value comes from its host copy, which
+    costs a device read only when the variable was written in a way the copy cannot follow.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> host_float(K.variable(0.5)), host_float(2)
+        (0.5, 2.0)
+    """
+    if isinstance(value, K.Variable):
+        return float(value.host_value())
+    return float(value)
 
 
 def default_epsilon(epsilon: "float | None") -> float:
@@ -128,11 +149,11 @@ class Optimizer:
         """The learning rate for the update about to be applied at `step` (host float)."""
         if self._schedule is not None:
             lr = float(self._schedule(step))
-            K.set_value(self._lr, lr)
+            K.set_value(self._lr, lr)  # a Python number: no read at the next step
         else:
-            lr = float(self._lr)
+            lr = host_float(self._lr)
         if self.initial_decay > 0:
-            lr *= 1.0 / (1.0 + float(self.decay) * step)
+            lr *= 1.0 / (1.0 + host_float(self.decay) * step)
         return lr
 
     # ------------------------------------------------------------------ state
@@ -220,11 +241,7 @@ class Optimizer:
     def _clip(self, grads: list) -> list:
         with K.no_grad():
             if self.clipnorm is not None and self.clipnorm > 0:
-                present = [g for g in grads if g is not None]
-                norm = math.sqrt(sum(float(K.sum(K.square(g))) for g in present))
-                if norm >= self.clipnorm:
-                    scale = self.clipnorm / norm
-                    grads = [None if g is None else g * scale for g in grads]
+                grads = _clip_by_global_norm(grads, self.clipnorm)
             if self.clipvalue is not None and self.clipvalue > 0:
                 c = self.clipvalue
                 grads = [None if g is None else K.clip(g, -c, c) for g in grads]
@@ -282,7 +299,7 @@ class Optimizer:
         grads = [g for g, _ in pairs]
         if not clipped and (self.clipnorm or self.clipvalue):
             grads = self._clip(grads)
-        step = int(self.iterations)
+        step = int(self.iterations.host_value())
         lr = self._current_lr(step)
         hyper = self._prepare(step, lr)
         with K.no_grad():
@@ -298,6 +315,7 @@ class Optimizer:
         self._finish(hyper)
         # In place on the counter's array: a Python int stays int64, and nothing crosses to the device.
         self.iterations.data += 1
+        self.iterations.note_host_value(step + 1)
 
     def _prepare(self, step: int, lr: float) -> Any:
         """Host scalars for this step (learning rate with bias corrections, ...)."""
@@ -331,7 +349,7 @@ class Optimizer:
         return cls(**config)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} learning_rate={float(self._lr):.6g}>"
+        return f"<{type(self).__name__} learning_rate={host_float(self._lr):.6g}>"
 
 
 class _MomentsOptimizer(Optimizer):
@@ -345,6 +363,30 @@ class _MomentsOptimizer(Optimizer):
 
     def _moment_config(self) -> dict:
         return {"beta_1": config_float(self.beta_1), "beta_2": config_float(self.beta_2), "epsilon": self.epsilon}
+
+
+def _clip_by_global_norm(grads: list, clipnorm: float) -> list:
+    """Keras 2's clipnorm: every gradient times clipnorm / norm where the global L2 norm of all of
+    them reaches clipnorm, else unchanged.
+
+    Computed on the device so that nothing is read back: the per-gradient sums of squares, in
+    the gradients' dtype, are added in turn, rooted and divided in float64 (as the host did
+    before, so the result is the same to the bit), and the scale (exactly 1.0 below the
+    threshold) is cast to each gradient's dtype.
+    """
+    tensors = [g if g is None or isinstance(g, K.Tensor) else K.convert_to_tensor(g) for g in grads]
+    present = [g for g in tensors if g is not None]
+    if not present:
+        return grads
+    total = K.cast(K.sum(K.square(present[0])), "float64")
+    for g in present[1:]:
+        total = total + K.sum(K.square(g))  # float64 + the gradient's dtype: float64, exactly
+    norm = K.sqrt(total)
+    # maximum() keeps the unused branch finite (no 0/0 for all-zero gradients); where() keeps a NaN
+    # norm from spreading into gradients it would not have clipped.
+    scale = K.where(norm >= clipnorm, clipnorm / K.maximum(norm, clipnorm), 1.0)
+    scales = {dtype: K.cast(scale, dtype) for dtype in {K.dtype(g) for g in present}}
+    return [None if g is None else g * scales[K.dtype(g)] for g in tensors]
 
 
 def _check_no_none(grads: list) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, config_float, default_epsilon
+from .optimizer import Optimizer, config_float, default_epsilon, host_float
 
 
 class RMSprop(Optimizer):
@@ -50,7 +50,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, **kwargs)
 
     def _prepare(self, step, lr):
-        return lr, float(self.rho), float(self.momentum)
+        return lr, host_float(self.rho), host_float(self.momentum)
 
     def _update(self, var, grad, slots, hyper):
         lr, rho, momentum = hyper

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .optimizer import Optimizer, config_float
+from .optimizer import Optimizer, config_float, host_float
 
 
 class SGD(Optimizer):
@@ -38,7 +38,7 @@ class SGD(Optimizer):
         super().__init__(learning_rate, **kwargs)
 
     def _prepare(self, step, lr):
-        return lr, float(self.momentum) if self._slot_kinds else 0.0
+        return lr, host_float(self.momentum) if self._slot_kinds else 0.0
 
     def _update(self, var, grad, slots, hyper):
         lr, momentum = hyper

@@ -45,7 +45,9 @@ def variable(value: Any, dtype: Any = None, name: "str | None" = None, constrain
         array = array.copy()
     else:
         array = backend.xp.array(array, copy=True)
-    return Variable(array, backend, name=name or f"variable_{get_uid('variable')}", trainable=trainable, constraint=constraint)
+    v = Variable(array, backend, name=name or f"variable_{get_uid('variable')}", trainable=trainable, constraint=constraint)
+    v._remember_written(value)  # a scalar hyperparameter made from a Python number is known without a read
+    return v
 
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: Any = None) -> Tensor:
