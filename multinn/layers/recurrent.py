@@ -1,8 +1,8 @@
 """Keras 2's recurrent layers: RNN (any cell over time), SimpleRNN, LSTM, GRU.
 
 The time loop is `K.rnn`; the cells (recurrent_cells.py) hold the weights and the
-per-step formula. Only `stateful=False` is supported: multinn runs eagerly and keeps no
-state between batches.
+per-step formula. A stateful layer (`stateful=True`, Keras 2) keeps its final states in
+non-trainable variables of a fixed batch size and starts the next batch from them.
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 
 from multinn import backend as K
 from multinn import regularizers
-from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.base_layer import InputSpec, Layer, _state as _engine_state
+from multinn.engine.keras_tensor import is_symbolic
 
 from .recurrent_cells import (
     GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _call_cell, _output_size, _state_sizes,
@@ -29,7 +30,12 @@ class RNN(Layer):
         return_state: also return the final states: [output, state_1, ...].
         go_backwards: run from the last step to the first (the output sequence comes out
             in that order, as in Keras 2).
-        stateful: only False; multinn keeps no state between batches.
+        stateful: if True, the final states of sample i in a batch are the initial states
+            of sample i in the next batch (in training, evaluation and prediction alike),
+            until `reset_states()`. Needs a fixed batch size: `batch_input_shape` /
+            `batch_size` on a Sequential model's first layer, `Input(batch_shape=...)` in
+            the functional API, or an eager call on a concrete batch. Train with
+            `fit(..., shuffle=False)`. The kept states are not weights: they are not saved.
         unroll: accepted for Keras 2 compatibility (the eager loop is always unrolled).
 
     Call arguments: `mask` (batch, time) — masked steps keep the previous state and repeat
@@ -52,11 +58,6 @@ class RNN(Layer):
             raise ValueError(
                 f"RNN `cell` needs a `call` method and a `state_size` attribute. Received: cell={cell!r}"
             )
-        if stateful:
-            raise ValueError(
-                "multinn's recurrent layers support only stateful=False (no state is kept between batches). "
-                f"Received: stateful={stateful!r}"
-            )
         if "input_shape" not in kwargs and ("input_dim" in kwargs or "input_length" in kwargs):
             # Keras 2's shorthand for recurrent layers: input_shape = (input_length, input_dim)
             kwargs["input_shape"] = (kwargs.pop("input_length", None), kwargs.pop("input_dim", None))
@@ -65,9 +66,10 @@ class RNN(Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
-        self.stateful = False
+        self.stateful = bool(stateful)
         self.unroll = bool(unroll)
         self._num_constants = None
+        self._states = None  # stateful: one non-trainable (batch, size) Variable per state, made at build
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=3)
         if isinstance(cell, Layer) and "dtype" in kwargs and kwargs["dtype"] is not None and not cell.built:
@@ -78,6 +80,11 @@ class RNN(Layer):
         # become extra inputs [x, *states, *constants], so the model graph records them.
         if isinstance(inputs, (list, tuple)):
             inputs, initial_state, constants = self._split_inputs(list(inputs), initial_state, constants)
+        if self.stateful and not self.built and not is_symbolic(inputs):
+            # An eager call on a concrete batch fixes the batch size (the base class would
+            # build with None in its place).
+            self._assert_input_compatibility(inputs)
+            self._maybe_build(K.int_shape(inputs))
         states = [] if initial_state is None else (
             list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state])
         constants = [] if constants is None else (list(constants) if isinstance(constants, (list, tuple)) else [constants])
@@ -106,24 +113,109 @@ class RNN(Layer):
         return inputs[0], (rest or initial_state), constants
 
     def reset_states(self, states: Any = None) -> None:
-        """Keras 2 resets the kept states of stateful RNNs; multinn keeps none."""
-        raise AttributeError(
-            f"Layer {self.name} must be stateful to reset its states, and multinn supports only "
-            "stateful=False. Received: stateful=False"
-        )
+        """Sets the kept states of a stateful layer to zeros, or to `states` (Keras 2).
+
+        Args:
+            states: None for zeros, else one array or tensor per state (LSTM: [h, c]),
+                each of shape (batch_size, state_size).
+
+        Example:
+            >>> import numpy as np
+            >>> from multinn.layers import SimpleRNN
+            >>> layer = SimpleRNN(2, stateful=True)
+            >>> layer.build((3, 4, 5))
+            >>> layer.reset_states([np.ones((3, 2))])
+            >>> layer.states[0].numpy().tolist()[0]
+            [1.0, 1.0]
+        """
+        self._require_states()
+        if states is None:
+            for variable in self._states:
+                K.update(variable, K.zeros_like(variable))
+            return
+        for value, variable in zip(self._checked_state_values(states), self._states):
+            K.set_value(variable, value)
+
+    def _require_states(self) -> None:
+        if not self.stateful:
+            raise AttributeError(
+                f"Layer {self.name} is not stateful: only a layer made with stateful=True keeps states to reset. "
+                "Received: stateful=False"
+            )
+        if self._states is None:
+            raise ValueError(
+                f"Layer {self.name} has no states yet: a stateful RNN makes them when it is built, which needs its "
+                "batch size (call it on an input of fixed batch size, or build it with a full batch input shape)."
+            )
+
+    def _checked_state_values(self, states: Any) -> list:
+        """`states` as a list of values, after checking their count and shapes against the kept states."""
+        self._require_states()
+        sizes = _state_sizes(self.cell)
+        batch = int(self._states[0].shape[0])
+        values = list(states) if isinstance(states, (list, tuple)) else [states]
+        if len(values) != len(self._states):
+            raise ValueError(
+                f"Layer {self.name} expects {len(self._states)} state value(s) of shapes "
+                f"{[(batch, size) for size in sizes]}, but it received {len(values)}. Received: states with shapes "
+                f"{[tuple(K.int_shape(v)) for v in values]}"
+            )
+        for index, (value, size) in enumerate(zip(values, sizes)):
+            shape = tuple(K.int_shape(value))
+            if shape != (batch, size):
+                raise ValueError(
+                    f"State {index} is incompatible with layer {self.name}: expected shape={(batch, size)}, "
+                    f"found shape={shape}."
+                )
+        return values
 
     @property
     def states(self) -> list:
-        return [None] * len(_state_sizes(self.cell))
+        """The kept states of a built stateful layer (Variables), else one None per state."""
+        if self._states is None:
+            return [None] * len(_state_sizes(self.cell))
+        return list(self._states)
+
+    @states.setter
+    def states(self, states: Any) -> None:
+        self._states = None if states is None else list(states)
 
     def build(self, input_shape: Any) -> None:
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
-        step_shape = (input_shape[0],) + tuple(input_shape[2:])
+        input_shape = tuple(input_shape)
+        step_shape = (input_shape[0],) + input_shape[2:]
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build(step_shape)
             self.cell.built = True
+        if self.stateful:
+            self._build_states(input_shape)
         self.built = True
+
+    def _build_states(self, input_shape: tuple) -> None:
+        batch = input_shape[0]
+        if batch is None:
+            raise ValueError(
+                f"Layer {self.name} is stateful, so it needs to know its batch size, which is unknown here. "
+                "Fix it: in a Sequential model, pass `batch_input_shape=(batch, time, features)` (or "
+                "`batch_size=`) to the first layer; in the functional API, pass `batch_shape=` (or `batch_size=`) "
+                f"to the Input layer(s). Received: input_shape={input_shape}"
+            )
+        dtype = self.dtype or K.floatx()
+        self._states = []
+        for index, size in enumerate(_state_sizes(self.cell)):
+            variable = K.zeros((int(batch), size), dtype=dtype, name=f"{self.name}/state_{index}")
+            variable.trainable = False  # carried between batches, never trained
+            self._states.append(variable)
+
+    def _check_batch(self, inputs: Any) -> None:
+        batch, kept = K.int_shape(inputs)[0], int(self._states[0].shape[0])
+        if batch is not None and batch != kept:
+            raise ValueError(
+                f"Layer {self.name} is stateful with batch size {kept}: every batch it sees must hold {kept} "
+                f"samples (in fit/evaluate/predict, pass batch_size={kept} and a number of samples divisible "
+                f"by it). Received: a batch of {batch} samples, input shape {K.int_shape(inputs)}"
+            )
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if isinstance(input_shape, list):
@@ -164,7 +256,15 @@ class RNN(Layer):
         constants = list(constants) if isinstance(constants, (list, tuple)) else ([] if constants is None else [constants])
         if isinstance(mask, list):
             mask = mask[0]
-        if initial_state is None:
+        # Shape inference runs `call` on dummy batches: those neither see nor change the kept states.
+        stateful = self.stateful and self._states is not None and not _engine_state.inferring
+        if stateful:
+            self._check_batch(inputs)
+        if initial_state is None and stateful:
+            # A copy: the variables change in place after this call, while autodiff may still
+            # need the values this batch started from.
+            initial_state = [K.identity(s) for s in self._states]
+        elif initial_state is None:
             initial_state = self.get_initial_state(inputs)
         else:
             initial_state = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
@@ -186,6 +286,11 @@ class RNN(Layer):
 
         last, outputs, states = K.rnn(step, inputs, initial_state, go_backwards=self.go_backwards, mask=mask,
                                       constants=constants, unroll=self.unroll, input_length=inputs.shape[1])
+        if stateful and all(isinstance(s, K.Tensor) for s in states):
+            # Keras 2 keeps the final states after every batch, in training and inference
+            # alike; the write is not recorded, so no gradient crosses batches.
+            for variable, value in zip(self._states, states):
+                K.update(variable, value)
         output = outputs if self.return_sequences else last
         if self.return_state:
             return [output] + list(states)
@@ -282,7 +387,7 @@ class SimpleRNN(_CellLayer):
     recurrent_initializer ('orthogonal'), bias_initializer ('zeros'), kernel/recurrent/bias
     regularizers and constraints, activity_regularizer, dropout, recurrent_dropout (Keras 2
     masks: one per sequence, only in training), return_sequences, return_state, go_backwards,
-    stateful (False only), unroll. Weights: kernel (input_dim, units), recurrent_kernel
+    stateful, unroll. Weights: kernel (input_dim, units), recurrent_kernel
     (units, units), bias (units,).
 
     Example:
@@ -314,7 +419,7 @@ class LSTM(_CellLayer):
     Keras 2.2 used 'hard_sigmoid'), use_bias, kernel_initializer ('glorot_uniform'),
     recurrent_initializer ('orthogonal'), bias_initializer ('zeros'), unit_forget_bias (True),
     regularizers, constraints, dropout, recurrent_dropout, implementation (2), return_sequences,
-    return_state (output, h, c), go_backwards, stateful (False only), unroll. Weights:
+    return_state (output, h, c), go_backwards, stateful, unroll. Weights:
     kernel (input_dim, 4 units), recurrent_kernel (units, 4 units), bias (4 units,), gates
     in the order i, f, c, o.
 
@@ -349,7 +454,7 @@ class GRU(_CellLayer):
     use_bias, initializers, regularizers, constraints, dropout, recurrent_dropout,
     implementation (2), reset_after (False: reset gate before the recurrent matmul;
     True: after it, with a (2, 3 units) bias, CuDNNGRU-compatible), return_sequences,
-    return_state, go_backwards, stateful (False only), unroll. Weights: kernel
+    return_state, go_backwards, stateful, unroll. Weights: kernel
     (input_dim, 3 units), recurrent_kernel (units, 3 units), bias; gates z, r, h.
 
     Example:

@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.engine.keras_tensor import is_symbolic
 
 __all__ = ["Bidirectional"]
 
@@ -34,6 +35,11 @@ class Bidirectional(Layer):
     step t of both lines up. With return_state the result is
     [merged output, *forward states, *backward states]. Weights: forward layer's, then
     backward layer's.
+
+    A stateful layer makes both directions stateful (Keras 2): each keeps its own final
+    states for the next batch (the backward one runs every batch from its last step to
+    its first, starting from where it ended on the previous batch). `reset_states()`
+    resets both.
 
     Example:
         >>> from multinn import backend as K
@@ -70,6 +76,7 @@ class Bidirectional(Layer):
             self.backward_layer = backward_layer
             object.__setattr__(self, "_custom_backward", backward_layer)
         self.merge_mode = merge_mode
+        self.stateful = bool(getattr(layer, "stateful", False))
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
         self.supports_masking = True
@@ -83,6 +90,9 @@ class Bidirectional(Layer):
             inputs, initial_state = inputs[0], list(inputs[1:])
         elif isinstance(inputs, (list, tuple)):
             inputs = inputs[0]
+        if self.stateful and not self.built and not is_symbolic(inputs):
+            # As in RNN: an eager call on a concrete batch fixes the stateful batch size.
+            self._maybe_build(K.int_shape(inputs))
         if initial_state is None:
             return super().__call__(inputs, **kwargs)
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
@@ -92,6 +102,45 @@ class Bidirectional(Layer):
                 f"layer's (an even number). Received: {len(states)} state tensor(s)"
             )
         return super().__call__([inputs] + states, **kwargs)
+
+    def reset_states(self, states: Any = None) -> None:
+        """Resets the kept states of both directions (Keras 2); stateful layers only.
+
+        Args:
+            states: None for zeros, else the forward layer's state values followed by the
+                backward layer's (each of shape (batch_size, state_size)).
+
+        Example:
+            >>> from multinn import backend as K
+            >>> from multinn.layers import GRU, Bidirectional
+            >>> bi = Bidirectional(GRU(2, stateful=True))
+            >>> _ = bi(K.ones((3, 4, 5)))
+            >>> bi.reset_states()
+            >>> float(K.sum(K.abs(bi.backward_layer.states[0])))
+            0.0
+        """
+        if not self.stateful:
+            raise AttributeError(
+                f"Layer {self.name} is not stateful: only a Bidirectional around a stateful=True layer keeps "
+                "states to reset. Received: stateful=False"
+            )
+        if states is None:
+            self.forward_layer.reset_states()
+            self.backward_layer.reset_states()
+            return
+        values = list(states) if isinstance(states, (list, tuple)) else [states]
+        count = len(self.forward_layer.states)
+        expected = count + len(self.backward_layer.states)
+        if len(values) != expected:
+            raise ValueError(
+                f"Layer {self.name} expects {expected} state values (the forward layer's {count}, then the backward "
+                f"layer's). Received: {len(values)} state value(s)"
+            )
+        # both checked before either changes, so a refused reset leaves all states as they were
+        for layer, part in ((self.forward_layer, values[:count]), (self.backward_layer, values[count:])):
+            layer._checked_state_values(part)
+        self.forward_layer.reset_states(values[:count])
+        self.backward_layer.reset_states(values[count:])
 
     def build(self, input_shape: Any) -> None:
         if isinstance(input_shape, list):
