@@ -7,6 +7,9 @@ from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import InputSpec, Layer
 
+from .legacy import legacy_support
+from .legacy_interfaces import BATCH_NORMALIZATION
+
 
 class BatchNormalization(Layer):
     """Normalizes its input along `axis`: `gamma * (x - mean) / sqrt(var + epsilon) + beta`.
@@ -37,6 +40,7 @@ class BatchNormalization(Layer):
         [[-1.0], [1.0]]
     """
 
+    @legacy_support(BATCH_NORMALIZATION)
     def __init__(
         self,
         axis: int = -1,

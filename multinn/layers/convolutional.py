@@ -14,12 +14,14 @@ from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
 
 from .kernel_bias import KernelBiasLayer
+from .legacy import legacy_support
+from .legacy_interfaces import CONV1D, CONV2D, CONV2D_TRANSPOSE, CONV3D, SEPARABLE_CONV2D
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
     "Convolution1D", "Convolution2D", "Convolution3D", "Convolution2DTranspose", "Convolution3DTranspose",
-    "SeparableConvolution1D", "SeparableConvolution2D", "Deconvolution2D", "Deconvolution3D",
+    "SeparableConvolution1D", "SeparableConvolution2D", "Deconvolution2D", "Deconvolution3D", "Deconv2D", "Deconv3D",
 ]
 
 
@@ -150,6 +152,7 @@ class Conv1D(_Conv):
         (2, 10, 4)
     """
 
+    @legacy_support(CONV1D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str = "channels_last", dilation_rate: Any = 1, activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -170,6 +173,7 @@ class Conv2D(_Conv):
         (1, 6, 6, 8)
     """
 
+    @legacy_support(CONV2D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -190,6 +194,7 @@ class Conv3D(_Conv):
         (1, 3, 3, 3, 2)
     """
 
+    @legacy_support(CONV3D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1), padding: str = "valid",
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1, 1), activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -279,6 +284,7 @@ class Conv2DTranspose(_ConvTranspose):
         (1, 9, 9, 3)
     """
 
+    @legacy_support(CONV2D_TRANSPOSE)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  output_padding: Any = None, data_format: "str | None" = None, dilation_rate: Any = (1, 1),
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
@@ -438,6 +444,7 @@ class SeparableConv2D(_SeparableConv):
         (1, 6, 6, 8)
     """
 
+    @legacy_support(SEPARABLE_CONV2D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1), depth_multiplier: int = 1,
                  activation: Any = None, use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform",
@@ -457,7 +464,7 @@ Convolution2D = Conv2D
 Convolution3D = Conv3D
 Convolution2DTranspose = Conv2DTranspose
 Convolution3DTranspose = Conv3DTranspose
-Deconvolution2D = Conv2DTranspose
-Deconvolution3D = Conv3DTranspose
+Deconvolution2D = Deconv2D = Conv2DTranspose
+Deconvolution3D = Deconv3D = Conv3DTranspose
 SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D

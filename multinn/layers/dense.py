@@ -7,6 +7,8 @@ from multinn import activations, backend as K
 from multinn.engine.base_layer import InputSpec
 
 from .kernel_bias import KernelBiasLayer
+from .legacy import legacy_support
+from .legacy_interfaces import DENSE
 
 
 # Activations K.dense fuses with the product and bias (one op forward and backward).
@@ -33,6 +35,7 @@ class Dense(KernelBiasLayer):
         (2, 3)
     """
 
+    @legacy_support(DENSE)
     def __init__(
         self,
         units: int,

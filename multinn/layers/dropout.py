@@ -6,6 +6,9 @@ from typing import Any
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
 
+from .legacy import legacy_support
+from .legacy_interfaces import DROPOUT
+
 
 class Dropout(Layer):
     """Sets a fraction `rate` of the inputs to 0 in training (scaling the rest by 1/(1-rate)).
@@ -26,6 +29,7 @@ class Dropout(Layer):
         [[1.0, 1.0, 1.0, 1.0]]
     """
 
+    @legacy_support(DROPOUT)
     def __init__(self, rate: float, noise_shape: Any = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.rate = min(1.0, max(0.0, float(rate)))

@@ -8,6 +8,9 @@ from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import Layer
 
+from .legacy import legacy_support
+from .legacy_interfaces import EMBEDDING
+
 
 def _as_lengths(input_length: Any) -> "tuple | None":
     if input_length is None:
@@ -42,6 +45,7 @@ class Embedding(Layer):
         ((1, 3, 3), [[True, False, True]])
     """
 
+    @legacy_support(EMBEDDING)
     def __init__(
         self,
         input_dim: int,

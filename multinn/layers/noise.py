@@ -12,6 +12,9 @@ from typing import Any
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
 
+from .legacy import legacy_support
+from .legacy_interfaces import GAUSSIAN_DROPOUT, GAUSSIAN_NOISE
+
 __all__ = ["GaussianNoise", "GaussianDropout", "AlphaDropout"]
 
 # SELU's constants (Klambauer et al., 2017); alpha' = -scale * alpha is its negative saturation value.
@@ -32,6 +35,7 @@ class GaussianNoise(Layer):
         (1, 3)
     """
 
+    @legacy_support(GAUSSIAN_NOISE)
     def __init__(self, stddev: float, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
@@ -63,6 +67,7 @@ class GaussianDropout(Layer):
         [[1.0, 1.0]]
     """
 
+    @legacy_support(GAUSSIAN_DROPOUT)
     def __init__(self, rate: float, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True

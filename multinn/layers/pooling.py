@@ -10,6 +10,8 @@ from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
 
 from .convolutional import spatial_dims, with_spatial
+from .legacy import legacy_support
+from .legacy_interfaces import GLOBAL_POOLING, POOLING, POOLING1D
 
 __all__ = [
     "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
@@ -56,18 +58,21 @@ class _Pooling(Layer):
 
 
 class _Pooling1D(_Pooling):
+    @legacy_support(POOLING1D)
     def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
                  data_format: str = "channels_last", **kwargs: Any):
         super().__init__(1, pool_size, strides, padding, data_format, **kwargs)
 
 
 class _Pooling2D(_Pooling):
+    @legacy_support(POOLING)
     def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
                  data_format: "str | None" = None, **kwargs: Any):
         super().__init__(2, pool_size, strides, padding, data_format, **kwargs)
 
 
 class _Pooling3D(_Pooling):
+    @legacy_support(POOLING)
     def __init__(self, pool_size: Any = (2, 2, 2), strides: Any = None, padding: str = "valid",
                  data_format: "str | None" = None, **kwargs: Any):
         super().__init__(3, pool_size, strides, padding, data_format, **kwargs)
@@ -225,6 +230,7 @@ class GlobalMaxPooling2D(_GlobalPooling):
         (2, 3)
     """
 
+    @legacy_support(GLOBAL_POOLING)
     def __init__(self, data_format: "str | None" = None, **kwargs: Any):
         super().__init__(2, data_format, **kwargs)
 
@@ -241,6 +247,7 @@ class GlobalAveragePooling2D(_GlobalPooling):
 
     _reduce = staticmethod(K.mean)
 
+    @legacy_support(GLOBAL_POOLING)
     def __init__(self, data_format: "str | None" = None, **kwargs: Any):
         super().__init__(2, data_format, **kwargs)
 
@@ -255,6 +262,7 @@ class GlobalMaxPooling3D(_GlobalPooling):
         (2, 3)
     """
 
+    @legacy_support(GLOBAL_POOLING)
     def __init__(self, data_format: "str | None" = None, **kwargs: Any):
         super().__init__(3, data_format, **kwargs)
 
@@ -271,6 +279,7 @@ class GlobalAveragePooling3D(_GlobalPooling):
 
     _reduce = staticmethod(K.mean)
 
+    @legacy_support(GLOBAL_POOLING)
     def __init__(self, data_format: "str | None" = None, **kwargs: Any):
         super().__init__(3, data_format, **kwargs)
 
