@@ -131,6 +131,8 @@ def _show(value: Any) -> str:
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if isinstance(value, list):
         return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_show(k)}: {_show(v)}" for k, v in value.items()) + "}"
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return "<array>"
     if hasattr(value, "__name__"):

@@ -26,11 +26,13 @@ Example:
     ...     layer = Conv2D(32, 3, 3, border_mode="same")
     >>> layer.kernel_size, layer.strides, layer.padding
     ((3, 3), (1, 1), 'same')
-    >>> print(caught[0].message)
-    Conv2D was called with Keras 1 arguments (`nb_row/nb_col`, `border_mode`); in the Keras 2 API the call reads `Conv2D(32, (3, 3), padding='same')`.
+    >>> print(caught[0].message)  # doctest: +NORMALIZE_WHITESPACE
+    Conv2D was called with Keras 1 arguments (`nb_row/nb_col`, `border_mode`);
+    in the Keras 2 API the call reads `Conv2D(32, (3, 3), padding='same')`.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 from .legacy import Call, Interface, conflict_error, convert, install, positional_params, signature, warn_legacy_call
@@ -51,7 +53,7 @@ _CONV = (("nb_filter", "filters"), ("subsample", "strides"), ("border_mode", "pa
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _steps_input(call: Call) -> None:
@@ -85,14 +87,14 @@ def _kernel_size(rank: int) -> Callable[[Call], None]:
                     f"kernel size as a tuple, {call.name}({args[0]!r}, ({args[1]}, {args[2]}), ...), or pass "
                     f"strides by keyword. Received: {shown}"
                 )
-            call.args = [args[0], tuple(args[1:])]
+            call.args = [args[0], tuple(int(a) for a in args[1:])]
             call.changed.append(label)
             return
         given = len(args) - 1  # kernel sizes given by position after the filters
         if given >= 1 and all(_is_int(a) for a in args[1:]) and all(n in kwargs for n in names[given:]):
             if "kernel_size" in kwargs:
                 raise conflict_error(call, names[given], kwargs[names[given]], "kernel_size")
-            call.args = [args[0], tuple(args[1:]) + tuple(kwargs[n] for n in names[given:])]
+            call.args = [args[0], tuple(int(a) for a in args[1:]) + tuple(kwargs[n] for n in names[given:])]
             call.kwargs = {k: v for k, v in kwargs.items() if k not in names}
             call.changed.append(label)
         elif len(args) <= 1 and all(n in kwargs for n in names):
@@ -129,6 +131,9 @@ def _separable(call: Call) -> None:
     """Keras 1's `init` initialized both kernels of a separable convolution."""
     if "init" in call.kwargs:
         init = call.kwargs["init"]
+        for target in ("depthwise_initializer", "pointwise_initializer"):
+            if call.given(target):
+                raise conflict_error(call, "init", init, target)
         call.replace(("init",), "depthwise_initializer", init)
         call.replace((), "pointwise_initializer", init)
         call.changed.append("init")
