@@ -303,15 +303,30 @@ def test_fit_then_predict_uses_and_updates_the_carried_state(backend_name):
                                rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "multinn/engine/training.py's _standardize_x checks the batch axis of inputs against a fixed "
-    "batch_shape (Keras 2.3.1 passes check_batch_axis=False there), so data holding several batches "
-    "is refused before any layer runs; training.py is owned by another helper"))
 def test_fit_over_several_batches_with_shuffle_false(backend_name):
     model = _stateful_model()
     x = _data((2 * BATCH, 2, FEATURES), seed=14)
     model.fit(x, x[:, -1, :1], batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
     model.predict(x, batch_size=BATCH)
+    assert model.stateful
+    n = BATCH + 1
+    with pytest.raises(ValueError, match=rf"divides by the batch size.*Received: {n} samples with batch_size={BATCH}"):
+        model.fit(x[:n], x[:n, -1, :1], batch_size=BATCH, verbose=0)
+    with pytest.raises(ValueError, match="divides by the batch size"):
+        model.predict(x[:n], batch_size=BATCH)
+
+
+def test_a_model_inside_a_model_is_stateful_through_its_layers(backend_name):
+    inner = _stateful_model()
+    outer = Sequential([inner])
+    assert outer.stateful and not Sequential([Dense(1, input_shape=(2,))]).stateful
+    x = _data((BATCH, 2, FEATURES), seed=17)
+    first = outer.predict(x, batch_size=BATCH)
+    assert not np.allclose(outer.predict(x, batch_size=BATCH), first)
+    outer.reset_states()
+    np.testing.assert_allclose(outer.predict(x, batch_size=BATCH), first, rtol=1e-6, atol=1e-7)
+    with pytest.raises(AttributeError, match="set `stateful` on the layers"):
+        outer.stateful = True
 
 
 def test_functional_model_reset_states_reaches_bidirectional(backend_name):

@@ -424,6 +424,22 @@ class Network(Layer):
     def uses_learning_phase(self) -> bool:
         return any(t._uses_learning_phase for t in self.outputs)
 
+    @property
+    def stateful(self) -> bool:
+        """True when any of its layers keeps state between batches (Keras 2)."""
+        return any(getattr(layer, "stateful", False) for layer in self._all_layers())
+
+    @stateful.setter
+    def stateful(self, value: bool) -> None:
+        if value:
+            raise AttributeError("A model is stateful when one of its layers is: set `stateful` on the layers.")
+
+    def _all_layers(self) -> list:
+        try:
+            return self.layers
+        except AttributeError:  # during construction, before the graph exists
+            return []
+
     def reset_states(self) -> None:
         for layer in self.layers:
             if hasattr(layer, "reset_states") and getattr(layer, "stateful", False):

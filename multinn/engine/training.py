@@ -256,7 +256,18 @@ class Model(Network):
             else:
                 count = 1
             names = [f"input_{i + 1}" for i in range(count)]
-        return tu.standardize_input_data(x, names, shapes, self._model_backend(), dtypes)
+        # As Keras 2: a fixed batch size in the model's inputs (stateful RNNs) is not the number of
+        # samples; data of any length is batched by the loops.
+        return tu.standardize_input_data(x, names, shapes, self._model_backend(), dtypes, check_batch_axis=False)
+
+    def _check_stateful_batches(self, n_samples: int, batch_size: int, allow_one_batch: bool = False) -> None:
+        """A stateful model gets whole batches only (Keras 2: the sample count must divide by the batch size)."""
+        if not self.stateful or n_samples % batch_size == 0 or (allow_one_batch and n_samples <= batch_size):
+            return
+        raise ValueError(
+            "In a stateful network, pass a number of samples that divides by the batch size. "
+            f"Received: {n_samples} samples with batch_size={batch_size}"
+        )
 
     def _target_shapes(self) -> "list | None":
         from multinn import losses as losses_module
@@ -606,6 +617,7 @@ class Model(Network):
             )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
+        self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
         val_ins = None
         if validation_data is not None:
             if len(validation_data) == 2:
@@ -661,6 +673,7 @@ class Model(Network):
             return self.evaluate_generator(x, steps=steps, callbacks=callbacks, verbose=verbose)
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
+        self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
         values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
         return values[0] if len(values) == 1 else values
 
@@ -679,6 +692,7 @@ class Model(Network):
         batch_size = 32 if batch_size is None else int(batch_size)
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
+        self._check_stateful_batches(int(xs[0].shape[0]), batch_size, allow_one_batch=True)
         return training_arrays.predict_loop(self, xs, batch_size, verbose=verbose, callbacks=callbacks)
 
     # Keras 2's generator-based methods (see training_generator).
