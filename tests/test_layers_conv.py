@@ -1,5 +1,7 @@
 """The convolutional family through layer_test, plus Keras 2 specifics: shapes with None,
 values against K, aliases, argument errors."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -24,10 +26,14 @@ def test_conv1d(backend_name, kwargs):
 
 @pytest.mark.parametrize("cls", [layers.Conv1D, layers.LocallyConnected1D])
 def test_conv1d_input_dim_and_input_length(cls):
-    # Keras 2's Conv1D and LocallyConnected1D read input_dim (and input_length) as input_shape (length, dim).
-    model = Sequential([cls(2, 3, input_dim=4, input_length=7)])
+    # Keras 2's Conv1D and LocallyConnected1D read input_dim (and input_length) as input_shape (length, dim);
+    # Conv1D warns that this is the Keras 1 spelling.
+    legacy = pytest.warns(UserWarning, match="Keras 1") if cls is layers.Conv1D else contextlib.nullcontext()
+    with legacy:
+        model = Sequential([cls(2, 3, input_dim=4, input_length=7)])
     assert model.input_shape == (None, 7, 4) and model.output_shape == (None, 5, 2)
-    assert Sequential([layers.Conv1D(2, 3, input_dim=4)]).input_shape == (None, None, 4)
+    with pytest.warns(UserWarning, match="Keras 1"):
+        assert Sequential([layers.Conv1D(2, 3, input_dim=4)]).input_shape == (None, None, 4)
 
 
 @pytest.mark.parametrize("kwargs", [

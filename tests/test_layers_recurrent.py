@@ -347,9 +347,11 @@ def test_recurrent_dropout_implementation_2_matches_keras_formula(cls):
 
 
 def test_input_dim_and_input_length_shorthand_and_rank_check():
-    model = Sequential([SimpleRNN(2, input_dim=3, input_length=4)])
+    with pytest.warns(UserWarning, match="Keras 1"):  # Keras 2 converts them and says so
+        model = Sequential([SimpleRNN(2, input_dim=3, input_length=4)])
     assert model.output_shape == (None, 2) and model.input_shape == (None, 4, 3)
-    assert Sequential([LSTM(2, input_dim=3)]).input_shape == (None, None, 3)
+    with pytest.warns(UserWarning, match="Keras 1"):
+        assert Sequential([LSTM(2, input_dim=3)]).input_shape == (None, None, 3)
     with pytest.raises(ValueError, match="ndim"):
         LSTM(2)(K.ones((2, 3)))
 
