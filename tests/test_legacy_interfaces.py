@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from multinn import constraints, layers, regularizers
-from multinn.layers import legacy_interfaces
 from multinn.models import Sequential
 from multinn.utils import set_random_seed
 
@@ -293,10 +292,7 @@ def test_unknown_keywords_still_raise_the_clear_type_error(factory, match):
             factory()
 
 
-def test_installing_the_recurrent_support_twice_keeps_one_wrapper():
-    legacy_interfaces.install_recurrent_support()
-    wrapped = L.LSTM.__init__.__wrapped__
-    assert not hasattr(wrapped, "_legacy_interface")
+def test_recurrent_layers_convert_once():
     _, caught = _build_warning(lambda: L.LSTM(output_dim=2))
     assert len(caught) == 1
 

@@ -78,7 +78,6 @@ from .spatial import *  # noqa: F401,F403,E402
 from .recurrent import *  # noqa: F401,F403,E402
 from .wrappers_bidirectional import Bidirectional  # noqa: F401,E402
 
-# Keras 1 spellings Keras 2 still read (legacy interfaces); the recurrent layers get theirs here.
-from .legacy_interfaces import AtrousConvolution1D, AtrousConvolution2D, install_recurrent_support  # noqa: E402
+# Keras 2 kept Keras 1's dilated convolutions as functions (legacy interfaces).
+from .legacy_interfaces import AtrousConvolution1D, AtrousConvolution2D  # noqa: E402
 
-install_recurrent_support()

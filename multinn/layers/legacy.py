@@ -16,7 +16,7 @@ import sys
 import warnings
 from typing import Any, Callable, Mapping
 
-__all__ = ["Call", "Interface", "convert", "legacy_support", "install", "warn_legacy_call", "conflict_error",
+__all__ = ["Call", "Interface", "convert", "legacy_support", "warn_legacy_call", "conflict_error",
            "positional_params", "signature"]
 
 
@@ -222,24 +222,3 @@ def legacy_support(interface: Interface) -> Callable:
         return __init__
 
     return decorate
-
-
-def install(cls: type, interface: Interface) -> None:
-    """Applies `legacy_support(interface)` to `cls.__init__` from outside the class body
-    (once: installing twice keeps one wrapper).
-
-    Example:
-        >>> class Old:
-        ...     def __init__(self, rate=0.0):
-        ...         self.rate = rate
-        >>> install(Old, Interface(renames=(("p", "rate"),)))
-        >>> install(Old, Interface(renames=(("p", "rate"),)))
-        >>> hasattr(Old.__init__.__wrapped__, "_legacy_interface")  # one wrapper, not two
-        False
-    """
-    init = cls.__dict__.get("__init__")
-    if init is None:
-        raise TypeError(f"{cls.__name__} defines no __init__ of its own to wrap.")
-    if getattr(init, "_legacy_interface", None) is not None:
-        return
-    cls.__init__ = legacy_support(interface)(init)

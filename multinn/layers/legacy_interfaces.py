@@ -35,13 +35,12 @@ from __future__ import annotations
 import numbers
 from typing import Any, Callable
 
-from .legacy import Call, Interface, conflict_error, convert, install, positional_params, signature, warn_legacy_call
+from .legacy import Call, Interface, conflict_error, convert, positional_params, signature, warn_legacy_call
 
 __all__ = [
     "DENSE", "DROPOUT", "GAUSSIAN_NOISE", "GAUSSIAN_DROPOUT", "EMBEDDING", "POOLING1D", "POOLING",
     "GLOBAL_POOLING", "CONV1D", "CONV2D", "CONV3D", "CONV2D_TRANSPOSE", "SEPARABLE_CONV2D",
     "BATCH_NORMALIZATION", "RECURRENT", "SIMPLE_RNN", "AtrousConvolution1D", "AtrousConvolution2D",
-    "install_recurrent_support",
 ]
 
 _DIM_ORDERING = {"dim_ordering": {"tf": "channels_last", "th": "channels_first", "default": None}}
@@ -209,22 +208,6 @@ _RECURRENT_RENAMES = (
 RECURRENT = Interface(renames=_RECURRENT_RENAMES + (("consume_less", "implementation"),),
                       values={"consume_less": {"cpu": 0, "mem": 1, "gpu": 2}}, prepare=_recurrent)
 SIMPLE_RNN = Interface(renames=_RECURRENT_RENAMES, prepare=_simple_rnn)
-
-
-def install_recurrent_support() -> None:
-    """Applies the recurrent table to SimpleRNN, LSTM and GRU (their module is left as it is).
-
-    Example:
-        >>> install_recurrent_support()  # done once by multinn.layers; repeating it is harmless
-        >>> from multinn.layers import LSTM
-        >>> hasattr(LSTM.__init__, "_legacy_interface")
-        True
-    """
-    from .recurrent import GRU, LSTM, SimpleRNN
-
-    install(SimpleRNN, SIMPLE_RNN)
-    install(LSTM, RECURRENT)
-    install(GRU, RECURRENT)
 
 
 def _atrous(cls: type, interface: Interface, written: str, args: tuple, kwargs: dict) -> Any:

@@ -13,6 +13,8 @@ from multinn import regularizers
 from multinn.engine.base_layer import InputSpec, Layer, _state as _engine_state
 from multinn.engine.keras_tensor import is_symbolic
 
+from .legacy import legacy_support
+from .legacy_interfaces import RECURRENT, SIMPLE_RNN
 from .recurrent_cells import (
     GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _call_cell, _output_size, _state_sizes,
 )
@@ -399,6 +401,7 @@ class SimpleRNN(_CellLayer):
 
     _cell_class = SimpleRNNCell
 
+    @legacy_support(SIMPLE_RNN)
     def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
@@ -432,6 +435,7 @@ class LSTM(_CellLayer):
 
     _cell_class = LSTMCell
 
+    @legacy_support(RECURRENT)
     def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
@@ -466,6 +470,7 @@ class GRU(_CellLayer):
 
     _cell_class = GRUCell
 
+    @legacy_support(RECURRENT)
     def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
