@@ -197,3 +197,24 @@ def test_random_permutation_is_a_seeded_permutation(backend_name):
     # position statistics: element 0 lands uniformly (mean position ~ (n-1)/2)
     firsts = [int((K.random_permutation(50).numpy() == 0).nonzero()[0][0]) for _ in range(400)]
     assert abs(sum(firsts) / len(firsts) - 24.5) < 3.0
+
+
+def _philox_by_hand(counter, key):
+    """Philox4x32-10 on Python integers, one block at a time (the paper's description)."""
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
+    for _ in range(10):
+        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & 0xFFFFFFFF, (p0 >> 32) ^ c3 ^ k1, p0 & 0xFFFFFFFF
+        k0, k1 = (k0 + 0x9E3779B9) & 0xFFFFFFFF, (k1 + 0xBB67AE85) & 0xFFFFFFFF
+    return [c0, c1, c2, c3]
+
+
+def test_philox_blocks_match_a_block_by_block_reference():
+    key, start = 0x0123456789ABCDEF, 2**32 - 3  # the block number crosses into the counter's second word
+    out = philox.philox_blocks(np, key, start, 7)
+    assert out.dtype == np.uint32
+    for i, row in enumerate(out):
+        n = start + i
+        expected = _philox_by_hand((n & 0xFFFFFFFF, n >> 32, 0, 0), (key & 0xFFFFFFFF, key >> 32))
+        assert [int(w) for w in row] == expected
