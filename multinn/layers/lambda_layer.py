@@ -12,6 +12,9 @@ from multinn import backend as K  # noqa: F401  (deserialized lambdas look K up 
 from multinn.engine.base_layer import Layer
 from multinn.engine.shape_inference import infer_output_shape
 
+from .legacy import legacy_support
+from .legacy_interfaces import LAMBDA
+
 
 def _func_dump(fn: Any) -> tuple:
     """A Python lambda as (base64 bytecode, defaults, closure values), as Keras 2 stores it."""
@@ -58,6 +61,7 @@ class Lambda(Layer):
         [[3.0], [3.0]]
     """
 
+    @legacy_support(LAMBDA)
     def __init__(self, function: Any, output_shape: Any = None, mask: Any = None, arguments: "dict | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.function = function

@@ -31,6 +31,12 @@ class Call:
     params: tuple = ()
     changed: list = dataclasses.field(default_factory=list)
     notes: list = dataclasses.field(default_factory=list)
+    owner: str = ""  # the class, when `name` is a method (`Sequential` for fit_generator)
+
+    @property
+    def label(self) -> str:
+        """What messages call the function: `Dense`, or `Sequential.fit_generator` for a method."""
+        return f"{self.owner}.{self.name}" if self.owner else self.name
 
     def given(self, key: str) -> bool:
         """Whether the Keras 2 argument `key` is already set, by keyword or by position."""
@@ -70,29 +76,36 @@ class Interface:
         prepare: a function of a `Call` that reads positional forms or keywords needing more
             than a rename (e.g. nb_row/nb_col -> kernel_size); it runs before the renames.
         keywords_only: the constructor takes no positional argument (BatchNormalization).
+        positional: the names of the positional parameters, for a function declared with
+            `*args` (Model's constructor reads (inputs, outputs)); None reads the signature.
+        method: the decorated function is a method other than a constructor (`fit_generator`):
+            messages name it after the method, with its class (`Sequential.fit_generator`).
     """
 
     renames: tuple = ()
     values: Mapping = dataclasses.field(default_factory=dict)
     prepare: "Callable[[Call], None] | None" = None
     keywords_only: bool = False
+    positional: "tuple | None" = None
+    method: bool = False
 
 
 def conflict_error(call: Call, old: str, old_value: Any, new: str) -> TypeError:
     """The error for a Keras 1 keyword given together with the Keras 2 argument it stands for."""
     new_value = call.value_of(new) if call.given(new) else None
     return TypeError(
-        f"{call.name} received both the Keras 1 argument `{old}` and the Keras 2 argument `{new}`, "
+        f"{call.label} received both the Keras 1 argument `{old}` and the Keras 2 argument `{new}`, "
         f"which set the same thing; pass only `{new}`. Received: {old}={old_value!r}, {new}={new_value!r}"
     )
 
 
-def convert(interface: Interface, name: str, params: tuple, args: tuple, kwargs: dict) -> Call:
-    """Rewrites a constructor call from Keras 1 to Keras 2 arguments.
+def convert(interface: Interface, name: str, params: tuple, args: tuple, kwargs: dict, owner: str = "") -> Call:
+    """Rewrites a constructor (or method) call from Keras 1 to Keras 2 arguments.
 
     Args:
-        name: the layer's class name, for messages.
-        params: the constructor's positional parameter names after `self`.
+        name: the layer's class name (or the method's name), for messages.
+        params: the function's positional parameter names after `self`.
+        owner: the class name, when `name` is a method.
 
     Example:
         >>> table = Interface(renames=(("p", "rate"),))
@@ -100,10 +113,10 @@ def convert(interface: Interface, name: str, params: tuple, args: tuple, kwargs:
         >>> call.kwargs, call.changed
         ({'rate': 0.5}, ['p'])
     """
-    call = Call(name, list(args), dict(kwargs), tuple(params))
+    call = Call(name, list(args), dict(kwargs), tuple(params), owner=owner)
     if interface.keywords_only and call.args:
         raise TypeError(
-            f"{name} takes keyword arguments only (Keras 1 and Keras 2 order its arguments differently). "
+            f"{call.label} takes keyword arguments only (Keras 1 and Keras 2 order its arguments differently). "
             f"Received: positional arguments {tuple(call.args)!r}"
         )
     if interface.prepare is not None:
@@ -133,6 +146,9 @@ def _show(value: Any) -> str:
         return "[" + ", ".join(_show(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_show(k)}: {_show(v)}" for k, v in value.items()) + "}"
+    history = getattr(value, "_keras_history", None)
+    if history is not None:  # a symbolic tensor: name the layer that made it
+        return f"<tensor from {history[0].name!r}>"
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return "<array>"
     if hasattr(value, "__name__"):
@@ -167,7 +183,7 @@ def warn_legacy_call(call: Call, written: "str | None" = None) -> None:
     if written:
         head = f"{written} is a Keras 1 layer" + (f" and was called with Keras 1 arguments ({olds})" if olds else "")
     else:
-        head = f"{call.name} was called with Keras 1 arguments ({olds})"
+        head = f"{call.label} was called with Keras 1 arguments ({olds})"
     message = f"{head}; in the Keras 2 API the call reads `{signature(call.name, call.args, call.kwargs)}`."
     if call.notes:
         message += " " + " ".join(call.notes)
@@ -191,8 +207,9 @@ def positional_params(init: Callable) -> tuple:
 
 
 def legacy_support(interface: Interface) -> Callable:
-    """Decorator for a layer's `__init__`: Keras 1 spellings are rewritten (with one warning)
-    before the constructor runs; Keras 2 calls pass through untouched.
+    """Decorator for a layer's `__init__` (or a model method, with `Interface(method=True)`):
+    Keras 1 spellings are rewritten (with one warning) before the function runs; Keras 2
+    calls pass through untouched.
 
     Example:
         >>> import warnings
@@ -209,16 +226,19 @@ def legacy_support(interface: Interface) -> Callable:
     """
 
     def decorate(init: Callable) -> Callable:
-        params = positional_params(init)
+        params = positional_params(init) if interface.positional is None else tuple(interface.positional)
 
         @functools.wraps(init)
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            call = convert(interface, type(self).__name__, params, args, kwargs)
+        def wrapper(self, *args: Any, **kwargs: Any) -> Any:
+            if interface.method:
+                call = convert(interface, init.__name__, params, args, kwargs, owner=type(self).__name__)
+            else:
+                call = convert(interface, type(self).__name__, params, args, kwargs)
             if call.changed or call.notes:
                 warn_legacy_call(call)
-            init(self, *call.args, **call.kwargs)
+            return init(self, *call.args, **call.kwargs)
 
-        __init__._legacy_interface = interface
-        return __init__
+        wrapper._legacy_interface = interface
+        return wrapper
 
     return decorate

@@ -17,6 +17,17 @@ spelling; the tables below carry the same conversions:
 - SimpleRNN, LSTM, GRU: output_dim, init, inner_init, inner_activation, W_/U_/b_regularizer,
   dropout_W, dropout_U, consume_less, forget_bias_init, input_dim/input_length.
 - AtrousConvolution1D/2D: Conv1D/Conv2D with atrous_rate -> dilation_rate.
+- LocallyConnected1D/2D: as Conv1D/Conv2D.
+- SpatialDropout1D/2D/3D: p -> rate (and dim_ordering). UpSampling1D: length -> size.
+- UpSampling2D/3D, ZeroPadding3D, Cropping2D/3D: dim_ordering. ZeroPadding2D: dim_ordering and
+  a dict padding {top_pad, bottom_pad, left_pad, right_pad}.
+- PReLU: init -> alpha_initializer; Keras 1's positional `weights` (a list) after it.
+- Lambda: at most two positional arguments (Keras 1's third was `arguments`, Keras 2's is `mask`).
+- Models: Model(input=..., output=...) -> inputs/outputs; InputLayer: input_dtype -> dtype;
+  fit: nb_epoch -> epochs; fit_generator, evaluate_generator, predict_generator:
+  samples_per_epoch -> steps_per_epoch (divided by the generator's batch_size when it has one),
+  nb_epoch, nb_val_samples -> validation_steps, val_samples -> steps, nb_worker -> workers,
+  pickle_safe -> use_multiprocessing, max_q_size -> max_queue_size.
 
 Example:
     >>> import warnings
@@ -41,6 +52,8 @@ __all__ = [
     "DENSE", "DROPOUT", "GAUSSIAN_NOISE", "GAUSSIAN_DROPOUT", "EMBEDDING", "POOLING1D", "POOLING",
     "GLOBAL_POOLING", "CONV1D", "CONV2D", "CONV3D", "CONV2D_TRANSPOSE", "SEPARABLE_CONV2D",
     "BATCH_NORMALIZATION", "RECURRENT", "SIMPLE_RNN", "AtrousConvolution1D", "AtrousConvolution2D",
+    "LOCALLY_CONNECTED1D", "LOCALLY_CONNECTED2D", "SPATIAL_DROPOUT1D", "SPATIAL_DROPOUT", "UPSAMPLING1D",
+    "DIM_ORDERING", "ZERO_PADDING2D", "PRELU", "LAMBDA", "MODEL", "INPUT_LAYER", "FIT", "GENERATOR_METHODS",
 ]
 
 _DIM_ORDERING = {"dim_ordering": {"tf": "channels_last", "th": "channels_first", "default": None}}
@@ -181,6 +194,77 @@ def _simple_rnn(call: Call) -> None:
     _recurrent(call)
 
 
+_PAD_KEYS = ("top_pad", "bottom_pad", "left_pad", "right_pad")
+
+
+def _zero_padding2d(call: Call) -> None:
+    """Keras 1's ZeroPadding2D also took padding={'top_pad': ..., 'bottom_pad': ..., ...}."""
+    by_keyword = "padding" in call.kwargs
+    value = call.kwargs["padding"] if by_keyword else (call.args[0] if call.args else None)
+    if not isinstance(value, dict) or not set(value) <= set(_PAD_KEYS):
+        return
+    pairs = ((value.get("top_pad", 0), value.get("bottom_pad", 0)), (value.get("left_pad", 0), value.get("right_pad", 0)))
+    if by_keyword:
+        call.kwargs["padding"] = pairs
+    else:
+        call.args[0] = pairs
+    call.changed.append("padding")
+    call.notes.append("Keras 2's `padding` takes ((top_pad, bottom_pad), (left_pad, right_pad)), not a dict.")
+
+
+def _prelu(call: Call) -> None:
+    """Keras 1's PReLU(init, weights, shared_axes): a list second reads as the initial weights
+    (Keras 2's second positional, alpha_regularizer, is never a list)."""
+    if len(call.args) >= 2 and isinstance(call.args[1], (list, tuple)):
+        shown = signature(call.name, call.args, call.kwargs)
+        if len(call.args) > 3:
+            raise TypeError(f"{shown} reads as a Keras 1 call (init, weights, shared_axes), which has three positional "
+                            f"arguments. Received: {len(call.args)} positional arguments")
+        keras1 = dict(zip(("init", "weights", "shared_axes"), call.args))
+        twice = [k for k in keras1 if k in call.kwargs or (k == "init" and "alpha_initializer" in call.kwargs)]
+        if twice:
+            raise TypeError(f"{shown} reads as a Keras 1 call (init, weights, shared_axes) and sets `{twice[0]}` "
+                            f"twice. Received: {shown}")
+        call.args = []
+        call.kwargs = {**keras1, **call.kwargs}
+        call.changed.append("weights")
+        call.notes.append("Keras 1's second positional argument, `weights`, is a keyword in Keras 2.")
+
+
+def _lambda(call: Call) -> None:
+    if len(call.args) > 2:
+        raise TypeError(
+            f"Lambda takes at most 2 positional arguments (function, output_shape): Keras 1's third one was "
+            f"`arguments` and Keras 2's is `mask`, so pass the others by keyword. "
+            f"Received: {signature(call.name, call.args, {})}"
+        )
+
+
+def _generator_methods(call: Call) -> None:
+    """Keras 1 counted samples where Keras 2 counts batches (steps). Like Keras 2, only
+    samples_per_epoch is converted, by the generator's batch_size when it has one; the other
+    counts are renamed as they are, with a note saying so."""
+    if "samples_per_epoch" in call.kwargs and not call.given("steps_per_epoch"):
+        samples = call.kwargs["samples_per_epoch"]
+        generator = call.value_of("generator") if call.given("generator") else None
+        batch_size = getattr(generator, "batch_size", None)
+        if _is_int(batch_size) and batch_size > 0:
+            steps = samples // batch_size
+            call.notes.append(f"`steps_per_epoch` counts batches: `samples_per_epoch={samples!r}` became "
+                              f"{samples!r} // {batch_size} (the generator's batch_size) = {steps!r}.")
+        else:
+            steps = samples
+            call.notes.append(f"`steps_per_epoch` counts batches, not samples; the generator has no `batch_size`, so "
+                              f"`samples_per_epoch={samples!r}` was kept as {samples!r} steps: divide it by your "
+                              f"batch size.")
+        call.replace(("samples_per_epoch",), "steps_per_epoch", steps)
+        call.changed.append("samples_per_epoch")
+    for old, new in (("nb_val_samples", "validation_steps"), ("val_samples", "steps")):
+        if old in call.kwargs:
+            call.notes.append(f"`{new}` counts batches where `{old}` counted samples; the value was kept as it is: "
+                              f"divide it by the batch size.")
+
+
 DENSE = Interface(renames=(("output_dim", "units"),) + _KERNEL_BIAS)
 DROPOUT = Interface(renames=(("p", "rate"),))
 GAUSSIAN_DROPOUT = DROPOUT
@@ -208,6 +292,26 @@ _RECURRENT_RENAMES = (
 RECURRENT = Interface(renames=_RECURRENT_RENAMES + (("consume_less", "implementation"),),
                       values={"consume_less": {"cpu": 0, "mem": 1, "gpu": 2}}, prepare=_recurrent)
 SIMPLE_RNN = Interface(renames=_RECURRENT_RENAMES, prepare=_simple_rnn)
+LOCALLY_CONNECTED1D = CONV1D
+LOCALLY_CONNECTED2D = CONV2D
+SPATIAL_DROPOUT1D = DROPOUT
+SPATIAL_DROPOUT = Interface(renames=(("p", "rate"), ("dim_ordering", "data_format")), values=_DIM_ORDERING)
+UPSAMPLING1D = Interface(renames=(("length", "size"),))
+DIM_ORDERING = GLOBAL_POOLING  # UpSampling2D/3D, ZeroPadding3D, Cropping2D/3D: only dim_ordering changed
+ZERO_PADDING2D = Interface(renames=(("dim_ordering", "data_format"),), values=_DIM_ORDERING, prepare=_zero_padding2d)
+PRELU = Interface(renames=(("init", "alpha_initializer"),), prepare=_prelu)
+LAMBDA = Interface(prepare=_lambda)
+
+# Models (multinn/engine): the constructor, InputLayer and the training methods.
+MODEL = Interface(renames=(("input", "inputs"), ("output", "outputs")), positional=("inputs", "outputs"))
+INPUT_LAYER = Interface(renames=(("input_dtype", "dtype"),))
+FIT = Interface(renames=(("nb_epoch", "epochs"),), method=True)
+GENERATOR_METHODS = Interface(
+    renames=(("samples_per_epoch", "steps_per_epoch"), ("val_samples", "steps"), ("nb_epoch", "epochs"),
+             ("nb_val_samples", "validation_steps"), ("nb_worker", "workers"), ("pickle_safe", "use_multiprocessing"),
+             ("max_q_size", "max_queue_size")),
+    prepare=_generator_methods, method=True,
+)
 
 
 def _atrous(cls: type, interface: Interface, written: str, args: tuple, kwargs: dict) -> Any:

@@ -1,5 +1,12 @@
 """Locally connected layers (Keras 2's `keras.layers.local`): convolutions whose weights
 are not shared, one kernel per output position.
+
+Keras 2 offers three `implementation` modes that compute the same function with different
+speed and memory trade-offs (1: one small product per position; 2: a dense, mostly-zero
+kernel and one large product; 3: a sparse kernel). multinn accepts all three, keeps the
+value in the config, and computes every mode with its one implementation (mode 1's
+kernel layout, one batched product over the positions), so the three give identical
+results and interchangeable weights.
 """
 from __future__ import annotations
 
@@ -11,6 +18,8 @@ from multinn.utils import conv_utils
 
 from .convolutional import channel_axis, input_channels, spatial_dims, steps_input_kwargs, with_spatial
 from .kernel_bias import KernelBiasLayer
+from .legacy import legacy_support
+from .legacy_interfaces import LOCALLY_CONNECTED1D, LOCALLY_CONNECTED2D
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 
@@ -21,8 +30,14 @@ class _LocallyConnected(KernelBiasLayer):
     def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str,
                  data_format: "str | None", activation: Any, use_bias: bool, kernel_initializer: Any,
                  bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any, activity_regularizer: Any,
-                 kernel_constraint: Any, bias_constraint: Any, **kwargs: Any):
+                 kernel_constraint: Any, bias_constraint: Any, implementation: int = 1, **kwargs: Any):
         super().__init__(**kwargs)
+        if isinstance(implementation, bool) or implementation not in (1, 2, 3):
+            raise ValueError(
+                f"{type(self).__name__}'s `implementation` should be 1, 2 or 3 (Keras 2's modes, which compute the "
+                f"same result). Received: implementation={implementation!r}"
+            )
+        self.implementation = int(implementation)
         self.rank = rank
         self.filters = int(filters)
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
@@ -87,6 +102,7 @@ class _LocallyConnected(KernelBiasLayer):
             "padding": self.padding,
             "data_format": self.data_format,
             **self._kernel_bias_config(),
+            "implementation": self.implementation,
         }
         return {**super().get_config(), **config}
 
@@ -101,14 +117,17 @@ class LocallyConnected1D(_LocallyConnected):
         (2, 8, 4)
     """
 
+    @legacy_support(LOCALLY_CONNECTED1D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: "str | None" = None, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+                 kernel_constraint: Any = None, bias_constraint: Any = None, implementation: int = 1,
+                 **kwargs: Any):
         super().__init__(1, filters, kernel_size, strides, padding, data_format, activation, use_bias,
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **steps_input_kwargs(kwargs))
+                         activity_regularizer, kernel_constraint, bias_constraint, implementation,
+                         **steps_input_kwargs(kwargs))
 
 
 class LocallyConnected2D(_LocallyConnected):
@@ -121,11 +140,13 @@ class LocallyConnected2D(_LocallyConnected):
         (2, 3, 3, 4)
     """
 
+    @legacy_support(LOCALLY_CONNECTED2D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: "str | None" = None, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+                 kernel_constraint: Any = None, bias_constraint: Any = None, implementation: int = 1,
+                 **kwargs: Any):
         super().__init__(2, filters, kernel_size, strides, padding, data_format, activation, use_bias,
                          kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+                         activity_regularizer, kernel_constraint, bias_constraint, implementation, **kwargs)

@@ -7,6 +7,9 @@ from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import InputSpec, Layer
 
+from .legacy import legacy_support
+from .legacy_interfaces import PRELU
+
 
 class PReLU(Layer):
     """`x` for x >= 0, `alpha * x` otherwise, with `alpha` a weight of the input's shape.
@@ -23,6 +26,7 @@ class PReLU(Layer):
         [[-1.0, 2.0]]
     """
 
+    @legacy_support(PRELU)
     def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
                  shared_axes: Any = None, **kwargs: Any):
         super().__init__(**kwargs)

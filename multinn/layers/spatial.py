@@ -11,6 +11,8 @@ from multinn.utils import conv_utils
 
 from .convolutional import spatial_dims, with_spatial
 from .dropout import Dropout
+from .legacy import legacy_support
+from .legacy_interfaces import DIM_ORDERING, SPATIAL_DROPOUT, SPATIAL_DROPOUT1D, UPSAMPLING1D, ZERO_PADDING2D
 
 __all__ = [
     "UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
@@ -53,6 +55,7 @@ class UpSampling1D(Layer):
         (2, 12, 5)
     """
 
+    @legacy_support(UPSAMPLING1D)
     def __init__(self, size: int = 2, **kwargs: Any):
         super().__init__(**kwargs)
         self.size = int(size)
@@ -79,6 +82,7 @@ class UpSampling2D(Layer):
         (1, 4, 6, 1)
     """
 
+    @legacy_support(DIM_ORDERING)
     def __init__(self, size: Any = (2, 2), data_format: "str | None" = None, interpolation: str = "nearest",
                  **kwargs: Any):
         super().__init__(**kwargs)
@@ -111,6 +115,7 @@ class UpSampling3D(Layer):
         (1, 4, 4, 4, 3)
     """
 
+    @legacy_support(DIM_ORDERING)
     def __init__(self, size: Any = (2, 2, 2), data_format: "str | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.data_format = K.normalize_data_format(data_format)
@@ -196,6 +201,7 @@ class ZeroPadding2D(_ZeroPadding):
         (1, 5, 9, 2)
     """
 
+    @legacy_support(ZERO_PADDING2D)
     def __init__(self, padding: Any = (1, 1), data_format: "str | None" = None, **kwargs: Any):
         super().__init__(2, padding, data_format, **kwargs)
 
@@ -210,6 +216,7 @@ class ZeroPadding3D(_ZeroPadding):
         (1, 4, 4, 4, 1)
     """
 
+    @legacy_support(DIM_ORDERING)
     def __init__(self, padding: Any = (1, 1, 1), data_format: "str | None" = None, **kwargs: Any):
         super().__init__(3, padding, data_format, **kwargs)
 
@@ -255,6 +262,7 @@ class Cropping2D(_Cropping):
         (1, 4, 3, 2)
     """
 
+    @legacy_support(DIM_ORDERING)
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: "str | None" = None, **kwargs: Any):
         super().__init__(2, cropping, data_format, **kwargs)
 
@@ -269,6 +277,7 @@ class Cropping3D(_Cropping):
         (1, 2, 2, 2, 1)
     """
 
+    @legacy_support(DIM_ORDERING)
     def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: "str | None" = None, **kwargs: Any):
         super().__init__(3, cropping, data_format, **kwargs)
 
@@ -309,6 +318,7 @@ class SpatialDropout1D(_SpatialDropout):
         True
     """
 
+    @legacy_support(SPATIAL_DROPOUT1D)
     def __init__(self, rate: float, seed: "int | None" = None, **kwargs: Any):
         super().__init__(1, rate, "channels_last", seed=seed, **kwargs)
 
@@ -323,6 +333,7 @@ class SpatialDropout2D(_SpatialDropout):
         (2, 3, 3, 4)
     """
 
+    @legacy_support(SPATIAL_DROPOUT)
     def __init__(self, rate: float, data_format: "str | None" = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(2, rate, data_format, seed=seed, **kwargs)
 
@@ -337,5 +348,6 @@ class SpatialDropout3D(_SpatialDropout):
         (2, 3, 2, 2, 2)
     """
 
+    @legacy_support(SPATIAL_DROPOUT)
     def __init__(self, rate: float, data_format: "str | None" = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(3, rate, data_format, seed=seed, **kwargs)
