@@ -1,6 +1,5 @@
 """The convolutional family through layer_test, plus Keras 2 specifics: shapes with None,
 values against K, aliases, argument errors."""
-import contextlib
 
 import numpy as np
 import pytest
@@ -26,10 +25,9 @@ def test_conv1d(backend_name, kwargs):
 
 @pytest.mark.parametrize("cls", [layers.Conv1D, layers.LocallyConnected1D])
 def test_conv1d_input_dim_and_input_length(cls):
-    # Keras 2's Conv1D and LocallyConnected1D read input_dim (and input_length) as input_shape (length, dim);
-    # Conv1D warns that this is the Keras 1 spelling.
-    legacy = pytest.warns(UserWarning, match="Keras 1") if cls is layers.Conv1D else contextlib.nullcontext()
-    with legacy:
+    # Keras 2's Conv1D and LocallyConnected1D read input_dim (and input_length) as input_shape (length, dim)
+    # and warn that this is the Keras 1 spelling.
+    with pytest.warns(UserWarning, match="Keras 1"):
         model = Sequential([cls(2, 3, input_dim=4, input_length=7)])
     assert model.input_shape == (None, 7, 4) and model.output_shape == (None, 5, 2)
     with pytest.warns(UserWarning, match="Keras 1"):
