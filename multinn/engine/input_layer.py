@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.layers.legacy import legacy_support
+from multinn.layers.legacy_interfaces import INPUT_LAYER
 
 from .base_layer import Layer
 from .keras_tensor import KerasTensor
@@ -27,6 +29,7 @@ class InputLayer(Layer):
         (None, 4)
     """
 
+    @legacy_support(INPUT_LAYER)  # Keras 1's input_dtype
     def __init__(
         self,
         input_shape: Any = None,

@@ -17,6 +17,8 @@ import json
 from typing import Any
 
 from multinn import backend as K
+from multinn.layers.legacy import legacy_support
+from multinn.layers.legacy_interfaces import MODEL
 
 from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singleton
 from .input_layer import InputLayer
@@ -41,11 +43,8 @@ class Network(Layer):
         (1, 2)
     """
 
+    @legacy_support(MODEL)  # Keras 1's Model(input=..., output=...)
     def __init__(self, *args: Any, **kwargs: Any):
-        if "input" in kwargs and "inputs" not in kwargs:
-            kwargs["inputs"] = kwargs.pop("input")
-        if "output" in kwargs and "outputs" not in kwargs:
-            kwargs["outputs"] = kwargs.pop("output")
         if len(args) == 2 or ("inputs" in kwargs and "outputs" in kwargs) or (len(args) == 1 and "outputs" in kwargs):
             inputs = args[0] if args else kwargs.pop("inputs")
             outputs = args[1] if len(args) == 2 else kwargs.pop("outputs")

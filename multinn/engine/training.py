@@ -8,6 +8,8 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.backend.ops.state import global_learning_phase_is_set
+from multinn.layers.legacy import legacy_support
+from multinn.layers.legacy_interfaces import FIT, GENERATOR_METHODS
 
 from . import training_arrays, training_generator
 from . import training_utils as tu
@@ -548,6 +550,7 @@ class Model(Network):
         return outs[0] if len(outs) == 1 else outs
 
     # ------------------------------------------------------------------ loops
+    @legacy_support(FIT)  # Keras 1's nb_epoch
     def fit(
         self,
         x: Any = None,
@@ -604,9 +607,7 @@ class Model(Network):
         from multinn import callbacks as cbks
         from multinn.utils.generic_utils import check_kwargs
 
-        if "nb_epoch" in kwargs:
-            epochs = kwargs.pop("nb_epoch")
-        check_kwargs(kwargs, ("nb_epoch",) + tuple(inspect.signature(Model.fit).parameters)[1:-1], "fit()")
+        check_kwargs(kwargs, tuple(inspect.signature(Model.fit).parameters)[1:-1], "fit()")
         self._check_compiled()
         if _is_generator_or_sequence(x):
             _check_generator_arguments(y, sample_weight, validation_split)
@@ -695,7 +696,8 @@ class Model(Network):
         self._check_stateful_batches(int(xs[0].shape[0]), batch_size, allow_one_batch=True)
         return training_arrays.predict_loop(self, xs, batch_size, verbose=verbose, callbacks=callbacks)
 
-    # Keras 2's generator-based methods (see training_generator).
+    # Keras 2's generator-based methods (see training_generator); they read Keras 1's sample counts.
+    @legacy_support(GENERATOR_METHODS)
     def fit_generator(self, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
                       callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
                       validation_freq: Any = 1, class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True,
@@ -708,11 +710,13 @@ class Model(Network):
                 class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle,
             )
 
+    @legacy_support(GENERATOR_METHODS)
     def evaluate_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None, verbose: int = 0,
                            **kwargs: Any) -> Any:
         """The loss (and metrics) averaged over `steps` batches of a generator."""
         return training_generator.evaluate_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
+    @legacy_support(GENERATOR_METHODS)
     def predict_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None, verbose: int = 0,
                           **kwargs: Any) -> Any:
         """Predictions for `steps` batches of a generator, concatenated (NumPy)."""
