@@ -520,7 +520,8 @@ def test_misspelled_keywords_of_compile_and_fit_suggest_the_real_ones(backend_na
     model.compile("sgd", "mse")
     with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'. Did you mean 'epochs'"):
         model.fit(_rand(2, 2), _rand(2, 1), epoch=2)
-    assert model.fit(_rand(2, 2), _rand(2, 1), nb_epoch=2, verbose=0).epoch == [0, 1]  # Keras 1 spelling still read
+    with pytest.warns(UserWarning, match="Keras 1 arguments"):  # Keras 1 spelling still read, with Keras 2's warning
+        assert model.fit(_rand(2, 2), _rand(2, 1), nb_epoch=2, verbose=0).epoch == [0, 1]
 
 
 def test_fit_evaluate_predict_take_a_generator_or_sequence_as_in_keras_2_3(backend_name):
