@@ -379,3 +379,24 @@ def test_activity_losses_do_not_keep_the_graph_after_a_step(backend_name):
     activity = model.layers[0]._call_losses
     assert len(activity) == 1 and activity[0].node is None  # the value stays, its graph is gone
     assert len(model.losses) == 1
+
+
+def test_generator_methods_take_keras2_loader_arguments_and_refuse_misspelled_ones(backend_name):
+    import multinn
+    from multinn.layers import Dense
+
+    model = multinn.models.Sequential([Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+
+    def batches():
+        while True:
+            yield np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+
+    loader = dict(max_queue_size=3, workers=2, use_multiprocessing=False)
+    model.fit_generator(batches(), steps_per_epoch=2, verbose=0, **loader)
+    assert np.isfinite(model.evaluate_generator(batches(), steps=2, **loader))
+    assert model.predict_generator(batches(), steps=2, **loader).shape == (8, 1)
+    with pytest.raises(TypeError, match="workerz"):
+        model.fit_generator(batches(), steps_per_epoch=2, verbose=0, workerz=2)
+    with pytest.raises(TypeError, match="stepz"):
+        model.predict_generator(batches(), stepz=2)

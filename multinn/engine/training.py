@@ -700,9 +700,13 @@ class Model(Network):
     @legacy_support(GENERATOR_METHODS)
     def fit_generator(self, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
                       callbacks: Any = None, validation_data: Any = None, validation_steps: "int | None" = None,
-                      validation_freq: Any = 1, class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True,
-                      **kwargs: Any) -> Any:
-        """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
+                      validation_freq: Any = 1, class_weight: Any = None, max_queue_size: int = 10, workers: int = 1,
+                      use_multiprocessing: bool = False, shuffle: bool = True, initial_epoch: int = 0) -> Any:
+        """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch.
+
+        `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's and accepted as such;
+        multinn draws the batches in the calling thread, one at a time.
+        """
         with self._training_scope():
             return training_generator.fit_generator(
                 self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
@@ -711,15 +715,17 @@ class Model(Network):
             )
 
     @legacy_support(GENERATOR_METHODS)
-    def evaluate_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None, verbose: int = 0,
-                           **kwargs: Any) -> Any:
-        """The loss (and metrics) averaged over `steps` batches of a generator."""
+    def evaluate_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None,
+                           max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
+                           verbose: int = 0) -> Any:
+        """The loss (and metrics) averaged over `steps` batches of a generator (batches drawn in the calling thread)."""
         return training_generator.evaluate_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     @legacy_support(GENERATOR_METHODS)
-    def predict_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None, verbose: int = 0,
-                          **kwargs: Any) -> Any:
-        """Predictions for `steps` batches of a generator, concatenated (NumPy)."""
+    def predict_generator(self, generator: Any, steps: "int | None" = None, callbacks: Any = None,
+                          max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
+                          verbose: int = 0) -> Any:
+        """Predictions for `steps` batches of a generator, concatenated (NumPy; batches drawn in the calling thread)."""
         return training_generator.predict_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # ------------------------------------------------------------------ saving
