@@ -302,14 +302,17 @@ class Optimizer:
         step = int(self.iterations.host_value())
         lr = self._current_lr(step)
         hyper = self._prepare(step, lr)
+        update = self._update
         with K.no_grad():
             for g, var in zip(grads, variables):
                 if g is None:
                     continue
-                g = K.convert_to_tensor(g) if not isinstance(g, K.Tensor) else g
-                if g.dtype != var.dtype:
-                    g = K.cast(g, var.dtype)
-                self._update(var, g.data, slots[id(var)][1], hyper)
+                if not isinstance(g, K.Tensor):
+                    g = K.convert_to_tensor(g)
+                data = g.data
+                if data.dtype is not var.data.dtype and data.dtype != var.data.dtype:
+                    data = K.cast(g, var.dtype).data
+                update(var, data, slots[id(var)][1], hyper)
                 if var.constraint is not None:
                     var.assign(var.constraint(var))
         self._finish(hyper)
