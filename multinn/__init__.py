@@ -16,3 +16,4 @@ from .engine.input_layer import Input  # noqa: E402,F401
 from .engine.sequential import Sequential  # noqa: E402,F401
 from .engine.training import Model  # noqa: E402,F401
 from . import activations, callbacks, constraints, initializers, losses, metrics, optimizers, regularizers, utils  # noqa: E402,F401
+from . import preprocessing  # noqa: E402,F401
