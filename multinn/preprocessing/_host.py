@@ -12,6 +12,7 @@ from typing import Any
 from multinn import backend as K
 
 _NUMERIC_KINDS = "biufc"
+_PLAIN_SCALARS = (int, float, complex, str, bytes)
 
 
 def dtype_of(dtype: Any, where: str) -> Any:
@@ -69,6 +70,8 @@ def shape_of(x: Any) -> tuple:
         return tuple(int(d) for d in shape)
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
         return ()
+    if all(isinstance(item, _PLAIN_SCALARS) for item in x):  # the common case: a list of word indices
+        return (len(x),)
     inner = {shape_of(item) for item in x}
     if len(inner) > 1:
         raise ValueError(f"A sequence holds items of different shapes {sorted(inner)}, so it is not an array. "

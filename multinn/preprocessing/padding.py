@@ -65,10 +65,23 @@ def pad_sequences(sequences: Any, maxlen: "int | None" = None, dtype: Any = "int
         count = len(kept)
         if not count:
             continue
-        found = _host.shape_of(kept)[1:]
-        if found != sample_shape:
-            raise ValueError(f"Shape of sample {found} of sequence at position {position} is different from "
-                             f"expected shape {sample_shape}")
         start = 0 if padding == "post" else maxlen - count
-        out[position, start:start + count] = kept
+        if sample_shape or kind not in "biufc" or _host.shape_of(kept[0]) != ():
+            _check_samples(kept, sample_shape, position)
+            out[position, start:start + count] = kept
+            continue
+        # Numbers into a 1-D slot: NumPy's assignment already rejects nested items (scanning
+        # every item in Python first would double the cost); its error is made Keras's here.
+        try:
+            out[position, start:start + count] = kept
+        except ValueError:
+            _check_samples(kept, sample_shape, position)
+            raise
     return out
+
+
+def _check_samples(kept: Any, sample_shape: tuple, position: int) -> None:
+    found = _host.shape_of(kept)[1:]
+    if found != sample_shape:
+        raise ValueError(f"Shape of sample {found} of sequence at position {position} is different from "
+                         f"expected shape {sample_shape}")

@@ -62,6 +62,9 @@ class TimeseriesGenerator(Sequence):
         self.shuffle = shuffle
         self.reverse = reverse
         self.batch_size = int(batch_size)
+        if self.end_index >= len(data):
+            raise ValueError(f"`end_index` must be a step of `data` (below len(data)={len(data)}). "
+                             f"Received: end_index={self.end_index}")
         if self.start_index > self.end_index:
             raise ValueError(f"`start_index+length={self.start_index} > end_index={self.end_index}` is disallowed, "
                              "as no part of the sequence would be left to be used as current step.")

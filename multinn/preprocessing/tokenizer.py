@@ -57,7 +57,9 @@ class Tokenizer:
         if "nb_words" in kwargs:
             warnings.warn("The `nb_words` argument in `Tokenizer` has been renamed `num_words`.", stacklevel=2)
             num_words = kwargs.pop("nb_words")
-        check_kwargs(kwargs, (), "Tokenizer()")
+        # Nothing else is accepted; the known names are passed so that a misspelling gets a suggestion.
+        check_kwargs(kwargs, ("num_words", "filters", "lower", "split", "char_level", "oov_token", "document_count"),
+                     "Tokenizer()")
         self.word_counts: "collections.OrderedDict[str, int]" = collections.OrderedDict()
         self.word_docs: "collections.defaultdict[str, int]" = collections.defaultdict(int)
         self.filters = filters
