@@ -39,9 +39,9 @@ def full(shape: tuple, value: Any, dtype: Any) -> Any:
         >>> full((2,), "<pad>", object).tolist()
         ['<pad>', '<pad>']
     """
-    kind = dtype_of(dtype, "full").kind
-    if kind in _NUMERIC_KINDS:
-        return K.constant(value, dtype=dtype_of(dtype, "full").name, shape=shape).numpy()
+    resolved = dtype_of(dtype, "full")
+    if resolved.kind in _NUMERIC_KINDS:
+        return K.constant(value, dtype=resolved.name, shape=shape).numpy()
     array = K.constant(0, dtype="int8", shape=shape).numpy().astype(dtype)
     array[...] = value
     return array

@@ -97,8 +97,14 @@ class TimeseriesGenerator(Sequence):
     def get_config(self) -> dict:
         """The constructor's arguments, with `data` and `targets` as JSON strings (Keras 2's layout).
 
-        Unlike Keras 2, `start_index` is the value given to the constructor, so
-        `timeseries_generator_from_json(gen.to_json())` makes the same batches.
+        Unlike Keras 2 (which stores start_index + length), `start_index` is the value given
+        to the constructor, so `timeseries_generator_from_json(gen.to_json())` makes the same batches.
+
+        Example:
+            >>> from multinn.preprocessing.sequence import TimeseriesGenerator
+            >>> config = TimeseriesGenerator([1, 2, 3], [1, 2, 3], length=1, start_index=1).get_config()
+            >>> config["data"], config["start_index"], config["end_index"]
+            ('[1, 2, 3]', 1, 2)
         """
         return {
             "data": json.dumps(_plain(self.data)),

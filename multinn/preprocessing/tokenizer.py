@@ -132,7 +132,15 @@ class Tokenizer:
         return list(self.texts_to_sequences_generator(texts))
 
     def texts_to_sequences_generator(self, texts: Iterable[Any]) -> Iterator["list[int]"]:
-        """Yields `texts_to_sequences`'s lists one text at a time."""
+        """Yields `texts_to_sequences`'s lists one text at a time.
+
+        Example:
+            >>> from multinn.preprocessing.text import Tokenizer
+            >>> tok = Tokenizer()
+            >>> tok.fit_on_texts(["b a b"])
+            >>> next(tok.texts_to_sequences_generator(iter(["a b c"])))
+            [2, 1]
+        """
         oov = self.word_index.get(self.oov_token)
         for text in texts:
             indices = []
@@ -158,7 +166,15 @@ class Tokenizer:
         return list(self.sequences_to_texts_generator(sequences))
 
     def sequences_to_texts_generator(self, sequences: Iterable[Iterable[int]]) -> Iterator[str]:
-        """Yields `sequences_to_texts`'s strings one sequence at a time."""
+        """Yields `sequences_to_texts`'s strings one sequence at a time.
+
+        Example:
+            >>> from multinn.preprocessing.text import Tokenizer
+            >>> tok = Tokenizer()
+            >>> tok.fit_on_texts(["b a b"])
+            >>> list(tok.sequences_to_texts_generator([[2, 1], [1]]))
+            ['a b', 'b']
+        """
         oov = self.word_index.get(self.oov_token)
         for seq in sequences:
             words = []
@@ -171,7 +187,15 @@ class Tokenizer:
             yield " ".join(words)
 
     def texts_to_matrix(self, texts: Iterable[Any], mode: str = "binary") -> Any:
-        """`sequences_to_matrix` of `texts_to_sequences(texts)`: a float64 NumPy array (one row per text)."""
+        """`sequences_to_matrix` of `texts_to_sequences(texts)`: a float64 NumPy array (one row per text).
+
+        Example:
+            >>> from multinn.preprocessing.text import Tokenizer
+            >>> tok = Tokenizer()
+            >>> tok.fit_on_texts(["b a b"])
+            >>> tok.texts_to_matrix(["a a", "b"], mode="count").tolist()
+            [[0.0, 0.0, 2.0], [0.0, 1.0, 0.0]]
+        """
         return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
 
     def sequences_to_matrix(self, sequences: "list[list[int]]", mode: str = "binary") -> Any:
@@ -219,7 +243,16 @@ class Tokenizer:
         return matrix
 
     def get_config(self) -> dict:
-        """The settings and the fitted counts; the dictionaries are JSON strings (Keras 2's layout)."""
+        """The settings and the fitted counts; the dictionaries are JSON strings (Keras 2's layout).
+
+        Example:
+            >>> from multinn.preprocessing.text import Tokenizer
+            >>> tok = Tokenizer(oov_token="?")
+            >>> tok.fit_on_texts(["a"])
+            >>> config = tok.get_config()
+            >>> config["oov_token"], config["word_index"]
+            ('?', '{"?": 1, "a": 2}')
+        """
         return {
             "num_words": self.num_words,
             "filters": self.filters,

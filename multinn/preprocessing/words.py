@@ -73,7 +73,14 @@ def _md5(word: str) -> int:
 
 def words_of(text: Any, char_level: bool, filters: str, lower: bool, split: str) -> list:
     """The tokens of one text as a Tokenizer sees them: a list is already tokens, a string is
-    split into characters (`char_level`) or words."""
+    split into characters (`char_level`) or words.
+
+    Example:
+        >>> words_of("Hi, you", char_level=False, filters=",", lower=True, split=" ")
+        ['hi', 'you']
+        >>> words_of("Hi", char_level=True, filters=",", lower=True, split=" ")
+        ['h', 'i']
+    """
     if char_level or isinstance(text, list):
         if lower:
             text = [token.lower() for token in text] if isinstance(text, list) else text.lower()
