@@ -1,4 +1,4 @@
-"""BLAS level-1 `axpy` (y += a*x in one pass) from the OpenBLAS that NumPy itself loaded.
+"""BLAS level-1 `axpy` (y += a*x in one pass) and `scal` from the OpenBLAS NumPy loaded.
 
 NumPy has no fused multiply-add for arrays: `p -= lr * g` writes `lr * g` to a temporary
 and reads it back, about three times the memory traffic of BLAS's axpy, which also runs on
@@ -30,8 +30,21 @@ def _bundled_openblas() -> "ctypes.CDLL | None":
     return None
 
 
+class Level1:
+    """axpy (y += a*x) and scal (x *= a) of one dtype, on raw pointers with unit strides."""
+
+    def __init__(self, axpy, scal):
+        self._axpy, self._scal = axpy, scal
+
+    def axpy(self, n: int, alpha: float, x: int, y: int) -> None:
+        self._axpy(n, alpha, x, 1, y, 1)
+
+    def scal(self, n: int, alpha: float, x: int) -> None:
+        self._scal(n, alpha, x, 1)
+
+
 def find_axpy() -> "dict | None":
-    """{dtype: axpy(n, alpha, x_pointer, y_pointer)} for float32 and float64, or None."""
+    """{dtype: Level1} for float32 and float64, or None (no bundled OpenBLAS, or MULTINN_BLAS_AXPY=0)."""
     if os.environ.get("MULTINN_BLAS_AXPY", "1") == "0":
         return None
     try:
@@ -43,12 +56,14 @@ def find_axpy() -> "dict | None":
     for pattern, int_type in _CANDIDATES:
         found = {}
         for letter, dtype, real in (("s", numpy.dtype("float32"), ctypes.c_float), ("d", numpy.dtype("float64"), ctypes.c_double)):
-            fn = getattr(lib, pattern.format(letter), None)
-            if fn is None:
+            axpy = getattr(lib, pattern.format(letter), None)
+            scal = getattr(lib, pattern.replace("axpy", "scal").format(letter), None)
+            if axpy is None or scal is None:
                 break
-            fn.argtypes = [int_type, real, ctypes.c_void_p, int_type, ctypes.c_void_p, int_type]
-            fn.restype = None
-            found[dtype] = (lambda f: lambda n, alpha, x, y: f(n, alpha, x, 1, y, 1))(fn)
+            axpy.argtypes = [int_type, real, ctypes.c_void_p, int_type, ctypes.c_void_p, int_type]
+            scal.argtypes = [int_type, real, ctypes.c_void_p, int_type]
+            axpy.restype = scal.restype = None
+            found[dtype] = Level1(axpy, scal)
         if len(found) == 2:
             return found
     return None

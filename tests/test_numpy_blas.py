@@ -64,5 +64,24 @@ def test_axpy_found_computes_y_plus_a_x():
         pytest.skip("this NumPy build bundles no OpenBLAS with axpy symbols; the NumPy expression is used")
     x = np.arange(5000, dtype=np.float64)
     y = np.ones(5000)
-    axpy[y.dtype](y.size, 2.0, x.ctypes.data, y.ctypes.data)
+    axpy[y.dtype].axpy(y.size, 2.0, x.ctypes.data, y.ctypes.data)
     np.testing.assert_array_equal(y, 1 + 2 * np.arange(5000))
+    axpy[y.dtype].scal(y.size, 0.5, y.ctypes.data)
+    np.testing.assert_array_equal(y, 0.5 + np.arange(5000))
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_momentum_update_matches_the_generic_one(backend, nesterov, dtype):
+    from multinn.backends.base import ArrayBackend
+
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal((300, 50)).astype(dtype)
+    g = rng.standard_normal((300, 50)).astype(dtype)
+    m = rng.standard_normal((300, 50)).astype(dtype)
+    p_ref, m_ref = p.copy(), m.copy()
+    ArrayBackend.sgd_update(backend, p_ref, g, 0.1, 0.9, nesterov, m_ref)  # the generic formula
+    backend.sgd_update(p, g, 0.1, 0.9, nesterov, m)
+    tol = 8 * np.finfo(dtype).eps
+    np.testing.assert_allclose(m, m_ref, rtol=tol, atol=tol)
+    np.testing.assert_allclose(p, p_ref, rtol=tol, atol=tol)
