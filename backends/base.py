@@ -6,6 +6,7 @@ kernel pays for itself.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import philox
@@ -76,6 +77,20 @@ class ArrayBackend(DenseKernels, OptimizerKernels):
         lo = dtype.type(minval)
         span = dtype.type(maxval) - lo
         return (u * span + lo).astype(dtype).reshape(shape)
+
+    def random_keep_mask(self, shape: tuple, level: float, key: int, start: int):
+        """Dropout's keep decisions: exactly `random_uniform(shape, 0, 1, float32, ...) >= level`
+        (the same stream blocks), compared on the raw Philox words, with no float arrays made.
+
+        A float32 uniform is (word >> 8) * 2**-24, so u >= level holds exactly when
+        word >= ceil(level * 2**24) << 8, with level rounded to float32 first.
+        """
+        xp = self.xp
+        words = philox.random_words(xp, key, start, _size(shape)).reshape(shape)
+        steps = math.ceil(float(xp.float32(level)) * (1 << 24))
+        if steps >= 1 << 24:  # level rounds up to 1.0 in float32: no uniform reaches it
+            return xp.zeros(shape, dtype=bool)
+        return words >= xp.uint32(max(steps, 0) << 8)
 
     def random_normal(self, shape: tuple, mean: float, stddev: float, dtype: Any, key: int, start: int):
         xp = self.xp

@@ -218,3 +218,14 @@ def test_philox_blocks_match_a_block_by_block_reference():
         n = start + i
         expected = _philox_by_hand((n & 0xFFFFFFFF, n >> 32, 0, 0), (key & 0xFFFFFFFF, key >> 32))
         assert [int(w) for w in row] == expected
+
+
+@pytest.mark.parametrize("level", [1e-9, 0.1, 0.2, 0.5, 0.5 + 2**-25, 0.9, 1 - 2**-25, 1 - 2**-26])
+def test_dropout_keep_mask_is_exactly_uniform_at_least_level(backend_name, level):
+    """Dropout compares raw Philox words with an integer threshold; it must keep exactly the
+    units whose float32 uniform draw (same stream blocks) is >= level."""
+    b = K.default_backend()
+    for key, start in [(1, 0), (2**40 + 5, 123)]:
+        u = b.to_numpy(b.random_uniform((37, 101), 0.0, 1.0, "float32", key, start))
+        keep = b.to_numpy(b.random_keep_mask((37, 101), level, key, start))
+        np.testing.assert_array_equal(keep, u >= np.float32(level))
