@@ -17,3 +17,4 @@ from .engine.sequential import Sequential  # noqa: E402,F401
 from .engine.training import Model  # noqa: E402,F401
 from . import activations, callbacks, constraints, initializers, losses, metrics, optimizers, regularizers, utils  # noqa: E402,F401
 from . import preprocessing  # noqa: E402,F401
+from . import wrappers  # noqa: E402,F401
