@@ -77,6 +77,7 @@ from .spatial import *  # noqa: F401,F403,E402
 # Recurrent family (cells, RNN, SimpleRNN, LSTM, GRU, Bidirectional)
 from .recurrent import *  # noqa: F401,F403,E402
 from .wrappers_bidirectional import Bidirectional  # noqa: F401,E402
+from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM  # noqa: F401,E402
 
 # Keras 2 kept Keras 1's dilated convolutions as functions (legacy interfaces).
 from .legacy_interfaces import AtrousConvolution1D, AtrousConvolution2D  # noqa: E402
