@@ -1,0 +1,337 @@
+"""Keras 2.3.1's convolutional LSTM: ConvLSTM2DCell (one step) and ConvLSTM2D (the layer).
+
+The layer is the RNN base (recurrent.py) with a cell whose input and recurrent transforms
+are 2-D convolutions, so its states are feature maps (batch, rows, cols, filters) (or
+channels first) rather than vectors. Weight layout follows Keras 2 so exported weights
+load: kernel (kh, kw, in_channels, 4 filters), recurrent_kernel (kh, kw, filters,
+4 filters), bias (4 filters,), gates in the order i, f, c, o.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from multinn import activations, constraints, initializers, regularizers
+from multinn import backend as K
+from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils import conv_utils
+
+from .recurrent import RNN
+from .recurrent_cells import _dropout_masks, _rate
+
+__all__ = ["ConvLSTM2DCell", "ConvLSTM2D"]
+
+_GATES = 4
+
+
+class ConvLSTM2DCell(Layer):
+    """One step of a convolutional LSTM (Shi et al. 2015), Keras 2.3.1's formula.
+
+    With `*` a convolution and gates in Keras's order i, f, c, o along the kernels' last axis:
+    i = ra(W_i * x + b_i + U_i * h), f = ra(W_f * x + b_f + U_f * h),
+    o = ra(W_o * x + b_o + U_o * h), c = f c_prev + i a(W_c * x + b_c + U_c * h),
+    h = o a(c); states [h, c]. The input convolutions use the layer's strides, padding and
+    dilation; the recurrent ones use strides 1 and 'same' padding (as in Keras 2).
+
+    Args:
+        filters: number of output channels (of h and c).
+        kernel_size, strides ((1, 1)), dilation_rate ((1, 1)): an int or a tuple of 2 ints.
+        padding: 'valid' (default) or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None means K.image_data_format().
+        activation (a): 'tanh'. recurrent_activation (ra): 'hard_sigmoid' (Keras 2.3.1).
+        unit_forget_bias: True adds 1 to the forget gate's bias at initialization.
+        use_bias, initializers, regularizers, constraints: as in Keras 2's LSTMCell.
+        dropout, recurrent_dropout: fractions of the inputs / of h dropped in training (one
+            mask per gate, element-wise, drawn once per sequence).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ConvLSTM2DCell
+        >>> cell = ConvLSTM2DCell(3, 3, padding="same")
+        >>> h, (h2, c) = cell(K.ones((2, 5, 5, 1)), states=[K.zeros((2, 5, 5, 3))] * 2)
+        >>> h.shape, c.shape
+        ((2, 5, 5, 3), (2, 5, 5, 3))
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = "tanh",
+                 recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
+                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, **kwargs: Any):
+        super().__init__(**kwargs)
+        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
+            raise ValueError(f"ConvLSTM2DCell `filters` must be a positive integer. Received: filters={filters!r}")
+        self.filters = filters
+        self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2, "kernel_size")
+        self.strides = conv_utils.normalize_tuple(strides, 2, "strides")
+        self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
+        self.data_format = K.normalize_data_format(data_format)
+        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, 2, "dilation_rate")
+        self.activation = activations.get(activation)
+        self.recurrent_activation = activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = _rate(dropout)
+        self.recurrent_dropout = _rate(recurrent_dropout)
+        self.state_size = (self.filters, self.filters)
+        self.reset_dropout_masks()
+
+    @property
+    def output_size(self) -> int:
+        return self.filters
+
+    def reset_dropout_masks(self) -> None:
+        """Forgets the dropout masks so the next sequence draws new ones."""
+        self._dropout_mask = None
+        self._recurrent_dropout_mask = None
+
+    def _channel_axis(self) -> int:
+        return 1 if self.data_format == "channels_first" else -1
+
+    def output_spatial(self, rows: "int | None", cols: "int | None") -> tuple:
+        """The (rows, cols) of h and c for inputs of (rows, cols) (None stays None)."""
+        return tuple(conv_utils.conv_output_length(n, k, self.padding, s, d)
+                     for n, k, s, d in zip((rows, cols), self.kernel_size, self.strides, self.dilation_rate))
+
+    def build(self, input_shape: Any) -> None:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 4:
+            raise ValueError(
+                f"ConvLSTM2DCell {self.name!r} expects one step of shape (batch, rows, cols, channels) or "
+                f"(batch, channels, rows, cols). Received: input_shape={input_shape}"
+            )
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError(
+                f"The channel dimension of the inputs to {self.name!r} should be defined. Found `None`. "
+                f"Received: input_shape={input_shape}"
+            )
+        width = _GATES * self.filters
+        self.kernel = self.add_weight(
+            name="kernel", shape=self.kernel_size + (int(channels), width), initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight(
+            name="recurrent_kernel", shape=self.kernel_size + (self.filters, width),
+            initializer=self.recurrent_initializer, regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint)
+        self.bias = None
+        if self.use_bias:
+            init = self.bias_initializer
+            if self.unit_forget_bias:
+                def init(shape, dtype=None):
+                    # forget-gate bias starts at 1 (Jozefowicz et al., 2015), the rest as asked
+                    parts = [base((filters,), dtype=dtype), K.ones((filters,), dtype=dtype),
+                             base((2 * filters,), dtype=dtype)]
+                    return K.concatenate([K.convert_to_tensor(p) for p in parts], axis=0)
+
+                base, filters = self.bias_initializer, self.filters
+            self.bias = self.add_weight(name="bias", shape=(width,), initializer=init,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.built = True
+
+    def _gate(self, z: Any, g: int) -> Any:
+        """Gate g's channels of a (.., 4 filters) or (batch, 4 filters, ..) map."""
+        f = self.filters
+        return z[:, g * f:(g + 1) * f] if self.data_format == "channels_first" else z[..., g * f:(g + 1) * f]
+
+    def input_conv(self, x: Any, kernel: Any, bias: Any = None) -> Any:
+        """The input transform: a convolution with the layer's strides, padding and dilation."""
+        out = K.conv2d(x, kernel, strides=self.strides, padding=self.padding, data_format=self.data_format,
+                       dilation_rate=self.dilation_rate)
+        return out if bias is None else K.bias_add(out, bias, data_format=self.data_format)
+
+    def recurrent_conv(self, h: Any, kernel: Any) -> Any:
+        """The recurrent transform: strides 1 and 'same' padding, so h keeps its size."""
+        return K.conv2d(h, kernel, strides=(1, 1), padding="same", data_format=self.data_format)
+
+    def call(self, inputs: Any, states: Any, training: Any = None):
+        h_prev, c_prev = states[0], states[1]
+        if 0.0 < self.dropout < 1.0 and self._dropout_mask is None:
+            self._dropout_mask = _dropout_masks(inputs, self.dropout, training, _GATES)
+        if 0.0 < self.recurrent_dropout < 1.0 and self._recurrent_dropout_mask is None:
+            self._recurrent_dropout_mask = _dropout_masks(h_prev, self.recurrent_dropout, training, _GATES)
+        masks, rec_masks = self._dropout_mask, self._recurrent_dropout_mask
+        f = self.filters
+        if masks:
+            xs = [self.input_conv(inputs * masks[g], self.kernel[..., g * f:(g + 1) * f],
+                                  None if self.bias is None else self.bias[g * f:(g + 1) * f]) for g in range(_GATES)]
+        else:
+            # no per-gate masks: one convolution for the four gates, then split
+            z = self.input_conv(inputs, self.kernel, self.bias)
+            xs = [self._gate(z, g) for g in range(_GATES)]
+        if rec_masks:
+            hs = [self.recurrent_conv(h_prev * rec_masks[g], self.recurrent_kernel[..., g * f:(g + 1) * f])
+                  for g in range(_GATES)]
+        else:
+            z = self.recurrent_conv(h_prev, self.recurrent_kernel)
+            hs = [self._gate(z, g) for g in range(_GATES)]
+        i = self.recurrent_activation(xs[0] + hs[0])
+        forget = self.recurrent_activation(xs[1] + hs[1])
+        c = forget * c_prev + i * self.activation(xs[2] + hs[2])
+        o = self.recurrent_activation(xs[3] + hs[3])
+        h = o * self.activation(c)
+        return h, [h, c]
+
+    def get_config(self) -> dict:
+        config = {
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+            "dilation_rate": self.dilation_rate,
+            "activation": activations.serialize(self.activation),
+            "recurrent_activation": activations.serialize(self.recurrent_activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "unit_forget_bias": self.unit_forget_bias,
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+        }
+        return {**super().get_config(), **config}
+
+
+# The cell's options a ConvLSTM2D forwards and exposes, in Keras 2.3.1's constructor order.
+_CELL_OPTIONS = (
+    "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
+    "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer", "bias_initializer",
+    "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
+    "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
+)
+
+
+class ConvLSTM2D(RNN):
+    """Convolutional LSTM over sequences of images (Keras 2.3.1's ConvLSTM2D).
+
+    Like LSTM, but the input and recurrent transforms are convolutions (see ConvLSTM2DCell
+    for the formula and the arguments it shares).
+
+    Input: (samples, time, rows, cols, channels) with data_format 'channels_last', or
+    (samples, time, channels, rows, cols) with 'channels_first'. Output: the last h,
+    (samples, out_rows, out_cols, filters) (channels first: (samples, filters, out_rows,
+    out_cols)), or with `return_sequences` every step's h with the time axis after the
+    samples. With padding 'valid' out_rows = rows - (kh - 1) * dilation (over the strides).
+
+    Args: filters, kernel_size, strides ((1, 1)), padding ('valid'), data_format (None:
+    K.image_data_format()), dilation_rate ((1, 1)), activation ('tanh'), recurrent_activation
+    ('hard_sigmoid'), use_bias, kernel_initializer ('glorot_uniform'), recurrent_initializer
+    ('orthogonal'), bias_initializer ('zeros'), unit_forget_bias (True), kernel/recurrent/bias
+    regularizers and constraints, activity_regularizer, return_sequences, go_backwards,
+    stateful (the kept states are feature maps of the output's size), dropout,
+    recurrent_dropout. A (samples, time) mask makes masked steps keep the states.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ConvLSTM2D
+        >>> ConvLSTM2D(4, (3, 3), return_sequences=True)(K.ones((2, 5, 8, 8, 1))).shape
+        (2, 5, 6, 6, 4)
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = "tanh",
+                 recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
+                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
+                 return_sequences: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
+        options = dict(locals())
+        if kwargs.get("unroll"):
+            raise TypeError("Unrolling isn't possible with convolutional RNNs (Keras 2). Received: unroll=True")
+        kwargs.pop("unroll", None)
+        return_state = bool(kwargs.pop("return_state", False))
+        cell = ConvLSTM2DCell(**{k: options[k] for k in _CELL_OPTIONS}, dtype=kwargs.get("dtype"))
+        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, **kwargs)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.input_spec = InputSpec(ndim=5)
+
+    def __getattr__(self, key: str) -> Any:
+        # filters, kernel, ... read through to the cell, as Keras 2's properties do
+        cell = self.__dict__.get("cell")
+        if cell is not None and key in _CELL_OPTIONS + ("kernel", "recurrent_kernel", "bias"):
+            return getattr(cell, key)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+
+    def _state_shape(self, input_shape: tuple) -> tuple:
+        """The shape of h and c for inputs of `input_shape` (samples, time, ...)."""
+        cell = self.cell
+        if cell.data_format == "channels_first":
+            rows, cols = cell.output_spatial(input_shape[3], input_shape[4])
+            return (input_shape[0], cell.filters, rows, cols)
+        rows, cols = cell.output_spatial(input_shape[2], input_shape[3])
+        return (input_shape[0], rows, cols, cell.filters)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if isinstance(input_shape, list):
+            input_shape = input_shape[0]
+        input_shape = tuple(input_shape)
+        state = self._state_shape(input_shape)
+        output = (state[0], input_shape[1]) + state[1:] if self.return_sequences else state
+        return [output, state, state] if self.return_state else output
+
+    def get_initial_state(self, inputs: Any) -> list:
+        """Zero h and c of the output's size, on the inputs' backend and dtype."""
+        shape = self._state_shape(tuple(inputs.shape))
+        if any(d is None for d in shape[1:]):
+            raise ValueError(f"Layer {self.name} needs known rows and cols. Received: input shape {inputs.shape}")
+        zero = K.zeros_like(inputs[:, 0, :1, :1, :1])  # (samples, 1, 1, 1)
+        return [K.tile(zero, (1,) + shape[1:]) for _ in range(2)]
+
+    def _build_states(self, input_shape: tuple) -> None:
+        super()._build_states(input_shape)  # checks the batch size and names the variables
+        shape = tuple(int(d) for d in self._state_shape(input_shape))
+        dtype = self.dtype or K.floatx()
+        for index in range(len(self._states)):
+            variable = K.zeros(shape, dtype=dtype, name=f"{self.name}/state_{index}")
+            variable.trainable = False  # carried between batches, never trained
+            self._states[index] = variable
+
+    def _checked_state_values(self, states: Any) -> list:
+        self._require_states()
+        shape = tuple(self._states[0].shape)
+        values = list(states) if isinstance(states, (list, tuple)) else [states]
+        found = [tuple(K.int_shape(v)) for v in values]
+        if len(values) != 2 or any(s != shape for s in found):
+            raise ValueError(
+                f"Layer {self.name} expects 2 state values (h, c) of shape {shape}. Received: states with shapes {found}"
+            )
+        return values
+
+    def get_config(self) -> dict:
+        cell_config = self.cell.get_config()
+        config = {}
+        for key in _CELL_OPTIONS:
+            config[key] = cell_config[key]
+            if key == "bias_regularizer":  # Keras 2's key order
+                config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        base = RNN.get_config(self)
+        for key in ("cell", "unroll"):
+            base.pop(key, None)
+        if not base.get("return_state"):
+            base.pop("return_state", None)
+        return {**base, **config}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "ConvLSTM2D":
+        return cls(**config)
