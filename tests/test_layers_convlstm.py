@@ -183,7 +183,23 @@ def test_config_round_trip_and_save_load(backend_name, tmp_path):
                 "go_backwards", "stateful", "dropout", "recurrent_dropout"):
         assert key in config
     assert "cell" not in config and config["kernel_size"] == (2, 3)
+    assert config["return_state"] is False and config["unroll"] is False  # Keras 2.3.1's keys
     assert ConvLSTM2D.from_config(config).get_config() == config
+    keras_config = {"class_name": "ConvLSTM2D", "config": {
+        "name": "conv_lst_m2d_1", "trainable": True, "return_sequences": False, "return_state": False,
+        "go_backwards": False, "stateful": False, "unroll": False, "filters": 4, "kernel_size": [3, 3],
+        "strides": [1, 1], "padding": "same", "data_format": "channels_last", "dilation_rate": [1, 1],
+        "activation": "tanh", "recurrent_activation": "hard_sigmoid", "use_bias": True,
+        "kernel_initializer": {"class_name": "VarianceScaling", "config": {
+            "scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": None}},
+        "recurrent_initializer": {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}},
+        "bias_initializer": {"class_name": "Zeros", "config": {}}, "unit_forget_bias": True,
+        "kernel_regularizer": None, "recurrent_regularizer": None, "bias_regularizer": None,
+        "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
+        "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0}}
+    rebuilt = multinn.layers.deserialize(keras_config)
+    assert isinstance(rebuilt, ConvLSTM2D) and rebuilt.filters == 4 and rebuilt.padding == "same"
+    assert rebuilt(K.ones((1, 2, 5, 5, 2))).shape == (1, 5, 5, 4)
 
     model = Sequential([ConvLSTM2D(2, 2, input_shape=(3, 5, 5, 1)), Flatten(), Dense(1)])
     model.compile("sgd", "mse")
@@ -225,6 +241,17 @@ def test_stateful_two_halves_equal_the_whole(backend_name):
     np.testing.assert_allclose(K.get_value(layer.states[0]), h, rtol=1e-6)
     with pytest.raises(ValueError, match="Received: states with shapes"):
         layer.reset_states([np.zeros((2, 2))] * 2)
+
+
+def test_return_state_gives_h_and_c(backend_name):
+    x = _data((2, 3, 5, 5, 1), seed=4)
+    layer = ConvLSTM2D(2, 3, return_state=True)
+    output, h, c = layer(K.constant(x))
+    _, _, (h_ref, c_ref) = _reference(x, *_weights(layer))
+    np.testing.assert_allclose(h.numpy(), h_ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(c.numpy(), c_ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(output.numpy(), h.numpy())
+    assert layer.compute_output_shape((None, 3, 5, 5, 1)) == [(None, 3, 3, 2)] * 3
 
 
 def test_wrong_rank_and_bad_arguments_are_clear_errors():

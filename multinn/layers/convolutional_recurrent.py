@@ -237,7 +237,9 @@ class ConvLSTM2D(RNN):
     ('orthogonal'), bias_initializer ('zeros'), unit_forget_bias (True), kernel/recurrent/bias
     regularizers and constraints, activity_regularizer, return_sequences, go_backwards,
     stateful (the kept states are feature maps of the output's size), dropout,
-    recurrent_dropout. A (samples, time) mask makes masked steps keep the states.
+    recurrent_dropout. A (samples, time) mask makes masked steps keep the states. As in
+    Keras 2.3.1, `return_state=True` may come through the keyword arguments (output, h, c);
+    `unroll=True` is refused.
 
     Example:
         >>> from multinn import backend as K
@@ -326,10 +328,7 @@ class ConvLSTM2D(RNN):
             if key == "bias_regularizer":  # Keras 2's key order
                 config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         base = RNN.get_config(self)
-        for key in ("cell", "unroll"):
-            base.pop(key, None)
-        if not base.get("return_state"):
-            base.pop("return_state", None)
+        del base["cell"]  # Keras 2.3.1 keeps return_state and unroll (False) in the config
         return {**base, **config}
 
     @classmethod
