@@ -120,6 +120,7 @@ def test_defaults_weight_layout_and_output_shapes():
     assert layer.activation.__name__ == "tanh"
     assert (layer.strides, layer.padding, layer.dilation_rate) == ((1, 1), "valid", (1, 1))
     assert layer.unit_forget_bias and layer.use_bias and not layer.stateful
+    assert isinstance(layer.cell, ConvLSTM2DCell) and layer.cell.state_size == (4, 4)
     out = layer(K.ones((2, 5, 8, 7, 3)))
     assert out.shape == (2, 6, 5, 4)
     assert [w.shape for w in layer.get_weights()] == [(3, 3, 3, 16), (3, 3, 4, 16), (16,)]

@@ -127,18 +127,16 @@ class ConvLSTM2DCell(Layer):
             constraint=self.recurrent_constraint)
         self.bias = None
         if self.use_bias:
-            init = self.bias_initializer
-            if self.unit_forget_bias:
-                def init(shape, dtype=None):
-                    # forget-gate bias starts at 1 (Jozefowicz et al., 2015), the rest as asked
-                    parts = [base((filters,), dtype=dtype), K.ones((filters,), dtype=dtype),
-                             base((2 * filters,), dtype=dtype)]
-                    return K.concatenate([K.convert_to_tensor(p) for p in parts], axis=0)
-
-                base, filters = self.bias_initializer, self.filters
+            init = self._forget_bias_init if self.unit_forget_bias else self.bias_initializer
             self.bias = self.add_weight(name="bias", shape=(width,), initializer=init,
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.built = True
+
+    def _forget_bias_init(self, shape: tuple, dtype: Any = None) -> Any:
+        # forget-gate bias starts at 1 (Jozefowicz et al., 2015), the other gates as asked
+        base, filters = self.bias_initializer, self.filters
+        parts = [base((filters,), dtype=dtype), K.ones((filters,), dtype=dtype), base((2 * filters,), dtype=dtype)]
+        return K.concatenate([K.convert_to_tensor(p) for p in parts], axis=0)
 
     def _gate(self, z: Any, g: int) -> Any:
         """Gate g's channels of a (.., 4 filters) or (batch, 4 filters, ..) map."""
