@@ -238,3 +238,16 @@ def test_masking_is_refused():
         Sequential([Masking(input_shape=(3, 4)), CuDNNLSTM(2)]).predict(model_input)
     with pytest.raises(ValueError, match="Masking is not supported"):
         CuDNNLSTM(2).call(K.constant(model_input), mask=K.constant(np.ones((2, 3))))
+
+
+def test_bidirectional_wraps_cudnn(backend_name):
+    from multinn.layers import Bidirectional
+
+    x = _random((2, 4, 3))
+    bi = Bidirectional(CuDNNLSTM(2, return_sequences=True), merge_mode="concat")
+    out = bi(K.constant(x)).numpy()
+    w = bi.get_weights()
+    assert [a.shape for a in w] == [(3, 8), (2, 8), (16,)] * 2
+    fwd = CuDNNLSTM(2, return_sequences=True, weights=w[:3])(K.constant(x)).numpy()
+    bwd = CuDNNLSTM(2, return_sequences=True, go_backwards=True, weights=w[3:])(K.constant(x)).numpy()[:, ::-1]
+    np.testing.assert_allclose(out, np.concatenate([fwd, bwd], axis=-1), rtol=1e-6, atol=1e-6)
