@@ -43,19 +43,43 @@ def _comparable(config: dict) -> dict:
     return out
 
 
+def _weight_owners(layer: Any) -> list:
+    """The layer and every layer object it holds (an RNN's cell, a wrapper's inner layer, ...)."""
+    from multinn.engine.base_layer import Layer
+
+    owners, seen, stack = [], set(), [layer]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        owners.append(obj)
+        for value in vars(obj).values():
+            items = value if isinstance(value, (list, tuple)) else [value]
+            stack.extend(v for v in items if isinstance(v, Layer))
+    return owners
+
+
 def _with_weights(layer: Any, tensors: list, fn: Callable):
-    """Runs fn() with the layer's weight attributes temporarily bound to `tensors`."""
+    """Runs fn() with the weight attributes of the layer (and of the layers inside it, such as
+    an RNN's cell) temporarily bound to `tensors`."""
     targets = {id(w): t for w, t in zip(layer.trainable_weights, tensors)}
-    saved = {}
-    for key, value in list(vars(layer).items()):
-        if isinstance(value, K.Tensor) and id(value) in targets:
-            saved[key] = value
-            object.__setattr__(layer, key, targets[id(value)])
+    saved = []
+    bound = set()
+    for owner in _weight_owners(layer):
+        for key, value in list(vars(owner).items()):
+            if isinstance(value, K.Tensor) and id(value) in targets:
+                saved.append((owner, key, value))
+                bound.add(id(value))
+                object.__setattr__(owner, key, targets[id(value)])
+    # A weight the swap cannot reach would make its gradient check vacuous: say so.
+    missing = [w.name for w in layer.trainable_weights if id(w) not in bound]
     try:
+        assert not missing, f"layer_test cannot substitute these weights for the gradient check: {missing}"
         return fn()
     finally:
-        for key, value in saved.items():
-            object.__setattr__(layer, key, value)
+        for owner, key, value in saved:
+            object.__setattr__(owner, key, value)
 
 
 def layer_test(
