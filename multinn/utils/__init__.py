@@ -1,5 +1,6 @@
-"""Generic utilities: identifiers and serialization, random seeding, progress bar, Sequence, to_categorical."""
+"""Generic utilities: identifiers and serialization, random seeding, progress bar, Sequence, to_categorical, get_file."""
 from .data_utils import Sequence
+from .downloads import get_file
 from .generic_utils import custom_object_scope, get_custom_objects
 from .np_utils import to_categorical
 from .progbar import Progbar

@@ -1,7 +1,10 @@
-"""`Sequence`: a dataset of batches indexed by position (Keras 2's `keras.utils.Sequence`)."""
+"""`Sequence`: a dataset of batches indexed by position (Keras 2's `keras.utils.Sequence`), and
+`get_file` (defined in downloads.py) under Keras 2's import path `keras.utils.data_utils`."""
 from __future__ import annotations
 
 from typing import Any, Iterator
+
+from .downloads import get_file, validate_file  # noqa: F401  (Keras 2 import path)
 
 
 class Sequence:
