@@ -232,8 +232,9 @@ def get_file(
 
     untar_fpath = os.path.join(datadir, fname)
     fpath = untar_fpath + ".tar.gz" if untar else untar_fpath
-    if cache_dir is None and not os.path.exists(fpath):
-        keras_copy = os.path.join(os.path.expanduser("~"), ".keras", cache_subdir, os.path.basename(fpath))
+    # An absolute fname is where the user wants the file: only a cached name may come from Keras.
+    if cache_dir is None and not os.path.isabs(fname) and not os.path.exists(fpath):
+        keras_copy = os.path.join(os.path.expanduser("~"), ".keras", cache_subdir, os.path.relpath(fpath, datadir))
         if os.path.isfile(keras_copy) and (file_hash is None or validate_file(keras_copy, file_hash, algorithm)):
             if not (untar or extract):
                 return keras_copy
