@@ -88,3 +88,115 @@ def array(values: Any, like: Any = None) -> Any:
     """
     dtype = None if like is None else numpy.asarray(like).dtype
     return numpy.array(values, dtype=dtype)
+
+
+def read_gzip_uint8(path: str, offset: int, shape: "Sequence[int] | None" = None) -> Any:
+    """The bytes of a gzip file after a header of `offset` bytes, as uint8 (IDX files: 8 for labels,
+    16 for images, as Keras 2 reads them), optionally reshaped.
+
+    Example:
+        >>> import gzip, os, tempfile
+        >>> from multinn.backends.host_data import read_gzip_uint8
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     with gzip.open(os.path.join(d, "a.gz"), "wb") as f:
+        ...         _ = f.write(bytes(8) + bytes([3, 4, 5, 6]))
+        ...     read_gzip_uint8(os.path.join(d, "a.gz"), 8, (-1, 2)).tolist()
+        [[3, 4], [5, 6]]
+    """
+    import gzip
+
+    with gzip.open(path, "rb") as f:
+        values = numpy.frombuffer(f.read(), numpy.uint8, offset=offset)
+    return values if shape is None else values.reshape(tuple(shape))
+
+
+class _ArrayUnpickler:
+    """Unpickles only plain data and NumPy arrays: a CIFAR batch needs nothing else, and refusing every
+    other global keeps a tampered download from running code (Keras's plain `pickle.load` would)."""
+
+    _RECONSTRUCT = numpy.empty(0).__reduce__()[0]
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+        ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+        ("numpy", "ndarray"): numpy.ndarray,
+        ("numpy", "dtype"): numpy.dtype,
+    }
+
+    @classmethod
+    def load(cls, f: Any) -> Any:
+        import codecs
+        import pickle
+
+        allowed = dict(cls._ALLOWED)
+        # Python 3 pickles (protocol 2) spell bytes as _codecs.encode(text, 'latin1').
+        allowed[("_codecs", "encode")] = codecs.encode
+
+        class Restricted(pickle.Unpickler):
+            def find_class(self, module: str, name: str) -> Any:
+                if (module, name) not in allowed:
+                    raise pickle.UnpicklingError(
+                        f"refusing to load {module}.{name}: a CIFAR batch holds only arrays and lists"
+                    )
+                return allowed[(module, name)]
+
+        return Restricted(f, encoding="bytes").load()
+
+
+def load_cifar_batch(path: str, label_key: str = "labels") -> tuple:
+    """Reads one pickled CIFAR batch as Keras 2's `load_batch` does: (data reshaped to (N, 3, 32, 32),
+    the labels under `label_key` as stored, a list).
+
+    Example:
+        >>> import os, pickle, tempfile, numpy
+        >>> from multinn.backends.host_data import load_cifar_batch
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     with open(os.path.join(d, "b"), "wb") as f:
+        ...         pickle.dump({b"data": numpy.zeros((2, 3072), "uint8"), b"labels": [4, 7]}, f, protocol=2)
+        ...     x, y = load_cifar_batch(os.path.join(d, "b"))
+        ...     x.shape, y
+        ((2, 3, 32, 32), [4, 7])
+    """
+    with open(path, "rb") as f:
+        batch = _ArrayUnpickler.load(f)
+    batch = {key.decode("utf8") if isinstance(key, bytes) else key: value for key, value in batch.items()}
+    if label_key not in batch or "data" not in batch:
+        raise ValueError(f"{path} has no {label_key!r} or 'data' entry; it holds {sorted(batch)}.")
+    data = batch["data"]
+    return data.reshape(data.shape[0], 3, 32, 32), batch[label_key]
+
+
+def stack_batches(batches: Sequence[Any], dtype: str) -> Any:
+    """Joins batches along their first axis into a new array of `dtype` (Keras 2's CIFAR-10 training
+    set: five batches copied into uint8 buffers).
+
+    Example:
+        >>> from multinn.backends.host_data import stack_batches
+        >>> a = stack_batches([[1, 2], [3]], "uint8")
+        >>> a.tolist(), a.dtype.name
+        ([1, 2, 3], 'uint8')
+    """
+    return numpy.concatenate([numpy.asarray(b) for b in batches]).astype(dtype, copy=False)
+
+
+def column(values: Any) -> Any:
+    """`values` as an (n, 1) array (`numpy.reshape(values, (len(values), 1))`: a list of Python ints
+    becomes NumPy's default integer, as in Keras 2's CIFAR labels).
+
+    Example:
+        >>> from multinn.backends.host_data import column
+        >>> column([3, 1]).tolist()
+        [[3], [1]]
+    """
+    return numpy.reshape(values, (len(values), 1))
+
+
+def channels_first_to_last(images: Any) -> Any:
+    """(N, C, H, W) images as (N, H, W, C) (a transposed view, as Keras 2 returns them).
+
+    Example:
+        >>> import numpy
+        >>> from multinn.backends.host_data import channels_first_to_last
+        >>> channels_first_to_last(numpy.zeros((2, 3, 4, 5))).shape
+        (2, 4, 5, 3)
+    """
+    return numpy.asarray(images).transpose(0, 2, 3, 1)

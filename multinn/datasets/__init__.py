@@ -1,4 +1,5 @@
-"""Data sets with Keras 2's loaders: `mnist`, `boston_housing`, `imdb` (downloaded once and cached
+"""Data sets with Keras 2's loaders: `mnist`, `fashion_mnist`, `cifar10`, `cifar100`, `boston_housing`,
+`imdb`, `reuters` (downloaded once and cached
 with `multinn.utils.get_file`) and `digits` (ships offline inside scikit-learn).
 
 Example:
@@ -6,6 +7,6 @@ Example:
     >>> (x_train, y_train), (x_test, y_test) = digits.load_data()  # doctest: +SKIP
     >>> (x_train, y_train), (x_test, y_test) = mnist.load_data()  # doctest: +SKIP
 """
-from . import boston_housing, digits, imdb, mnist
+from . import boston_housing, cifar10, cifar100, digits, fashion_mnist, imdb, mnist, reuters
 
-__all__ = ["boston_housing", "digits", "imdb", "mnist"]
+__all__ = ["boston_housing", "cifar10", "cifar100", "digits", "fashion_mnist", "imdb", "mnist", "reuters"]
