@@ -55,3 +55,32 @@ def differentiable_inside(f):
             return f(*xs)
 
     return wrapped
+
+
+# Allocations made by the test runner's own threads (pytest-xdist's message I/O) land in
+# tracemalloc's totals at random moments; growth is measured on everything else.
+_RUNNER_FRAMES = ("*execnet*", "*xdist*", "*_pytest*", "*pluggy*", "*threading.py", "*queue.py",
+                  "*selectors.py", "*socket.py", "*tracemalloc.py", "<unknown>")
+
+
+def allocation_growth(warmup: Callable[[], None], measured: Callable[[], None]) -> int:
+    """Bytes still allocated after `measured()` beyond what `warmup()` left, outside the test
+    runner's own frames (tracemalloc, one frame per allocation)."""
+    import gc
+    import tracemalloc
+
+    def ours(snapshot):
+        return snapshot.filter_traces([tracemalloc.Filter(False, pattern) for pattern in _RUNNER_FRAMES])
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        warmup()
+        gc.collect()
+        before = ours(tracemalloc.take_snapshot())
+        measured()
+        gc.collect()
+        after = ours(tracemalloc.take_snapshot())
+    finally:
+        tracemalloc.stop()
+    return sum(stat.size_diff for stat in after.compare_to(before, "filename"))

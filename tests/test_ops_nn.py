@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from multinn import backend as K
-from tests.helpers import check_op, rand
+from tests.helpers import allocation_growth, check_op, rand
 
 A = rand(4, 5)
 EPS = 1e-7
@@ -526,9 +526,6 @@ def test_replayed_batch_statistics_follow_the_variables(backend_name):
 
 
 def test_training_steps_with_fused_ops_do_not_grow_memory(backend_name):
-    import gc
-    import tracemalloc
-
     w = K.variable(rand(16, 8) * 0.3)
     b = K.variable(np.zeros(8, np.float32))
     gamma = K.variable(np.ones(8, np.float32))
@@ -541,14 +538,13 @@ def test_training_steps_with_fused_ops_do_not_grow_memory(backend_name):
         for v, g in zip((w, b, gamma), K.gradients(loss, [w, b, gamma])):
             v.assign_sub(g * 0.01)
 
-    gc.collect()
-    tracemalloc.start()
-    for _ in range(300):  # interpreter and library caches settle (a plateau of about 200 KB)
-        step()
-    before = tracemalloc.get_traced_memory()[0]
-    for _ in range(600):
-        step()
-    after = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
+    def steps(n):
+        def run():
+            for _ in range(n):
+                step()
+        return run
+
+    # 300 steps let interpreter and library caches settle (a plateau of about 200 KB)
+    grew = allocation_growth(steps(300), steps(600))
     # one step's arrays are a few KB; keeping even one 1 KB array per step would add 600 KB
-    assert after - before < 128 * 1024, f"memory grew by {after - before} bytes over 600 steps"
+    assert grew < 128 * 1024, f"memory grew by {grew} bytes over 600 steps"
