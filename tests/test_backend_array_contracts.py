@@ -11,7 +11,6 @@ wherever a GPU runs the suite.
 """
 from __future__ import annotations
 
-import traceback
 
 import numpy as np
 import pytest
@@ -20,6 +19,7 @@ import multinn.backends as registry
 from multinn import backend as K
 from multinn import optimizers
 from multinn.layers import GRU, LSTM, Bidirectional, SimpleRNN
+from tests.host_reads import CountingArray, HostReads
 
 FLOATS = ["float16", "float32", "float64"]
 TOL = {"float16": 2e-3, "float32": 1e-6, "float64": 1e-12}
@@ -104,73 +104,6 @@ def test_clipnorm_keeps_each_gradient_dtype_and_the_keras2_values(backend_name):
 
 
 # ---------------------------------------------------------------- stateful recurrent steps
-_TENSOR_READS = ("__float__", "__int__", "__index__", "__bool__", "item", "numpy", "__array__", "tolist")
-
-
-class _HostReads:
-    """Counts reads of K tensors' values into Python (and the backend's `to_numpy`) while active."""
-
-    def __init__(self, monkeypatch, backend_name):
-        self.active = False
-        self.reads: list = []
-        for name in _TENSOR_READS:
-            if hasattr(K.Tensor, name):
-                self._wrap(monkeypatch, K.Tensor, name)
-        self._wrap(monkeypatch, type(registry.get(backend_name)), "to_numpy")
-
-    def _wrap(self, monkeypatch, owner, name):
-        original = getattr(owner, name)
-
-        def counted(*args, **kwargs):
-            if self.active:
-                self.reads.append(f"{owner.__name__}.{name} from\n" + "".join(traceback.format_stack(limit=5)[:-1]))
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, counted)
-
-    def during(self, fn):
-        self.active = True
-        try:
-            fn()
-        finally:
-            self.active = False
-        return len(self.reads)
-
-
-class _CountingArray(np.ndarray):
-    """A NumPy array that records every way its value leaves for Python (reads around K.Tensor)."""
-
-    log = None  # a list while counting
-
-    def _note(self, what):
-        if _CountingArray.log is not None:
-            _CountingArray.log.append(what)
-
-    def __float__(self):
-        self._note("__float__")
-        return super().__float__()
-
-    def __int__(self):
-        self._note("__int__")
-        return super().__int__()
-
-    def __index__(self):
-        self._note("__index__")
-        return super().__index__()
-
-    def __bool__(self):
-        self._note("__bool__")
-        return super().__bool__()
-
-    def item(self, *args):
-        self._note("item")
-        return super().item(*args)
-
-    def tolist(self):
-        self._note("tolist")
-        return super().tolist()
-
-
 # One sample and one unit where possible: the kept states are then one-element variables, the
 # case in which a Variable may keep (or look for) a host copy of its value.
 STATEFUL = {
@@ -201,7 +134,7 @@ def test_a_stateful_recurrent_step_reads_nothing_from_the_device(backend_name, m
     layer = STATEFUL[name]()
     x = K.constant(np.random.default_rng(1).uniform(-1, 1, (1, 3, 2)).astype(np.float32))
     layer(x)  # builds the layer and its states
-    reads = _HostReads(monkeypatch, backend_name)
+    reads = HostReads(monkeypatch, backend_name)
     before = [K.get_value(s) for s in _kept_states(layer)]  # copies
     assert reads.during(_training_step(layer, x)) == 0, "\n".join(reads.reads[:3])
     after = [K.get_value(s) for s in _kept_states(layer)]
@@ -217,11 +150,11 @@ def test_a_stateful_recurrent_step_reads_nothing_from_the_state_arrays(monkeypat
         x = K.constant(np.random.default_rng(2).uniform(-1, 1, (1, 3, 2)).astype(np.float32))
         layer(x)
         for state in _kept_states(layer):
-            state.data = state.data.view(_CountingArray)
+            state.data = state.data.view(CountingArray)
         log: list = []
-        monkeypatch.setattr(_CountingArray, "log", log)
+        monkeypatch.setattr(CountingArray, "log", log)
         _training_step(layer, x)()
         layer(x)  # inference writes the states back too
-        monkeypatch.setattr(_CountingArray, "log", None)
+        monkeypatch.setattr(CountingArray, "log", None)
         assert log == []
-        assert all(type(s.data) is _CountingArray for s in _kept_states(layer))  # written in place
+        assert all(type(s.data) is CountingArray for s in _kept_states(layer))  # written in place

@@ -7,7 +7,6 @@ and a full synchronisation; these tests count such reads on either backend.
 from __future__ import annotations
 
 import math
-import traceback
 import warnings
 
 import numpy as np
@@ -18,78 +17,9 @@ import multinn.backends as registry
 from multinn import backend as K
 from multinn import optimizers
 from multinn.optimizers import schedules
+from tests.host_reads import CountingArray, HostReads
 
 EPS = 1e-7
-
-_TENSOR_READS = ("__float__", "__int__", "__index__", "__bool__", "item", "numpy", "__array__")
-
-
-class HostReads:
-    """Counts host reads of K tensors, and the backend's `to_numpy`, while `active`."""
-
-    def __init__(self, monkeypatch, backend_name):
-        self.active = False
-        self.reads: list = []
-        for name in _TENSOR_READS:
-            self._wrap(monkeypatch, K.Tensor, name)
-        self._wrap(monkeypatch, type(registry.get(backend_name)), "to_numpy")
-
-    def _wrap(self, monkeypatch, owner, name):
-        original = getattr(owner, name)
-
-        def counted(*args, **kwargs):
-            if self.active:
-                where = "".join(traceback.format_stack(limit=4)[:-1])
-                self.reads.append(f"{owner.__name__}.{name} from\n{where}")
-            return original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, counted)
-
-    def during(self, fn, *args, **kwargs):
-        """Calls fn and returns how many reads it made (the reads themselves stay in `reads`)."""
-        before = len(self.reads)
-        self.active = True
-        try:
-            fn(*args, **kwargs)
-        finally:
-            self.active = False
-        return len(self.reads) - before
-
-
-class CountingArray(np.ndarray):
-    """A NumPy array that counts the ways a value leaves an array for Python (NumPy backend only):
-    catches reads of a Variable's `.data` that go around the Tensor methods."""
-
-    counter = None  # a one-element list, set by the test; counts only while it is set
-
-    def _count(self, what):
-        if CountingArray.counter is not None:
-            CountingArray.counter.append(what)
-
-    def __float__(self):
-        self._count("__float__")
-        return super().__float__()
-
-    def __int__(self):
-        self._count("__int__")
-        return super().__int__()
-
-    def __index__(self):
-        self._count("__index__")
-        return super().__index__()
-
-    def __bool__(self):
-        self._count("__bool__")
-        return super().__bool__()
-
-    def item(self, *args):
-        self._count("item")
-        return super().item(*args)
-
-    def tolist(self):
-        self._count("tolist")
-        return super().tolist()
-
 
 OPTIMIZERS = {
     "SGD": lambda **kw: optimizers.SGD(**{"learning_rate": 0.1, **kw}),
@@ -153,10 +83,10 @@ def test_no_read_of_the_raw_state_arrays_either(monkeypatch, name):
             v.data = v.data.view(CountingArray)
         opt.apply_gradients([(steps[1], w)])  # reads once: the arrays were replaced
         counter: list = []
-        monkeypatch.setattr(CountingArray, "counter", counter)
+        monkeypatch.setattr(CountingArray, "log", counter)
         for g in steps[2:]:
             opt.apply_gradients([(g, w)])
-        monkeypatch.setattr(CountingArray, "counter", None)
+        monkeypatch.setattr(CountingArray, "log", None)
         assert counter == []
 
 
