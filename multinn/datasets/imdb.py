@@ -38,6 +38,31 @@ def _encode(xs: list, labels, start_char, oov_char, index_from, maxlen, num_word
     return xs, labels
 
 
+def _num_words(num_words: "int | None", kwargs: dict) -> "int | None":
+    """`num_words`, or Keras 1's `nb_words` (with Keras 2's warning); other keywords are refused."""
+    if "nb_words" in kwargs:
+        warnings.warn("The `nb_words` argument in `load_data` has been renamed `num_words`.")
+        num_words = kwargs.pop("nb_words")
+    if kwargs:
+        raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
+    return num_words
+
+
+def _split(encoded: list, labels: list, idx: int, like) -> tuple:
+    """((x_train, y_train), (x_test, y_test)) split at `idx`: object arrays of lists, labels of `like`'s dtype."""
+    return (
+        (host_data.object_array(encoded[:idx]), host_data.array(labels[:idx], like=like)),
+        (host_data.object_array(encoded[idx:]), host_data.array(labels[idx:], like=like)),
+    )
+
+
+def _word_index(path: str, origin: str, file_hash: str) -> dict:
+    """A word -> index dictionary from a JSON file fetched (once) by get_file."""
+    path = get_file(path, origin=origin, file_hash=file_hash)
+    with open(path) as f:
+        return json.load(f)
+
+
 def load_data(
     path: str = "imdb.npz",
     num_words: "int | None" = None,
@@ -74,11 +99,7 @@ def load_data(
         >>> x_train.shape, x_train[0][:2]  # doctest: +SKIP
         ((25000,), [1, 14])
     """
-    if "nb_words" in kwargs:
-        warnings.warn("The `nb_words` argument in `load_data` has been renamed `num_words`.")
-        num_words = kwargs.pop("nb_words")
-    if kwargs:
-        raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
+    num_words = _num_words(num_words, kwargs)
     path = get_file(path, origin=ORIGIN, file_hash=FILE_HASH)
     x_train, y_train, x_test, y_test = host_data.load_npz(path, ["x_train", "y_train", "x_test", "y_test"])
     (x_train, y_train), (x_test, y_test) = host_data.seeded_shuffles(seed, (x_train, y_train), (x_test, y_test))
@@ -86,10 +107,7 @@ def load_data(
     labels = host_data.concatenate([y_train, y_test])
     encoded, kept_labels = _encode(list(xs), labels, start_char, oov_char, index_from, maxlen, num_words, skip_top)
     idx = len(x_train)
-    return (
-        (host_data.object_array(encoded[:idx]), host_data.array(kept_labels[:idx], like=labels)),
-        (host_data.object_array(encoded[idx:]), host_data.array(kept_labels[idx:], like=labels)),
-    )
+    return _split(encoded, kept_labels, idx, like=labels)
 
 
 def get_word_index(path: str = "imdb_word_index.json") -> dict:
@@ -100,6 +118,4 @@ def get_word_index(path: str = "imdb_word_index.json") -> dict:
         >>> imdb.get_word_index()["the"]  # doctest: +SKIP
         1
     """
-    path = get_file(path, origin=WORD_INDEX_ORIGIN, file_hash=WORD_INDEX_HASH)
-    with open(path) as f:
-        return json.load(f)
+    return _word_index(path, WORD_INDEX_ORIGIN, WORD_INDEX_HASH)

@@ -4,13 +4,11 @@ sequences are processed by the same steps as `multinn.datasets.imdb`.
 """
 from __future__ import annotations
 
-import json
-import warnings
 
 from multinn.backends import host_data
 from multinn.utils.downloads import get_file
 
-from .imdb import _encode
+from .imdb import _encode, _num_words, _split, _word_index
 
 ORIGIN = "https://s3.amazonaws.com/text-datasets/reuters.npz"
 FILE_HASH = "87aedbeb0cb229e378797a632c1997b6"
@@ -53,21 +51,14 @@ def load_data(
         >>> x_train.shape, x_test.shape  # doctest: +SKIP
         ((8982,), (2246,))
     """
-    if "nb_words" in kwargs:
-        warnings.warn("The `nb_words` argument in `load_data` has been renamed `num_words`.")
-        num_words = kwargs.pop("nb_words")
-    if kwargs:
-        raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
+    num_words = _num_words(num_words, kwargs)
     path = get_file(path, origin=ORIGIN, file_hash=FILE_HASH)
     xs, labels = host_data.load_npz(path, ["x", "y"])
     [(xs, labels)] = host_data.seeded_shuffles(seed, (xs, labels))
     encoded, kept_labels = _encode(list(xs), labels, start_char, oov_char, index_from, maxlen, num_words, skip_top)
     # Unlike imdb, the split comes after the maxlen filter: test_split of what is kept.
     idx = int(len(encoded) * (1 - test_split))
-    return (
-        (host_data.object_array(encoded[:idx]), host_data.array(kept_labels[:idx], like=labels)),
-        (host_data.object_array(encoded[idx:]), host_data.array(kept_labels[idx:], like=labels)),
-    )
+    return _split(encoded, kept_labels, idx, like=labels)
 
 
 def get_word_index(path: str = "reuters_word_index.json") -> dict:
@@ -78,6 +69,4 @@ def get_word_index(path: str = "reuters_word_index.json") -> dict:
         >>> reuters.get_word_index()["the"]  # doctest: +SKIP
         1
     """
-    path = get_file(path, origin=WORD_INDEX_ORIGIN, file_hash=WORD_INDEX_HASH)
-    with open(path) as f:
-        return json.load(f)
+    return _word_index(path, WORD_INDEX_ORIGIN, WORD_INDEX_HASH)
