@@ -345,17 +345,9 @@ def _fake_imdb(rng, n, vocab=40):
     return reviews, rng.integers(0, 2, n).astype(np.int64)
 
 
-def _keras_imdb(x_train, y_train, x_test, y_test, num_words=None, skip_top=0, maxlen=None, seed=113,
-                start_char=1, oov_char=2, index_from=3):
-    """Keras 2.3.1's documented procedure, written independently: one seeded stream shuffles the training
-    set then the test set; sequences are offset, marked, filtered by length and cut to the vocabulary."""
-    np.random.seed(seed)
-    order_train = np.arange(len(x_train))
-    np.random.shuffle(order_train)
-    order_test = np.arange(len(x_test))
-    np.random.shuffle(order_test)
-    seqs = [list(s) for s in x_train[order_train]] + [list(s) for s in x_test[order_test]]
-    labels = list(y_train[order_train]) + list(y_test[order_test])
+def _keras_encode(seqs, labels, num_words, skip_top, maxlen, start_char, oov_char, index_from):
+    """The sequence steps Keras 2.3.1's imdb and reuters share, written independently: offset and
+    start mark, length filter, then the cut to the vocabulary."""
     out, out_labels = [], []
     for seq, label in zip(seqs, labels):
         seq = ([start_char] if start_char is not None else []) + [w + index_from for w in seq]
@@ -368,6 +360,21 @@ def _keras_imdb(x_train, y_train, x_test, y_test, num_words=None, skip_top=0, ma
         out = [[w if skip_top <= w < top else oov_char for w in s] for s in out]
     else:
         out = [[w for w in s if skip_top <= w < top] for s in out]
+    return out, out_labels
+
+
+def _keras_imdb(x_train, y_train, x_test, y_test, num_words=None, skip_top=0, maxlen=None, seed=113,
+                start_char=1, oov_char=2, index_from=3):
+    """Keras 2.3.1's documented procedure, written independently: one seeded stream shuffles the training
+    set then the test set; sequences are offset, marked, filtered by length and cut to the vocabulary."""
+    np.random.seed(seed)
+    order_train = np.arange(len(x_train))
+    np.random.shuffle(order_train)
+    order_test = np.arange(len(x_test))
+    np.random.shuffle(order_test)
+    seqs = [list(s) for s in x_train[order_train]] + [list(s) for s in x_test[order_test]]
+    labels = list(y_train[order_train]) + list(y_test[order_test])
+    out, out_labels = _keras_encode(seqs, labels, num_words, skip_top, maxlen, start_char, oov_char, index_from)
     n = len(x_train)
     return (out[:n], out_labels[:n]), (out[n:], out_labels[n:])
 

@@ -15,7 +15,7 @@ from multinn import backend as K
 from multinn.backends.host_data import load_cifar_batch
 from multinn.datasets import cifar10, cifar100, fashion_mnist, reuters
 
-from tests.test_datasets_download import _serve_npz, _tar_gz, homes, md5, server  # noqa: F401 (fixtures)
+from tests.test_datasets_download import _keras_encode, _serve_npz, _tar_gz, homes, md5, server  # noqa: F401 (fixtures)
 
 
 # ---------------------------------------------------------------- fashion_mnist
@@ -170,18 +170,8 @@ def _keras_reuters(xs, labels, num_words=None, skip_top=0, maxlen=None, test_spl
     np.random.seed(seed)
     order = np.arange(len(xs))
     np.random.shuffle(order)
-    out, out_labels = [], []
-    for seq, label in zip(xs[order], labels[order]):
-        seq = ([start_char] if start_char is not None else []) + [w + index_from for w in seq]
-        if maxlen and len(seq) >= maxlen:
-            continue
-        out.append(seq)
-        out_labels.append(label)
-    top = num_words or max(max(s) for s in out)
-    if oov_char is not None:
-        out = [[w if skip_top <= w < top else oov_char for w in s] for s in out]
-    else:
-        out = [[w for w in s if skip_top <= w < top] for s in out]
+    out, out_labels = _keras_encode(xs[order], labels[order], num_words, skip_top, maxlen, start_char, oov_char,
+                                    index_from)
     cut = int(len(out) * (1 - test_split))
     return (out[:cut], out_labels[:cut]), (out[cut:], out_labels[cut:])
 
