@@ -157,3 +157,24 @@ def resolve_identifier(
 
 def callable_name(fn: Callable) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
+
+
+def has_arg(fn: Callable, name: str, accept_all: bool = False) -> bool:
+    """Whether `fn` can be called with the keyword argument `name`.
+
+    Args:
+        fn: a callable.
+        name: the keyword to look for.
+        accept_all: when True, a `**kwargs` parameter counts as accepting `name`.
+
+    Example:
+        >>> def f(x, training=None, **kwargs):
+        ...     return x
+        >>> has_arg(f, "training"), has_arg(f, "mask"), has_arg(f, "mask", accept_all=True)
+        (True, False, True)
+    """
+    parameters = inspect.signature(fn).parameters
+    found = parameters.get(name)
+    if found is not None:
+        return found.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return accept_all and any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
