@@ -355,15 +355,15 @@ def test_clone_model(backend_name):
 
 def test_symbolic_tensors_explain_that_they_hold_no_values(backend_name):
     x = Input(shape=(2,))
-    with pytest.raises(TypeError, match="Lambda"):
-        x + 1.0
+    with pytest.raises(TypeError, match="no values until the model runs"):
+        np.asarray(x)
     with pytest.raises(TypeError, match="symbolic"):
-        K.sum(x)
+        float(K.sum(x))
     with pytest.raises(TypeError, match="symbolic"):
-        x[:, 0]
+        bool(x[:, 0] > 0)
 
 
-def test_add_loss_callables_and_symbolic_refusal(backend_name):
+def test_add_loss_callables(backend_name):
     x = Input(shape=(2,))
     dense = Dense(1, kernel_initializer="ones")
     model = Model(x, dense(x))
@@ -371,8 +371,6 @@ def test_add_loss_callables_and_symbolic_refusal(backend_name):
     assert [float(v) for v in model.losses] == [1.0]
     dense.kernel.assign(np.full((2, 1), 2.0, np.float32))
     assert [float(v) for v in model.losses] == [4.0]  # recomputed from the current weights
-    with pytest.raises(TypeError, match="symbolic"):
-        model.add_loss(model.output)
 
 
 def test_very_deep_graphs_build(backend_name):

@@ -5,8 +5,10 @@ from .keras_tensor import KerasTensor  # noqa: F401
 from .node import Node  # noqa: F401
 
 from . import backend_function as _backend_function
+from . import op_layer as _op_layer
 
 _backend_function.register()
+_op_layer.register()
 
 
 def __getattr__(name: str):

@@ -392,12 +392,10 @@ class Layer:
         target = self._call_losses if _state.depth > 0 else self._persistent_losses
         for item in items:
             if type(item) is KerasTensor:
-                raise TypeError(
-                    f"{self.name}.add_loss() got a symbolic tensor ({item!r}). multinn runs eagerly, so a loss "
-                    "computed from a model's symbolic tensors has no value: add it inside a layer's `call` "
-                    "(self.add_loss(...)), or pass a zero-argument callable that computes it from the weights."
-                )
-            if item is not None:
+                # A loss on graph tensors: the model whose inputs determine it computes it
+                # with its outputs on every run (Network.add_loss).
+                self.__dict__.setdefault("_symbolic_losses", []).append(item)
+            elif item is not None:
                 target.append(item)
 
     def add_update(self, updates: Any, inputs: Any = None) -> None:

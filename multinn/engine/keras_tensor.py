@@ -21,7 +21,8 @@ class KerasTensor:
         ((None, 3), 'float32')
     """
 
-    __slots__ = ("_keras_shape", "_keras_history", "_uses_learning_phase", "_keras_mask", "dtype", "name")
+    __slots__ = ("_keras_shape", "_keras_history", "_uses_learning_phase", "_keras_mask", "dtype", "name", "__weakref__")
+    __array_priority__ = 1000  # NumPy defers to our operators: `array * x` builds a layer too
 
     def __init__(self, shape: tuple, dtype: str, name: "str | None" = None):
         self._keras_shape = tuple(shape)
@@ -48,19 +49,37 @@ class KerasTensor:
 
     def _not_a_value(self, *args: Any, **kwargs: Any):
         raise TypeError(
-            f"{self!r} is symbolic: it has no values, so K functions cannot run on it. "
-            "Wrap the computation in a layer, e.g. `Lambda(lambda t: K.sum(t, axis=-1))(x)`."
+            f"{self!r} is symbolic: it has no values until the model runs. K functions and operators on it "
+            "build model layers; to get values, make a model (or K.function) and call it on data."
         )
+
+    @property
+    def backend(self) -> Any:
+        """The backend its values will live on (K's default one)."""
+        from multinn import backend as K
+
+        return K.default_backend()
 
     __array__ = _not_a_value
     __float__ = _not_a_value
     __bool__ = _not_a_value
     __len__ = _not_a_value
     __iter__ = _not_a_value
-    __getitem__ = _not_a_value
-    # Arithmetic on graph tensors would build nothing the model could run.
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _not_a_value
-    __truediv__ = __rtruediv__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = __neg__ = _not_a_value
+
+
+# Python operators and indexing are K calls, which record layers on graph tensors (op_layer.py).
+def _copy_operators() -> None:
+    from multinn.backend import Tensor
+
+    for name in (
+        "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+        "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__neg__", "__pos__", "__abs__", "__lt__", "__le__",
+        "__gt__", "__ge__", "__and__", "__or__", "__invert__", "__getitem__",
+    ):
+        setattr(KerasTensor, name, getattr(Tensor, name))
+
+
+_copy_operators()
 
 
 def is_symbolic(value: Any) -> bool:

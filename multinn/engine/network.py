@@ -67,6 +67,8 @@ class Network(Layer):
         self._output_layers = []
         self._network_nodes = set()
         self._plan = []
+        self._loss_tensors = []  # graph tensors computed beside the outputs (symbolic add_loss)
+        self._records_gradients = False
         self.supports_masking = False
 
     def _init_subclassed_network(self, name: "str | None" = None, trainable: bool = True, **kwargs: Any) -> None:
@@ -110,7 +112,41 @@ class Network(Layer):
         self.input_names = [layer.name for layer in self._input_layers]
         self.output_names = [layer.name for layer in self._output_layers]
         self._build_graph()
+        inner = self._inner_symbolic_losses()
+        if inner:
+            self._loss_tensors = inner
+            self._build_graph()
         self._built = True
+
+    def _inner_symbolic_losses(self) -> list:
+        """Losses its layers added as graph tensors (`layer.add_loss(K.mean(layer.output))`)
+        that this network's inputs determine; nested networks compute their own."""
+        own = set(id(t) for t in self.inputs)
+        found = list(self.__dict__.get("_symbolic_losses", []))
+        for layer in self._layers:
+            if isinstance(layer, Network):
+                continue
+            for t in layer.__dict__.get("_symbolic_losses", []):
+                if all(id(s) in own for s in _source_inputs(t)):
+                    found.append(t)
+        return found
+
+    def add_loss(self, losses: Any, inputs: Any = None) -> None:
+        """Adds losses; graph tensors of a functional model (the VAE's `K.mean(...)` of its
+        tensors) are computed with the outputs on every run and minimized with them."""
+        super().add_loss(losses, inputs)
+        symbolic = self.__dict__.get("_symbolic_losses", [])
+        if self._is_graph_network and len(symbolic) and symbolic[-1] not in self._loss_tensors:
+            for t in symbolic:
+                missing = [s for s in _source_inputs(t) if all(s is not i for i in self.inputs)]
+                if missing:
+                    symbolic.remove(t)
+                    raise ValueError(
+                        f"{self.name}.add_loss(): the loss {t!r} depends on the input {missing[0]!r}, which is not an "
+                        f"input of the model. Model inputs: {self.inputs}"
+                    )
+            self._loss_tensors = self._inner_symbolic_losses()
+            self._build_graph()
 
     def _build_graph(self) -> None:
         finished: set = set()
@@ -134,7 +170,7 @@ class Network(Layer):
 
         # Depth-first from each output, inputs before the nodes that use them (an explicit
         # stack, so very deep models do not hit Python's recursion limit).
-        for t in self.outputs:
+        for t in self.outputs + self._loss_tensors:
             node = enter(t)
             if node is None:
                 continue
@@ -200,18 +236,20 @@ class Network(Layer):
                 uses_masks = uses_masks or t._keras_mask is not None
             layer = node.outbound_layer
             plan.append((layer, in_slots, out_slots, dict(node.arguments), len(node.input_tensors) == 1))
-        for t in self.outputs:
+        for t in self.outputs + self._loss_tensors:
             if id(t) not in slots:
                 raise ValueError(f"Graph disconnected: cannot obtain value for output tensor {t!r}.")
         self._output_slots = [slots[id(t)] for t in self.outputs]
+        self._loss_slots = [slots[id(t)] for t in self._loss_tensors]
         self._n_slots = len(slots)
+        self._records_gradients = any(getattr(layer, "records_gradients", False) for layer in self._layers)
         # Each step also lists the slots nobody reads afterwards, so a test-mode run frees
         # activations as it goes (while training, the autodiff graph keeps what it needs).
         last_use: dict = {}
         for step, (_, in_slots, _, _, _) in enumerate(plan):
             for slot in in_slots:
                 last_use[slot] = step
-        keep = set(self._output_slots)
+        keep = set(self._output_slots + self._loss_slots)
         release = [[] for _ in plan]
         for slot, step in last_use.items():
             if slot not in keep:
@@ -235,7 +273,7 @@ class Network(Layer):
                     values[slot] = t
             for slot in free:
                 values[slot] = None
-        return [values[s] for s in self._output_slots]
+        return [values[s] for s in self._output_slots + self._loss_slots]
 
     def _run_graph_with_masks(self, values: list, masks: "list | None") -> list:
         mask_values = [None] * self._n_slots
@@ -258,7 +296,7 @@ class Network(Layer):
                 values[slot] = t
                 mask_values[slot] = m
         self._last_output_masks = [mask_values[s] for s in self._output_slots]
-        return [values[s] for s in self._output_slots]
+        return [values[s] for s in self._output_slots + self._loss_slots]
 
     # ------------------------------------------------------------------ Layer API
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
@@ -272,11 +310,24 @@ class Network(Layer):
             )
         masks = to_list(mask) if mask is not None else None
         if training is None:
-            outs = self._run_graph(xs, masks)
+            outs = self._run(xs, masks)
         else:
             with K.learning_phase_scope(1 if training else 0):
-                outs = self._run_graph(xs, masks)
+                outs = self._run(xs, masks)
+        n = len(self._output_slots)
+        if len(outs) > n and not _state.inferring:
+            self._call_losses.extend(outs[n:])
+        outs = outs[:n]
         return outs[0] if len(outs) == 1 else outs
+
+    def _run(self, xs: list, masks: "list | None") -> list:
+        if not self._records_gradients:
+            return self._run_graph(xs, masks)
+        # K.gradients on this graph's tensors (a KGradients layer): record the run, with
+        # the inputs watched, whatever the caller's recording state (predict, K.function).
+        with K.GradientTape(persistent=True) as tape:
+            tape.watch([x for x in xs if K.dtype(x).startswith("float")])
+            return self._run_graph(xs, masks)
 
     def _produces_mask(self) -> bool:
         return self._is_graph_network and self._uses_masks
@@ -483,12 +534,16 @@ class Network(Layer):
                 out.append([layer.name, conversion.get(_node_key(layer, node_index), 0), tensor_index])
             return out
 
-        return {
+        config = {
             "name": self.name,
             "layers": layer_configs,
             "input_layers": coordinates(self.inputs),
             "output_layers": coordinates(self.outputs),
         }
+        own_losses = self.__dict__.get("_symbolic_losses", [])
+        if own_losses:
+            config["loss_tensors"] = coordinates(own_losses)
+        return config
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "Network":
@@ -536,7 +591,10 @@ class Network(Layer):
                 out.append(created[name]._inbound_nodes[node_index].output_tensors[tensor_index])
             return out
 
-        return cls(inputs=tensors(config["input_layers"]), outputs=tensors(config["output_layers"]), name=config.get("name"))
+        model = cls(inputs=tensors(config["input_layers"]), outputs=tensors(config["output_layers"]), name=config.get("name"))
+        if config.get("loss_tensors"):
+            model.add_loss(tensors(config["loss_tensors"]))
+        return model
 
     def to_json(self, **kwargs: Any) -> str:
         """The architecture as a JSON string (Keras 2's format); `kwargs` go to `json.dumps`.
@@ -559,6 +617,22 @@ class Network(Layer):
         from .summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+
+def _source_inputs(tensor: KerasTensor) -> list:
+    """The Input tensors that `tensor` is computed from."""
+    found, seen, stack = [], set(), [tensor]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or t._keras_history is None:
+            continue
+        seen.add(id(t))
+        layer, node_index, _ = t._keras_history
+        node = layer._inbound_nodes[node_index]
+        if not node.inbound_layers:
+            found.append(t)
+        stack.extend(node.input_tensors if node.inbound_layers else ())
+    return found
 
 
 def _json_safe(kwargs: dict) -> dict:

@@ -16,15 +16,18 @@ def _dummy_shape(shape: tuple, fill: int) -> tuple:
     return tuple(fill if d is None else int(d) for d in shape)
 
 
-def _dummy(shape: tuple, dtype: str):
-    return K.constant(0, dtype=dtype, shape=shape)
+def _dummy(shape: tuple, dtype: str, fill_float: float):
+    floating = str(dtype).startswith(("float", "complex"))
+    return K.constant(fill_float if floating else 0, dtype=dtype, shape=shape)
 
 
-def infer_output_shape(layer: Any, input_shape: Any) -> Any:
-    """Runs `layer.call` on zeros of two batch sizes; dimensions that change are None.
+def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0) -> Any:
+    """Runs `layer.call` on constant inputs of two batch sizes; dimensions that change are None.
 
-    The zeros take the dtypes of the symbolic inputs being connected (else the layer's
-    dtype); the output dtypes are left in `layer._inferred_output_dtypes`.
+    The inputs take the dtypes of the symbolic inputs being connected (else the layer's
+    dtype) and hold zeros, or `fill_float` for floating dtypes (0.5 keeps log, sqrt and
+    1/(1-x) finite for K calls on graph tensors); the output dtypes are left in
+    `layer._inferred_output_dtypes`.
     """
     from .base_layer import _state, to_list
 
@@ -38,7 +41,7 @@ def infer_output_shape(layer: Any, input_shape: Any) -> Any:
     _state.inferring = True
     try:
         for fill in (2, 3):
-            xs = [_dummy(_dummy_shape(tuple(s), fill), d) for s, d in zip(shapes, dtypes)]
+            xs = [_dummy(_dummy_shape(tuple(s), fill), d, fill_float) for s, d in zip(shapes, dtypes)]
             kwargs = {"training": False} if "training" in layer._call_fn_args else {}
             with K.no_grad(), K.learning_phase_scope(0):
                 try:

@@ -37,11 +37,13 @@ from .wrappers import TimeDistributed, Wrapper  # noqa: F401
 
 def _layer_classes() -> dict:
     from multinn.engine.network import Network
+    from multinn.engine.op_layer import KGradients, KOperation
     from multinn.engine.sequential import Sequential
     from multinn.engine.training import Model
 
     found = {name: obj for name, obj in globals().items() if isinstance(obj, type) and issubclass(obj, Layer)}
     found.update({"Network": Network, "Model": Model, "Sequential": Sequential, "Functional": Model})
+    found.update({"KOperation": KOperation, "KGradients": KGradients})
     return found
 
 

@@ -26,18 +26,28 @@ recording = _Recording()
 
 
 class _Symbolic:
-    """Where K.placeholder plugs in (ops/symbolic.py sets the hooks): a primitive called on a
-    symbolic value records a lazy node instead of computing.
+    """Where graph tensors plug into K: a primitive called on one records a lazy node
+    instead of computing.
+
+    Two kinds register here: K.placeholder's SymbolicTensor (ops/symbolic.py) and the
+    engine's KerasTensor (functional models). Each registers a handler with `record`,
+    `defer` and `gradients`; a call goes to the handler of the first graph tensor among
+    its arguments.
 
     A K function whose Python code needs concrete shapes guards itself with
     `if symbolic.any(x): return symbolic.defer(this_function, x, **kwargs)`: the whole
-    call becomes one node, run eagerly when K.function replays the graph.
+    call becomes one node, run eagerly when the graph runs.
     """
 
     types: tuple = ()
-    record: "Callable | None" = None
-    gradients: "Callable | None" = None
-    defer: "Callable | None" = None
+
+    def __init__(self) -> None:
+        self._handlers: list = []
+
+    def register(self, kind: type, handler: Any) -> None:
+        """Makes K record nodes for arguments of type `kind` through `handler`."""
+        self._handlers = [(k, h) for k, h in self._handlers if k is not kind] + [(kind, handler)]
+        self.types = tuple(k for k, _ in self._handlers)
 
     def any(self, *values: Any) -> bool:
         types = self.types
@@ -45,7 +55,30 @@ class _Symbolic:
             for v in values:
                 if isinstance(v, types):
                     return True
+                if isinstance(v, (list, tuple)) and self.any(*v):
+                    return True
         return False
+
+    def _handler(self, values: Any) -> Any:
+        for v in values:
+            if isinstance(v, (list, tuple)):
+                found = self._handler(v)
+                if found is not None:
+                    return found
+                continue
+            for kind, handler in self._handlers:
+                if isinstance(v, kind):
+                    return handler
+        return None
+
+    def record(self, op: Any, args: tuple, params: dict) -> Any:
+        return self._handler(args).record(op, args, params)
+
+    def defer(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        return self._handler(args + tuple(kwargs.values())).defer(fn, *args, **kwargs)
+
+    def gradients(self, loss: Any, variables: Any) -> Any:
+        return self._handler((loss,)).gradients(loss, variables)
 
 
 symbolic = _Symbolic()
@@ -126,6 +159,9 @@ def to_tensor(value: Any, backend=None, dtype: Any = None) -> Tensor:
     return Tensor(to_array_on(value, backend, dtype), backend)
 
 
+primitives_by_name: dict = {}
+
+
 class Primitive:
     """A differentiable operation with a forward over arrays and a gradient in K.
 
@@ -141,6 +177,8 @@ class Primitive:
 
     def __init__(self, name: str, forward: "Callable | Mapping[str, Callable]", grad: "Callable | None" = None):
         self.name = name
+        # By name, so a graph that recorded this op (a model's K calls) can be saved and rebuilt.
+        primitives_by_name.setdefault(name, []).append(self)
         if isinstance(forward, Mapping):
             self.forwards = dict(forward)
             self.forward = self._dispatch

@@ -260,9 +260,6 @@ def defer(fn, *args: Any, **kwargs: Any) -> Any:
     return record(_Deferred(fn, kwargs), args, {})
 
 
-symbolic.types = (SymbolicTensor,)
-symbolic.record = record
-symbolic.defer = defer
 
 
 # ------------------------------------------------------------------ replay
@@ -367,4 +364,12 @@ def symbolic_gradients(loss: SymbolicTensor, variables: Any) -> Any:
     return out  # a list even for one target, as eager K.gradients
 
 
-symbolic.gradients = symbolic_gradients
+class _PlaceholderGraph:
+    """K.placeholder's handler for the graph-tensor hooks in ops/core.py."""
+
+    record = staticmethod(record)
+    defer = staticmethod(defer)
+    gradients = staticmethod(symbolic_gradients)
+
+
+symbolic.register(SymbolicTensor, _PlaceholderGraph())

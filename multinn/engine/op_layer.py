@@ -1,0 +1,313 @@
+"""K calls on graph tensors: `K.mean(x)`, `x * 2 + 1`, `x[:, 0]` on an Input or a layer output.
+
+A K function called with a KerasTensor among its arguments computes nothing: the call
+becomes a layer of its own, a `KOperation` holding the K function and its other
+arguments, called on the graph tensors. So it is part of the model like any layer: it
+runs when the model runs, is differentiated with it, saves by the K function's name and
+shows in the summary as `k_<function>`. `K.gradients` of a graph tensor is a
+`KGradients` layer, which the model runs with its inputs watched.
+
+The engine registers `KerasGraph` with K (ops/core.py's `symbolic` hooks) when imported.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from multinn import backend as K
+from multinn.backend.ops.core import Primitive, primitives_by_name
+
+from .base_layer import Layer, to_list
+from .keras_tensor import KerasTensor
+
+
+class _Slot:
+    """Where the `index`-th graph tensor goes among a recorded call's arguments."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
+
+
+def _extract(value: Any, found: list) -> Any:
+    """`value` with each KerasTensor replaced by a _Slot; the tensors are appended to `found`."""
+    if type(value) is KerasTensor:
+        for i, t in enumerate(found):
+            if t is value:
+                return _Slot(i)
+        found.append(value)
+        return _Slot(len(found) - 1)
+    if isinstance(value, list):
+        return [_extract(v, found) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_extract(v, found) for v in value)
+    if isinstance(value, dict):
+        return {k: _extract(v, found) for k, v in value.items()}
+    return value
+
+
+def _fill(template: Any, values: list) -> Any:
+    if isinstance(template, _Slot):
+        return values[template.index]
+    if isinstance(template, list):
+        return [_fill(v, values) for v in template]
+    if isinstance(template, tuple):
+        return tuple(_fill(v, values) for v in template)
+    if isinstance(template, dict):
+        return {k: _fill(v, values) for k, v in template.items()}
+    return template
+
+
+# ------------------------------------------------------------------ arguments as JSON
+def _encode(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, _Slot):
+        return {"input": value.index}
+    if isinstance(value, list):
+        return [_encode(v, where) for v in value]
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v, where) for v in value]}
+    if isinstance(value, dict):
+        return {"dict": {str(k): _encode(v, where) for k, v in value.items()}}
+    if isinstance(value, slice):
+        return {"slice": [_encode(value.start, where), _encode(value.stop, where), _encode(value.step, where)]}
+    if value is Ellipsis:
+        return {"ellipsis": True}
+    if isinstance(value, K.Variable):
+        raise ValueError(
+            f"{where}: a K call on model tensors uses the variable {value.name!r}, which a model config cannot "
+            "hold. Create the variable in a layer (add_weight) to save this model."
+        )
+    if hasattr(value, "tolist") and hasattr(value, "dtype") and hasattr(value, "shape"):
+        return {"tensor": K.eval(value).tolist() if isinstance(value, K.Tensor) else value.tolist(), "dtype": str(value.dtype)}
+    if hasattr(value, "kind") and hasattr(value, "name") and hasattr(value, "itemsize"):
+        return {"dtype": str(value.name)}  # a backend dtype object
+    if hasattr(value, "item") and not hasattr(value, "shape"):
+        return value.item()
+    raise ValueError(f"{where}: cannot save an argument of type {type(value).__name__} in a model config: {value!r}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "input" in value:
+        return _Slot(int(value["input"]))
+    if "tuple" in value:
+        return tuple(_decode(v) for v in value["tuple"])
+    if "dict" in value:
+        return {k: _decode(v) for k, v in value["dict"].items()}
+    if "slice" in value:
+        return slice(*(_decode(v) for v in value["slice"]))
+    if "ellipsis" in value:
+        return Ellipsis
+    if "tensor" in value:
+        return K.constant(value["tensor"], dtype=value["dtype"])
+    if "dtype" in value:
+        return value["dtype"]
+    raise ValueError(f"Unknown argument encoding in a K operation's config: {value!r}")
+
+
+# ------------------------------------------------------------------ functions by name
+def _function_name(function: Any, where: str) -> str:
+    """'primitive:<name>' for a K primitive, 'K:<module>:<qualname>' for a K function."""
+    if isinstance(function, Primitive):
+        return f"primitive:{function.name}"
+    module = getattr(function, "__module__", "") or ""
+    qualname = getattr(function, "__qualname__", "")
+    if module.startswith("multinn.") and qualname and "<" not in qualname:
+        return f"K:{module}:{qualname}"
+    raise ValueError(
+        f"{where}: the K call uses the function {function!r}, which cannot be saved by name. "
+        "Use a Lambda layer with a named function and custom_objects to save this model."
+    )
+
+
+def _function_from_name(name: str) -> Callable:
+    """The K function a config names; only multinn's own functions are looked up, so
+    loading a config never imports or runs anything else."""
+    kind, _, rest = name.partition(":")
+    if kind == "primitive":
+        found = primitives_by_name.get(rest)
+        if not found:
+            raise ValueError(f"Unknown K primitive {rest!r} in a K operation's config.")
+        return found[0]
+    module, _, qualname = rest.partition(":")
+    if kind != "K" or not module.startswith("multinn.") or not qualname:
+        raise ValueError(f"A K operation's config names {name!r}, which is not a multinn function.")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _short_name(function: Any) -> str:
+    name = getattr(function, "name", None) if isinstance(function, Primitive) else getattr(function, "__name__", None)
+    return str(name or "op").strip("_")
+
+
+def _one_or_list(result: Any) -> Any:
+    # A graph runs a layer with one output slot on a tensor, not on a list of one.
+    if isinstance(result, (list, tuple)):
+        return result[0] if len(result) == 1 else list(result)
+    return result
+
+
+# ------------------------------------------------------------------ the layers
+class KOperation(Layer):
+    """One K function call on graph tensors, as a layer (made for you by K on Keras tensors).
+
+    Args:
+        function: the K function (or K primitive) to call.
+        arguments: its positional arguments, graph tensors replaced by slots.
+        keywords: its keyword arguments, likewise.
+        **kwargs: Layer arguments (`name`, ...).
+
+    Example:
+        >>> import multinn
+        >>> from multinn import backend as K
+        >>> x = multinn.Input(shape=(2,))
+        >>> model = multinn.Model(x, K.sum(x * 2 + 1, axis=-1))
+        >>> model.predict([[1.0, 2.0]]).tolist()
+        [8.0]
+        >>> [layer.name.split("_")[0] for layer in model.layers]
+        ['input', 'k', 'k', 'k']
+    """
+
+    def __init__(self, function: Any, arguments: Any = (), keywords: "dict | None" = None, **kwargs: Any):
+        if isinstance(function, str):
+            function = _function_from_name(function)
+        if not kwargs.get("name"):
+            prefix = "k_" + _short_name(function)
+            kwargs["name"] = f"{prefix}_{K.get_uid(prefix)}"
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = list(arguments)
+        self.keywords = dict(keywords or {})
+        self.supports_masking = True  # masks pass through elementwise K calls, as through Lambda
+
+    def call(self, inputs: Any) -> Any:
+        values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        result = self.function(*_fill(self.arguments, values), **_fill(self.keywords, values))
+        return _one_or_list(result)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        from .shape_inference import infer_output_shape
+
+        return infer_output_shape(self, input_shape, fill_float=0.5)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        masks = to_list(mask) if isinstance(mask, (list, tuple)) else [mask]
+        return masks[0] if masks and masks[0] is not None and len(masks) == 1 else None
+
+    def get_config(self) -> dict:
+        where = f"Layer {self.name!r}"
+        config = {
+            "function": _function_name(self.function, where),
+            "arguments": _encode(self.arguments, where),
+            "keywords": _encode(self.keywords, where)["dict"],
+        }
+        base_config = super().get_config()
+        return {**base_config, **config}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "KOperation":
+        config = dict(config)
+        config["arguments"] = _decode(config.get("arguments", []))
+        config["keywords"] = {k: _decode(v) for k, v in (config.get("keywords") or {}).items()}
+        return cls(**config)
+
+
+class KGradients(KOperation):
+    """`K.gradients(loss, targets)` on graph tensors: the gradient of `loss` with respect to
+    each target, computed when the graph runs (the model watches its inputs for it).
+
+    Example:
+        >>> import multinn
+        >>> from multinn import backend as K
+        >>> x = multinn.Input(shape=(2,))
+        >>> grad = K.gradients(K.sum(K.square(x)), x)[0]
+        >>> K.function([x], [grad])([[[1.0, 3.0]]])[0].tolist()
+        [[2.0, 6.0]]
+    """
+
+    records_gradients = True
+
+    def __init__(self, function: Any = None, arguments: Any = (), keywords: "dict | None" = None, **kwargs: Any):
+        super().__init__(K.gradients, arguments, keywords, **kwargs)
+
+    def call(self, inputs: Any) -> Any:
+        values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        loss, targets = _fill(self.arguments, values)
+        grads = K.gradients(loss, list(targets))
+        return _one_or_list([K.zeros_like(t) if g is None else g for g, t in zip(grads, targets)])
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shapes = to_list(input_shape) if isinstance(input_shape, list) else [input_shape]
+        targets = self.arguments[1]
+        out = [tuple(shapes[t.index]) if isinstance(t, _Slot) else tuple(K.int_shape(t)) for t in targets]
+        return out[0] if len(out) == 1 else out
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None
+
+
+# ------------------------------------------------------------------ K's hooks for KerasTensor
+def _call_as_layer(layer_class: type, function: Any, args: tuple, kwargs: dict) -> Any:
+    tensors: list = []
+    arguments = _extract(list(args), tensors)
+    keywords = _extract(dict(kwargs), tensors)
+    layer = layer_class(function, arguments, keywords)
+    return layer(tensors if len(tensors) > 1 else tensors[0])
+
+
+def _reaches(loss: KerasTensor, target: KerasTensor) -> bool:
+    """Whether `loss` is computed from `target` in the graph."""
+    seen, stack = set(), [loss]
+    while stack:
+        t = stack.pop()
+        if t is target:
+            return True
+        if id(t) in seen or t._keras_history is None:
+            continue
+        seen.add(id(t))
+        layer, node_index, _ = t._keras_history
+        stack.extend(layer._inbound_nodes[node_index].input_tensors)
+    return False
+
+
+class KerasGraph:
+    """The engine's handler for K's graph-tensor hooks (see ops/core.py `symbolic`)."""
+
+    @staticmethod
+    def record(op: Any, args: tuple, params: dict) -> Any:
+        return _call_as_layer(KOperation, op, args, params)
+
+    @staticmethod
+    def defer(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+        return _call_as_layer(KOperation, fn, args, kwargs)
+
+    @staticmethod
+    def gradients(loss: KerasTensor, variables: Any) -> list:
+        targets = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+        connected = [t for t in targets if type(t) is not KerasTensor or _reaches(loss, t)]
+        grads = _call_as_layer(KGradients, K.gradients, (loss, connected), {}) if connected else []
+        grads = to_list(grads)
+        out, position = [], 0
+        for t in targets:
+            if type(t) is KerasTensor and not _reaches(loss, t):
+                out.append(None)  # as Keras: no path from the loss to this tensor
+            else:
+                out.append(grads[position])
+                position += 1
+        return out
+
+
+def register() -> None:
+    """Makes K functions called on KerasTensors build layers (called once, by the engine)."""
+    from multinn.backend.ops.core import symbolic
+
+    symbolic.register(KerasTensor, KerasGraph())
