@@ -80,8 +80,10 @@ def _encode(value: Any, where: str) -> Any:
             f"{where}: a K call on model tensors uses the variable {value.name!r}, which a model config cannot "
             "hold. Create the variable in a layer (add_weight) to save this model."
         )
-    if hasattr(value, "tolist") and hasattr(value, "dtype") and hasattr(value, "shape"):
-        return {"tensor": K.eval(value).tolist() if isinstance(value, K.Tensor) else value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, K.Tensor):
+        return {"tensor": K.eval(value).tolist(), "dtype": K.dtype(value)}
+    if hasattr(value, "tolist") and hasattr(value, "dtype") and hasattr(value, "shape"):  # a host array
+        return {"tensor": value.tolist(), "dtype": str(value.dtype)}
     if hasattr(value, "kind") and hasattr(value, "name") and hasattr(value, "itemsize"):
         return {"dtype": str(value.name)}  # a backend dtype object
     if hasattr(value, "item") and not hasattr(value, "shape"):

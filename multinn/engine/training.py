@@ -509,7 +509,7 @@ class Model(Network):
             return self._forward(xs)
 
     # ------------------------------------------------------------------ batch API
-    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> Any:
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None) -> Any:
         """One gradient update on one batch; returns the loss (and metrics) before the update.
 
         Example:
@@ -526,7 +526,7 @@ class Model(Network):
             out = self._train_step(xs, ys, sws)
         return out[0] if len(out) == 1 else out
 
-    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None) -> Any:
         """The loss (and metrics) on one batch, without updating the weights.
 
         Example:
