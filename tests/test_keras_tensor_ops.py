@@ -99,15 +99,29 @@ def test_a_config_naming_foreign_code_is_refused(backend_name):
         model_from_json(json.dumps(config))
 
 
-def test_a_variable_in_a_k_call_works_but_cannot_be_saved(backend_name):
+def test_a_variable_in_a_k_call_is_read_when_run_and_saved_by_value(backend_name):
     x = Input(shape=(2,))
     v = K.variable([[2.0, 3.0]])
     model = Model(x, x * v)
     np.testing.assert_allclose(model.predict(np.ones((1, 2), np.float32)), [[2.0, 3.0]])
     K.set_value(v, [[1.0, -1.0]])
     np.testing.assert_allclose(model.predict(np.ones((1, 2), np.float32)), [[1.0, -1.0]])
-    with pytest.raises(ValueError, match="add_weight"):
-        model.to_json()
+    rebuilt = model_from_json(model.to_json())
+    K.set_value(v, [[5.0, 5.0]])
+    np.testing.assert_allclose(rebuilt.predict(np.ones((1, 2), np.float32)), [[1.0, -1.0]])
+
+
+def test_k_calls_whose_shapes_hold_the_unknown_batch(backend_name):
+    x = Input(shape=(4, 3))
+    outputs = [K.expand_dims(x, 1), K.stack([x, x], axis=1), K.repeat_elements(x, 2, axis=1),
+               K.reshape(x, (K.shape(x)[0], -1)), K.batch_flatten(x), K.squeeze(K.expand_dims(x, 1), 1)]
+    model = Model(x, outputs)
+    data = rand(5, 4, 3, seed=9)
+    expected = [data[:, None], np.stack([data, data], axis=1), np.repeat(data, 2, axis=1), data.reshape(5, -1),
+                data.reshape(5, -1), data]
+    assert model.output_shape == [(None, 1, 4, 3), (None, 2, 4, 3), (None, 8, 3), (None, 12), (None, 12), (None, 4, 3)]
+    for got, want in zip(model.predict(data), expected):
+        np.testing.assert_allclose(got, want)
 
 
 def test_symbolic_add_loss_is_computed_and_minimized(backend_name, float64):

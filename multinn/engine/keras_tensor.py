@@ -17,8 +17,8 @@ class KerasTensor:
     Example:
         >>> import multinn
         >>> x = multinn.Input(shape=(3,))
-        >>> x.shape, x.dtype
-        ((None, 3), 'float32')
+        >>> x.shape, x.dtype == "float32"
+        ((None, 3), True)
     """
 
     __slots__ = ("_keras_shape", "_keras_history", "_uses_learning_phase", "_keras_mask", "dtype", "name", "__weakref__")
@@ -29,7 +29,10 @@ class KerasTensor:
         self._keras_history = None
         self._uses_learning_phase = False
         self._keras_mask = None
-        self.dtype = str(dtype)
+        # The backend's dtype object (as a Tensor's), so K functions can ask its kind.
+        from multinn import backend as K
+
+        self.dtype = K.default_backend().dtype(str(getattr(dtype, "name", dtype)))
         self.name = name
 
     @property

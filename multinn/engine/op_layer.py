@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from multinn import backend as K
 from multinn.backend.ops.core import Primitive, primitives_by_name
+from multinn.backend.ops.symbolic import resolve_shape_param
 
 from .base_layer import Layer, to_list
 from .keras_tensor import KerasTensor
@@ -75,12 +76,7 @@ def _encode(value: Any, where: str) -> Any:
         return {"slice": [_encode(value.start, where), _encode(value.stop, where), _encode(value.step, where)]}
     if value is Ellipsis:
         return {"ellipsis": True}
-    if isinstance(value, K.Variable):
-        raise ValueError(
-            f"{where}: a K call on model tensors uses the variable {value.name!r}, which a model config cannot "
-            "hold. Create the variable in a layer (add_weight) to save this model."
-        )
-    if isinstance(value, K.Tensor):
+    if isinstance(value, K.Tensor):  # a constant, or a variable's value at the time of saving
         return {"tensor": K.eval(value).tolist(), "dtype": K.dtype(value)}
     if hasattr(value, "tolist") and hasattr(value, "dtype") and hasattr(value, "shape"):  # a host array
         return {"tensor": value.tolist(), "dtype": str(value.dtype)}
@@ -88,6 +84,11 @@ def _encode(value: Any, where: str) -> Any:
         return {"dtype": str(value.name)}  # a backend dtype object
     if hasattr(value, "item") and not hasattr(value, "shape"):
         return value.item()
+    if callable(value):
+        raise ValueError(
+            f"{where}: the K call takes the Python function {value!r}, which a model config cannot hold. "
+            "Put the computation in a Lambda layer (with the function in custom_objects) to save this model."
+        )
     raise ValueError(f"{where}: cannot save an argument of type {type(value).__name__} in a model config: {value!r}")
 
 
@@ -190,15 +191,22 @@ class KOperation(Layer):
         self.arguments = list(arguments)
         self.keywords = dict(keywords or {})
         self.supports_masking = True  # masks pass through elementwise K calls, as through Lambda
+        self._graph_shapes: list = []  # the graph shapes of its inputs, None for unknown sizes
 
     def call(self, inputs: Any) -> Any:
         values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        result = self.function(*_fill(self.arguments, values), **_fill(self.keywords, values))
-        return _one_or_list(result)
+        keywords = _fill(self.keywords, values)
+        first = self.arguments[0] if self.arguments else None
+        if isinstance(first, _Slot) and self._graph_shapes:
+            # reshape/broadcast_to sizes copied from a graph shape hold None for the batch
+            known = self._graph_shapes[first.index]
+            keywords = resolve_shape_param(self.function, keywords, known, K.int_shape(values[first.index]))
+        return _one_or_list(self.function(*_fill(self.arguments, values), **keywords))
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         from .shape_inference import infer_output_shape
 
+        self._graph_shapes = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else [tuple(input_shape)]
         return infer_output_shape(self, input_shape, fill_float=0.5)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:

@@ -165,16 +165,24 @@ def _resolve_shape(target: tuple, known: tuple, actual: tuple, broadcast: bool) 
     return tuple(out)
 
 
+def resolve_shape_param(op: Any, params: dict, known: tuple, actual: tuple) -> dict:
+    """`params` with each None in its `shape=` (reshape, broadcast_to) replaced by a size,
+    given the first input's graph shape `known` and its shape `actual` when run."""
+    shape = params.get("shape")
+    if not isinstance(shape, tuple) or None not in shape:
+        return params
+    resolved = dict(params)
+    resolved["shape"] = _resolve_shape(shape, tuple(known), tuple(actual), getattr(op, "name", "") == "broadcast_to")
+    return resolved
+
+
 def resolve_params(op: Any, params: dict, args: tuple, concrete: list) -> dict:
     shape = params.get("shape")
     if not isinstance(shape, tuple) or None not in shape or not args:
         return params
     first = args[0]
     known = first.shape if is_symbolic(first) else tuple(getattr(first, "shape", ()))
-    actual = tuple(getattr(concrete[0], "shape", ()))
-    resolved = dict(params)
-    resolved["shape"] = _resolve_shape(shape, known, actual, getattr(op, "name", "") == "broadcast_to")
-    return resolved
+    return resolve_shape_param(op, params, known, tuple(getattr(concrete[0], "shape", ())))
 
 
 # ------------------------------------------------------------------ recording
