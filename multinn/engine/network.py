@@ -24,6 +24,7 @@ from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singl
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor
 from .saving import json_default
+from .source_inputs import get_source_inputs  # noqa: F401  (Keras 2.3.1's import path)
 from .shape_inference import infer_output_shape
 
 
