@@ -27,3 +27,5 @@ from .ops import *  # noqa: F401,F403
 from .ops import Primitive, primitive
 from .autodiff import GradientTape, enable_grad, gradients, is_recording, no_grad, stop_gradient
 from .gradcheck import check_gradients, numerical_gradient
+from .common import eager, symbolic
+from . import load_backend  # noqa: F401  (Keras 2.3.1's `keras.backend.load_backend`)

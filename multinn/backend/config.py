@@ -18,9 +18,14 @@ _FLOATX_CHOICES = ("float16", "float32", "float64")
 _FORMATS = ("channels_last", "channels_first")
 
 
-def _read_config_file() -> dict:
+def config_path() -> str:
+    """The configuration file: `$MULTINN_HOME/multinn.json`, default `~/.multinn/multinn.json`."""
     home = os.environ.get("MULTINN_HOME") or os.path.join(os.path.expanduser("~"), ".multinn")
-    path = os.path.join(home, "multinn.json")
+    return os.path.join(home, "multinn.json")
+
+
+def _read_config_file() -> dict:
+    path = config_path()
     try:
         with open(path) as f:
             data = json.load(f)

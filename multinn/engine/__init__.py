@@ -3,6 +3,7 @@ from .base_layer import InputSpec, Layer  # noqa: F401
 from .input_layer import Input, InputLayer  # noqa: F401
 from .keras_tensor import KerasTensor  # noqa: F401
 from .node import Node  # noqa: F401
+from .source_inputs import get_source_inputs  # noqa: F401
 
 from . import backend_function as _backend_function
 from . import op_layer as _op_layer

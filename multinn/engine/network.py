@@ -24,6 +24,7 @@ from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singl
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor
 from .saving import json_default
+from .source_inputs import get_source_inputs  # noqa: F401  (Keras 2.3.1's import path)
 from .shape_inference import infer_output_shape
 
 
@@ -611,6 +612,19 @@ class Network(Layer):
 
         data = {"class_name": type(self).__name__, "config": self.get_config(), "keras_version": __version__, "backend": K.backend()}
         return json.dumps(data, default=functools.partial(json_default, name_callables=True), **kwargs)
+
+    def to_yaml(self, **kwargs: Any) -> str:
+        """The architecture as a YAML string (needs PyYAML); `kwargs` go to `yaml.safe_dump`.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> "class_name: Sequential" in multinn.Sequential([Dense(2, input_shape=(3,))]).to_yaml()
+            True
+        """
+        from .yaml_config import to_yaml
+
+        return to_yaml(self, **kwargs)
 
     def summary(self, line_length: "int | None" = None, positions: Any = None, print_fn: Any = None) -> None:
         """Prints Keras 2's summary table: layers, output shapes, parameter counts."""

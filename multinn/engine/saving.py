@@ -330,3 +330,4 @@ def json_default(obj: Any, name_callables: bool = False) -> Any:
     if name_callables and callable(obj) and hasattr(obj, "__name__"):
         return obj.__name__
     raise TypeError(f"Not JSON serializable: {obj!r}")
+from .yaml_config import model_from_yaml  # noqa: E402,F401  (Keras 2.3.1 import path)

@@ -19,7 +19,16 @@ def _sequential_like(model: Any) -> bool:
     return True
 
 
-def _count(weights: list) -> int:
+def count_params(weights: list) -> int:
+    """The number of scalars in `weights`, each weight counted once (Keras 2.3.1's
+    `keras.utils.layer_utils.count_params`).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> w = K.zeros((3, 4))
+        >>> count_params([w, w, K.zeros((4,))])
+        16
+    """
     seen = {}
     for w in weights:
         seen[id(w)] = w
@@ -104,9 +113,9 @@ def print_summary(model: Any, line_length: "int | None" = None, positions: Any =
     trainable_weights = getattr(model, "_collected_trainable_weights", None)
     if trainable_weights is None:
         trainable_weights = model.trainable_weights
-    trainable = _count(trainable_weights)
+    trainable = count_params(trainable_weights)
     trainable_ids = {id(w) for w in trainable_weights}
-    non_trainable = _count([w for w in model.weights if id(w) not in trainable_ids])
+    non_trainable = count_params([w for w in model.weights if id(w) not in trainable_ids])
     print_fn(f"Total params: {trainable + non_trainable:,}")
     print_fn(f"Trainable params: {trainable:,}")
     print_fn(f"Non-trainable params: {non_trainable:,}")

@@ -1,9 +1,7 @@
 """Lambda: wraps any function of tensors as a layer."""
 from __future__ import annotations
 
-import base64
 import inspect
-import marshal
 import sys
 import types
 from typing import Any
@@ -11,29 +9,10 @@ from typing import Any
 from multinn import backend as K  # noqa: F401  (deserialized lambdas look K up in this module's globals)
 from multinn.engine.base_layer import Layer
 from multinn.engine.shape_inference import infer_output_shape
+from multinn.utils.generic_utils import func_dump as _func_dump, func_load as _func_load
 
 from .legacy import legacy_support
 from .legacy_interfaces import LAMBDA
-
-
-def _func_dump(fn: Any) -> tuple:
-    """A Python lambda as (base64 bytecode, defaults, closure values), as Keras 2 stores it."""
-    code = base64.b64encode(marshal.dumps(fn.__code__)).decode("ascii")
-    closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
-    return code, fn.__defaults__, closure
-
-
-def _make_cell(value: Any) -> Any:
-    return (lambda: value).__closure__[0]
-
-
-def _func_load(code: Any, defaults: Any = None, closure: Any = None, globs: "dict | None" = None) -> Any:
-    if isinstance(code, (tuple, list)):
-        code, defaults, closure = code
-    raw = marshal.loads(base64.b64decode(code.encode("ascii")))
-    cells = tuple(_make_cell(v) for v in closure) if closure is not None else None
-    return types.FunctionType(raw, globs if globs is not None else globals(), name=raw.co_name,
-                              argdefs=tuple(defaults) if defaults is not None else None, closure=cells)
 
 
 def _has_arg(fn: Any, name: str) -> bool:

@@ -10,6 +10,39 @@ from typing import Any
 _PADDINGS = ("valid", "same", "causal", "full")
 
 
+class PaddingError(ValueError, AssertionError):
+    """An unknown `padding` name. Keras 2.3.1's shape helpers raised AssertionError here, so
+    this error is both a ValueError and an AssertionError: code catching either keeps working."""
+
+
+def _unknown_padding(padding: Any) -> PaddingError:
+    return PaddingError(f"Unknown padding {padding!r}; expected one of {_PADDINGS}. Received: padding={padding!r}")
+
+
+def convert_kernel(kernel: Any) -> Any:
+    """A 3D, 4D or 5D convolution kernel with its spatial axes flipped, as a NumPy array.
+
+    Converts kernels between Theano's convolution (which flips the kernel) and
+    cross-correlation (TensorFlow's and multinn's); the conversion is its own inverse. The
+    last two axes (input and output channels) stay as they are.
+
+    Example:
+        >>> import numpy as np
+        >>> convert_kernel(np.arange(4.0).reshape(4, 1, 1))[:, 0, 0].tolist()
+        [3.0, 2.0, 1.0, 0.0]
+    """
+    from multinn import backend as K
+
+    with K.no_grad():
+        tensor = K.convert_to_tensor(kernel)
+        if not 3 <= tensor.ndim <= 5:
+            raise ValueError(
+                "convert_kernel takes a 3D, 4D or 5D kernel. "
+                f"Received: kernel with shape {tuple(tensor.shape)}"
+            )
+        return K.reverse(tensor, axes=list(range(tensor.ndim - 2))).numpy()
+
+
 def normalize_tuple(value: Any, n: int, name: str) -> tuple:
     """An int or an iterable of n ints as a tuple of n ints.
 
@@ -60,7 +93,7 @@ def conv_output_length(length: "int | None", kernel: int, padding: str, stride: 
     elif padding == "full":
         out = length + span - 1
     else:
-        raise ValueError(f"Unknown padding {padding!r}; expected one of {_PADDINGS}. Received: padding={padding!r}")
+        raise _unknown_padding(padding)
     return (out + stride - 1) // stride
 
 
@@ -68,8 +101,10 @@ def conv_input_length(length: "int | None", kernel: int, padding: str, stride: i
     """The input length a convolution needs for an output of `length` (Keras 2's inverse)."""
     if length is None:
         return None
-    pad = {"same": kernel // 2, "valid": 0, "full": kernel - 1}[padding]
-    return (length - 1) * stride - 2 * pad + kernel
+    pads = {"same": kernel // 2, "valid": 0, "full": kernel - 1}
+    if padding not in pads:
+        raise _unknown_padding(padding)
+    return (length - 1) * stride - 2 * pads[padding] + kernel
 
 
 def deconv_length(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from .downloads import get_file, validate_file  # noqa: F401  (Keras 2 import path)
+from .downloads import hash_file as _hash_file  # noqa: F401  (Keras 2.3.1's name, used by its tests)
+from .enqueuers import GeneratorEnqueuer, OrderedEnqueuer, SequenceEnqueuer  # noqa: F401
+from .progbar import Progbar  # noqa: F401
 
 
 class Sequence:

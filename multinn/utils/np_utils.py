@@ -33,3 +33,27 @@ def to_categorical(y: Any, num_classes: "int | None" = None, dtype: str = "float
             num_classes = int(K.max(labels).numpy()) + 1 if int(labels.shape[0]) else 0
         encoded = K.cast(K.one_hot(labels, int(num_classes)), dtype)
         return K.reshape(encoded, shape + (int(num_classes),)).numpy()
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> Any:
+    """`x` divided by its `order`-norm along `axis` (a zero norm counts as 1), as a NumPy array.
+
+    Args:
+        x: the data (a list or an array).
+        axis: the axis along which to normalize.
+        order: the norm's order (2: Euclidean, 1: sum of absolute values).
+
+    Example:
+        >>> from multinn.utils import normalize
+        >>> normalize([[3.0, 4.0], [0.0, 0.0]]).tolist()
+        [[0.6000000238418579, 0.800000011920929], [0.0, 0.0]]
+        >>> normalize([[1.0, 3.0]], order=1).tolist()
+        [[0.25, 0.75]]
+    """
+    with K.no_grad():
+        data = K.convert_to_tensor(x)
+        if not K.dtype(data).startswith("float"):
+            data = K.cast(data, K.floatx())
+        norm = K.pow(K.sum(K.pow(K.abs(data), order), axis=axis, keepdims=True), 1.0 / order)
+        norm = norm + K.cast(K.equal(norm, 0), K.dtype(norm))
+        return (data / norm).numpy()
