@@ -24,3 +24,14 @@ def test_regular_install_gives_multinn_backends(tmp_path):
     )
     assert "numpy" in run.stdout, run.stderr[-2000:]
     assert run.stdout.startswith(str(target)), run.stdout
+
+
+def test_the_source_tree_imports_before_any_install(tmp_path):
+    for folder in ("multinn", "backends"):
+        subprocess.run(["cp", "-r", str(ROOT / folder), str(tmp_path / folder)], check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", "import multinn.backends as b, multinn.backend as K; print(b.__file__, K.backend())"],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith(str(tmp_path / "backends")), run.stdout

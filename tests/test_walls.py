@@ -1,4 +1,4 @@
-"""The walls in DESIGN.md: only backends/ imports numpy or cupy."""
+"""The walls (README, Layout): only backends/ imports numpy or cupy."""
 import pathlib
 import re
 
