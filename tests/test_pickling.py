@@ -1,6 +1,7 @@
 """pickle.dumps / pickle.loads of backends, variables, optimizers and compiled models."""
 from __future__ import annotations
 
+import copy
 import os
 import pickle
 import subprocess
@@ -107,3 +108,19 @@ def test_unpickles_and_trains_in_a_new_process(tmp_path, backend_name):
     )
     model.fit(x, np.ones((len(x), 1), np.float32), epochs=1, batch_size=8, verbose=0, shuffle=False)
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), model.predict(x))
+
+
+def test_deepcopy_of_a_trained_model_trains_on_identically(backend_name):
+    x, y = _data(5)
+    model = Sequential([Dense(4, activation="relu", input_shape=(4,)), Dense(1)])
+    model.compile(optimizers.Adam(learning_rate=0.01), "mse")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    twin = copy.deepcopy(model)
+    assert twin.layers[0].kernel is not model.layers[0].kernel
+    assert twin.layers[0].kernel.backend is model.layers[0].kernel.backend
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    twin.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    assert len(twin.optimizer.weights) == len(model.optimizer.weights) == 1 + 2 * 4
+    for a, b in zip(twin.get_weights() + twin.optimizer.get_weights(),
+                    model.get_weights() + model.optimizer.get_weights()):
+        np.testing.assert_array_equal(a, b)
