@@ -416,3 +416,18 @@ def test_no_samples_give_empty_predictions(iris):
     binary.fit(*binary_data())
     assert binary.predict_proba(np.zeros((0, 2), "float32")).shape == (0, 2)
     assert binary.predict([]).shape == (0,)
+
+
+def test_fitted_wrappers_pickle(iris):
+    # joblib.dump / pickle of a fitted estimator, as scikit-learn users save models.
+    import pickle
+
+    x, y = iris
+    clf = KerasClassifier(make_classifier, epochs=1, verbose=0)
+    clf.fit(x, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(x), clf.predict_proba(x))
+    np.testing.assert_array_equal(restored.classes_, clf.classes_)
+    reg = KerasRegressor(make_regressor, epochs=1, verbose=0)
+    reg.fit(x, y.astype("float32"))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(x), reg.predict(x))
