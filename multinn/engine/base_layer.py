@@ -20,7 +20,6 @@ from typing import Any, Iterable
 
 from multinn import backend as K
 from multinn.utils import generic_utils
-from multinn.utils.generic_utils import to_list  # noqa: F401  (the engine's modules import it from here)
 
 from .input_spec import InputSpec
 from .keras_tensor import KerasTensor, is_symbolic
@@ -29,6 +28,15 @@ from .shape_inference import infer_output_shape as _infer_output_shape
 
 _ADD_WEIGHT_ARGS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
 _LAYER_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "dtype", "name", "trainable", "weights", "input_dtype", "input_dim")
+
+
+def to_list(x: Any, allow_tuple: bool = False) -> list:
+    """`x` as a list: lists stay, everything else is wrapped."""
+    if isinstance(x, list):
+        return x
+    if allow_tuple and isinstance(x, tuple):
+        return list(x)
+    return [x]
 
 
 def unpack_singleton(x: Any) -> Any:
