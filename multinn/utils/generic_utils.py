@@ -178,29 +178,3 @@ def has_arg(fn: Callable, name: str, accept_all: bool = False) -> bool:
     if found is not None:
         return found.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     return accept_all and any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-
-
-def to_list(x: Any, allow_tuple: bool = False) -> list:
-    """`x` as a list: a list stays as it is, anything else becomes a one-item list.
-
-    A tuple counts as one item unless `allow_tuple` is True, in which case its items are listed.
-
-    Example:
-        >>> to_list(3), to_list([1, 2]), to_list((1, 2)), to_list((1, 2), allow_tuple=True)
-        ([3], [1, 2], [(1, 2)], [1, 2])
-    """
-    if isinstance(x, list):
-        return x
-    if allow_tuple and isinstance(x, tuple):
-        return list(x)
-    return [x]
-
-
-def unpack_singleton(x: Any) -> Any:
-    """The only item of a one-item list or tuple; anything longer is returned as it is.
-
-    Example:
-        >>> unpack_singleton([5]), unpack_singleton((1, 2))
-        (5, (1, 2))
-    """
-    return x[0] if len(x) == 1 else x
