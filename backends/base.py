@@ -24,6 +24,21 @@ class ArrayBackend(DenseKernels, OptimizerKernels):
     xp: Any = None
     array_type: type = object
 
+    def __reduce__(self):
+        """Pickles as the backend's name; unpickling gets this process's instance of that backend.
+
+        A backend holds process-local handles (BLAS function pointers, device streams, memory
+        pools) that mean nothing in another process, so a pickled tensor, model or optimizer
+        carries only which backend its arrays belong to.
+
+        Example:
+            >>> import pickle
+            >>> import multinn.backends as backends
+            >>> pickle.loads(pickle.dumps(backends.get("numpy"))) is backends.get("numpy")
+            True
+        """
+        return (_backend_named, (self.name,))
+
     # ----------------------------------------------------------- arrays
     def owns(self, value: Any) -> bool:
         """True when `value` is an array that lives on this backend's device only.
@@ -531,3 +546,10 @@ def _size(shape: tuple) -> int:
     for d in shape:
         n *= int(d)
     return n
+
+
+def _backend_named(name: str) -> "ArrayBackend":
+    """The registered backend `name` (what a pickled backend unpickles to)."""
+    from . import get
+
+    return get(name)

@@ -395,3 +395,39 @@ def test_base_wrapper_fit_uses_build_fn():
     x, y = binary_data(8)
     wrapper = BaseWrapper(make_binary, epochs=2, verbose=0)
     assert wrapper.fit(x, y).epoch == [0, 1]
+
+
+def test_no_samples_give_empty_predictions(iris):
+    # Keras 2's regressor answers zero samples with shape (0,); the classifier likewise here.
+    x, y = iris
+    reg = KerasRegressor(make_regressor, epochs=1, verbose=0)
+    reg.fit(x, y.astype("float32"))
+    assert reg.predict(x[:0]).shape == (0,) and reg.predict(x[:1]).shape == (1,)
+    wide = KerasRegressor(make_regressor, n_outputs=3, epochs=1, verbose=0)
+    wide.fit(x, np.zeros((len(x), 3), "float32"))
+    assert wide.predict(x[:0]).shape == (0, 3)
+
+    clf = KerasClassifier(make_classifier, epochs=1, verbose=0)
+    clf.fit(x, np.array(["a", "b", "c"])[y])
+    labels = clf.predict(x[:0])
+    assert labels.shape == (0,) and labels.dtype == clf.classes_.dtype
+    assert clf.predict_proba(x[:0]).shape == (0, 3)
+    binary = KerasClassifier(make_binary, epochs=1, verbose=0)
+    binary.fit(*binary_data())
+    assert binary.predict_proba(np.zeros((0, 2), "float32")).shape == (0, 2)
+    assert binary.predict([]).shape == (0,)
+
+
+def test_fitted_wrappers_pickle(iris):
+    # joblib.dump / pickle of a fitted estimator, as scikit-learn users save models.
+    import pickle
+
+    x, y = iris
+    clf = KerasClassifier(make_classifier, epochs=1, verbose=0)
+    clf.fit(x, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(x), clf.predict_proba(x))
+    np.testing.assert_array_equal(restored.classes_, clf.classes_)
+    reg = KerasRegressor(make_regressor, epochs=1, verbose=0)
+    reg.fit(x, y.astype("float32"))
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(x), reg.predict(x))

@@ -12,9 +12,11 @@ from .early_stopping import EarlyStopping
 from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from .loggers import BaseLogger, History, ProgbarLogger
 from .model_checkpoint import ModelCheckpoint
+from .remote_monitor import RemoteMonitor
 from .simple import LambdaCallback, TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "BaseLogger", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback", "TerminateOnNaN",
+    "RemoteMonitor",
 ]

@@ -55,15 +55,23 @@ def serialize(optimizer: Optimizer) -> dict:
 def deserialize(config: dict, custom_objects: Any = None) -> Optimizer:
     """The optimizer a `serialize` dict describes; class names match case-insensitively (Keras 2).
 
+    As in Keras 2, a built-in optimizer's class name in `config` is lower-cased in place.
+
     Example:
         >>> from multinn import optimizers
         >>> type(optimizers.deserialize({"class_name": "RMSprop", "config": {}})).__name__
         'RMSprop'
+        >>> config = optimizers.serialize(optimizers.SGD())
+        >>> _ = optimizers.deserialize(config)
+        >>> config["class_name"]
+        'sgd'
     """
     if isinstance(config, dict) and isinstance(config.get("class_name"), str):
         name = config["class_name"]
-        if name not in _OBJECTS and name.lower() in _OBJECTS and not (custom_objects and name in custom_objects):
-            config = {**config, "class_name": name.lower()}
+        if name.lower() in _OBJECTS and not (custom_objects and name in custom_objects):
+            # In place, as Keras 2 does: code written for it compares the dict it passed in
+            # with a later serialize() whose class name it lower-cased.
+            config["class_name"] = name.lower()
     return get_object(config, _OBJECTS, kind="optimizer", custom_objects=custom_objects)
 
 

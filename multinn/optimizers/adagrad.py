@@ -49,5 +49,7 @@ class Adagrad(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(initial_accumulator_value=self.initial_accumulator_value, epsilon=self.epsilon)
+        config["epsilon"] = self.epsilon
+        if self.initial_accumulator_value:  # tf.keras's option, which Keras 2's Adagrad lacks
+            config["initial_accumulator_value"] = self.initial_accumulator_value
         return config

@@ -76,6 +76,8 @@ class Nadam(_MomentsOptimizer):
         # A Python number: its float32 rounding is kept on the host, so the next step reads nothing.
         K.set_value(self.m_schedule, hyper[-1])
 
+    _config_shows_decay = False
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(self._moment_config(), schedule_decay=self.schedule_decay)

@@ -112,9 +112,8 @@ class Optimizer:
         self._schedule = None
         self._lr = K.variable(0.0, name="learning_rate", trainable=False)
         self.learning_rate = learning_rate
-        self._params: list = []
-        self._slots: dict = {}
-        self._slot_lists: dict = {kind: [] for kind in self._slot_kinds}
+        self._params: list = []  # the variables `weights` lists the state of
+        self._slots: dict = {}  # id(variable) -> (variable, {kind: slot}), for every variable ever updated
         self._pending_weights = None
         self.updates: list = []
 
@@ -158,11 +157,22 @@ class Optimizer:
 
     # ------------------------------------------------------------------ state
     def build(self, var_list: Iterable[Any]) -> None:
-        """Creates the state (slots) of every variable in `var_list` that has none yet.
+        """Creates the state (slots) of every variable in `var_list` that has none yet, and makes
+        `var_list` the variables whose state `weights` lists.
 
-        Called by the first `apply_gradients`; call it yourself to set saved weights
-        before the first update.
+        Called by `apply_gradients` when it meets a variable it has no state for; call it
+        yourself to set saved weights before the first update. As Keras 2's `get_updates`,
+        an optimizer handed to a second model lists that model's state from then on (the
+        first model's state is kept, and used when that model trains again).
+
+        Example:
+            >>> from multinn import backend as K, optimizers
+            >>> opt = optimizers.Adam()
+            >>> opt.build([K.variable([1.0, 2.0])])
+            >>> [tuple(w.shape) for w in opt.weights]
+            [(), (2,), (2,)]
         """
+        var_list = list(var_list)
         for var in var_list:
             if id(var) in self._slots:
                 continue
@@ -170,12 +180,10 @@ class Optimizer:
             for kind in self._slot_kinds:
                 with K.no_grad():
                     start = K.zeros_like(var, dtype=K.dtype(var)) + self._slot_initial_value(kind)
-                slot = K.variable(start, dtype=K.dtype(var), name=f"{var.name}/{kind}", trainable=False)
-                slots[kind] = slot
-                self._slot_lists[kind].append(slot)
+                slots[kind] = K.variable(start, dtype=K.dtype(var), name=f"{var.name}/{kind}", trainable=False)
             # The variable itself is kept with its slots so that its id stays unique.
             self._slots[id(var)] = (var, slots)
-            self._params.append(var)
+        self._params = var_list
         if self._pending_weights is not None and self._params:
             pending, self._pending_weights = self._pending_weights, None
             self.set_weights(pending)
@@ -197,7 +205,7 @@ class Optimizer:
         """[iterations] + scalar state + every slot of one kind, kind after kind (Keras 2's order)."""
         out = [self.iterations] + self._extra_weights()
         for kind in self._slot_kinds:
-            out.extend(self._slot_lists[kind])
+            out.extend(self._slots[id(var)][1][kind] for var in self._params)
         return out
 
     def variables(self) -> list:
@@ -230,6 +238,19 @@ class Optimizer:
                     f"{tuple(getattr(w, 'shape', ()))}."
                 )
             K.set_value(p, w)
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict:
+        # Slots are found by id(variable), and ids do not survive a pickle: keep the
+        # (variable, slots) pairs and index them again in the new process.
+        state = self.__dict__.copy()
+        state["_slots"] = list(self._slots.values())
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        pairs = state.pop("_slots")
+        self.__dict__.update(state)
+        self._slots = {id(var): (var, slots) for var, slots in pairs}
 
     # ------------------------------------------------------------------ gradients
     def get_gradients(self, loss: Any, params: Sequence[Any]) -> list:
@@ -331,13 +352,28 @@ class Optimizer:
         """After every variable moved (Nadam advances its momentum schedule)."""
 
     # ------------------------------------------------------------------ config
+    # Keras 2's Nadam has no `decay`; ours takes one, and its config shows it only when set.
+    _config_shows_decay = True
+
     def get_config(self) -> dict:
-        config: dict = {"name": self._name}
+        """The constructor arguments, with Keras 2.3.1's keys: `learning_rate`, `decay`, the
+        optimizer's own hyperparameters, and `clipnorm` / `clipvalue` when set. Options Keras 2
+        lacks (`name`, RMSprop's `centered`, ...) appear only when they differ from their default.
+
+        Example:
+            >>> from multinn import optimizers
+            >>> sorted(optimizers.SGD(lr=0.1, clipnorm=1.0).get_config().items())
+            [('clipnorm', 1.0), ('decay', 0.0), ('learning_rate', 0.1), ('momentum', 0.0), ('nesterov', False)]
+        """
+        config: dict = {}
+        if self._name != type(self).__name__:
+            config["name"] = self._name
         if self._schedule is not None and hasattr(self._schedule, "get_config"):
             config["learning_rate"] = schedules_module.serialize(self._schedule)
         else:
             config["learning_rate"] = config_float(self._lr)
-        config["decay"] = config_float(self.decay)
+        if self._config_shows_decay or self.initial_decay:
+            config["decay"] = config_float(self.decay)
         if self.clipnorm is not None:
             config["clipnorm"] = self.clipnorm
         if self.clipvalue is not None:
@@ -346,6 +382,14 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: Any = None) -> "Optimizer":
+        """The optimizer `get_config` describes (Keras 2's `lr` key is read as `learning_rate`).
+
+        Example:
+            >>> from multinn import optimizers
+            >>> opt = optimizers.Adam.from_config({"lr": 0.01, "beta_1": 0.8})
+            >>> opt.get_config()["learning_rate"], opt.get_config()["beta_1"]
+            (0.01, 0.8)
+        """
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules_module.deserialize(config["learning_rate"], custom_objects)

@@ -63,10 +63,9 @@ class RMSprop(Optimizer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(
-            rho=config_float(self.rho),
-            momentum=config_float(self.momentum),
-            epsilon=self.epsilon,
-            centered=self.centered,
-        )
+        config.update(rho=config_float(self.rho), epsilon=self.epsilon)
+        # tf.keras's options, which Keras 2's RMSprop lacks: shown only when used.
+        momentum = config_float(self.momentum)
+        if momentum or self.centered:
+            config.update(momentum=momentum, centered=self.centered)
         return config

@@ -129,6 +129,28 @@ def _class_indices(proba: Any) -> Any:
     return K.cast(K.greater(K.reshape(p, (-1,)), 0.5), "int64").numpy()
 
 
+def _num_samples(x: Any) -> "int | None":
+    """The number of samples in one input array or list; None when it cannot be told (several inputs)."""
+    shape = getattr(x, "shape", None)
+    if shape is not None and len(shape):
+        return int(shape[0])
+    if isinstance(x, (list, tuple)) and not x:
+        return 0
+    return None
+
+
+def _predict(predict: Callable, model: Any, x: Any, args: dict) -> Any:
+    """`predict(x, **args)`; no samples give an empty array shaped like the model's output.
+
+    Keras 2's predict returns an empty result for no samples, and its regressor still answers
+    with shape (0,); here the model is not asked at all.
+    """
+    shape = getattr(model, "output_shape", None)
+    if _num_samples(x) == 0 and isinstance(shape, tuple):
+        return K.zeros((0,) + tuple(d or 0 for d in shape[1:])).numpy()
+    return predict(x, **args)
+
+
 # ---------------------------------------------------------------- wrappers
 class BaseWrapper:
     """Base of the scikit-learn wrappers; use `KerasClassifier` or `KerasRegressor`.
@@ -431,7 +453,7 @@ class KerasClassifier(BaseWrapper):
             >>> set(clf.predict([[0.0], [1.0]], batch_size=1).tolist()) <= {"cat", "dog"}
             True
         """
-        proba = self.model.predict(x, **self._model_args("predict_classes", kwargs))
+        proba = _predict(self.model.predict, self.model, x, self._model_args("predict_classes", kwargs))
         return self.classes_[_class_indices(proba)]
 
     def predict_proba(self, x: Any, **kwargs: Any) -> Any:
@@ -453,7 +475,7 @@ class KerasClassifier(BaseWrapper):
             ((1, 2), 1.0)
         """
         predict = getattr(self.model, "predict_proba", self.model.predict)
-        probs = predict(x, **self._model_args("predict_proba", kwargs))
+        probs = _predict(predict, self.model, x, self._model_args("predict_proba", kwargs))
         if probs.shape[1] == 1:
             p = K.convert_to_tensor(probs)
             probs = K.concatenate([1.0 - p, p], axis=-1).numpy()
@@ -530,7 +552,7 @@ class KerasRegressor(BaseWrapper):
             >>> reg.predict([[1.0], [2.0]]).shape
             (2,)
         """
-        preds = self.model.predict(x, **self._model_args("predict", kwargs))
+        preds = _predict(self.model.predict, self.model, x, self._model_args("predict", kwargs))
         shape = tuple(preds.shape)
         kept = shape[:1] + tuple(d for d in shape[1:] if d != 1)
         return preds if kept == shape else K.reshape(preds, kept).numpy()
