@@ -258,3 +258,18 @@ def test_k_calls_inside_lambda_and_outside_agree(backend_name):
     inside = Model(x, Lambda(lambda t: K.softmax(t * 3))(x))
     data = rand(4, 3, seed=8)
     np.testing.assert_allclose(outside.predict(data), inside.predict(data), rtol=1e-6)
+
+
+def test_models_with_k_calls_and_symbolic_losses_pickle(backend_name):
+    import pickle
+
+    x = Input(shape=(3,))
+    y = Dense(2)(x)
+    model = Model(x, K.sum(y * 2, axis=-1))
+    model.add_loss(K.mean(K.square(y)))
+    model.compile("sgd")
+    data = rand(4, 3, seed=10)
+    model.train_on_batch(data)
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(copy.predict(data), model.predict(data))
+    assert copy.train_on_batch(data) == model.train_on_batch(data)

@@ -15,7 +15,7 @@ import importlib
 from typing import Any, Callable
 
 from multinn import backend as K
-from multinn.backend.ops.core import Primitive, primitives_by_name
+from multinn.backend.ops.core import Primitive, primitive_named
 from multinn.backend.ops.symbolic import resolve_shape_param
 
 from .base_layer import Layer, to_list
@@ -134,10 +134,7 @@ def _function_from_name(name: str) -> Callable:
     loading a config never imports or runs anything else."""
     kind, _, rest = name.partition(":")
     if kind == "primitive":
-        found = primitives_by_name.get(rest)
-        if not found:
-            raise ValueError(f"Unknown K primitive {rest!r} in a K operation's config.")
-        return found[0]
+        return primitive_named(rest)
     module, _, qualname = rest.partition(":")
     if kind != "K" or not module.startswith("multinn.") or not qualname:
         raise ValueError(f"A K operation's config names {name!r}, which is not a multinn function.")

@@ -256,6 +256,18 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
 
+    def __reduce__(self) -> Any:
+        # By name: a pickled model holding K calls finds the same op in the receiving process.
+        return (primitive_named, (self.name,))
+
+
+def primitive_named(name: str) -> "Primitive":
+    """The primitive registered first under `name` (how configs and pickles refer to K ops)."""
+    found = primitives_by_name.get(name)
+    if not found:
+        raise ValueError(f"Unknown K primitive {name!r}.")
+    return found[0]
+
 
 def primitive(name: str, forward: "Callable | Mapping[str, Callable]", grad: "Callable | None" = None) -> Primitive:
     """Registers a new differentiable op and returns it as a callable K function.
