@@ -102,8 +102,9 @@ def fit_loop(
     per_batch_floats = bool(verbose) or bool(callbacks)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
-        sums = None
+        sums = last = None
         pending = []  # (values, size) per batch, read in one go at the end of the epoch
         seen = 0
         source = (next(batches_forever) for _ in range(steps_per_epoch)) if batches_forever is not None else epoch_batches()
@@ -125,14 +126,16 @@ def fit_loop(
                 sums = tu.add_weighted(sums, values, size)
             else:
                 pending.append((values, size))
+            last = values
             seen += size
             callback_list.on_batch_end(batch_index, batch_logs)
             if model.stop_training:
                 break
         if pending:
             sums = _device_sums(pending)
+            last = _device_floats(pending[-1][0])
             pending = []
-        epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
+        epoch_logs = tu.epoch_values(out_labels, sums, seen, last, model._stateful_metrics_names())
         # Keras 2 validates only an epoch that ran all its batches (samples mode).
         completed = steps_per_epoch is not None or not model.stop_training
         if val_ins is not None and completed and tu.should_run_validation(validation_freq, epoch):
@@ -158,7 +161,8 @@ def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbos
         model, callbacks, {"batch_size": batch_size, "steps": None, "samples": n, "verbose": verbose}
     )
     bar = Progbar(target=n, verbose=verbose) if verbose == 1 else None  # Keras 2: a bar for verbose=1 only
-    sums = None
+    sums = values = None
+    model.reset_metrics()
     callback_list.on_test_begin()
     for batch_index, (start, end) in enumerate(tu.make_batches(n, batch_size)):
         size = end - start
@@ -171,7 +175,8 @@ def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbos
         callback_list.on_test_batch_end(batch_index, batch_logs)
         if bar is not None and end < n:
             bar.update(end)
-    results = [s / n for s in sums] if sums else []
+    logs = tu.epoch_values(list(model.metrics_names), sums, n, values, model._stateful_metrics_names())
+    results = list(logs.values())
     if bar is not None:
         bar.update(n, values=list(zip(model.metrics_names, results)), finalize=True)
     callback_list.on_test_end()
@@ -243,6 +248,12 @@ def _shuffle_seed() -> int:
         draw = K.random_uniform((2,), 0.0, 1.0, dtype="float64")
     a, b = draw.numpy().tolist()
     return int(a * 2**31) ^ (int(b * 2**31) << 1)
+
+
+def _device_floats(values: list) -> list:
+    """One batch's scalar tensors as Python floats (one read)."""
+    with K.no_grad():
+        return K.stack([K.reshape(v, ()) for v in values]).numpy().tolist()
 
 
 def _device_sums(pending: list) -> list:

@@ -71,6 +71,8 @@ class Metric(Layer):
         3.0
     """
 
+    _is_metric = True
+
     def __init__(self, name: "str | None" = None, dtype: Any = None, **kwargs: Any):
         super().__init__(name=name, dtype=dtype, **kwargs)
         self.stateful = True
