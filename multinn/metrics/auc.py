@@ -11,9 +11,10 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.utils import metrics_utils
-from multinn.utils.metrics_utils import AUCCurve, AUCSummationMethod, ConfusionMatrix
+from multinn.utils.metrics_utils import AUCCurve, AUCSummationMethod
 
 from .base import Metric, div_no_nan
+from .confusion import four_cells
 
 
 class AUC(Metric):
@@ -59,13 +60,7 @@ class AUC(Metric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> list:  # type: ignore[override]
         """Adds the batch's (weighted) confusion-matrix counts for every threshold."""
         return metrics_utils.update_confusion_matrix_variables(
-            {
-                ConfusionMatrix.TRUE_POSITIVES: self.true_positives,
-                ConfusionMatrix.TRUE_NEGATIVES: self.true_negatives,
-                ConfusionMatrix.FALSE_POSITIVES: self.false_positives,
-                ConfusionMatrix.FALSE_NEGATIVES: self.false_negatives,
-            },
-            y_true, y_pred, self.thresholds, sample_weight=sample_weight,
+            four_cells(self), y_true, y_pred, self.thresholds, sample_weight=sample_weight
         )
 
     def interpolate_pr_auc(self) -> K.Tensor:

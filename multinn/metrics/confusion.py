@@ -163,6 +163,16 @@ def _evenly_spaced_thresholds(num_thresholds: int) -> list:
     return [0.0] + inner + [1.0]
 
 
+def four_cells(metric: Metric) -> dict:
+    """A metric's true/false positive/negative variables keyed by their confusion-matrix cell."""
+    return {
+        ConfusionMatrix.TRUE_POSITIVES: metric.true_positives,
+        ConfusionMatrix.TRUE_NEGATIVES: metric.true_negatives,
+        ConfusionMatrix.FALSE_POSITIVES: metric.false_positives,
+        ConfusionMatrix.FALSE_NEGATIVES: metric.false_negatives,
+    }
+
+
 class SensitivitySpecificityBase(Metric):
     """All four confusion-matrix cells over `num_thresholds` evenly spaced thresholds in [0, 1];
     subclasses read one rate at the threshold where another rate is closest to `value`."""
@@ -180,13 +190,7 @@ class SensitivitySpecificityBase(Metric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> list:  # type: ignore[override]
         """Adds the batch's (weighted) counts for every threshold."""
         return metrics_utils.update_confusion_matrix_variables(
-            {
-                ConfusionMatrix.TRUE_POSITIVES: self.true_positives,
-                ConfusionMatrix.TRUE_NEGATIVES: self.true_negatives,
-                ConfusionMatrix.FALSE_POSITIVES: self.false_positives,
-                ConfusionMatrix.FALSE_NEGATIVES: self.false_negatives,
-            },
-            y_true, y_pred, thresholds=self.thresholds, sample_weight=sample_weight,
+            four_cells(self), y_true, y_pred, thresholds=self.thresholds, sample_weight=sample_weight
         )
 
     def _rate_where_closest(self, match_num: K.Tensor, match_other: K.Tensor, read_num: K.Tensor,
