@@ -35,8 +35,10 @@ class _BatchLogs(callbacks.Callback):
 
 
 def test_fit_reports_running_values_and_resets_each_epoch(backend_name):
-    model = _frozen_model([metrics.MeanAbsoluteError(name="mae_obj"), "mae"])
+    mae_obj = metrics.MeanAbsoluteError(name="mae_obj")
+    model = _frozen_model([mae_obj, "mae"])
     assert model.metrics_names == ["loss", "mae_obj", "mae"]
+    assert model.metrics == [mae_obj, multinn.losses.mean_absolute_error]
     logger = _BatchLogs()
     history = model.fit(X, Y, batch_size=2, epochs=2, shuffle=False, verbose=0, callbacks=[logger])
     errors = np.abs(PRED - Y)[:, 0]
@@ -131,6 +133,7 @@ def test_add_metric_inside_call(backend_name):
     logger = _BatchLogs()
     history = model.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[logger])
     assert model.metrics_names == ["loss", "count", "mean_input"]
+    assert [m.name for m in model.metrics] == ["count", "mean_input"]
     # Running mean of the per-batch means (each batch counted once), reset every epoch.
     batch_means = [X[:4].mean(), X[4:].mean()]
     np.testing.assert_allclose([b["mean_input"] for b in logger.batches],
@@ -156,6 +159,9 @@ def test_metric_attributes_are_tracked_not_weights():
     assert float(layer.tracker.result()) == 3.0
     with pytest.raises(ValueError, match="aggregation"):
         layer.add_metric(K.constant(1.0), name="x", aggregation="max")
+    layer.twin = metrics.Mean(name="tracker")
+    with pytest.raises(ValueError, match="different names"):
+        layer.add_metric(layer.twin(1.0))
 
 
 def test_metric_objects_survive_save_and_load(backend_name, tmp_path):

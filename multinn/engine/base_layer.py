@@ -437,6 +437,12 @@ class Layer:
             )
         metrics = self.__dict__.setdefault("_metrics", [])
         owner = getattr(value, "_metric_obj", None)
+        wanted = name or (owner.name if owner is not None else "mean")
+        if sum(m.name == wanted for m in metrics) > 1:
+            raise ValueError(
+                f"Please provide different names for the metrics you have added to {self.name}. Found "
+                f"{sum(m.name == wanted for m in metrics)} metrics with the name: {wanted!r}"
+            )
         if owner is not None:  # a metric object's result: that object has counted the batch
             if not any(owner is m for m in metrics):
                 metrics.append(owner)
@@ -448,9 +454,8 @@ class Layer:
             )
         from multinn.metrics import Mean
 
-        name = name or "mean"
-        matches = [m for m in metrics if m.name == name]
-        metric = matches[0] if matches else Mean(name=name)
+        matches = [m for m in metrics if m.name == wanted]
+        metric = matches[0] if matches else Mean(name=wanted)
         if not matches:
             metrics.append(metric)
         if not _state.inferring:  # shape inference runs `call` on dummy zeros: no data

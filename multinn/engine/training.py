@@ -140,7 +140,6 @@ class Model(Network):
         self.sample_weight_mode = sample_weight_mode
         self._compile_metrics = metrics
         self._compile_weighted_metrics = weighted_metrics
-        self.metrics = list(metrics) if isinstance(metrics, (list, tuple)) else (metrics or [])
         self._compiled = True
         self._output_setup = None
         self.stop_training = False
@@ -470,6 +469,14 @@ class Model(Network):
         for metric in self._added_metrics():
             names.append(_unique_name(metric.name, names))
         return names
+
+    @property
+    def metrics(self) -> list:
+        """The compiled metrics, per output (metric objects as they run, functions as resolved),
+        then the metric objects the layers and the model add (Keras 2.3's `model.metrics`)."""
+        setup = getattr(self, "_output_setup", None)
+        compiled = [fn for fns in (setup[2] if setup is not None else ()) for _, fn, _ in fns]
+        return compiled + self._added_metrics()
 
     def _added_metrics(self) -> list:
         """The metric objects of `add_metric` (and metric attributes) of the sublayers, then the model's."""
