@@ -157,7 +157,7 @@ class Reduce(Metric):
         if self.reduction == metrics_utils.Reduction.WEIGHTED_MEAN and weights is not None:
             count = K.sum(weights)
         else:
-            count = K.cast(K.size(values), self.dtype)
+            count = float(K.size(values))
         updates.append(K.update_add(self.count, count))
         return updates
 

@@ -36,6 +36,7 @@ class MeanIoU(Metric):
         # float64, as tf.keras keeps it: counts stay exact over long runs.
         self.total_cm = self.add_weight("total_confusion_matrix", shape=(self.num_classes, self.num_classes),
                                         dtype="float64")
+        self._diagonal = K.eye(self.num_classes, dtype="float64")  # made beside total_cm, on its device
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> K.Variable:  # type: ignore[override]
         """Adds the batch's (weighted) label/prediction pairs to the confusion matrix."""
@@ -52,7 +53,7 @@ class MeanIoU(Metric):
         cm = self.total_cm
         predicted = K.sum(cm, axis=0)
         actual = K.sum(cm, axis=1)
-        true_positives = K.sum(cm * K.eye(self.num_classes, dtype="float64"), axis=1)
+        true_positives = K.sum(cm * self._diagonal, axis=1)
         denominator = predicted + actual - true_positives
         present = K.sum(K.cast(K.not_equal(denominator, 0), "float64"))
         iou = div_no_nan(true_positives, denominator)

@@ -149,12 +149,11 @@ def filter_top_k(x: Any, k: int) -> K.Tensor:
         [[-10000000000.0, 0.699999988079071, 0.699999988079071, -10000000000.0]]
     """
     x = K.convert_to_tensor(x)
-    n = x.shape[-1]
     row = K.expand_dims(x, -1)  # x_i along axis -2
     col = K.expand_dims(x, -2)  # x_j along axis -1
     # rank_i = #{j: x_j > x_i} + #{j < i: x_j == x_i}: a strict order without a sort.
-    index = K.arange(n)
-    earlier = K.cast(K.less(K.expand_dims(index, 0), K.expand_dims(index, 1)), K.dtype(x))
+    index = K.cumsum(K.ones_like(x), axis=-1)  # 1..n along the last axis, on x's device
+    earlier = K.cast(K.less(K.expand_dims(index, -2), K.expand_dims(index, -1)), K.dtype(x))
     beats = K.cast(K.greater(col, row), K.dtype(x)) + K.cast(K.equal(col, row), K.dtype(x)) * earlier
     keep = K.cast(K.less(K.sum(beats, axis=-1), float(k)), K.dtype(x))
     return x * keep + NEG_INF * (1.0 - keep)
@@ -224,7 +223,8 @@ def update_confusion_matrix_variables(
     thresholds = to_list(thresholds)
     # One row per threshold, one column per entry.
     predictions = K.reshape(y_pred, (1, -1))
-    cuts = K.reshape(K.constant(thresholds, dtype=K.floatx()), (-1, 1))
+    with K.backend_scope(predictions.backend.name):  # the thresholds live where the predictions do
+        cuts = K.reshape(K.constant(thresholds, dtype=K.floatx()), (-1, 1))
     pred_pos = K.greater(predictions, cuts)
     pred_neg = K.logical_not(pred_pos)
     label_pos = K.not_equal(K.reshape(y_true, (1, -1)), 0.0)
