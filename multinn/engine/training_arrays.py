@@ -45,7 +45,7 @@ def fit_loop(
     out_labels = list(model.metrics_names) if model._output_setup is not None else ["loss"]
     if verbose:
         mode = "steps" if steps_per_epoch is not None else "samples"
-        callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode))
+        callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode, stateful_metrics=model._stateful_metrics_names()))
     callback_list = cbks.CallbackList(callback_list)
     callback_list.set_model(model)
     num_train = int(xs[0].shape[0])
@@ -251,9 +251,9 @@ def _shuffle_seed() -> int:
 
 
 def _device_floats(values: list) -> list:
-    """One batch's scalar tensors as Python floats (one read)."""
+    """One batch's tensors as Python floats (arrays for metrics with several thresholds)."""
     with K.no_grad():
-        return K.stack([K.reshape(v, ()) for v in values]).numpy().tolist()
+        return [float(v) if K.size(v) == 1 else K.eval(v) for v in values]
 
 
 def _device_sums(pending: list) -> list:
@@ -262,6 +262,8 @@ def _device_sums(pending: list) -> list:
     sums = []
     with K.no_grad():
         for j in range(len(pending[0][0])):
-            column = K.stack([values[j] for values, _ in pending]).numpy().tolist()
+            column = K.stack([values[j] for values, _ in pending]).numpy()
+            # Scalars as Python floats; a metric with several thresholds gives rows of values.
+            column = column.tolist() if column.ndim == 1 else column.astype("float64")
             sums.append(sum(v * size for v, size in zip(column, sizes)))
     return sums

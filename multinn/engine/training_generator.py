@@ -37,7 +37,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     model.history = cbks.History()
     callback_list = list(callbacks or []) + [model.history]
     if verbose:
-        callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps"))
+        callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps", stateful_metrics=model._stateful_metrics_names()))
     callback_list = cbks.CallbackList(callback_list)
     callback_list.set_model(model)
     if validation_data is not None:
