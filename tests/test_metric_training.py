@@ -177,10 +177,10 @@ def test_metric_objects_survive_save_and_load(backend_name, tmp_path):
 
 @pytest.mark.parametrize("verbose", [0, 2])
 def test_metrics_with_several_thresholds_in_fit(backend_name, verbose, capsys):
-    model = _frozen_model([metrics.FalsePositives(thresholds=[0.5, 2.0], name="fp")])
+    model = _frozen_model([metrics.FalsePositives(thresholds=[0.5, 1.0], name="fp")])
     labels = (Y > 1.0).astype(np.float32)
     history = model.fit(X, labels, batch_size=4, epochs=1, shuffle=False, verbose=verbose)
-    expected = [((PRED > th) & (labels == 0)).sum() for th in (0.5, 2.0)]
+    expected = [((PRED > th) & (labels == 0)).sum() for th in (0.5, 1.0)]
     np.testing.assert_allclose(np.asarray(history.history["fp"][0]), expected)
     if verbose:
         assert "fp: [" in capsys.readouterr().out
