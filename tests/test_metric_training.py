@@ -165,14 +165,15 @@ def test_metric_attributes_are_tracked_not_weights():
 
 
 def test_metric_objects_survive_save_and_load(backend_name, tmp_path):
-    model = _frozen_model([metrics.AUC(num_thresholds=7, name="auc"), metrics.TopKCategoricalAccuracy(k=1)])
+    model = _frozen_model([metrics.AUC(num_thresholds=7, name="auc"), metrics.TopKCategoricalAccuracy(k=1)],
+                          weighted=[metrics.MeanSquaredError(name="w")])  # a class name losses has too
     path = os.path.join(str(tmp_path), "m.h5")
     model.save(path)
     loaded = multinn.models.load_model(path)
-    assert loaded.metrics_names == ["loss", "auc", "top_k_categorical_accuracy"]
-    setup_metrics = [fn for _, fn, _ in loaded._output_setup[2][0]]
-    assert isinstance(setup_metrics[0], metrics.AUC) and setup_metrics[0].num_thresholds == 7
-    assert setup_metrics[1].get_config()["k"] == 1
+    assert loaded.metrics_names == ["loss", "auc", "top_k_categorical_accuracy", "w"]
+    auc, top_k, mse = loaded.metrics
+    assert isinstance(auc, metrics.AUC) and auc.num_thresholds == 7
+    assert top_k.get_config()["k"] == 1 and isinstance(mse, metrics.MeanSquaredError)
 
 
 @pytest.mark.parametrize("verbose", [0, 2])
