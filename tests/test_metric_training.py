@@ -185,3 +185,10 @@ def test_metrics_with_several_thresholds_in_fit(backend_name, verbose, capsys):
     np.testing.assert_allclose(np.asarray(history.history["fp"][0]), expected)
     if verbose:
         assert "fp: [" in capsys.readouterr().out
+
+
+def test_loss_object_without_reduction_trains_on_its_mean(backend_name):
+    model = _frozen_model([])
+    model.compile(multinn.optimizers.SGD(lr=0.0), multinn.losses.MeanSquaredError(reduction="none"))
+    loss = model.evaluate(X, Y, batch_size=6, verbose=0)
+    assert loss == pytest.approx(((PRED - Y) ** 2).mean(), rel=1e-5)

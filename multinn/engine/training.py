@@ -425,6 +425,8 @@ class Model(Network):
                 continue
             if isinstance(fn, losses_module.Loss):
                 value = fn(y, out, sample_weight=sw)
+                if value.ndim:  # reduction='none': Keras 2.3 trains on and reports the mean
+                    value = K.mean(value)
             else:
                 value = tu.weighted_mean(fn(y, out), sw, mask)
             per_output.append(value)
