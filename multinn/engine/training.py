@@ -588,7 +588,7 @@ class Model(Network):
             return self._forward(xs)
 
     # ------------------------------------------------------------------ batch API
-    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None,
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        reset_metrics: bool = True) -> Any:
         """One gradient update on one batch; returns the loss (and metrics) before the update.
 
@@ -613,7 +613,7 @@ class Model(Network):
             self.reset_metrics()
         return out[0] if len(out) == 1 else out
 
-    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None, reset_metrics: bool = True) -> Any:
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, reset_metrics: bool = True) -> Any:
         """The loss (and metrics) on one batch, without updating the weights (`reset_metrics`
         as for `train_on_batch`).
 
