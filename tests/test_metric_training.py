@@ -192,3 +192,15 @@ def test_loss_object_without_reduction_trains_on_its_mean(backend_name):
     model.compile(multinn.optimizers.SGD(lr=0.0), multinn.losses.MeanSquaredError(reduction="none"))
     loss = model.evaluate(X, Y, batch_size=6, verbose=0)
     assert loss == pytest.approx(((PRED - Y) ** 2).mean(), rel=1e-5)
+
+
+def test_metric_objects_skip_masked_timesteps(backend_name):
+    from multinn.layers import Embedding
+
+    inp = Input(shape=(3,))
+    model = multinn.Model(inp, Embedding(5, 1, mask_zero=True, embeddings_initializer="ones")(inp))
+    model.compile(multinn.optimizers.SGD(lr=0.0), "mae", metrics=[metrics.MeanAbsoluteError(name="m")])
+    x = np.array([[1, 2, 0], [3, 0, 0]], np.float32)
+    y = np.array([[[0.0], [3.0], [5.0]], [[2.0], [7.0], [9.0]]], np.float32)
+    _, m = model.evaluate(x, y, verbose=0)
+    assert m == pytest.approx(np.abs(1.0 - y[..., 0])[x != 0].mean(), rel=1e-5)
