@@ -67,6 +67,13 @@ def test_evaluate_weighted_metric_objects_over_any_batch_size(backend_name):
         assert w == pytest.approx((sq * SW).sum() / SW.sum(), rel=1e-5)
 
 
+def test_metric_class_names_in_compile(backend_name):
+    model = _frozen_model(["MeanAbsoluteError", "mae"])
+    assert model.metrics_names == ["loss", "MeanAbsoluteError", "mae"]
+    _, by_class, by_function = model.evaluate(X, Y, batch_size=4, verbose=0)
+    assert by_class == pytest.approx(np.abs(PRED - Y).mean(), rel=1e-5) and by_function == pytest.approx(by_class)
+
+
 def test_validation_uses_fresh_state(backend_name):
     model = _frozen_model([metrics.MeanAbsoluteError(name="m")])
     history = model.fit(X[:4], Y[:4], validation_data=(X[4:], Y[4:]), batch_size=2, epochs=1, shuffle=False, verbose=0)

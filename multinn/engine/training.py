@@ -218,6 +218,8 @@ class Model(Network):
                     if isinstance(fn, metrics_module.Metric):
                         fn = metrics_module.clone_metric(fn) if id(fn) in used else fn
                         used.add(id(fn))
+                        if isinstance(m, str):  # made from a name ('AUC'): the name the user wrote
+                            fn.name = m
                         name = fn.name  # a metric object is named by itself, weighted or not (Keras 2.3)
                     else:
                         name = ("weighted_" if weighted else "") + _metric_name(m, fn)
