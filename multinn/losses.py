@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
+from multinn.utils.losses_utils import Reduction, compute_weighted_loss  # noqa: F401  (also offered here)
 from multinn.utils.generic_utils import check_kwargs, get_object, resolve_identifier, serialize_keras_object
 
 
@@ -138,12 +139,23 @@ def huber(y_true: Any, y_pred: Any, delta: float = 1.0) -> K.Tensor:
         >>> huber(K.constant([[0.0, 0.0]]), K.constant([[0.5, 3.0]])).numpy().tolist()
         [1.3125]
     """
+    return K.mean(huber_loss(y_true, y_pred, delta), axis=-1)
+
+
+def huber_loss(y_true: Any, y_pred: Any, delta: float = 1.0) -> K.Tensor:
+    """Keras 2.3's Huber loss, one value per element (no mean over the last axis).
+
+    `0.5 * e**2` where |e| <= delta, `delta * |e| - 0.5 * delta**2` beyond; `huber` is its
+    mean over the last axis (tf.keras's shape).
+
+    Example:
+        >>> huber_loss(K.constant([[0.0, 0.0]]), K.constant([[0.5, 3.0]])).numpy().tolist()
+        [[0.125, 2.5]]
+    """
     y_true, y_pred = _prepare(y_true, y_pred)
-    error = y_pred - y_true
-    abs_error = K.abs(error)
-    quadratic = 0.5 * K.square(error)
-    linear = delta * abs_error - 0.5 * delta * delta
-    return K.mean(K.where(K.less_equal(abs_error, delta), quadratic, linear), axis=-1)
+    abs_error = K.abs(y_pred - y_true)
+    quadratic = K.minimum(abs_error, delta)
+    return 0.5 * K.square(quadratic) + delta * (abs_error - quadratic)
 
 
 def categorical_crossentropy(
@@ -243,67 +255,10 @@ mape = MAPE = mean_absolute_percentage_error
 msle = MSLE = mean_squared_logarithmic_error
 kld = KLD = kl_divergence = kullback_leibler_divergence
 log_cosh = logcosh
-huber_loss = huber
 cosine_proximity = cosine = cosine_similarity
 
 
 # ------------------------------------------------------------------ Loss classes
-class Reduction:
-    """How a Loss object reduces its weighted per-sample values (tf.keras 2's names).
-
-    Example:
-        >>> Reduction.validate("sum")
-        'sum'
-    """
-
-    AUTO = "auto"
-    NONE = "none"
-    SUM = "sum"
-    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
-
-    @classmethod
-    def all(cls) -> tuple:
-        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
-
-    @classmethod
-    def validate(cls, key: str) -> str:
-        if key not in cls.all():
-            raise ValueError(f"Invalid loss reduction: expected one of {cls.all()}. Received: reduction={key!r}")
-        return key
-
-
-def _match_weight_rank(sample_weight: K.Tensor, losses: K.Tensor) -> K.Tensor:
-    """Drops a trailing 1-sized axis or adds trailing axes so weights broadcast over losses."""
-    if sample_weight.ndim == losses.ndim + 1 and sample_weight.shape[-1] == 1:
-        return K.squeeze(sample_weight, -1)
-    while 0 < sample_weight.ndim < losses.ndim:
-        sample_weight = K.expand_dims(sample_weight, -1)
-    return sample_weight
-
-
-def compute_weighted_loss(losses: Any, sample_weight: Any = None, reduction: str = Reduction.SUM_OVER_BATCH_SIZE) -> K.Tensor:
-    """Multiplies per-sample `losses` by `sample_weight` and reduces them.
-
-    'sum_over_batch_size' (and 'auto') divide the weighted sum by the number of loss
-    values; 'sum' returns the sum; 'none' the weighted values.
-
-    Example:
-        >>> compute_weighted_loss(K.constant([1.0, 3.0]), [1.0, 0.0]).numpy().tolist()
-        0.5
-    """
-    reduction = Reduction.validate(reduction)
-    losses = K.convert_to_tensor(losses)
-    if sample_weight is not None:
-        weights = K.cast(sample_weight, K.dtype(losses))
-        losses = losses * _match_weight_rank(weights, losses)
-    if reduction == Reduction.NONE:
-        return losses
-    if reduction == Reduction.SUM:
-        return K.sum(losses)
-    # The weighted sum over the number of loss values: a mean (also for symbolic batch sizes).
-    return K.mean(losses)
-
-
 class Loss:
     """Base class: subclasses implement `call(y_true, y_pred)` returning per-sample losses.
 
@@ -317,14 +272,12 @@ class Loss:
         4.5
     """
 
-    def __init__(self, reduction: str = Reduction.AUTO, name: "str | None" = None):
+    def __init__(self, reduction: str = Reduction.SUM_OVER_BATCH_SIZE, name: "str | None" = None):
         self.reduction = Reduction.validate(reduction)
         self.name = name
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> K.Tensor:
-        losses = self.call(y_true, y_pred)
-        reduction = Reduction.SUM_OVER_BATCH_SIZE if self.reduction == Reduction.AUTO else self.reduction
-        return compute_weighted_loss(losses, sample_weight, reduction)
+        return compute_weighted_loss(self.call(y_true, y_pred), sample_weight, self.reduction)
 
     def call(self, y_true: Any, y_pred: Any) -> K.Tensor:
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
@@ -345,7 +298,9 @@ class LossFunctionWrapper(Loss):
         2.0
     """
 
-    def __init__(self, fn: Callable, reduction: str = Reduction.AUTO, name: "str | None" = None, **kwargs: Any):
+    def __init__(
+        self, fn: Callable, reduction: str = Reduction.SUM_OVER_BATCH_SIZE, name: "str | None" = None, **kwargs: Any
+    ):
         super().__init__(reduction=reduction, name=name)
         self.fn = fn
         self._fn_kwargs = kwargs
@@ -370,7 +325,7 @@ def _loss_class(class_name: str, fn: Callable, default_name: str, params: tuple 
         names = [p for p, _ in params] + ["reduction", "name"]
         if len(args) > len(names):
             raise TypeError(f"{class_name}() takes at most {len(names)} positional arguments. Received: {len(args)}")
-        values = {**dict(params), "reduction": Reduction.AUTO, "name": default_name}
+        values = {**dict(params), "reduction": Reduction.SUM_OVER_BATCH_SIZE, "name": default_name}
         for key, value in zip(names, args):
             values[key] = value
         for key, value in kwargs.items():
@@ -395,8 +350,8 @@ MeanSquaredLogarithmicError = _loss_class(
 Hinge = _loss_class("Hinge", hinge, "hinge")
 SquaredHinge = _loss_class("SquaredHinge", squared_hinge, "squared_hinge")
 CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge, "categorical_hinge")
-LogCosh = _loss_class("LogCosh", logcosh, "log_cosh")
-Huber = _loss_class("Huber", huber, "huber_loss", (("delta", 1.0),))
+LogCosh = _loss_class("LogCosh", logcosh, "logcosh")
+Huber = _loss_class("Huber", huber_loss, "huber_loss", (("delta", 1.0),))
 CategoricalCrossentropy = _loss_class(
     "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
     (("from_logits", False), ("label_smoothing", 0.0)),
@@ -409,13 +364,13 @@ BinaryCrossentropy = _loss_class(
     "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
     (("from_logits", False), ("label_smoothing", 0.0)),
 )
-KLDivergence = _loss_class("KLDivergence", kullback_leibler_divergence, "kl_divergence")
+KLDivergence = _loss_class("KLDivergence", kullback_leibler_divergence, "kullback_leibler_divergence")
 Poisson = _loss_class("Poisson", poisson, "poisson")
 CosineSimilarity = _loss_class("CosineSimilarity", cosine_similarity, "cosine_similarity", (("axis", -1),))
 
 _FUNCTIONS = (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error,
-    squared_hinge, hinge, categorical_hinge, logcosh, huber, categorical_crossentropy,
+    squared_hinge, hinge, categorical_hinge, logcosh, huber, huber_loss, categorical_crossentropy,
     sparse_categorical_crossentropy, binary_crossentropy, kullback_leibler_divergence, poisson, cosine_similarity,
 )
 _CLASSES = (
@@ -427,7 +382,7 @@ _LOSSES: dict = {
     **{fn.__name__: fn for fn in _FUNCTIONS},
     **{cls.__name__: cls for cls in _CLASSES},
     "mse": mse, "MSE": MSE, "mae": mae, "MAE": MAE, "mape": mape, "MAPE": MAPE, "msle": msle, "MSLE": MSLE,
-    "kld": kld, "KLD": KLD, "kl_divergence": kl_divergence, "log_cosh": log_cosh, "huber_loss": huber_loss,
+    "kld": kld, "KLD": KLD, "kl_divergence": kl_divergence, "log_cosh": log_cosh,
     "cosine_proximity": cosine_proximity, "cosine": cosine,
 }
 

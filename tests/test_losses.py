@@ -192,9 +192,20 @@ def test_aliases():
     assert losses.mae is losses.mean_absolute_error and losses.mape is losses.mean_absolute_percentage_error
     assert losses.msle is losses.mean_squared_logarithmic_error and losses.kld is losses.kullback_leibler_divergence
     assert losses.cosine_proximity is losses.cosine_similarity
-    for name, fn in [("mse", losses.mse), ("MAE", losses.mae), ("kld", losses.kld), ("huber_loss", losses.huber),
+    for name, fn in [("mse", losses.mse), ("MAE", losses.mae), ("kld", losses.kld), ("huber_loss", losses.huber_loss),
                      ("cosine_proximity", losses.cosine_similarity), ("log_cosh", losses.logcosh)]:
         assert losses.get(name) is fn
+
+
+def test_huber_loss_keeps_keras_2_3_per_element_shape(backend_name):
+    t, p = REAL_T * 2, REAL_P * 2
+    e = np.abs(p.astype(np.float64) - t)
+    expected = np.where(e <= 0.7, e**2 / 2, 0.7 * (e - 0.35))
+    got = K.eval(losses.huber_loss(K.constant(t), K.constant(p), delta=0.7))
+    assert got.shape == (4, 3)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # The Huber object reduces over every element, as Keras 2.3's does.
+    np.testing.assert_allclose(float(losses.Huber(0.7)(K.constant(t), K.constant(p))), expected.mean(), rtol=1e-5)
 
 
 # ------------------------------------------------------------------ Loss objects
@@ -275,9 +286,9 @@ def test_loss_object_configs_round_trip(backend_name):
         assert config["class_name"] == type(obj).__name__
         back = losses.deserialize(config)
         assert type(back) is type(obj) and back.get_config() == obj.get_config()
-    assert losses.Huber().get_config() == {"reduction": "auto", "name": "huber_loss", "delta": 1.0}
+    assert losses.Huber().get_config() == {"reduction": "sum_over_batch_size", "name": "huber_loss", "delta": 1.0}
     assert losses.BinaryCrossentropy().get_config() == {
-        "reduction": "auto", "name": "binary_crossentropy", "from_logits": False, "label_smoothing": 0.0,
+        "reduction": "sum_over_batch_size", "name": "binary_crossentropy", "from_logits": False, "label_smoothing": 0.0,
     }
     assert type(losses.get("BinaryCrossentropy")) is losses.BinaryCrossentropy
     with pytest.raises(TypeError, match="'form_logits'. Did you mean 'from_logits'"):

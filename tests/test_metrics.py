@@ -79,13 +79,23 @@ def test_regression_metrics_match_losses(backend_name):
         "mae": np.abs(p - t.astype(np.float64)).mean(-1),
         "mape": 100 * np.abs((t - p.astype(np.float64)) / t).mean(-1),
         "msle": ((np.log1p(p.astype(np.float64)) - np.log1p(t)) ** 2).mean(-1),
-        "cosine_proximity": -(t * p.astype(np.float64)).sum(-1) / (np.linalg.norm(t, axis=-1) * np.linalg.norm(p, axis=-1)),
+        # Keras 2.3: the metric is the cosine similarity itself, the loss its negative.
+        "cosine_proximity": (t * p.astype(np.float64)).sum(-1) / (np.linalg.norm(t, axis=-1) * np.linalg.norm(p, axis=-1)),
     }
     for name, ref in refs.items():
         fn = metrics.get(name)
         np.testing.assert_allclose(_eval(fn, t, p), ref, rtol=1e-5, err_msg=name)
-    np.testing.assert_allclose(_eval(metrics.cosine_similarity, t, p), -refs["cosine_proximity"], rtol=1e-5)
-    assert metrics.mse is losses.mean_squared_error and metrics.cosine_proximity is losses.cosine_similarity
+    for fn in (metrics.cosine_similarity, metrics.cosine, metrics.get("cosine")):
+        np.testing.assert_allclose(_eval(fn, t, p), refs["cosine_proximity"], rtol=1e-5)
+    np.testing.assert_allclose(_eval(losses.cosine_proximity, t, p), -refs["cosine_proximity"], rtol=1e-5)
+    assert metrics.mse is losses.mean_squared_error
+
+
+def test_accuracy_is_elementwise_equality(backend_name):
+    t = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    p = np.array([[1.0, 0.0], [3.0, 4.0]], np.float32)
+    np.testing.assert_array_equal(_eval(metrics.accuracy, t, p), (t == p).astype(np.float32))
+    assert metrics.get("accuracy") is metrics.accuracy
 
 
 @pytest.mark.parametrize(
@@ -131,7 +141,7 @@ def test_get_serialize_round_trip():
         name = metrics.serialize(fn)
         assert isinstance(name, str) and metrics.get(name) is fn and metrics.deserialize(name) is fn
     for alias, fn in [("mse", losses.mse), ("MAE", losses.mae), ("mape", losses.mape), ("msle", losses.msle),
-                      ("kld", losses.kld), ("cosine", losses.cosine_similarity)]:
+                      ("kld", losses.kld), ("cosine", metrics.cosine_proximity)]:
         assert metrics.get(alias) is fn
 
 
@@ -145,8 +155,9 @@ def test_user_callables(backend_name):
 
 
 def test_context_names_and_unknown_names():
-    with pytest.raises(ValueError, match=r"'accuracy' depends on the loss.*metrics.resolve"):
-        metrics.get("accuracy")
+    for name in ["acc", "ce", "crossentropy"]:
+        with pytest.raises(ValueError, match=rf"'{name}' depends on the loss.*metrics.resolve"):
+            metrics.get(name)
     with pytest.raises(ValueError, match="Unknown metric function 'acuracy'. Did you mean 'accuracy'"):
         metrics.get("acuracy")
     with pytest.raises(ValueError, match="Unknown metric function 'binary_acuracy'. Did you mean 'binary_accuracy'"):

@@ -151,10 +151,13 @@ class Layer:
         [[2.0, 4.0]]
     """
 
+    _is_metric = False  # True for metric objects (multinn.metrics.Metric)
+
     def __init__(self, **kwargs: Any):
         _check_layer_kwargs(self, kwargs)
         d = self.__dict__
         d.setdefault("_tracked_layers", [])
+        d.setdefault("_metrics", [])  # metric objects of `add_metric` and metric attributes
         self.input_spec = getattr(self, "input_spec", None)
         self.supports_masking = getattr(self, "supports_masking", False)
         self.stateful = getattr(self, "stateful", False)
@@ -191,6 +194,14 @@ class Layer:
     def __setattr__(self, key: str, value: Any) -> None:
         # Layers kept as attributes (or in lists of attributes) are sub-layers: their
         # weights and losses are this layer's too.
+        if isinstance(value, Layer) and value._is_metric:
+            # A metric object kept as an attribute reports in the training logs (Keras 2.3); its
+            # state is no weight of this layer.
+            metrics = self.__dict__.setdefault("_metrics", [])
+            if not any(value is m for m in metrics):
+                metrics.append(value)
+            object.__setattr__(self, key, value)
+            return
         if isinstance(value, Layer) or (isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer) for v in value)):
             tracked = self.__dict__.setdefault("_tracked_layers", [])
             for layer in value if isinstance(value, (list, tuple)) else [value]:
@@ -382,6 +393,57 @@ class Layer:
                 self.__dict__.setdefault("_symbolic_losses", []).append(item)
             elif item is not None:
                 target.append(item)
+
+    def add_metric(self, value: Any, name: "str | None" = None, aggregation: "str | None" = None) -> None:
+        """Reports `value` in the training logs under `name`, as its running mean over the epoch.
+
+        Called inside `call` on this batch's tensors, each call adds the batch's value (the
+        mean of its elements) to a `metrics.Mean` named `name`; the model resets it at each
+        epoch start. The result of a metric object (`add_metric(metrics.Mean(name="m")(x))`)
+        reports that metric, already updated. `aggregation` may be None or 'mean' (tf.keras's
+        argument).
+
+        Example:
+            >>> from multinn import backend as K
+            >>> class Scores(Layer):
+            ...     def call(self, inputs):
+            ...         self.add_metric(K.mean(inputs), name="mean_input")
+            ...         return inputs
+            >>> layer = Scores()
+            >>> _ = layer(K.constant([[1.0, 3.0]])); _ = layer(K.constant([[6.0, 6.0]]))
+            >>> [(m.name, float(m.result())) for m in layer._metrics]
+            [('mean_input', 4.0)]
+        """
+        if aggregation not in (None, "mean"):
+            raise ValueError(
+                f"add_metric() supports aggregation=None or 'mean' (a running mean). Received: aggregation={aggregation!r}"
+            )
+        metrics = self.__dict__.setdefault("_metrics", [])
+        owner = getattr(value, "_metric_obj", None)
+        wanted = name or (owner.name if owner is not None else "mean")
+        if sum(m.name == wanted for m in metrics) > 1:
+            raise ValueError(
+                f"Please provide different names for the metrics you have added to {self.name}. Found "
+                f"{sum(m.name == wanted for m in metrics)} metrics with the name: {wanted!r}"
+            )
+        if owner is not None:  # a metric object's result: that object has counted the batch
+            if not any(owner is m for m in metrics):
+                metrics.append(owner)
+            return
+        if is_symbolic(value):
+            raise TypeError(
+                f"{self.name}.add_metric() got a symbolic tensor ({value!r}): call it inside a layer's `call` on the "
+                "batch's tensors."
+            )
+        from multinn.metrics import Mean
+
+        matches = [m for m in metrics if m.name == wanted]
+        metric = matches[0] if matches else Mean(name=wanted)
+        if not matches:
+            metrics.append(metric)
+        if not _state.inferring:  # shape inference runs `call` on dummy zeros: no data
+            with K.no_grad():
+                metric.update_state(value)
 
     def add_update(self, updates: Any, inputs: Any = None) -> None:
         """Accepted for Keras 2 compatibility: eager updates (e.g. K.moving_average_update) already happened."""

@@ -31,6 +31,14 @@ def _metric_name(metric: Any, fn: Any) -> str:
     return getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__)
 
 
+def _unique_name(name: str, taken: list) -> str:
+    """`name`, or `name_1`, `name_2`, ... when taken (Keras 2.3 keeps log keys distinct)."""
+    base, j = name, 1
+    while name in taken:
+        name, j = f"{base}_{j}", j + 1
+    return name
+
+
 def _metrics_per_output(metrics: Any, output_names: list, kind: str) -> list:
     """One list of metrics per output: a dict by output name, a list of lists (one per output),
     or one list (or metric) for every output, as Keras 2 reads `metrics`."""
@@ -132,7 +140,6 @@ class Model(Network):
         self.sample_weight_mode = sample_weight_mode
         self._compile_metrics = metrics
         self._compile_weighted_metrics = weighted_metrics
-        self.metrics = list(metrics) if isinstance(metrics, (list, tuple)) else (metrics or [])
         self._compiled = True
         self._output_setup = None
         self.stop_training = False
@@ -199,26 +206,39 @@ class Model(Network):
         per_output = _metrics_per_output(self._compile_metrics, output_names, "metrics")
         weighted_per_output = _metrics_per_output(self._compile_weighted_metrics, output_names, "weighted_metrics")
         metric_fns = []
+        used = set()  # metric objects already given to an output: another output gets a fresh copy
         for i in range(n):
             resolved = []
             if loss_fns[i] is None:  # an output without loss takes no targets: no metrics either
                 metric_fns.append(resolved)
                 continue
-            for m in per_output[i]:
-                fn = metrics_module.resolve(m, loss_list[i], output_shapes[i])
-                resolved.append((_metric_name(m, fn), fn, False))
-            for m in weighted_per_output[i]:
-                fn = metrics_module.resolve(m, loss_list[i], output_shapes[i])
-                resolved.append(("weighted_" + _metric_name(m, fn), fn, True))
+            for weighted, items in ((False, per_output[i]), (True, weighted_per_output[i])):
+                for m in items:
+                    fn = metrics_module.resolve(m, loss_list[i], output_shapes[i])
+                    if isinstance(fn, metrics_module.Metric):
+                        fn = metrics_module.clone_metric(fn) if id(fn) in used else fn
+                        used.add(id(fn))
+                        if isinstance(m, str):  # made from a name ('AUC'): the name the user wrote
+                            fn.name = m
+                        name = fn.name  # a metric object is named by itself, weighted or not (Keras 2.3)
+                    else:
+                        name = ("weighted_" if weighted else "") + _metric_name(m, fn)
+                    resolved.append((name, fn, weighted))
             metric_fns.append(resolved)
 
         names = ["loss"]
         if n > 1:
             names += [f"{output_names[i]}_loss" for i in range(n) if loss_fns[i] is not None]
+        stateful = set()
         for i in range(n):
             prefix = f"{output_names[i]}_" if n > 1 else ""
-            names += [prefix + name for name, _, _ in metric_fns[i]]
-        self.metrics_names = names
+            for name, fn, _ in metric_fns[i]:
+                name = _unique_name(prefix + name, names)
+                names.append(name)
+                if isinstance(fn, metrics_module.Metric):
+                    stateful.add(name)
+        self._compile_metrics_names = names
+        self._stateful_compile_names = stateful
         self._output_setup = (loss_fns, weight_list, metric_fns, output_names)
         self._has_metrics = any(metric_fns)
         self._loss_list = loss_list
@@ -407,6 +427,8 @@ class Model(Network):
                 continue
             if isinstance(fn, losses_module.Loss):
                 value = fn(y, out, sample_weight=sw)
+                if value.ndim:  # reduction='none': Keras 2.3 trains on and reports the mean
+                    value = K.mean(value)
             else:
                 value = tu.weighted_mean(fn(y, out), sw, mask)
             per_output.append(value)
@@ -436,16 +458,75 @@ class Model(Network):
         with K.no_grad():
             for out, y, sw, mask, fns in zip(outs, ys, sws, masks, self._output_setup[2]):
                 for _, fn, weighted in fns:
-                    values.append(tu.weighted_mean(fn(y, out), sw if weighted else None, mask))
+                    if getattr(fn, "_is_metric", False):
+                        values.append(tu.update_metric_object(fn, y, out, sw if weighted else None, mask))
+                    else:
+                        values.append(tu.weighted_mean(fn(y, out), sw if weighted else None, mask))
         return values
+
+    # ------------------------------------------------------------------ stateful metrics
+    @property
+    def metrics_names(self) -> list:
+        """'loss', the per-output losses, the compiled metrics, then the metrics its layers add
+        (`add_metric`): the order of the values of `evaluate` and the `*_on_batch` methods."""
+        names = list(self.__dict__.get("_compile_metrics_names") or ["loss"])
+        for metric in self._added_metrics():
+            names.append(_unique_name(metric.name, names))
+        return names
+
+    @property
+    def metrics(self) -> list:
+        """The compiled metrics, per output (metric objects as they run, functions as resolved),
+        then the metric objects the layers and the model add (Keras 2.3's `model.metrics`)."""
+        setup = getattr(self, "_output_setup", None)
+        compiled = [fn for fns in (setup[2] if setup is not None else ()) for _, fn, _ in fns]
+        return compiled + self._added_metrics()
+
+    def _added_metrics(self) -> list:
+        """The metric objects of `add_metric` (and metric attributes) of the sublayers, then the model's."""
+        layers = self._self_and_sublayers()
+        return [m for layer in layers[1:] + layers[:1] for m in layer.__dict__.get("_metrics", ())]
+
+    def _stateful_metrics_names(self) -> set:
+        """The names whose values are running values over the epoch (metric objects)."""
+        names = self.metrics_names
+        compiled = self.__dict__.get("_stateful_compile_names") or set()
+        return compiled | set(names[len(names) - len(self._added_metrics()):])
+
+    def reset_metrics(self) -> None:
+        """Zeroes the state of the metric objects (compiled and added); the loops call it at each
+        epoch start and before evaluating, as Keras 2.3 does.
+
+        Example:
+            >>> import multinn
+            >>> from multinn import metrics
+            >>> from multinn.layers import Dense
+            >>> model = multinn.Sequential([Dense(1, input_shape=(1,), kernel_initializer="ones")])
+            >>> model.compile("sgd", "mse", metrics=[metrics.MeanAbsoluteError()])
+            >>> model.test_on_batch([[1.0]], [[3.0]], reset_metrics=False)
+            [4.0, 2.0]
+            >>> model.test_on_batch([[1.0]], [[1.0]], reset_metrics=False)
+            [0.0, 1.0]
+            >>> model.reset_metrics(); model.test_on_batch([[1.0]], [[1.0]])
+            [0.0, 0.0]
+        """
+        setup = getattr(self, "_output_setup", None)
+        for fns in (setup[2] if setup is not None else ()):
+            for _, fn, _ in fns:
+                if getattr(fn, "_is_metric", False):
+                    fn.reset_states()
+        for metric in self._added_metrics():
+            metric.reset_states()
 
     def _log_values(self, total, per_output, metric_values, as_float: bool = True) -> list:
         values = [total]
         if len(self._output_setup[0]) > 1:
             values += per_output
         values += metric_values
+        values += [m.result() for m in self._added_metrics()]
         if as_float:
-            return [float(v) for v in values]
+            # A metric object with several thresholds reports one value per threshold.
+            return [float(v) if K.size(v) == 1 else K.eval(v) for v in values]
         # Tensors cut from the graph: reading them later costs no device sync now.
         return K.stop_gradient(values)
 
@@ -509,8 +590,12 @@ class Model(Network):
             return self._forward(xs)
 
     # ------------------------------------------------------------------ batch API
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None) -> Any:
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
+                       reset_metrics: bool = True) -> Any:
         """One gradient update on one batch; returns the loss (and metrics) before the update.
+
+        With `reset_metrics` (Keras 2.3), metric objects report this batch alone; without,
+        they accumulate over calls until `reset_metrics()`.
 
         Example:
             >>> import multinn
@@ -522,12 +607,17 @@ class Model(Network):
         """
         self._check_compiled()
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
+        if reset_metrics:
+            self.reset_metrics()
         with self._training_scope():
             out = self._train_step(xs, ys, sws)
+        if reset_metrics:
+            self.reset_metrics()
         return out[0] if len(out) == 1 else out
 
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None) -> Any:
-        """The loss (and metrics) on one batch, without updating the weights.
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, reset_metrics: bool = True) -> Any:
+        """The loss (and metrics) on one batch, without updating the weights (`reset_metrics`
+        as for `train_on_batch`).
 
         Example:
             >>> import multinn
@@ -539,7 +629,11 @@ class Model(Network):
         """
         self._check_compiled()
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
+        if reset_metrics:
+            self.reset_metrics()
         out = self._test_step(xs, ys, sws)
+        if reset_metrics:
+            self.reset_metrics()
         return out[0] if len(out) == 1 else out
 
     def predict_on_batch(self, x: Any) -> Any:

@@ -45,7 +45,7 @@ def fit_loop(
     out_labels = list(model.metrics_names) if model._output_setup is not None else ["loss"]
     if verbose:
         mode = "steps" if steps_per_epoch is not None else "samples"
-        callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode))
+        callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode, stateful_metrics=model._stateful_metrics_names()))
     callback_list = cbks.CallbackList(callback_list)
     callback_list.set_model(model)
     num_train = int(xs[0].shape[0])
@@ -102,8 +102,9 @@ def fit_loop(
     per_batch_floats = bool(verbose) or bool(callbacks)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
-        sums = None
+        sums = last = None
         pending = []  # (values, size) per batch, read in one go at the end of the epoch
         seen = 0
         source = (next(batches_forever) for _ in range(steps_per_epoch)) if batches_forever is not None else epoch_batches()
@@ -125,14 +126,16 @@ def fit_loop(
                 sums = tu.add_weighted(sums, values, size)
             else:
                 pending.append((values, size))
+            last = values
             seen += size
             callback_list.on_batch_end(batch_index, batch_logs)
             if model.stop_training:
                 break
         if pending:
             sums = _device_sums(pending)
+            last = _device_floats(pending[-1][0])
             pending = []
-        epoch_logs = {label: s / seen for label, s in zip(out_labels, sums)} if sums else {}
+        epoch_logs = tu.epoch_values(out_labels, sums, seen, last, model._stateful_metrics_names())
         # Keras 2 validates only an epoch that ran all its batches (samples mode).
         completed = steps_per_epoch is not None or not model.stop_training
         if val_ins is not None and completed and tu.should_run_validation(validation_freq, epoch):
@@ -158,7 +161,8 @@ def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbos
         model, callbacks, {"batch_size": batch_size, "steps": None, "samples": n, "verbose": verbose}
     )
     bar = Progbar(target=n, verbose=verbose) if verbose == 1 else None  # Keras 2: a bar for verbose=1 only
-    sums = None
+    sums = values = None
+    model.reset_metrics()
     callback_list.on_test_begin()
     for batch_index, (start, end) in enumerate(tu.make_batches(n, batch_size)):
         size = end - start
@@ -171,7 +175,8 @@ def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbos
         callback_list.on_test_batch_end(batch_index, batch_logs)
         if bar is not None and end < n:
             bar.update(end)
-    results = [s / n for s in sums] if sums else []
+    logs = tu.epoch_values(list(model.metrics_names), sums, n, values, model._stateful_metrics_names())
+    results = list(logs.values())
     if bar is not None:
         bar.update(n, values=list(zip(model.metrics_names, results)), finalize=True)
     callback_list.on_test_end()
@@ -245,12 +250,20 @@ def _shuffle_seed() -> int:
     return int(a * 2**31) ^ (int(b * 2**31) << 1)
 
 
+def _device_floats(values: list) -> list:
+    """One batch's tensors as Python floats (arrays for metrics with several thresholds)."""
+    with K.no_grad():
+        return [float(v) if K.size(v) == 1 else K.eval(v) for v in values]
+
+
 def _device_sums(pending: list) -> list:
     """Size-weighted sums of per-batch scalar tensors, with one read per value kind."""
     sizes = [size for _, size in pending]
     sums = []
     with K.no_grad():
         for j in range(len(pending[0][0])):
-            column = K.stack([values[j] for values, _ in pending]).numpy().tolist()
+            column = K.stack([values[j] for values, _ in pending]).numpy()
+            # Scalars as Python floats; a metric with several thresholds gives rows of values.
+            column = column.tolist() if column.ndim == 1 else column.astype("float64")
             sums.append(sum(v * size for v, size in zip(column, sizes)))
     return sums

@@ -12,7 +12,7 @@ from multinn import backend as K
 
 from .base_layer import to_list
 from .training_arrays import _host_arrays, _shuffle_seed, configured_callbacks, test_loop
-from .training_utils import add_weighted, should_run_validation
+from .training_utils import add_weighted, epoch_values, should_run_validation
 
 
 def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
@@ -37,7 +37,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     model.history = cbks.History()
     callback_list = list(callbacks or []) + [model.history]
     if verbose:
-        callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps"))
+        callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps", stateful_metrics=model._stateful_metrics_names()))
     callback_list = cbks.CallbackList(callback_list)
     callback_list.set_model(model)
     if validation_data is not None:
@@ -57,8 +57,9 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     iterator = _batch_iterator(generator, shuffle=shuffle)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
-        sums, seen = None, 0
+        sums, seen, values = None, 0, None
         for step in range(steps_per_epoch):
             x, y, sw = _unpack(next(iterator))
             xs, ys, sws = model._standardize_user_data(x, y, sw, class_weight)
@@ -73,7 +74,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
             callback_list.on_batch_end(step, logs)
             if model.stop_training:
                 break
-        epoch_logs = {label: s / seen for label, s in zip(model.metrics_names, sums)} if sums else {}
+        epoch_logs = epoch_values(model.metrics_names, sums, seen, values, model._stateful_metrics_names())
         if validation_data is not None and should_run_validation(validation_freq, epoch):
             if val_arrays is not None:
                 val = test_loop(model, *val_arrays, batch_size=32, callbacks=callback_list)
@@ -97,7 +98,8 @@ def evaluate_generator(model: Any, generator: Any, steps: "int | None" = None, c
     callback_list = configured_callbacks(model, callbacks, {"steps": steps, "verbose": verbose})
     bar = Progbar(target=steps, verbose=verbose) if verbose == 1 else None
     iterator = _batch_iterator(generator)
-    sums, seen = None, 0
+    sums, seen, values = None, 0, None
+    model.reset_metrics()
     callback_list.on_test_begin()
     for step in range(steps):
         x, y, sw = _unpack(next(iterator))
@@ -113,7 +115,7 @@ def evaluate_generator(model: Any, generator: Any, steps: "int | None" = None, c
         if bar is not None:
             bar.update(step + 1)
     callback_list.on_test_end()
-    values = [s / seen for s in sums]
+    values = list(epoch_values(model.metrics_names, sums, seen, values, model._stateful_metrics_names()).values())
     return values[0] if len(values) == 1 else values
 
 

@@ -284,5 +284,44 @@ def weighted_mean(score: K.Tensor, weights: "K.Tensor | None", mask: Any = None)
     return K.mean(score) / K.maximum(nonzero, K.epsilon())
 
 
+def update_metric_object(metric: Any, y_true: Any, y_pred: Any, weights: "K.Tensor | None", mask: Any = None) -> K.Tensor:
+    """Adds a batch to a metric object and returns (a copy of) its running result.
+
+    A mask becomes the sample weights, or multiplies them (Keras 2.3's rule for metrics).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.metrics import MeanAbsoluteError
+        >>> m = MeanAbsoluteError()
+        >>> float(update_metric_object(m, K.constant([[1.0], [5.0]]), K.constant([[0.0], [0.0]]), None,
+        ...                            mask=K.constant([1.0, 0.0])))
+        1.0
+    """
+    if mask is not None:
+        mask = K.cast(mask, K.dtype(y_pred))
+        if weights is None:
+            weights = mask
+        else:
+            from multinn.utils.losses_utils import squeeze_or_expand_dimensions
+
+            mask, _, weights = squeeze_or_expand_dimensions(mask, None, weights)
+            weights = weights * mask
+    metric.update_state(y_true, y_pred, sample_weight=weights)
+    return K.identity(metric.result())
+
+
+def epoch_values(labels: list, sums: "list | None", seen: int, last: "list | None", stateful: set) -> dict:
+    """The epoch's logs: per-sample means of the batch values, except for the running values
+    of metric objects (`stateful` labels), which are their last batch's values.
+
+    Example:
+        >>> epoch_values(["loss", "auc"], [6.0, 1.0], 4, [2.0, 0.9], {"auc"})
+        {'loss': 1.5, 'auc': 0.9}
+    """
+    if not sums:
+        return {}
+    return {label: (last[j] if label in stateful else s / seen) for j, (label, s) in enumerate(zip(labels, sums))}
+
+
 def to_list_of(x: Any) -> list:
     return to_list(x, allow_tuple=True)

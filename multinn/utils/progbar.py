@@ -73,7 +73,8 @@ class Progbar:
             finalize = self.target is not None and current >= self.target
         steps = current - self._seen_so_far
         for name, value in values or ():
-            if name in self.stateful_metrics:
+            if name in self.stateful_metrics or getattr(value, "ndim", 0):
+                # Running values, and one value per threshold, are shown as they are.
                 self._values[name] = [value, None]
                 continue
             value = float(value)
