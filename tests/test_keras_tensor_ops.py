@@ -228,7 +228,8 @@ def test_gradients_of_an_unconnected_tensor_are_none(backend_name):
 
 
 def test_gradient_ascent_on_an_input_through_a_model(backend_name):
-    model = multinn.Sequential([Dense(4, activation="relu", input_shape=(3,)), Dense(2)])
+    multinn.utils.set_random_seed(0)
+    model = multinn.Sequential([Dense(4, activation="tanh", input_shape=(3,)), Dense(2)])
     loss = K.mean(model.output[:, 1])
     step = K.function([model.input], [loss, K.gradients(loss, model.input)[0]])
     image = rand(1, 3, seed=6)
@@ -273,3 +274,42 @@ def test_models_with_k_calls_and_symbolic_losses_pickle(backend_name):
     copy = pickle.loads(pickle.dumps(model))
     np.testing.assert_allclose(copy.predict(data), model.predict(data))
     assert copy.train_on_batch(data) == model.train_on_batch(data)
+
+
+def test_losses_before_a_run_list_the_graph_tensors_keras_counts(backend_name):
+    shared = Dense(2, kernel_regularizer="l1", activity_regularizer="l1")
+    a, b = Input(shape=(3,)), Input(shape=(3,))
+    out_a, out_b = shared(a), shared(b)
+    model = Model([a, b], K.concatenate([out_a, out_b]))
+    model.add_loss(K.mean(out_b))
+    model.add_loss(1.0)
+    # kernel penalty + constant, then the graph tensors: the symbolic loss and one activity penalty per call
+    assert len(model.losses) == 5
+    assert sum(type(v).__name__ == "KerasTensor" for v in model.losses) == 3
+    data = [rand(4, 3, seed=11), rand(4, 3, seed=12)]
+    model([K.constant(d) for d in data])
+    values = [float(v) for v in model.losses]
+    kernel, bias = (np.asarray(w, np.float64) for w in shared.get_weights())
+    h_a, h_b = data[0] @ kernel + bias, data[1] @ kernel + bias
+    expected = [0.01 * np.abs(kernel).sum(), 1.0, 0.01 * np.abs(h_a).sum(), 0.01 * np.abs(h_b).sum(), h_b.mean()]
+    np.testing.assert_allclose(sorted(values), sorted(expected), rtol=1e-5)
+
+
+def test_symbolic_add_metric_reports_running_values(backend_name):
+    x = Input(shape=(1,))
+    y = Dense(1, kernel_initializer="ones", use_bias=False, trainable=False)(x)
+    model = Model(x, y)
+    model.add_metric(K.sum(y), name="total")
+    model.add_metric(multinn.metrics.Mean(name="mean_y")(y))
+    model.compile("sgd", loss="mse")
+    assert [m.name for m in model.metrics] == ["total", "mean_y"]
+    data = np.arange(1.0, 9.0, dtype=np.float32).reshape(8, 1)
+    history = model.fit(data, data, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    # "total": the mean over batches of each batch's sum; "mean_y": the mean of all values
+    assert history.history["total"][0] == pytest.approx((10.0 + 26.0) / 2)
+    assert history.history["mean_y"][0] == pytest.approx(4.5)
+    rebuilt = model_from_json(model.to_json())
+    assert [m.name for m in rebuilt.metrics] == ["total", "mean_y"]
+    rebuilt.compile("sgd", loss="mse")
+    rebuilt.set_weights(model.get_weights())
+    assert rebuilt.evaluate(data, data, batch_size=8, verbose=0)[1:] == pytest.approx([36.0, 4.5])

@@ -418,32 +418,43 @@ class Layer:
             raise ValueError(
                 f"add_metric() supports aggregation=None or 'mean' (a running mean). Received: aggregation={aggregation!r}"
             )
-        metrics = self.__dict__.setdefault("_metrics", [])
+        if type(value) is KerasTensor:
+            # A metric of graph tensors: the model whose inputs determine it computes it
+            # with its outputs on every run (Network), then updates the metric here.
+            made_by = value._keras_history[0] if value._keras_history else None
+            made_by = getattr(made_by, "function", made_by)  # a metric called on graph tensors is a KOperation
+            owner = made_by if getattr(made_by, "_is_metric", False) else None
+            metric = self._register_metric(name, owner)
+            self.__dict__.setdefault("_symbolic_metrics", []).append((value, None if owner is not None else metric))
+            return
         owner = getattr(value, "_metric_obj", None)
+        metric = self._register_metric(name, owner)
+        if owner is None and not _state.inferring:  # shape inference runs `call` on dummy zeros: no data
+            with K.no_grad():
+                metric.update_state(value)
+
+    def _register_metric(self, name: "str | None", owner: Any) -> Any:
+        """The metric `add_metric` reports under `name`: `owner` (a metric object whose result was
+        given, which has counted the batch itself) or a running `metrics.Mean`, made once."""
+        metrics = self.__dict__.setdefault("_metrics", [])
         wanted = name or (owner.name if owner is not None else "mean")
         if sum(m.name == wanted for m in metrics) > 1:
             raise ValueError(
                 f"Please provide different names for the metrics you have added to {self.name}. Found "
                 f"{sum(m.name == wanted for m in metrics)} metrics with the name: {wanted!r}"
             )
-        if owner is not None:  # a metric object's result: that object has counted the batch
+        if owner is not None:
             if not any(owner is m for m in metrics):
                 metrics.append(owner)
-            return
-        if is_symbolic(value):
-            raise TypeError(
-                f"{self.name}.add_metric() got a symbolic tensor ({value!r}): call it inside a layer's `call` on the "
-                "batch's tensors."
-            )
+            return owner
         from multinn.metrics import Mean
 
         matches = [m for m in metrics if m.name == wanted]
-        metric = matches[0] if matches else Mean(name=wanted)
-        if not matches:
-            metrics.append(metric)
-        if not _state.inferring:  # shape inference runs `call` on dummy zeros: no data
-            with K.no_grad():
-                metric.update_state(value)
+        if matches:
+            return matches[0]
+        metric = Mean(name=wanted)
+        metrics.append(metric)
+        return metric
 
     def add_update(self, updates: Any, inputs: Any = None) -> None:
         """Accepted for Keras 2 compatibility: eager updates (e.g. K.moving_average_update) already happened."""

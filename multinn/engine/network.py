@@ -68,7 +68,9 @@ class Network(Layer):
         self._output_layers = []
         self._network_nodes = set()
         self._plan = []
-        self._loss_tensors = []  # graph tensors computed beside the outputs (symbolic add_loss)
+        # (kind, graph tensor, metric) computed beside the outputs on every run: the losses and
+        # metrics added as graph tensors (`add_loss(K.mean(...))`, `add_metric(K.sum(y))`).
+        self._hidden = []
         self._records_gradients = False
         self.supports_masking = False
 
@@ -113,41 +115,57 @@ class Network(Layer):
         self.input_names = [layer.name for layer in self._input_layers]
         self.output_names = [layer.name for layer in self._output_layers]
         self._build_graph()
-        inner = self._inner_symbolic_losses()
-        if inner:
-            self._loss_tensors = inner
+        hidden = self._collect_hidden()
+        if hidden:
+            self._hidden = hidden
             self._build_graph()
         self._built = True
 
-    def _inner_symbolic_losses(self) -> list:
-        """Losses its layers added as graph tensors (`layer.add_loss(K.mean(layer.output))`)
-        that this network's inputs determine; nested networks compute their own."""
+    def _collect_hidden(self) -> list:
+        """The losses and metrics this network and its layers added as graph tensors
+        (`layer.add_loss(K.mean(layer.output))`) that its inputs determine; nested networks
+        compute their own."""
         own = set(id(t) for t in self.inputs)
-        found = list(self.__dict__.get("_symbolic_losses", []))
-        for layer in self._layers:
-            if isinstance(layer, Network):
-                continue
-            for t in layer.__dict__.get("_symbolic_losses", []):
-                if all(id(s) in own for s in _source_inputs(t)):
-                    found.append(t)
+        found = []
+        for layer in [self] + [layer for layer in self._layers if not isinstance(layer, Network)]:
+            entries = [("loss", t, None) for t in layer.__dict__.get("_symbolic_losses", [])]
+            entries += [("metric", t, m) for t, m in layer.__dict__.get("_symbolic_metrics", [])]
+            for kind, t, metric in entries:
+                if layer is self or all(id(s) in own for s in _source_inputs(t)):
+                    found.append((kind, t, metric))
         return found
+
+    def _add_hidden(self, key: str, what: str) -> None:
+        """Checks the graph tensor just added by add_loss/add_metric and runs it from now on."""
+        added = self.__dict__.get(key, [])
+        if not self._is_graph_network or not added:
+            return
+        last = added[-1][0] if key == "_symbolic_metrics" else added[-1]
+        if any(t is last for _, t, _ in self._hidden):
+            return
+        missing = [s for s in _source_inputs(last) if all(s is not i for i in self.inputs)]
+        if missing:
+            added.pop()
+            raise ValueError(
+                f"{self.name}.{what}(): the tensor {last!r} depends on the input {missing[0]!r}, which is not an "
+                f"input of the model. Model inputs: {self.inputs}"
+            )
+        self._hidden = self._collect_hidden()
+        self._build_graph()
 
     def add_loss(self, losses: Any, inputs: Any = None) -> None:
         """Adds losses; graph tensors of a functional model (the VAE's `K.mean(...)` of its
         tensors) are computed with the outputs on every run and minimized with them."""
-        super().add_loss(losses, inputs)
-        symbolic = self.__dict__.get("_symbolic_losses", [])
-        if self._is_graph_network and len(symbolic) and symbolic[-1] not in self._loss_tensors:
-            for t in symbolic:
-                missing = [s for s in _source_inputs(t) if all(s is not i for i in self.inputs)]
-                if missing:
-                    symbolic.remove(t)
-                    raise ValueError(
-                        f"{self.name}.add_loss(): the loss {t!r} depends on the input {missing[0]!r}, which is not an "
-                        f"input of the model. Model inputs: {self.inputs}"
-                    )
-            self._loss_tensors = self._inner_symbolic_losses()
-            self._build_graph()
+        for item in losses if isinstance(losses, (list, tuple)) else [losses]:
+            super().add_loss(item, inputs)
+            self._add_hidden("_symbolic_losses", "add_loss")
+
+    def add_metric(self, value: Any, name: "str | None" = None, aggregation: "str | None" = None) -> None:
+        """Adds a metric; a graph tensor of a functional model (`model.add_metric(K.sum(y),
+        name="s")`) is computed with the outputs on every run and averaged over the epoch."""
+        super().add_metric(value, name=name, aggregation=aggregation)
+        if type(value) is KerasTensor:
+            self._add_hidden("_symbolic_metrics", "add_metric")
 
     def _build_graph(self) -> None:
         finished: set = set()
@@ -171,7 +189,7 @@ class Network(Layer):
 
         # Depth-first from each output, inputs before the nodes that use them (an explicit
         # stack, so very deep models do not hit Python's recursion limit).
-        for t in self.outputs + self._loss_tensors:
+        for t in self.outputs + [t for _, t, _ in self._hidden]:
             node = enter(t)
             if node is None:
                 continue
@@ -237,11 +255,11 @@ class Network(Layer):
                 uses_masks = uses_masks or t._keras_mask is not None
             layer = node.outbound_layer
             plan.append((layer, in_slots, out_slots, dict(node.arguments), len(node.input_tensors) == 1))
-        for t in self.outputs + self._loss_tensors:
+        for t in self.outputs + [t for _, t, _ in self._hidden]:
             if id(t) not in slots:
                 raise ValueError(f"Graph disconnected: cannot obtain value for output tensor {t!r}.")
         self._output_slots = [slots[id(t)] for t in self.outputs]
-        self._loss_slots = [slots[id(t)] for t in self._loss_tensors]
+        self._hidden_slots = [slots[id(t)] for _, t, _ in self._hidden]
         self._n_slots = len(slots)
         self._records_gradients = any(getattr(layer, "records_gradients", False) for layer in self._layers)
         # Each step also lists the slots nobody reads afterwards, so a test-mode run frees
@@ -250,7 +268,7 @@ class Network(Layer):
         for step, (_, in_slots, _, _, _) in enumerate(plan):
             for slot in in_slots:
                 last_use[slot] = step
-        keep = set(self._output_slots + self._loss_slots)
+        keep = set(self._output_slots + self._hidden_slots)
         release = [[] for _ in plan]
         for slot, step in last_use.items():
             if slot not in keep:
@@ -274,7 +292,7 @@ class Network(Layer):
                     values[slot] = t
             for slot in free:
                 values[slot] = None
-        return [values[s] for s in self._output_slots + self._loss_slots]
+        return [values[s] for s in self._output_slots + self._hidden_slots]
 
     def _run_graph_with_masks(self, values: list, masks: "list | None") -> list:
         mask_values = [None] * self._n_slots
@@ -297,7 +315,7 @@ class Network(Layer):
                 values[slot] = t
                 mask_values[slot] = m
         self._last_output_masks = [mask_values[s] for s in self._output_slots]
-        return [values[s] for s in self._output_slots + self._loss_slots]
+        return [values[s] for s in self._output_slots + self._hidden_slots]
 
     # ------------------------------------------------------------------ Layer API
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
@@ -316,10 +334,57 @@ class Network(Layer):
             with K.learning_phase_scope(1 if training else 0):
                 outs = self._run(xs, masks)
         n = len(self._output_slots)
+        if not _state.inferring:
+            self.__dict__["_has_run"] = True
         if len(outs) > n and not _state.inferring:
-            self._call_losses.extend(outs[n:])
+            for (kind, _, metric), value in zip(self._hidden, outs[n:]):
+                if kind == "loss":
+                    self._call_losses.append(value)
+                elif metric is not None:  # a metric object in the graph has counted the batch itself
+                    with K.no_grad():
+                        metric.update_state(value)
         outs = outs[:n]
         return outs[0] if len(outs) == 1 else outs
+
+    @property
+    def losses(self) -> list:
+        """Weight regularization, `add_loss` losses, and the losses of the last run. Before its
+        first run a functional model lists, in place of the values runs compute (activity
+        regularization of its layers' calls, losses added as graph tensors), the graph tensors
+        of those losses, as Keras 2 does.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> x = multinn.Input(shape=(2,))
+            >>> model = multinn.Model(x, Dense(1, activity_regularizer="l2")(x))
+            >>> len(model.losses)
+            1
+        """
+        values = super().losses
+        if self._is_graph_network and not self.__dict__.get("_has_run"):
+            values += self._pending_losses()
+        return values
+
+    def _pending_losses(self) -> list:
+        cached = self.__dict__.get("_pending_cache")
+        if cached is not None and cached[0] == _state.structure:
+            return list(cached[1])
+        pending = [t for kind, t, _ in self._hidden if kind == "loss"]
+        for layer in self._layers:
+            calls = sum(_node_key(layer, i) in self._network_nodes for i in range(len(layer._inbound_nodes)))
+            if isinstance(layer, Network):
+                if layer._is_graph_network:
+                    pending += layer._pending_losses() * calls  # once per call of the inner model here
+                continue
+            regularizer = getattr(layer, "activity_regularizer", None)
+            if regularizer is None:
+                continue
+            for i, node in enumerate(layer._inbound_nodes):
+                if _node_key(layer, i) in self._network_nodes:
+                    pending += [regularizer(t) for t in node.output_tensors]
+        self.__dict__["_pending_cache"] = (_state.structure, pending)
+        return list(pending)
 
     def _run(self, xs: list, masks: "list | None") -> list:
         if not self._records_gradients:
@@ -544,6 +609,10 @@ class Network(Layer):
         own_losses = self.__dict__.get("_symbolic_losses", [])
         if own_losses:
             config["loss_tensors"] = coordinates(own_losses)
+        own_metrics = self.__dict__.get("_symbolic_metrics", [])
+        if own_metrics:
+            names = [None if metric is None else metric.name for _, metric in own_metrics]
+            config["metric_tensors"] = [c + [n] for c, n in zip(coordinates([t for t, _ in own_metrics]), names)]
         return config
 
     @classmethod
@@ -595,6 +664,8 @@ class Network(Layer):
         model = cls(inputs=tensors(config["input_layers"]), outputs=tensors(config["output_layers"]), name=config.get("name"))
         if config.get("loss_tensors"):
             model.add_loss(tensors(config["loss_tensors"]))
+        for entry in config.get("metric_tensors") or []:
+            model.add_metric(tensors([entry[:3]])[0], name=entry[3])
         return model
 
     def to_json(self, **kwargs: Any) -> str:

@@ -115,10 +115,15 @@ def _decode(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------ functions by name
-def _function_name(function: Any, where: str) -> str:
-    """'primitive:<name>' for a K primitive, 'K:<module>:<qualname>' for a K function."""
+def _function_name(function: Any, where: str) -> Any:
+    """'primitive:<name>' for a K primitive, 'K:<module>:<qualname>' for a K function, and a
+    metric object's serialization for a metric called on graph tensors."""
     if isinstance(function, Primitive):
         return f"primitive:{function.name}"
+    if getattr(function, "_is_metric", False):
+        from multinn import metrics
+
+        return {"metric": metrics.serialize(function)}
     module = getattr(function, "__module__", "") or ""
     qualname = getattr(function, "__qualname__", "")
     if module.startswith("multinn.") and qualname and "<" not in qualname:
@@ -129,9 +134,15 @@ def _function_name(function: Any, where: str) -> str:
     )
 
 
-def _function_from_name(name: str) -> Callable:
+def _function_from_name(name: Any) -> Callable:
     """The K function a config names; only multinn's own functions are looked up, so
     loading a config never imports or runs anything else."""
+    if isinstance(name, dict) and "metric" in name:
+        from multinn import metrics
+
+        return metrics.deserialize(name["metric"])
+    if not isinstance(name, str):
+        raise ValueError(f"A K operation's config names {name!r}, which is not a multinn function.")
     kind, _, rest = name.partition(":")
     if kind == "primitive":
         return primitive_named(rest)
@@ -146,6 +157,7 @@ def _function_from_name(name: str) -> Callable:
 
 def _short_name(function: Any) -> str:
     name = getattr(function, "name", None) if isinstance(function, Primitive) else getattr(function, "__name__", None)
+    name = name or getattr(function, "name", None)  # a metric object
     return str(name or "op").strip("_")
 
 
@@ -178,13 +190,15 @@ class KOperation(Layer):
     """
 
     def __init__(self, function: Any, arguments: Any = (), keywords: "dict | None" = None, **kwargs: Any):
-        if isinstance(function, str):
+        if isinstance(function, (str, dict)):
             function = _function_from_name(function)
         if not kwargs.get("name"):
             prefix = "k_" + _short_name(function)
             kwargs["name"] = f"{prefix}_{K.get_uid(prefix)}"
         super().__init__(**kwargs)
-        self.function = function
+        # Not tracked as a sub-layer (a metric object called on graph tensors is the function:
+        # the model that adds its result reports it, once).
+        object.__setattr__(self, "function", function)
         self.arguments = list(arguments)
         self.keywords = dict(keywords or {})
         self.supports_masking = True  # masks pass through elementwise K calls, as through Lambda

@@ -483,9 +483,9 @@ class Model(Network):
         return compiled + self._added_metrics()
 
     def _added_metrics(self) -> list:
-        """The metric objects of `add_metric` (and metric attributes) of the sublayers, then the model's."""
-        layers = self._self_and_sublayers()
-        return [m for layer in layers[1:] + layers[:1] for m in layer.__dict__.get("_metrics", ())]
+        """The metric objects of `add_metric` (and metric attributes): the model's own, then its
+        sublayers' (Keras 2.3's order)."""
+        return [m for layer in self._self_and_sublayers() for m in layer.__dict__.get("_metrics", ())]
 
     def _stateful_metrics_names(self) -> set:
         """The names whose values are running values over the epoch (metric objects)."""

@@ -80,9 +80,19 @@ class Metric(Layer):
         self.dtype = str(getattr(dtype, "name", dtype)) if dtype is not None else K.floatx()
 
     def __call__(self, *args: Any, **kwargs: Any) -> MetricResult:
-        """Adds a batch (`update_state(*args, **kwargs)`) and returns the running result."""
+        """Adds a batch (`update_state(*args, **kwargs)`) and returns the running result.
+
+        On a model's graph tensors (`metrics.Mean()(layer.output)`) the call is a node of
+        the graph: each run of the model adds its batch.
+        """
+        from multinn.backend.ops.core import symbolic
+        from multinn.engine.base_layer import _state
+
+        if symbolic.any(*args, *kwargs.values()):
+            return symbolic.defer(self, *args, **kwargs)
         with K.no_grad():
-            self.update_state(*args, **kwargs)
+            if not _state.inferring:  # inferring a graph's shapes runs calls on dummy data: count none
+                self.update_state(*args, **kwargs)
             value = K.identity(self.result())  # a copy: later updates must not change it
         out = MetricResult(value.data, value.backend)
         out._metric_obj = self

@@ -73,6 +73,11 @@ class SymbolicTensor:
         return len(self._shape)
 
     @property
+    def _keras_shape(self) -> tuple:
+        # Keras 2 code reads a graph tensor's static shape here (K.int_shape does too).
+        return self._shape
+
+    @property
     def size(self) -> "int | None":
         n = 1
         for d in self._shape:
