@@ -12,6 +12,7 @@ def test_creation_and_predicates(backend_name):
     assert K.is_tensor(v) and K.is_tensor(t) and not K.is_tensor(np.ones(2))
     assert K.is_variable(v) and not K.is_variable(t)
     assert K.shape(v) == (2, 3) and K.int_shape(t) == (2,) and K.ndim(v) == 2 and K.count_params(v) == 6
+    assert K.get_variable_shape(v) == (2, 3) and K.get_variable_shape(K.variable(np.zeros((4, 1, 5)))) == (4, 1, 5)
     assert K.dtype(K.zeros((2, 2))) == "float32" and K.dtype(K.ones(3, dtype="float64")) == "float64"
     np.testing.assert_array_equal(K.eval(K.eye(3)), [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
     np.testing.assert_array_equal(K.eval(K.eye((2, 3))), [[1, 0, 0], [0, 1, 0]])

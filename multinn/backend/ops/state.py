@@ -11,7 +11,7 @@ from ..tensor import Tensor, Variable
 from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
 
 __all__ = [
-    "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape",
+    "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape", "get_variable_shape",
     "ndim", "dtype", "eval", "get_value", "set_value", "batch_get_value", "batch_set_value", "zeros", "ones",
     "eye", "identity", "count_params", "cast", "cast_to_floatx", "update", "update_add", "update_sub",
     "moving_average_update", "print_tensor", "clear_session", "get_uid", "reset_uids", "learning_phase",
@@ -119,6 +119,17 @@ def int_shape(x: Any) -> tuple:
     if hasattr(x, "shape"):
         return tuple(x.shape)
     return tuple(to_tensor(x).shape)
+
+
+def get_variable_shape(x: Any) -> tuple:
+    """The shape of a variable as a tuple of ints (Keras 2's older name for `int_shape`).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.get_variable_shape(K.variable([[1.0, 2.0, 3.0]]))
+        (1, 3)
+    """
+    return int_shape(x)
 
 
 def ndim(x: Any) -> int:
