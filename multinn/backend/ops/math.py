@@ -6,6 +6,7 @@ from typing import Any
 from .. import config
 from ..tensor import Tensor
 from .core import Primitive, backend_of, recording, symbolic, to_tensor
+from .sparse import SparseTensor, sparse_dot
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "square", "abs", "sqrt", "exp", "log",
@@ -681,6 +682,8 @@ def dot(x: Any, y: Any) -> Tensor:
         >>> K.dot(K.ones((32, 28, 3)), K.ones((3, 4))).shape
         (32, 28, 4)
     """
+    if isinstance(x, SparseTensor):
+        return sparse_dot(x, y)
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
     if not isinstance(x, Tensor) or not isinstance(y, Tensor):  # a K.placeholder graph: sizes known at replay

@@ -9,6 +9,7 @@ from typing import Any, Callable, Sequence
 from .. import config
 from ..tensor import Tensor, Variable
 from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
+from .sparse import SparseTensor, from_matrix, is_sparse_matrix, to_dense
 
 __all__ = [
     "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape", "get_variable_shape",
@@ -39,6 +40,9 @@ def variable(value: Any, dtype: Any = None, name: "str | None" = None, constrain
         >>> (v.name, K.int_shape(v), K.dtype(v))
         ('w', (2, 2), 'float32')
     """
+    if is_sparse_matrix(value):
+        # As Keras 2's TensorFlow backend: a sparse matrix becomes a SparseTensor, not a Variable.
+        return from_matrix(value, _dtype_name(dtype))
     backend = backend_of((value,))
     array = to_array_on(value, backend, _dtype_name(dtype))
     if isinstance(value, Tensor) or not backend.owns(array) and array is value:
@@ -103,8 +107,14 @@ def is_keras_tensor(x: Any) -> bool:
 
 
 def is_sparse(x: Any) -> bool:
-    """multinn tensors are dense."""
-    return False
+    """True for a SparseTensor (from `K.variable` of a sparse matrix).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.is_sparse(K.ones((2, 2)))
+        False
+    """
+    return isinstance(x, SparseTensor)
 
 
 def shape(x: Any) -> tuple:
@@ -164,6 +174,8 @@ def _snapshot(x: Any):
     update that array in place, so a saved value (model.get_weights(), EarlyStopping's
     best weights) would silently follow training. Keras returns copies; so do we.
     """
+    if isinstance(x, SparseTensor):
+        return to_dense(x).numpy()
     value = to_numpy(x)
     # Only variables change in place; other tensors are immutable and need no copy.
     if isinstance(x, Variable) and (value is x.data or getattr(value, "base", None) is x.data):
