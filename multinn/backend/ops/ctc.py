@@ -128,7 +128,9 @@ def ctc_batch_cost(y_true: Any, y_pred: Any, input_length: Any, label_length: An
 
     As Keras 2: the last class is the blank; `y_pred` holds probabilities (a softmax's
     output), which are taken as log(y_pred + epsilon) and renormalised per frame; frames
-    past `input_length` and labels past `label_length` are ignored.
+    past `input_length` and labels past `label_length` are ignored. An impossible label
+    (too long for its frames) costs inf. Differentiable in `y_pred` to first order (the
+    gradient's own gradient treats the path posteriors as constants).
 
     Args:
         y_true: (samples, max_string_length) integer labels (padding beyond the length is ignored).
