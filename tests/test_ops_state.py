@@ -70,6 +70,18 @@ def test_print_tensor_returns_its_input(backend_name, capsys):
     assert "value:" in capsys.readouterr().out
 
 
+def test_print_tensor_on_a_placeholder_prints_when_the_graph_runs(backend_name, capsys):
+    x = K.placeholder(shape=(None, 2))
+    y = K.print_tensor(x * 2, "doubled")
+    assert capsys.readouterr().out == ""  # building the graph prints nothing
+    f = K.function([x], [y])
+    got = f([np.array([[1.0, 2.0]], np.float32)])[0]
+    np.testing.assert_array_equal(got, [[2.0, 4.0]])
+    assert capsys.readouterr().out == "doubled " + str(np.array([[2.0, 4.0]], np.float32)) + "\n"
+    f([np.array([[0.5, 0.0]], np.float32)])
+    assert "doubled [[1. 0.]]" in capsys.readouterr().out
+
+
 def test_learning_phase_and_switches(backend_name):
     assert K.learning_phase() == 0
     assert K.in_train_phase(lambda: "train", lambda: "test") == "test"

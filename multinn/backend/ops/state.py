@@ -305,8 +305,29 @@ def moving_average_update(x: Variable, value: Any, momentum: float) -> Variable:
 
 
 def print_tensor(x: Any, message: str = "") -> Any:
-    """Prints `message` and the value of `x`, then returns `x` unchanged."""
+    """Prints `message` and the value of `x`, then returns `x` unchanged.
+
+    On a graph tensor (a K.placeholder or a value computed from one) the printing happens
+    each time the graph runs, as in Keras 2, not when the graph is built.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> x = K.placeholder(shape=(1, 2))
+        >>> f = K.function([x], [K.print_tensor(x, "x is")])
+        >>> _ = f([[[1.0, 2.0]]])
+        x is [[1. 2.]]
+    """
+    if symbolic.any(x):
+        # Building the node runs the function on the graph's stand-in values: stay silent there.
+        stand_ins = tuple(getattr(x, "probes", ()))
+        return symbolic.defer(_print_unless, x, message=message, stand_ins=stand_ins)
     print(message, to_numpy(x), file=sys.stdout)
+    return x
+
+
+def _print_unless(x: Any, message: str, stand_ins: tuple) -> Any:
+    if not any(x is s for s in stand_ins):
+        print(message, to_numpy(x), file=sys.stdout)
     return x
 
 
