@@ -291,6 +291,9 @@ def test_gradients_at_edges_follow_tensorflow(backend_name):
     # sqrt at 0: TF's 0.5 / sqrt(x) is inf there; elsewhere finite
     with np.errstate(divide="ignore"):
         np.testing.assert_array_equal(_grad(K.sqrt, [0.0, 4.0]), [np.inf, 0.25])
+    # Keras 2 clips negatives to 0 before the root: value 0 (not NaN), no gradient
+    np.testing.assert_array_equal(K.sqrt(K.constant([-4.0, -0.5, 9.0])).numpy(), [0.0, 0.0, 3.0])
+    np.testing.assert_allclose(_grad(K.sqrt, [-4.0, 9.0]), [0.0, 1.0 / 6.0], rtol=1e-6)
 
 
 def test_logsumexp_and_softmax_gradients_stay_finite(backend_name):

@@ -12,6 +12,7 @@ def test_creation_and_predicates(backend_name):
     assert K.is_tensor(v) and K.is_tensor(t) and not K.is_tensor(np.ones(2))
     assert K.is_variable(v) and not K.is_variable(t)
     assert K.shape(v) == (2, 3) and K.int_shape(t) == (2,) and K.ndim(v) == 2 and K.count_params(v) == 6
+    assert K.get_variable_shape(v) == (2, 3) and K.get_variable_shape(K.variable(np.zeros((4, 1, 5)))) == (4, 1, 5)
     assert K.dtype(K.zeros((2, 2))) == "float32" and K.dtype(K.ones(3, dtype="float64")) == "float64"
     np.testing.assert_array_equal(K.eval(K.eye(3)), [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
     np.testing.assert_array_equal(K.eval(K.eye((2, 3))), [[1, 0, 0], [0, 1, 0]])
@@ -67,6 +68,18 @@ def test_print_tensor_returns_its_input(backend_name, capsys):
     t = K.constant([1.5])
     assert K.print_tensor(t, message="value:") is t
     assert "value:" in capsys.readouterr().out
+
+
+def test_print_tensor_on_a_placeholder_prints_when_the_graph_runs(backend_name, capsys):
+    x = K.placeholder(shape=(None, 2))
+    y = K.print_tensor(x * 2, "doubled")
+    assert capsys.readouterr().out == ""  # building the graph prints nothing
+    f = K.function([x], [y])
+    got = f([np.array([[1.0, 2.0]], np.float32)])[0]
+    np.testing.assert_array_equal(got, [[2.0, 4.0]])
+    assert capsys.readouterr().out == "doubled " + str(np.array([[2.0, 4.0]], np.float32)) + "\n"
+    f([np.array([[0.5, 0.0]], np.float32)])
+    assert "doubled [[1. 0.]]" in capsys.readouterr().out
 
 
 def test_learning_phase_and_switches(backend_name):

@@ -6,6 +6,7 @@ from typing import Any, Sequence
 from ..tensor import Tensor
 from .core import Primitive, symbolic, to_tensor
 from .math import axis_index, zeros_like
+from .sparse import SparseTensor, sparse_concatenate, to_dense
 
 __all__ = ["getitem", "concatenate", "stack", "gather"]
 
@@ -78,6 +79,10 @@ def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise ValueError("K.concatenate needs at least one tensor. Received: tensors=[]")
+    if any(isinstance(t, SparseTensor) for t in tensors):
+        if all(isinstance(t, SparseTensor) for t in tensors):
+            return sparse_concatenate(tensors, axis)
+        tensors = [to_dense(t) for t in tensors]  # Keras 2: a mix of sparse and dense joins densely
     ndim = to_tensor(tensors[0]).ndim
     if any(isinstance(t, Tensor) and t.ndim != ndim for t in tensors):
         raise ValueError(

@@ -6,6 +6,7 @@ from typing import Any
 from .. import config
 from ..tensor import Tensor
 from .core import Primitive, backend_of, recording, symbolic, to_tensor
+from .sparse import SparseTensor, sparse_dot
 
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "square", "abs", "sqrt", "exp", "log",
@@ -307,7 +308,29 @@ def float_tensor(x: Tensor) -> Tensor:
 negative = _unary("negative", lambda b, x: -x, lambda dy, y, x: (-dy,))
 square = _unary("square", lambda b, x: x * x, lambda dy, y, x: (dy * 2 * x,), "Elementwise x ** 2.")
 abs = _unary("abs", lambda b, x: b.xp.abs(x), lambda dy, y, x: (dy * sign(x),), "Elementwise absolute value.")
-sqrt = _unary("sqrt", lambda b, x: b.xp.sqrt(floating(x)), lambda dy, y, x: (dy / (2 * y),), "Elementwise square root.")
+
+
+def _sqrt_fwd(b, x):
+    # Keras 2 clips at zero first: the root of a negative number is 0, not NaN.
+    x = floating(x)
+    return b.xp.sqrt(b.xp.maximum(x, 0))
+
+
+def _sqrt_grad(dy, y, x):
+    # The clip passes no gradient below zero; at zero the root's own slope (inf) shows, as in TensorFlow.
+    return (where(less(x, 0), zeros_like(y), dy / (2 * y)),)
+
+
+sqrt = _unary(
+    "sqrt",
+    _sqrt_fwd,
+    _sqrt_grad,
+    "Elementwise square root of max(x, 0) (Keras 2 clips negatives to 0).\n\n"
+    "    Example:\n"
+    "        >>> from multinn import backend as K\n"
+    "        >>> K.sqrt(K.constant([4.0, -1.0])).numpy().tolist()\n"
+    "        [2.0, 0.0]\n",
+)
 exp = _unary("exp", lambda b, x: b.xp.exp(floating(x)), lambda dy, y, x: (dy * y,), "Elementwise exponential.")
 log = _unary("log", lambda b, x: b.xp.log(floating(x)), lambda dy, y, x: (dy / x,), "Elementwise natural logarithm.")
 sin = _unary("sin", lambda b, x: b.xp.sin(floating(x)), lambda dy, y, x: (dy * cos(x),))
@@ -659,6 +682,8 @@ def dot(x: Any, y: Any) -> Tensor:
         >>> K.dot(K.ones((32, 28, 3)), K.ones((3, 4))).shape
         (32, 28, 4)
     """
+    if isinstance(x, SparseTensor):
+        return sparse_dot(x, y)
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
     if not isinstance(x, Tensor) or not isinstance(y, Tensor):  # a K.placeholder graph: sizes known at replay

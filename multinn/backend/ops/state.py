@@ -9,9 +9,10 @@ from typing import Any, Callable, Sequence
 from .. import config
 from ..tensor import Tensor, Variable
 from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
+from .sparse import SparseTensor, from_matrix, is_sparse_matrix, to_dense
 
 __all__ = [
-    "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape",
+    "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape", "get_variable_shape",
     "ndim", "dtype", "eval", "get_value", "set_value", "batch_get_value", "batch_set_value", "zeros", "ones",
     "eye", "identity", "count_params", "cast", "cast_to_floatx", "update", "update_add", "update_sub",
     "moving_average_update", "print_tensor", "clear_session", "get_uid", "reset_uids", "learning_phase",
@@ -39,6 +40,9 @@ def variable(value: Any, dtype: Any = None, name: "str | None" = None, constrain
         >>> (v.name, K.int_shape(v), K.dtype(v))
         ('w', (2, 2), 'float32')
     """
+    if is_sparse_matrix(value):
+        # As Keras 2's TensorFlow backend: a sparse matrix becomes a SparseTensor, not a Variable.
+        return from_matrix(value, _dtype_name(dtype))
     backend = backend_of((value,))
     array = to_array_on(value, backend, _dtype_name(dtype))
     if isinstance(value, Tensor) or not backend.owns(array) and array is value:
@@ -103,8 +107,14 @@ def is_keras_tensor(x: Any) -> bool:
 
 
 def is_sparse(x: Any) -> bool:
-    """multinn tensors are dense."""
-    return False
+    """True for a SparseTensor (from `K.variable` of a sparse matrix).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.is_sparse(K.ones((2, 2)))
+        False
+    """
+    return isinstance(x, SparseTensor)
 
 
 def shape(x: Any) -> tuple:
@@ -119,6 +129,17 @@ def int_shape(x: Any) -> tuple:
     if hasattr(x, "shape"):
         return tuple(x.shape)
     return tuple(to_tensor(x).shape)
+
+
+def get_variable_shape(x: Any) -> tuple:
+    """The shape of a variable as a tuple of ints (Keras 2's older name for `int_shape`).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.get_variable_shape(K.variable([[1.0, 2.0, 3.0]]))
+        (1, 3)
+    """
+    return int_shape(x)
 
 
 def ndim(x: Any) -> int:
@@ -153,6 +174,8 @@ def _snapshot(x: Any):
     update that array in place, so a saved value (model.get_weights(), EarlyStopping's
     best weights) would silently follow training. Keras returns copies; so do we.
     """
+    if isinstance(x, SparseTensor):
+        return to_dense(x).numpy()
     value = to_numpy(x)
     # Only variables change in place; other tensors are immutable and need no copy.
     if isinstance(x, Variable) and (value is x.data or getattr(value, "base", None) is x.data):
@@ -282,8 +305,29 @@ def moving_average_update(x: Variable, value: Any, momentum: float) -> Variable:
 
 
 def print_tensor(x: Any, message: str = "") -> Any:
-    """Prints `message` and the value of `x`, then returns `x` unchanged."""
+    """Prints `message` and the value of `x`, then returns `x` unchanged.
+
+    On a graph tensor (a K.placeholder or a value computed from one) the printing happens
+    each time the graph runs, as in Keras 2, not when the graph is built.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> x = K.placeholder(shape=(1, 2))
+        >>> f = K.function([x], [K.print_tensor(x, "x is")])
+        >>> _ = f([[[1.0, 2.0]]])
+        x is [[1. 2.]]
+    """
+    if symbolic.any(x):
+        # Building the node runs the function on the graph's stand-in values: stay silent there.
+        stand_ins = tuple(getattr(x, "probes", ()))
+        return symbolic.defer(_print_unless, x, message=message, stand_ins=stand_ins)
     print(message, to_numpy(x), file=sys.stdout)
+    return x
+
+
+def _print_unless(x: Any, message: str, stand_ins: tuple) -> Any:
+    if not any(x is s for s in stand_ins):
+        print(message, to_numpy(x), file=sys.stdout)
     return x
 
 
