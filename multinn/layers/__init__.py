@@ -83,3 +83,4 @@ from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM  # noqa: F401,E402
 # Keras 2 kept Keras 1's dilated convolutions as functions (legacy interfaces).
 from .legacy_interfaces import AtrousConvolution1D, AtrousConvolution2D  # noqa: E402
 
+from .keras1_dense import Highway, MaxoutDense  # noqa: E402,F401  (Keras 1 layers Keras 2 kept)
