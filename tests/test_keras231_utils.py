@@ -1,6 +1,7 @@
 """Keras 2.3.1 utilities added at their Keras paths, checked against NumPy references."""
 import io
 import threading
+import time
 import warnings
 
 import numpy as np
@@ -107,12 +108,33 @@ def test_generator_enqueuer_reports_unsafe_generators_and_errors():
             return self
 
         def __next__(self):
-            with lock:
+            with lock:  # draws serialized, in whichever order the workers get the lock
+                time.sleep(0.002)
                 return next(items)
 
     enqueuer = GeneratorEnqueuer(Safe())
     enqueuer.start(workers=3)
     assert sorted(enqueuer.get()) == list(range(20))
+    enqueuer.stop()
+
+    class LateValue:
+        """The first draw ends the stream while the second still brings a value."""
+        calls = 0
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            with lock:
+                call, LateValue.calls = LateValue.calls, LateValue.calls + 1
+            if call == 1:
+                time.sleep(0.05)
+                return "late"
+            raise StopIteration
+
+    enqueuer = GeneratorEnqueuer(LateValue())
+    enqueuer.start(workers=3)
+    assert list(enqueuer.get()) == ["late"]
     enqueuer.stop()
 
     def failing():
