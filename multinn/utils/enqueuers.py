@@ -233,12 +233,15 @@ class GeneratorEnqueuer(SequenceEnqueuer):
     Example:
         >>> import threading
         >>> from multinn.utils import GeneratorEnqueuer
-        >>> lock, numbers = threading.Lock(), iter(range(5))
-        >>> def safe():
-        ...     while True:
-        ...         with lock:
-        ...             yield next(numbers)
-        >>> enqueuer = GeneratorEnqueuer(safe())
+        >>> class Numbers:  # a thread-safe iterator: next() under a lock
+        ...     def __init__(self, n):
+        ...         self.lock, self.items = threading.Lock(), iter(range(n))
+        ...     def __iter__(self):
+        ...         return self
+        ...     def __next__(self):
+        ...         with self.lock:
+        ...             return next(self.items)
+        >>> enqueuer = GeneratorEnqueuer(Numbers(5))
         >>> enqueuer.start(workers=2)
         >>> sorted(enqueuer.get())
         [0, 1, 2, 3, 4]
