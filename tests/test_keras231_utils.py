@@ -185,3 +185,33 @@ def test_custom_object_scope_restores_registry():
     with CustomObjectScope({"thing": 1}):
         assert get_custom_objects()["thing"] == 1
     assert "thing" not in get_custom_objects()
+
+
+@pytest.mark.parametrize("package, call", [
+    ("h5py", lambda: __import__("multinn.utils.io_utils", fromlist=["H5Dict"]).H5Dict("x.h5", mode="r")),
+    ("yaml", lambda: __import__("multinn.models", fromlist=["model_from_yaml"]).model_from_yaml("a: 1")),
+    ("pydot", lambda: __import__("multinn.utils.vis_utils", fromlist=["model_to_dot"]).model_to_dot(None)),
+])
+def test_missing_optional_package_is_named(monkeypatch, package, call):
+    monkeypatch.setitem(__import__("sys").modules, package, None)  # import of it fails
+    with pytest.raises(ImportError, match=package if package != "yaml" else "PyYAML"):
+        call()
+
+
+def test_model_to_dot_draws_layers_and_edges():
+    pydot = pytest.importorskip("pydot")
+    from multinn.layers import Dense, Input, concatenate
+    from multinn.models import Model
+    from multinn.utils import vis_utils
+    monkeypatch_dot = pytest.MonkeyPatch()
+    monkeypatch_dot.setattr(vis_utils, "_pydot", lambda: pydot)  # no Graphviz needed to build the graph
+    try:
+        a, b = Input(shape=(2,), name="a"), Input(shape=(3,), name="b")
+        out = Dense(1, name="out")(concatenate([a, b], name="cat"))
+        dot = vis_utils.model_to_dot(Model([a, b], out), show_shapes=True)
+    finally:
+        monkeypatch_dot.undo()
+    labels = {n.get_name().strip('"'): n.get_label() for n in dot.get_nodes() if n.get_label()}
+    assert sorted(label.split("\n")[0] for label in labels.values()) == ["a: InputLayer", "b: InputLayer",
+                                                                        "cat: Concatenate", "out: Dense"]
+    assert len(dot.get_edges()) == 3
