@@ -193,3 +193,8 @@ def get(identifier: Any) -> "Callable | None":
         'UnitNorm'
     """
     return resolve_identifier(identifier, deserialize, "constraint", "constraint", base=Constraint)
+
+# Keras 2.3.1's lower-case aliases
+maxnorm = MaxNorm  # noqa: E305
+nonneg = NonNeg
+unitnorm = UnitNorm

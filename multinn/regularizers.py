@@ -11,6 +11,8 @@ Example:
 """
 from __future__ import annotations
 
+import inspect
+
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
@@ -166,9 +168,9 @@ def deserialize(config: Any, custom_objects: "Mapping[str, Any] | None" = None) 
     """
     if isinstance(config, str):
         found = get_object(config, _REGULARIZERS, "regularizer", custom_objects)
-        # Library factories and classes are called with their defaults; a user's
-        # function registered under a name is the regularizer itself.
-        return found() if found in _REGULARIZERS.values() else found
+        # Library factories and any class (a user's too, as Keras 2.3.1 does) are called with
+        # their defaults; a user's function registered under a name is the regularizer itself.
+        return found() if found in _REGULARIZERS.values() or inspect.isclass(found) else found
     if isinstance(config, Mapping) and config.get("class_name") in ("l1", "l2", "l1_l2"):
         return _REGULARIZERS[config["class_name"]](**dict(config.get("config") or {}))
     return get_object(config, _REGULARIZERS, "regularizer", custom_objects)

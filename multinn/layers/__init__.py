@@ -85,3 +85,5 @@ from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM  # noqa: F401,E402
 # Keras 2 kept Keras 1's dilated convolutions as functions (legacy interfaces).
 from .legacy_interfaces import AtrousConvolution1D, AtrousConvolution2D  # noqa: E402
 
+from .keras1_dense import Highway, MaxoutDense  # noqa: E402,F401  (Keras 1 layers Keras 2 kept)
+from multinn.utils.generic_utils import deserialize_keras_object  # noqa: E402,F401  (Keras 2.3.1 import path)

@@ -468,3 +468,25 @@ Deconvolution2D = Deconv2D = Conv2DTranspose
 Deconvolution3D = Deconv3D = Conv3DTranspose
 SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
+
+
+# Keras 2.3.1's `keras.layers.convolutional` also exposes the pooling, padding, cropping and
+# upsampling layers and the atrous convolutions; those modules import this one, so these
+# names are looked up on first use.
+_ELSEWHERE = {
+    **{name: "pooling" for name in ("AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+                                    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D")},
+    **{name: "spatial" for name in ("Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D",
+                                    "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")},
+    "AtrousConvolution1D": "legacy_interfaces", "AtrousConvolution2D": "legacy_interfaces",
+}
+_RENAMED = {"AtrousConv1D": "AtrousConvolution1D", "AtrousConv2D": "AtrousConvolution2D"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    target = _RENAMED.get(name, name)
+    if target in _ELSEWHERE:
+        return getattr(importlib.import_module(f"{__package__}.{_ELSEWHERE[target]}"), target)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

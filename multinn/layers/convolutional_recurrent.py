@@ -15,6 +15,8 @@ from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
 
+from .legacy import legacy_support
+from .legacy_interfaces import CONVLSTM2D
 from .recurrent import RNN
 from .recurrent_cells import _dropout_masks, _rate
 
@@ -246,6 +248,7 @@ class ConvLSTM2D(RNN):
         (2, 5, 6, 6, 4)
     """
 
+    @legacy_support(CONVLSTM2D)  # Keras 1's ConvLSTM2D(5, 3, 3, subsample=..., inner_init=...)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = "tanh",
                  recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,

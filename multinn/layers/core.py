@@ -9,3 +9,4 @@ from .masking import Masking  # noqa: F401
 from .permute import Permute  # noqa: F401
 from .repeat_vector import RepeatVector  # noqa: F401
 from .reshape import Reshape  # noqa: F401
+from .spatial import SpatialDropout1D, SpatialDropout2D, SpatialDropout3D  # noqa: F401

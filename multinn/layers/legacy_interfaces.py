@@ -16,6 +16,7 @@ spelling; the tables below carry the same conversions:
 - BatchNormalization: beta_init, gamma_init, mode=0 (dropped); keywords only.
 - SimpleRNN, LSTM, GRU: output_dim, init, inner_init, inner_activation, W_/U_/b_regularizer,
   dropout_W, dropout_U, consume_less, forget_bias_init, input_dim/input_length.
+- ConvLSTM2D: the Conv2D and recurrent renames together (nb_row/nb_col, subsample, inner_init, ...).
 - AtrousConvolution1D/2D: Conv1D/Conv2D with atrous_rate -> dilation_rate.
 - LocallyConnected1D/2D: as Conv1D/Conv2D.
 - SpatialDropout1D/2D/3D: p -> rate (and dim_ordering). UpSampling1D: length -> size.
@@ -51,7 +52,7 @@ from .legacy import Call, Interface, conflict_error, convert, positional_params,
 __all__ = [
     "DENSE", "DROPOUT", "GAUSSIAN_NOISE", "GAUSSIAN_DROPOUT", "EMBEDDING", "POOLING1D", "POOLING",
     "GLOBAL_POOLING", "CONV1D", "CONV2D", "CONV3D", "CONV2D_TRANSPOSE", "SEPARABLE_CONV2D",
-    "BATCH_NORMALIZATION", "RECURRENT", "SIMPLE_RNN", "AtrousConvolution1D", "AtrousConvolution2D",
+    "BATCH_NORMALIZATION", "RECURRENT", "SIMPLE_RNN", "CONVLSTM2D", "AtrousConvolution1D", "AtrousConvolution2D",
     "LOCALLY_CONNECTED1D", "LOCALLY_CONNECTED2D", "SPATIAL_DROPOUT1D", "SPATIAL_DROPOUT", "UPSAMPLING1D",
     "DIM_ORDERING", "ZERO_PADDING2D", "PRELU", "LAMBDA", "MODEL", "INPUT_LAYER", "FIT", "GENERATOR_METHODS",
 ]
@@ -292,6 +293,16 @@ _RECURRENT_RENAMES = (
 RECURRENT = Interface(renames=_RECURRENT_RENAMES + (("consume_less", "implementation"),),
                       values={"consume_less": {"cpu": 0, "mem": 1, "gpu": 2}}, prepare=_recurrent)
 SIMPLE_RNN = Interface(renames=_RECURRENT_RENAMES, prepare=_simple_rnn)
+
+
+def _convlstm2d(call: Call) -> None:
+    _kernel_size(2)(call)
+    _recurrent(call)
+
+
+# ConvLSTM2D(5, 3, 3, subsample=..., inner_init=..., dropout_W=...): the convolution's and
+# the recurrent layers' Keras 1 keywords together (no output_dim: it has filters)
+CONVLSTM2D = Interface(renames=_CONV + _RECURRENT_RENAMES[1:], values=_DIM_ORDERING, prepare=_convlstm2d)
 LOCALLY_CONNECTED1D = CONV1D
 LOCALLY_CONNECTED2D = CONV2D
 SPATIAL_DROPOUT1D = DROPOUT

@@ -134,3 +134,4 @@ class TimeDistributed(Wrapper):
                 out = K.any(out, axis=-1)
             return out
         return K.reshape(inner, shape[:2] + tuple(inner.shape[1:]))
+from .wrappers_bidirectional import Bidirectional  # noqa: E402,F401  (Keras 2.3.1 import path)

@@ -21,6 +21,7 @@ from typing import Any, Iterator
 _WAIT_FOR_BATCH_S = 30.0
 
 _worker_source: Any = None  # the Sequence or generator of this worker process
+_NOTHING = object()
 
 
 def _init_worker(source: Any, seed: "int | None") -> None:
@@ -232,12 +233,15 @@ class GeneratorEnqueuer(SequenceEnqueuer):
     Example:
         >>> import threading
         >>> from multinn.utils import GeneratorEnqueuer
-        >>> lock, numbers = threading.Lock(), iter(range(5))
-        >>> def safe():
-        ...     while True:
-        ...         with lock:
-        ...             yield next(numbers)
-        >>> enqueuer = GeneratorEnqueuer(safe())
+        >>> class Numbers:  # a thread-safe iterator: next() under a lock
+        ...     def __init__(self, n):
+        ...         self.lock, self.items = threading.Lock(), iter(range(n))
+        ...     def __iter__(self):
+        ...         return self
+        ...     def __next__(self):
+        ...         with self.lock:
+        ...             return next(self.items)
+        >>> enqueuer = GeneratorEnqueuer(Numbers(5))
         >>> enqueuer.start(workers=2)
         >>> sorted(enqueuer.get())
         [0, 1, 2, 3, 4]
@@ -267,10 +271,13 @@ class GeneratorEnqueuer(SequenceEnqueuer):
         self._executor = self._new_executor((self.sequence, self.random_seed))
         call = _worker_next if self.use_multiprocessing else self._next_in_thread
         pending: list = []
+        exhausted = False
         try:
             while not self.stop_signal.is_set():
-                while len(pending) < self.workers:
+                while not exhausted and len(pending) < self.workers:
                     pending.append(self._submit(call))
+                if not pending:
+                    return
                 result = pending.pop(0)
                 while not self.stop_signal.is_set():
                     try:
@@ -278,12 +285,14 @@ class GeneratorEnqueuer(SequenceEnqueuer):
                         break
                     except (concurrent.futures.TimeoutError, multiprocessing.TimeoutError):
                         continue
+                    except StopIteration:
+                        # the values other workers already drew still go out
+                        exhausted, value = True, _NOTHING
+                        break
                 else:
                     return
-                if not self._put((True, value)):
+                if value is not _NOTHING and not self._put((True, value)):
                     return
-        except StopIteration:
-            pass
         except Exception as exc:  # handed to get(), which raises it
             self._put((False, exc))
         finally:

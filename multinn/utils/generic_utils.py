@@ -426,8 +426,9 @@ def func_load(code: Any, defaults: Any = None, closure: Any = None, globs: "dict
     This runs code from the serialized text: load only what you trust.
 
     Example:
-        >>> y = 10
-        >>> code, defaults, closure = func_dump(lambda x: x + y)
+        >>> def adder(y):
+        ...     return lambda x: x + y
+        >>> code, defaults, closure = func_dump(adder(10))
         >>> func_load(code, closure=closure)(1)
         11
     """

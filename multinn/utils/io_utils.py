@@ -206,6 +206,10 @@ class H5Dict:
             else:
                 dataset[()] = value
             return
+        if isinstance(value, (list, tuple)) and value and all(isinstance(v, bytes) for v in value):
+            # fixed-length bytes: h5py would store variable-length ones and read them back as str
+            self.data.attrs.create(key, list(value), dtype=f"S{max(len(v) for v in value) or 1}")
+            return
         self.data.attrs[key] = list(value) if isinstance(value, tuple) else value
 
     def __getitem__(self, key: str) -> Any:
