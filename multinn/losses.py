@@ -387,6 +387,21 @@ _LOSSES: dict = {
 }
 
 
+def is_categorical_crossentropy(loss: Any) -> bool:
+    """Whether `loss` is categorical cross-entropy: the function, its name, or a loss object
+    wrapping it (the training loop checks targets against it).
+
+    Example:
+        >>> is_categorical_crossentropy("categorical_crossentropy"), is_categorical_crossentropy("mse")
+        (True, False)
+    """
+    if isinstance(loss, CategoricalCrossentropy):
+        return True
+    if isinstance(loss, LossFunctionWrapper) and getattr(loss, "fn", None) is categorical_crossentropy:
+        return True
+    return getattr(loss, "__name__", None) == "categorical_crossentropy" or loss == "categorical_crossentropy"
+
+
 def serialize(loss: Any) -> Any:
     """The name of a loss function, or {'class_name', 'config'} for a Loss object.
 

@@ -7,4 +7,5 @@ from .early_stopping import EarlyStopping  # noqa: F401
 from .learning_rate import LearningRateScheduler, ReduceLROnPlateau  # noqa: F401
 from .loggers import BaseLogger, History, ProgbarLogger  # noqa: F401
 from .model_checkpoint import ModelCheckpoint  # noqa: F401
+from .remote_monitor import RemoteMonitor  # noqa: F401
 from .simple import LambdaCallback, TerminateOnNaN  # noqa: F401

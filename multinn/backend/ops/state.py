@@ -12,6 +12,7 @@ from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
 from .sparse import SparseTensor, from_matrix, is_sparse_matrix, to_dense
 
 __all__ = [
+    "name_scope", "control_dependencies",
     "variable", "constant", "is_tensor", "is_variable", "is_keras_tensor", "is_sparse", "shape", "int_shape", "get_variable_shape",
     "ndim", "dtype", "eval", "get_value", "set_value", "batch_get_value", "batch_set_value", "zeros", "ones",
     "eye", "identity", "count_params", "cast", "cast_to_floatx", "update", "update_add", "update_sub",
@@ -398,6 +399,33 @@ def learning_phase_scope(value: int):
         yield
     finally:
         _learning_phase[0] = previous
+
+
+@contextlib.contextmanager
+def name_scope(name: str):
+    """Keras 2's graph name scope; eager K names nothing, so the block just runs.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> with K.name_scope("encoder"):
+        ...     float(K.sum(K.ones((2,))))
+        2.0
+    """
+    yield
+
+
+@contextlib.contextmanager
+def control_dependencies(control_inputs: Any):
+    """Keras 2's "run these first" scope; eager K has already run `control_inputs`, in order.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> v = K.variable(1.0)
+        >>> with K.control_dependencies([K.update_add(v, 1.0)]):
+        ...     float(K.get_value(v))
+        2.0
+    """
+    yield
 
 
 def clear_session() -> None:
