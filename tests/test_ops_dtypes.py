@@ -133,6 +133,8 @@ CALLS = {
     "l2_normalize": lambda t: K.l2_normalize(t(3, 4), axis=1),
     "learning_phase": lambda t: K.learning_phase(),
     "learning_phase_scope": lambda t: K.learning_phase_scope(1).__enter__() or K.set_learning_phase(0),
+    "name_scope": lambda t: _in_scope(K.name_scope("block"), lambda: K.sum(t(3))),
+    "control_dependencies": lambda t: _in_scope(K.control_dependencies([t(2)]), lambda: K.sum(t(3))),
     "less": lambda t: K.less(t(3), 0.0),
     "less_equal": lambda t: K.less_equal(t(3), 0.0),
     "local_conv1d": lambda t: K.local_conv1d(t(2, 4, 3), t(3, 2 * 3, 5), (2,), (1,)),
@@ -243,6 +245,11 @@ def _floating_arrays(out):
     if isinstance(out, np.ndarray):
         return [out] if out.dtype.kind == "f" else []
     return []
+
+
+def _in_scope(scope, compute):
+    with scope:
+        return compute()
 
 
 def test_every_k_function_has_a_dtype_case():
