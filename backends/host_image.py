@@ -260,7 +260,7 @@ def image_to_array(img: Any, data_format: str, dtype: Any) -> Any:
         >>> image_to_array(Image.new("RGB", (4, 2)), "channels_first", "float32").shape
         (3, 2, 4)
     """
-    x = numpy.asarray(img, dtype=dtype)
+    x = numpy.array(img, dtype=dtype)  # a copy: Pillow's buffer may be read-only
     if x.ndim == 2:
         x = x[:, :, numpy.newaxis]
     elif x.ndim != 3:

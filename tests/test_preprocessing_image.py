@@ -161,7 +161,9 @@ def test_img_to_array_and_array_to_img(rng):
     assert back.dtype == np.float32 and back.shape == (3, 4, 3)
     np.testing.assert_array_equal(back, pixels)
     np.testing.assert_array_equal(image.img_to_array(img, data_format="channels_first"), pixels.transpose(2, 0, 1))
-    np.testing.assert_array_equal(image.img_to_array(img, dtype="uint8"), pixels)
+    as_bytes = image.img_to_array(img, dtype="uint8")
+    np.testing.assert_array_equal(as_bytes, pixels)
+    as_bytes[0, 0, 0] = 1  # a writable array of its own, whatever Pillow's buffer is
 
     values = rng.uniform(-2, 5, size=(3, 4, 1))
     gray = image.array_to_img(values)
@@ -448,6 +450,8 @@ def test_flow_from_directory_lists_classes_and_labels(tmp_path):
     assert only_dog.samples == 4 and only_dog.class_indices == {"dog": 0}
     with pytest.raises(ValueError, match="class_mode"):
         ImageDataGenerator().flow_from_directory(str(tmp_path), class_mode="multi")
+    with pytest.raises(FileNotFoundError, match="not a folder"):
+        ImageDataGenerator().flow_from_directory(str(tmp_path / "nowhere"))
 
 
 def test_flow_from_directory_resizes_converts_and_splits(tmp_path):

@@ -119,7 +119,8 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
             raise ValueError(f"Invalid class_mode: {class_mode!r}; expected one of: {list(CLASS_MODES)}. "
                              f"Received: class_mode={class_mode!r}")
         if not os.path.isdir(directory):
-            raise ValueError(f"flow_from_directory: {directory!r} is not a folder. Received: directory={directory!r}")
+            raise FileNotFoundError(f"flow_from_directory: {directory!r} is not a folder of class subfolders. "
+                                    f"Received: directory={directory!r}")
         self.class_mode = class_mode
         self.dtype = dtype or K.floatx()
         if not classes:
