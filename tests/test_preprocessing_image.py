@@ -87,6 +87,15 @@ def test_composed_affine_transform_matches_a_hand_bilinear_resampling(rng):
         np.testing.assert_allclose(out[..., c], bilinear_nearest_fill(x[..., c], matrix), atol=1e-6)
 
 
+def test_constant_fill_outside_the_image():
+    ones = np.ones((3, 3, 3))
+    out = ImageDataGenerator(fill_mode="constant").apply_transform(ones, {"theta": 45})
+    matrix = keras_matrix(theta=45, rows=3, cols=3)
+    inside = np.array([[all(0 <= v <= 2 for v in (matrix @ [i, j, 1])[:2]) for j in range(3)] for i in range(3)])
+    np.testing.assert_allclose(out, np.repeat(inside[..., None], 3, axis=2).astype(float), atol=1e-6)
+    assert inside.sum() == 4  # the off-centre pivot: not the symmetric diamond of 5
+
+
 def test_affine_transform_of_a_channels_first_and_a_transposed_image(rng):
     x = rng.rand(6, 8, 3)
     expected = image.apply_affine_transform(x, theta=20, zx=1.2, channel_axis=2, row_axis=0, col_axis=1)
@@ -267,6 +276,16 @@ def test_zca_whitening_matches_an_eigendecomposition(rng):
     np.testing.assert_allclose(whitened.T @ whitened / 40, np.eye(6), atol=1e-3)
 
 
+def test_fit_sees_the_rescaled_data(rng):
+    x = rng.uniform(0, 255, size=(8, 5, 5, 3)).astype("float32")
+    gen = ImageDataGenerator(rescale=1 / 255, featurewise_center=True, featurewise_std_normalization=True)
+    gen.fit(x)
+    np.testing.assert_allclose(gen.mean.ravel(), (x / 255).mean(axis=(0, 1, 2)), rtol=1e-5)
+    batch = next(gen.flow(x, batch_size=8))
+    np.testing.assert_allclose(batch.mean(axis=(0, 1, 2)), 0, atol=1e-4)
+    np.testing.assert_allclose(batch.std(axis=(0, 1, 2)), 1, atol=1e-3)
+
+
 def test_fit_with_augmentation_uses_the_augmented_copies(rng):
     x = rng.rand(3, 4, 4, 1)
     gen = ImageDataGenerator(featurewise_center=True, horizontal_flip=True, vertical_flip=True, dtype="float64")
@@ -316,6 +335,17 @@ def test_get_random_transform_draws_in_keras_order():
     assert params["brightness"] == pytest.approx(brightness)
     listed = ImageDataGenerator(width_shift_range=[2, 4]).get_random_transform((5, 5, 1), seed=1)
     assert abs(listed["ty"]) in (2, 4) and listed["tx"] == 0 and listed["theta"] == 0
+
+
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_generator_brightness_keeps_the_8_bit_range(data_format, rng):
+    x = rng.randint(0, 256, size=(4, 5, 3)).astype("float32")
+    gen = ImageDataGenerator(data_format=data_format)
+    if data_format == "channels_first":
+        out = gen.apply_transform(x.transpose(2, 0, 1), {"brightness": 0.5}).transpose(1, 2, 0)
+    else:
+        out = gen.apply_transform(x, {"brightness": 0.5})
+    np.testing.assert_allclose(out, x * 0.5, atol=1.0)
 
 
 def test_apply_transform_flips_each_layout(rng):

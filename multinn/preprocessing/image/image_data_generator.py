@@ -305,7 +305,7 @@ class ImageDataGenerator:
     def apply_transform(self, x: Any, transform_parameters: dict) -> Any:
         """Applies the transformation `transform_parameters` (as `get_random_transform` returns;
         missing keys mean no change) to one 3-D image: the affine part, then the channel shift, the
-        flips and the brightness.
+        flips and the brightness (Pillow's, on the image's 8-bit pixels).
 
         Example:
             >>> import numpy as np
@@ -325,7 +325,8 @@ class ImageDataGenerator:
         if get("flip_vertical", False):
             x = host.flip(x, row_axis)
         if get("brightness") is not None:
-            x = host.brightness(x, get("brightness"), channel_axis, True)
+            # Unscaled, as keras-preprocessing 1.1.2: an image in [0, 255] keeps its range.
+            x = host.brightness(x, get("brightness"), channel_axis, False)
         return x
 
     def random_transform(self, x: Any, seed: "int | None" = None) -> Any:
@@ -341,7 +342,8 @@ class ImageDataGenerator:
 
     def fit(self, x: Any, augment: bool = False, rounds: int = 1, seed: "int | None" = None) -> None:
         """Computes the statistics that featurewise_center, featurewise_std_normalization and
-        zca_whitening use (`mean`, `std`, `principal_components`) from sample images.
+        zca_whitening use (`mean`, `std`, `principal_components`) from sample images, after `rescale`
+        (as keras-preprocessing 1.1.2, which Keras 2.3.1 installs).
 
         Args:
             x: images, rank 4 (1, 3 or 4 channels).
@@ -366,6 +368,10 @@ class ImageDataGenerator:
                           f"{tuple(x.shape)} ({x.shape[self.channel_axis]} channels).", stacklevel=2)
         if seed is not None:
             host.seed(seed)
+        x = host.copy(x)
+        if self.rescale:
+            # The statistics are those of the data as `standardize` sees it, after rescaling.
+            x *= self.rescale
         if augment:
             augmented = host.zeros((rounds * x.shape[0],) + tuple(x.shape[1:]), self.dtype)
             for r in range(rounds):
