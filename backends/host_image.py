@@ -306,20 +306,28 @@ def brightness(x: Any, factor: float, channel_axis: int, scale: bool) -> Any:
 
     The image goes through 8-bit pixels: with `scale`, values are mapped onto [0, 255] first and the
     result stays there (Keras 2); without, an image outside [0, 255] is mapped back to its range.
+    Each channel is enhanced on its own (as Pillow does for RGB), so any number of channels works.
 
     Example:
         >>> from multinn.backends.host_image import asarray, brightness
         >>> brightness(asarray([[[0.0], [100.0]], [[200.0], [255.0]]]), 0.5, 2, True)[..., 0].tolist()
         [[0.0, 50.0], [100.0, 127.0]]
     """
+    image_module = require("PIL.Image", "A brightness shift")
     enhance = require("PIL.ImageEnhance", "A brightness shift")
     x = numpy.asarray(x)
     low, high = x.min(), x.max()
     out_of_range = low < 0 or high > 255
-    last = numpy.moveaxis(x, channel_axis, -1)
-    img = array_to_image(last, "channels_last", scale or out_of_range, "float32")
-    dtype = x.dtype if x.dtype.kind == "f" else numpy.dtype("float32")
-    out = image_to_array(enhance.Brightness(img).enhance(factor), "channels_last", dtype)
+    values = numpy.moveaxis(x, channel_axis, -1).astype("float64")
+    if scale or out_of_range:
+        values = values - low
+        if high - low != 0:
+            values = values / (high - low)
+        values = values * 255
+    pixels = values.astype("uint8")
+    planes = [numpy.asarray(enhance.Brightness(image_module.fromarray(numpy.ascontiguousarray(pixels[..., c])))
+                            .enhance(factor)) for c in range(pixels.shape[-1])]
+    out = numpy.stack(planes, axis=-1).astype(x.dtype if x.dtype.kind == "f" else "float32")
     if not scale and out_of_range:
         out = out / 255 * (high - low) + low
     return numpy.moveaxis(out, -1, channel_axis)

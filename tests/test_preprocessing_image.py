@@ -158,6 +158,9 @@ def test_brightness_scales_the_8_bit_image(rng):
     np.testing.assert_allclose(got, np.clip(eight_bit * np.random.uniform(1.2, 1.8), 0, 255), atol=1.0)
     with pytest.raises(ValueError, match="brightness_range"):
         image.random_brightness(x, (1.0,))
+    five_channels = rng.uniform(0, 255, size=(3, 3, 5))  # not a Pillow mode: enhanced channel by channel
+    np.testing.assert_allclose(ImageDataGenerator().apply_transform(five_channels, {"brightness": 1.5}),
+                               np.clip(np.floor(five_channels) * 1.5, 0, 255), atol=1.0)
 
 
 # --- image files ------------------------------------------------------------------------------------------
