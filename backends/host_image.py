@@ -82,17 +82,6 @@ def arange(n: int) -> Any:
     return numpy.arange(n)
 
 
-def is_floating(x: Any) -> bool:
-    """Whether `x` is a host array of a floating-point dtype (one that in-place scaling can write).
-
-    Example:
-        >>> from multinn.backends.host_image import asarray, is_floating
-        >>> is_floating(asarray([1.0])), is_floating(asarray([1])), is_floating([1.0])
-        (True, False, False)
-    """
-    return isinstance(x, numpy.ndarray) and x.dtype.kind == "f"
-
-
 def is_numeric_scalar(value: Any) -> bool:
     """Whether `value` is a real number (Python's or NumPy's), as a sample weight must be.
 
