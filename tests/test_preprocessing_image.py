@@ -315,6 +315,14 @@ def test_standardize_order_samplewise_and_preprocessing_function(rng):
         ImageDataGenerator(featurewise_center=True).standardize(x.copy())
 
 
+def test_standardize_leaves_a_k_tensor_alone(backend_name):
+    values = np.array([[[1.0], [3.0]]], dtype="float32")
+    tensor = K.constant(values)
+    out = ImageDataGenerator(rescale=2.0, samplewise_center=True).standardize(tensor)
+    np.testing.assert_allclose(out, [[[-2.0], [2.0]]])
+    np.testing.assert_array_equal(K.eval(tensor), values)
+
+
 def test_get_random_transform_draws_in_keras_order():
     gen = ImageDataGenerator(rotation_range=30, width_shift_range=3, height_shift_range=0.1, shear_range=5,
                              zoom_range=[0.9, 1.2], channel_shift_range=20, horizontal_flip=True,

@@ -9,7 +9,8 @@ from multinn.backends import host_image as host
 
 def host_array(x: Any, dtype: Any = None) -> Any:
     """`x` (a NumPy array, a K tensor on any backend, nested lists) as a host array of `dtype`
-    (kept as is when None); a host array of that dtype is returned without a copy.
+    (kept as is when None); a host array of that dtype is returned without a copy, a K tensor
+    always as a copy of its own (the in-place `standardize` must not write into a tensor).
 
     Example:
         >>> from multinn import backend as K
@@ -17,5 +18,5 @@ def host_array(x: Any, dtype: Any = None) -> Any:
         'float64'
     """
     if isinstance(x, K.Tensor):
-        x = x.numpy()
+        return host.copy(x.numpy(), dtype)
     return host.asarray(x, dtype)
