@@ -1,5 +1,5 @@
 """Data preprocessing of Keras 2's `keras.preprocessing`: `sequence` (padding, skip-grams, time-series
-batches) and `text` (word splitting, hashing, `Tokenizer`).
+batches), `text` (word splitting, hashing, `Tokenizer`) and `image` (`ImageDataGenerator`, image files).
 
 Example:
     >>> from multinn.preprocessing import sequence, text
@@ -8,6 +8,6 @@ Example:
     >>> sequence.pad_sequences(tok.texts_to_sequences(["a b", "b c d"])).tolist()
     [[0, 2, 1], [1, 3, 4]]
 """
-from . import sequence, text
+from . import image, sequence, text
 
-__all__ = ["sequence", "text"]
+__all__ = ["image", "sequence", "text"]
