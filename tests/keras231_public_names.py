@@ -5,7 +5,7 @@ modules, and the names its package `__init__` files, `keras.models`, `keras.engi
 and `keras.layers.convolutional` re-export. Left out as not user-facing: the TensorFlow, Theano
 and CNTK backends and the NumPy reference backend (keras.backend.*_backend), the tensorboard
 callbacks and keras.utils.multi_gpu_utils (TensorFlow-only), keras.utils.test_utils (a test
-helper), keras.objectives (a star re-export of losses), keras.preprocessing.image (not built)
+helper), keras.objectives (a star re-export of losses),
 and the engine's private training loops (training_arrays, training_generator, training_utils).
 
 EXCLUDED lists names not available under multinn, each with its reason; the test checks that
@@ -728,6 +728,25 @@ NAMES = [
     'multinn.optimizers.serialize',
     'multinn.optimizers.sgd',
     'multinn.preprocessing',
+    'multinn.preprocessing.image',
+    'multinn.preprocessing.image.DataFrameIterator',
+    'multinn.preprocessing.image.DirectoryIterator',
+    'multinn.preprocessing.image.ImageDataGenerator',
+    'multinn.preprocessing.image.Iterator',
+    'multinn.preprocessing.image.NumpyArrayIterator',
+    'multinn.preprocessing.image.apply_affine_transform',
+    'multinn.preprocessing.image.apply_brightness_shift',
+    'multinn.preprocessing.image.apply_channel_shift',
+    'multinn.preprocessing.image.array_to_img',
+    'multinn.preprocessing.image.img_to_array',
+    'multinn.preprocessing.image.load_img',
+    'multinn.preprocessing.image.random_brightness',
+    'multinn.preprocessing.image.random_channel_shift',
+    'multinn.preprocessing.image.random_rotation',
+    'multinn.preprocessing.image.random_shear',
+    'multinn.preprocessing.image.random_shift',
+    'multinn.preprocessing.image.random_zoom',
+    'multinn.preprocessing.image.save_img',
     'multinn.preprocessing.sequence',
     'multinn.preprocessing.sequence.TimeseriesGenerator',
     'multinn.preprocessing.sequence.make_sampling_table',
@@ -859,7 +878,6 @@ EXCLUDED = {
     'multinn.legacy.layers.Recurrent': 'abstract Keras 1 recurrent bases (Recurrent, ConvRecurrent2D) for user subclasses; not built',
     'multinn.optimizers.TFOptimizer': 'TensorFlow-only (wraps a tf.train optimizer)',
     'multinn.optimizers.clip_norm': "Keras-internal helper of its optimizers' clipnorm; multinn's optimizers clip their own way",
-    'multinn.preprocessing.image': 'image preprocessing (keras_preprocessing.image, PIL); not built yet',
     'multinn.utils.multi_gpu_model': 'TensorFlow-only (tf.device replication across GPUs)',
     'multinn.utils.data_utils.get_index': "Keras-internal worker-pool helpers; multinn's enqueuers have their own",
     'multinn.utils.data_utils.init_pool': "Keras-internal worker-pool helpers; multinn's enqueuers have their own",
