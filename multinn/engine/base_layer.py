@@ -21,6 +21,7 @@ from typing import Any, Iterable
 from multinn import backend as K
 from multinn.utils import generic_utils
 
+from .conditions import condition_of, same_condition
 from .input_spec import InputSpec
 from .keras_tensor import KerasTensor, is_symbolic
 from .node import Node
@@ -177,6 +178,9 @@ class Layer:
         self._non_trainable_weights = []
         self._regularized = []  # (regularizer, weight) pairs: evaluated afresh for every `losses`
         self._persistent_losses = []  # add_loss outside `call`
+        self._persistent_loss_inputs = []  # for each of those, the inputs it was added for (see conditions.py)
+        self._explicit_updates = []  # (condition, update) pairs from add_update outside `call`
+        self._node_updates = {}  # node index -> the updates that symbolic call makes in training
         self._call_losses = []  # add_loss inside `call` and activity regularization, per top-level call
         self._inbound_nodes = []
         self._outbound_nodes = []
@@ -212,7 +216,21 @@ class Layer:
                 if not any(layer is t for t in tracked) and layer is not self:
                     tracked.append(layer)
                     _state.structure += 1
+        elif isinstance(value, K.Variable) and "_trainable_weights" in self.__dict__:
+            # A variable kept as an attribute (`self.w = K.variable(...)`) is a weight of the
+            # layer, as in Keras 2; one made by `add_weight` is already listed.
+            self._track_variable(value)
         object.__setattr__(self, key, value)
+
+    def _track_variable(self, variable: K.Variable) -> None:
+        if any(variable is w for w in self._trainable_weights + self._non_trainable_weights):
+            return
+        (self._trainable_weights if variable.trainable else self._non_trainable_weights).append(variable)
+
+    @property
+    def _layers(self) -> list:
+        """The layers this layer holds as attributes (for a graph network: its layers), Keras 2's `_layers`."""
+        return self._sublayers()
 
     @property
     def built(self) -> bool:
@@ -399,13 +417,107 @@ class Layer:
                 )
             if item is not None:
                 target.append(item)
+                if target is self._persistent_losses:
+                    self._persistent_loss_inputs.append(condition_of(inputs))
+
+    def get_losses_for(self, inputs: Any) -> list:
+        """The losses added for `inputs` (Keras 2); `None` gives the unconditional ones
+        (weight regularization and `add_loss(..., inputs=None)`).
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> a = multinn.Input(shape=(2,))
+            >>> layer = Dense(1)
+            >>> layer.add_loss(0, inputs=a)
+            >>> layer.add_loss(1)
+            >>> layer.get_losses_for(a), layer.get_losses_for(None)
+            ([0], [1])
+        """
+        out = [regularizer(weight) for regularizer, weight in self._regularized] if inputs is None else []
+        for item, condition in zip(self._persistent_losses, self._persistent_loss_inputs):
+            if same_condition(condition, inputs):
+                out.append(item() if callable(item) else item)
+        if inputs is None:
+            for layer in self._sublayers():
+                out += layer.get_losses_for(None)
+        return out
 
     def add_update(self, updates: Any, inputs: Any = None) -> None:
-        """Accepted for Keras 2 compatibility: eager updates (e.g. K.moving_average_update) already happened."""
+        """Records updates for `updates` / `get_updates_for` (Keras 2).
+
+        multinn runs eagerly: an update made inside `call` (e.g. `K.moving_average_update`)
+        has already happened, so only updates added outside `call` are kept, filed under
+        `inputs` (None: unconditional).
+
+        Example:
+            >>> from multinn.layers import Dense
+            >>> layer = Dense(1)
+            >>> layer.add_update(1)
+            >>> layer.get_updates_for(None)
+            [1]
+        """
+        if _state.inferring or _state.depth > 0:
+            return
+        condition = condition_of(inputs)
+        for item in updates if isinstance(updates, (list, tuple)) else [updates]:
+            self._explicit_updates.append((condition, item))
+
+    def _symbolic_updates(self, arguments: dict) -> list:
+        """The updates a symbolic call with keyword `arguments` makes when the model trains
+        (e.g. BatchNormalization's moving statistics); none for most layers."""
+        return []
+
+    def _updates_at_node(self, node_index: int) -> list:
+        return list(self._node_updates.get(node_index, ()))
+
+    def _updates_frozen(self) -> bool:
+        # Keras 2: a frozen layer reports no updates, unless it keeps state between batches.
+        return not self.trainable and not self.stateful
 
     @property
     def updates(self) -> list:
-        return []
+        """Keras 2's updates of this layer and the layers it holds: what a training step
+        changes besides the trainable weights (for BatchNormalization, its moving mean and
+        variance). Empty for a frozen layer.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import BatchNormalization
+            >>> bn = BatchNormalization()
+            >>> _ = bn(multinn.Input(shape=(3,)))
+            >>> len(bn.updates)
+            2
+        """
+        if self._updates_frozen():
+            return []
+        out = [item for _, item in self._explicit_updates]
+        for index in sorted(self._node_updates):
+            out += self._updates_at_node(index)
+        for layer in self._sublayers():
+            out += layer.updates
+        return out
+
+    def get_updates_for(self, inputs: Any) -> list:
+        """The updates made for `inputs` (Keras 2); `None` gives the unconditional ones.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import BatchNormalization
+            >>> bn = BatchNormalization()
+            >>> x = multinn.Input(shape=(3,))
+            >>> _ = bn(x)
+            >>> len(bn.get_updates_for(x)), len(bn.get_updates_for(None))
+            (2, 0)
+        """
+        if self._updates_frozen():
+            return []
+        out = [item for condition, item in self._explicit_updates if same_condition(condition, inputs)]
+        if inputs is not None:
+            for index, node in enumerate(self._inbound_nodes):
+                if same_condition(condition_of(node.input_tensors), inputs):
+                    out += self._updates_at_node(index)
+        return out
 
     @property
     def losses(self) -> list:
@@ -585,6 +697,9 @@ class Layer:
             output_shapes=[tuple(s) for s in shape_list],
             arguments=kwargs,
         )
+        updates = self._symbolic_updates(kwargs)
+        if updates:
+            self._node_updates[node_index] = updates
         for i, (out, m) in enumerate(zip(outputs, mask_list)):
             out._keras_history = (self, node_index, i)
             out._keras_mask = m

@@ -21,6 +21,7 @@ from multinn.layers.legacy import legacy_support
 from multinn.layers.legacy_interfaces import MODEL
 
 from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singleton
+from .conditions import condition_of, same_condition
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor
 from .saving import json_default
@@ -60,7 +61,7 @@ class Network(Layer):
     def _base_init(self, name: "str | None", trainable: bool = True) -> None:
         super().__init__(name=name, trainable=trainable)
         self._is_graph_network = False
-        self._layers = []
+        self._graph_layers = []
         self.inputs = []
         self.outputs = []
         self._input_layers = []
@@ -163,13 +164,13 @@ class Network(Layer):
                 inbound = layer._inbound_nodes[index]
                 node_depth[id(inbound)] = max(depth + 1, node_depth.get(id(inbound), 0))
         layers = sorted(layer_order.values(), key=lambda item: (-layer_depth[id(item[1])], item[0]))
-        self._layers = [layer for _, layer in layers]
+        self._graph_layers = [layer for _, layer in layers]
         self._network_nodes = network_nodes
         self._nodes_by_depth = {}
         for node in ordered_nodes:
             self._nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
 
-        names = [layer.name for layer in self._layers]
+        names = [layer.name for layer in self._graph_layers]
         for n in set(names):
             if names.count(n) > 1:
                 raise ValueError(f"The name {n!r} is used {names.count(n)} times in the model. All layer names should be unique.")
@@ -337,7 +338,7 @@ class Network(Layer):
     @property
     def layers(self) -> list:
         if self._is_graph_network:
-            return list(self._layers)
+            return list(self._graph_layers)
         return list(self.__dict__.get("_tracked_layers", []))
 
     def get_layer(self, name: "str | None" = None, index: "int | None" = None) -> Layer:
@@ -418,6 +419,37 @@ class Network(Layer):
     @property
     def state_updates(self) -> list:
         return []
+
+    def _graph_calls(self):
+        """(layer, node) for each layer call that is part of this graph (input layers excluded)."""
+        for layer in self.layers:
+            for index, node in enumerate(layer._inbound_nodes):
+                if node.inbound_layers and _node_key(layer, index) in self._network_nodes:
+                    yield layer, node
+
+    @property
+    def updates(self) -> list:
+        """The updates of the layer calls in this graph (Keras 2), none when the model is frozen."""
+        if not self._is_graph_network or self._updates_frozen():
+            return super().updates
+        out = []
+        for layer, node in self._graph_calls():
+            out += layer.get_updates_for(node.input_tensors)
+        for layer in self.layers:
+            out += layer.get_updates_for(None)
+        return out + [item for condition, item in self._explicit_updates if condition is None]
+
+    def _updates_at_node(self, node_index: int) -> list:
+        # Calling a network on new inputs runs every update inside it.
+        return self.updates
+
+    def get_losses_for(self, inputs: Any) -> list:
+        """Keras 2's losses for `inputs`: for the model's own inputs, those of its layer calls."""
+        out = super().get_losses_for(inputs)
+        if inputs is not None and self._is_graph_network and same_condition(condition_of(self.inputs), inputs):
+            for layer, node in self._graph_calls():
+                out += layer.get_losses_for(node.input_tensors)
+        return out
 
     @property
     def uses_learning_phase(self) -> bool:
