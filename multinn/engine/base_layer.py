@@ -590,7 +590,13 @@ class Layer:
         return state.updates and not state.frozen and not state.inferring and (self.trainable or self is state.trained)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        """The output shape for `input_shape`, by running `call` on dummy zeros (see the module doc)."""
+        """The output shape for `input_shape`, by running `call` on dummy zeros (see the module doc).
+
+        A subclass that defines its own `compute_output_shape` and calls this one gets Keras 2's
+        base answer, `input_shape` unchanged.
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            return input_shape
         return _infer_output_shape(self, input_shape)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
@@ -703,8 +709,13 @@ class Layer:
         for i, (out, m) in enumerate(zip(outputs, mask_list)):
             out._keras_history = (self, node_index, i)
             out._keras_mask = m
-            out._uses_learning_phase = any(x._uses_learning_phase for x in input_list) or "training" in self._call_fn_args
+            out._uses_learning_phase = any(x._uses_learning_phase for x in input_list) or self._uses_learning_phase_in(kwargs)
         return outputs if multi else outputs[0]
+
+    def _uses_learning_phase_in(self, arguments: dict) -> bool:
+        """Whether a call with keyword `arguments` behaves differently in training and test;
+        an explicit `training=` fixes the phase (Keras 2's `_uses_learning_phase`)."""
+        return "training" in self._call_fn_args and "training" not in arguments
 
     def _output_dtype(self, input_list: list) -> str:
         return self.dtype if self.dtype else input_list[0].dtype

@@ -23,7 +23,7 @@ from multinn.layers.legacy_interfaces import MODEL
 from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singleton
 from .conditions import condition_of, same_condition
 from .input_layer import InputLayer
-from .keras_tensor import KerasTensor
+from .keras_tensor import KerasTensor, is_symbolic
 from .saving import json_default
 from .shape_inference import infer_output_shape
 
@@ -58,8 +58,8 @@ class Network(Layer):
                 )
             self._init_subclassed_network(**kwargs)
 
-    def _base_init(self, name: "str | None", trainable: bool = True) -> None:
-        super().__init__(name=name, trainable=trainable)
+    def _base_init(self, name: "str | None", trainable: bool = True, dtype: Any = None) -> None:
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
         self._is_graph_network = False
         self._graph_layers = []
         self.inputs = []
@@ -70,11 +70,13 @@ class Network(Layer):
         self._plan = []
         self.supports_masking = False
 
-    def _init_subclassed_network(self, name: "str | None" = None, trainable: bool = True, **kwargs: Any) -> None:
+    def _init_subclassed_network(
+        self, name: "str | None" = None, trainable: bool = True, dtype: Any = None, **kwargs: Any
+    ) -> None:
         from multinn.utils import generic_utils
 
-        generic_utils.check_kwargs(kwargs, ("name", "trainable"), f"{type(self).__name__}.__init__()")
-        self._base_init(name, trainable)
+        generic_utils.check_kwargs(kwargs, ("name", "trainable", "dtype"), f"{type(self).__name__}.__init__()")
+        self._base_init(name, trainable, dtype)
         self._built = False
 
     # ------------------------------------------------------------------ graph
@@ -169,6 +171,9 @@ class Network(Layer):
         self._nodes_by_depth = {}
         for node in ordered_nodes:
             self._nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
+        self._layers_by_depth = {}
+        for layer in self._graph_layers:
+            self._layers_by_depth.setdefault(layer_depth[id(layer)], []).append(layer)
 
         names = [layer.name for layer in self._graph_layers]
         for n in set(names):
@@ -283,8 +288,13 @@ class Network(Layer):
         return self._is_graph_network and self._uses_masks
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        if not self._is_graph_network or not self._uses_masks:
+        """The output masks (one per output; None where an output carries no mask)."""
+        if not self._is_graph_network:
             return None
+        if not self._uses_masks:
+            return unpack_singleton([None] * len(self.outputs))
+        if is_symbolic(inputs):
+            return unpack_singleton([t._keras_mask for t in self.outputs])
         masks = getattr(self, "_last_output_masks", None)
         return unpack_singleton(masks) if masks else None
 
@@ -454,6 +464,11 @@ class Network(Layer):
     @property
     def uses_learning_phase(self) -> bool:
         return any(t._uses_learning_phase for t in self.outputs)
+
+    def _uses_learning_phase_in(self, arguments: dict) -> bool:
+        if not self._is_graph_network:
+            return super()._uses_learning_phase_in(arguments)
+        return self.uses_learning_phase and "training" not in arguments
 
     @property
     def stateful(self) -> bool:
