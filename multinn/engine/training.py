@@ -14,6 +14,7 @@ from multinn.layers.legacy_interfaces import FIT, GENERATOR_METHODS
 from . import training_arrays, training_generator
 from . import training_utils as tu
 from .base_layer import no_updates_scope, to_list, training_step_scope
+from .fed_tensors import holds_value, resolve_target_tensors
 from .network import Network
 
 _KEEP_PHASE = contextlib.nullcontext()
@@ -110,6 +111,9 @@ class Model(Network):
             metrics: a list of metrics for every output, or a dict by output name.
             loss_weights: a list or dict of scalars weighting each output's loss.
             sample_weight_mode: None (per-sample weights) or 'temporal' (per timestep).
+            target_tensors: tensors to train against instead of fed targets: one tensor, a
+                list (one entry per output) or a dict by output name; None or a placeholder
+                leaves that output's targets fed.
 
         Example:
             >>> import multinn
@@ -124,8 +128,7 @@ class Model(Network):
 
         # The named parameters only serve the close-match hint of a misspelled keyword.
         check_kwargs(kwargs, tuple(inspect.signature(Model.compile).parameters)[1:-1], "compile()")
-        if target_tensors is not None:
-            raise ValueError("compile(target_tensors=...) is not supported: multinn feeds targets eagerly. Pass them to fit().")
+        self._target_tensors = target_tensors
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.loss_weights = loss_weights
@@ -179,6 +182,8 @@ class Model(Network):
         # loss=None is allowed, as in Keras 2, for models whose layers add their own losses
         # (add_loss); such a model trains without targets.
         loss_fns = [None if item is None else losses_module.get(item) for item in loss_list]
+        targets = resolve_target_tensors(getattr(self, "_target_tensors", None), output_names)
+        self._fixed_targets = [t if holds_value(t) else None for t in targets]
 
         weights = self.loss_weights
         if weights is None:
@@ -246,7 +251,14 @@ class Model(Network):
             return list(self.input_names), [tuple(t._keras_shape) for t in self.inputs], [t.dtype for t in self.inputs]
         return None, None, None
 
+    def _fixed_inputs(self) -> list:
+        """Per input, the value of its `Input(tensor=...)`, or None where the data is fed."""
+        return [getattr(layer, "input_tensor_value", None) for layer in getattr(self, "_input_layers", [])]
+
     def _standardize_x(self, x: Any) -> list:
+        fixed = self._fixed_inputs() if self._is_graph_network else []
+        if any(t is not None for t in fixed):
+            return self._standardize_x_with_fixed(x, fixed)
         if x is None:
             raise ValueError("No input data: pass `x` (an array, or a list / dict of arrays for several inputs).")
         names, shapes, dtypes = self._input_spec_lists()
@@ -261,6 +273,22 @@ class Model(Network):
         # As Keras 2: a fixed batch size in the model's inputs (stateful RNNs) is not the number of
         # samples; data of any length is batched by the loops.
         return tu.standardize_input_data(x, names, shapes, self._model_backend(), dtypes, check_batch_axis=False)
+
+    def _standardize_x_with_fixed(self, x: Any, fixed: list) -> list:
+        """Inputs made with `Input(tensor=...)` take their tensor's value; `x` holds the others only."""
+        names, shapes, dtypes = self._input_spec_lists()
+        fed = [i for i, t in enumerate(fixed) if t is None]
+        backend = self._model_backend()
+        xs = [None if t is None else tu.to_backend_tensor(t, backend) for t in fixed]
+        if fed or x is not None:
+            values = tu.standardize_input_data(
+                x, [names[i] for i in fed], [shapes[i] for i in fed], backend, [dtypes[i] for i in fed], check_batch_axis=False
+            )
+            if fed and any(v is None for v in values):
+                raise ValueError(f"No input data: pass `x` for the model's inputs {[names[i] for i in fed]}.")
+            for i, value in zip(fed, values):
+                xs[i] = value
+        return xs
 
     def _check_stateful_batches(self, n_samples: int, batch_size: int, allow_one_batch: bool = False) -> None:
         """A stateful model gets whole batches only (Keras 2: the sample count must divide by the batch size)."""
@@ -291,13 +319,26 @@ class Model(Network):
 
     def _needs_targets(self) -> bool:
         if self._output_setup is not None:
-            return any(fn is not None for fn in self._output_setup[0])
+            return bool(self._fed_outputs(len(self._output_setup[0])))
         return self.loss is not None
+
+    def _with_fixed_targets(self, ys: list, n: int) -> list:
+        """`ys` (one entry per output, or []) with the `target_tensors` values filled in."""
+        fixed = getattr(self, "_fixed_targets", None) if self._output_setup is not None else None
+        if not fixed or all(t is None for t in fixed):
+            return ys
+        ys = list(ys) or [None] * n
+        backend = self._model_backend()
+        for i, t in enumerate(fixed):
+            if t is not None:
+                ys[i] = tu.to_backend_tensor(t, backend)
+        return ys
 
     def _standardize_y(self, y: Any, n_samples: int) -> list:
         if y is None:
             if not self._needs_targets():
-                return []  # the model's own losses (add_loss) are all it minimizes
+                # the model's own losses (add_loss) and its target_tensors are all it needs
+                return self._with_fixed_targets([], len(self._output_setup[0]) if self._output_setup else 0)
             raise ValueError("No target data: pass `y` to train or evaluate a model compiled with a loss.")
         names = list(self.output_names) if self._is_graph_network else None
         if names is None:
@@ -308,7 +349,7 @@ class Model(Network):
         ys = tu.standardize_input_data(
             y, [names[i] for i in fed], None, self._model_backend(), check_batch_axis=False, exception_prefix="target"
         )
-        ys = self._expand_to_outputs(ys, fed, len(names))
+        ys = self._with_fixed_targets(self._expand_to_outputs(ys, fed, len(names)), len(names))
         if self._output_setup is not None:
             from multinn import losses as losses_module
 
@@ -350,10 +391,11 @@ class Model(Network):
         return [mode] * len(names)
 
     def _fed_outputs(self, n: int) -> list:
-        """Indices of the outputs that take targets: those with a loss."""
+        """Indices of the outputs that take targets: those with a loss and no `target_tensors` value."""
         if self._output_setup is None:
             return list(range(n))
-        return [i for i, fn in enumerate(self._output_setup[0]) if fn is not None]
+        fixed = getattr(self, "_fixed_targets", None) or [None] * n
+        return [i for i, fn in enumerate(self._output_setup[0]) if fn is not None and fixed[i] is None]
 
     @staticmethod
     def _expand_to_outputs(items: list, fed: list, n: int) -> list:
