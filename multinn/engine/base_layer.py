@@ -178,7 +178,7 @@ class Layer:
         self._non_trainable_weights = []
         self._regularized = []  # (regularizer, weight) pairs: evaluated afresh for every `losses`
         self._persistent_losses = []  # add_loss outside `call`
-        self._persistent_loss_inputs = []  # for each of those, the inputs it was added for (see conditions.py)
+        self._loss_inputs_from = []  # (first index in _persistent_losses, the inputs they were added for)
         self._explicit_updates = []  # (condition, update) pairs from add_update outside `call`
         self._node_updates = {}  # node index -> the updates that symbolic call makes in training
         self._call_losses = []  # add_loss inside `call` and activity regularization, per top-level call
@@ -406,6 +406,8 @@ class Layer:
         """
         if _state.inferring:
             return
+        if _state.depth == 0:
+            self._loss_inputs_from.append((len(self._persistent_losses), condition_of(inputs)))
         items = losses if isinstance(losses, (list, tuple)) else [losses]
         target = self._call_losses if _state.depth > 0 else self._persistent_losses
         for item in items:
@@ -417,8 +419,6 @@ class Layer:
                 )
             if item is not None:
                 target.append(item)
-                if target is self._persistent_losses:
-                    self._persistent_loss_inputs.append(condition_of(inputs))
 
     def get_losses_for(self, inputs: Any) -> list:
         """The losses added for `inputs` (Keras 2); `None` gives the unconditional ones
@@ -435,7 +435,9 @@ class Layer:
             ([0], [1])
         """
         out = [regularizer(weight) for regularizer, weight in self._regularized] if inputs is None else []
-        for item, condition in zip(self._persistent_losses, self._persistent_loss_inputs):
+        marks = self._loss_inputs_from
+        for i, item in enumerate(self._persistent_losses):
+            condition = next((c for start, c in reversed(marks) if start <= i), None)
             if same_condition(condition, inputs):
                 out.append(item() if callable(item) else item)
         if inputs is None:

@@ -64,7 +64,8 @@ class InputLayer(Layer):
             if batch_input_shape is None and input_shape is None:
                 batch_input_shape = tuple(K.int_shape(input_tensor))
             if holds_value(input_tensor):
-                self.input_tensor_value = input_tensor
+                # Data, not a weight: bypass the tracking of variables kept as attributes.
+                object.__setattr__(self, "input_tensor_value", input_tensor)
         if batch_input_shape is None:
             if input_shape is None:
                 raise ValueError("An InputLayer needs `input_shape` or `batch_input_shape`.")
