@@ -351,18 +351,8 @@ class Model(Network):
         )
         ys = self._with_fixed_targets(self._expand_to_outputs(ys, fed, len(names)), len(names))
         if self._output_setup is not None:
-            from multinn import losses as losses_module
-
-            for t, fn in zip(ys, self._output_setup[0]):
-                if t is None:
-                    continue
-                if fn is losses_module.categorical_crossentropy and t.ndim == 2 and t.shape[-1] == 1:
-                    raise ValueError(
-                        f"You are passing a target array of shape {tuple(t.shape)} while using as loss "
-                        "`categorical_crossentropy`. `categorical_crossentropy` expects targets to be binary matrices "
-                        "(1s and 0s) of shape (samples, classes). If your targets are integer classes, use "
-                        "`sparse_categorical_crossentropy` or one-hot encode them."
-                    )
+            shapes = [tuple(t._keras_shape) for t in self.outputs] if self._is_graph_network else [(None,)] * len(ys)
+            tu.check_loss_and_target_compatibility(ys, self._output_setup[0], shapes)
         shapes = self._target_shapes()
         if shapes is not None:
             for t, name, shape in zip(ys, names, shapes):
