@@ -196,11 +196,14 @@ class Model(Network):
                     f"{output_names}"
                 )
             weight_list = [float(weights.get(name, 1.0)) for name in output_names]
-        else:
+        elif isinstance(weights, list):
             if len(weights) != n:
                 raise ValueError(f"When passing a list as loss_weights, it should have one entry per model output. Received: loss_weights={weights!r}")
             weight_list = [float(w) for w in weights]
+        else:
+            raise TypeError(f"Could not interpret loss_weights argument: expected a list or a dict. Received: loss_weights={weights!r}")
 
+        self._sample_weight_modes(output_names, [fn is not None for fn in loss_fns])  # errors at compile time, as Keras 2
         per_output = _metrics_per_output(self._compile_metrics, output_names, "metrics")
         weighted_per_output = _metrics_per_output(self._compile_weighted_metrics, output_names, "weighted_metrics")
         metric_fns = []
@@ -360,8 +363,9 @@ class Model(Network):
                     tu._check_shape(t, tuple(shape), name, "target", False)
         return ys
 
-    def _sample_weight_modes(self, names: list) -> list:
-        """`sample_weight_mode` per output: one mode for all, a list, or a dict by output name."""
+    def _sample_weight_modes(self, names: list, weighted: "list | None" = None) -> list:
+        """`sample_weight_mode` per output: one mode for all, a list, or a dict by output name
+        (naming every output in `weighted`, those with a loss)."""
         mode = getattr(self, "sample_weight_mode", None)
         if isinstance(mode, dict):
             unknown = [k for k in mode if k not in names]
@@ -370,6 +374,9 @@ class Model(Network):
                     f"Unknown entry in sample_weight_mode dictionary: {unknown[0]!r}. Only expected the following "
                     f"keys: {names}"
                 )
+            missing = [n for n, w in zip(names, weighted or [False] * len(names)) if w and n not in mode]
+            if missing:
+                raise ValueError(f"Output {missing[0]!r} missing from sample_weight_mode dictionary. Received: {mode!r}")
             return [mode.get(name) for name in names]
         if isinstance(mode, (list, tuple)):
             if len(mode) != len(names):
@@ -600,6 +607,9 @@ class Model(Network):
         steps_per_epoch: "int | None" = None,
         validation_steps: "int | None" = None,
         validation_freq: Any = 1,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Trains for `epochs` passes over the data and returns a History object.
@@ -621,6 +631,8 @@ class Model(Network):
                 from one epoch to the next. None: one pass over the data.
             validation_freq: validate every this many epochs (an int), or at the 1-based epochs
                 listed (e.g. [1, 5, 10]).
+            max_queue_size, workers, use_multiprocessing: Keras 2's, for generator input (see
+                `fit_generator`).
 
         Returns:
             A History callback: `history.history` maps each metric (and 'val_' metric) to its
@@ -646,7 +658,8 @@ class Model(Network):
             return self.fit_generator(
                 x, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
                 validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
-                class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle,
+                class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle, max_queue_size=max_queue_size,
+                workers=workers, use_multiprocessing=use_multiprocessing,
             )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
@@ -689,8 +702,13 @@ class Model(Network):
         sample_weight: Any = None,
         steps: "int | None" = None,
         callbacks: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
     ) -> Any:
         """The loss (and metrics) over the data, in test mode; a scalar or a list ordered as `metrics_names`.
+
+        `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's, for generator input.
 
         Example:
             >>> import multinn
@@ -703,15 +721,30 @@ class Model(Network):
         self._check_compiled()
         if _is_generator_or_sequence(x):
             _check_generator_arguments(y, sample_weight)
-            return self.evaluate_generator(x, steps=steps, callbacks=callbacks, verbose=verbose)
+            return self.evaluate_generator(
+                x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing,
+            )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
         self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
         values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None, callbacks: Any = None) -> Any:
+    def predict(
+        self,
+        x: Any,
+        batch_size: "int | None" = None,
+        verbose: int = 0,
+        steps: "int | None" = None,
+        callbacks: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
+    ) -> Any:
         """The model's outputs for `x`, batch by batch in test mode, as NumPy arrays.
+
+        `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's, for generator input.
 
         Example:
             >>> import multinn
@@ -721,7 +754,10 @@ class Model(Network):
             [[1.0]]
         """
         if _is_generator_or_sequence(x):
-            return self.predict_generator(x, steps=steps, callbacks=callbacks, verbose=verbose)
+            return self.predict_generator(
+                x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing,
+            )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)

@@ -240,7 +240,7 @@ def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> 
         if isinstance(weights, dict) and names[0] in weights:
             return [weights[names[0]]]
         return [weights]
-    if isinstance(weights, (list, tuple)):
+    if isinstance(weights, list):  # Keras 2: a tuple is neither a list nor a dict here
         if len(weights) != len(names):
             raise ValueError(
                 f"When passing a list as `{kind}`, it should have one entry per model output. The model has "
