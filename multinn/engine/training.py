@@ -500,6 +500,29 @@ class Model(Network):
             for w in self.weights:
                 w.needs_grad = w.trainable
 
+    def _check_trainable_weights_consistency(self, stacklevel: int = 3) -> None:
+        """Warns when `trainable` flags changed since compile: training still uses the weights
+        compile collected (Keras 2)."""
+        collected = getattr(self, "_collected_trainable_weights", None)
+        if collected is not None and len(self.trainable_weights) != len(collected):
+            warnings.warn(
+                "Discrepancy between trainable weights and collected trainable weights, did you set "
+                "`model.trainable` without calling `model.compile` after ?",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
+
+    def summary(self, line_length: "int | None" = None, positions: Any = None, print_fn: Any = None) -> None:
+        """Prints Keras 2's summary table (warning first if `trainable` changed since compile).
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> multinn.Sequential([Dense(2, input_shape=(3,))]).summary(print_fn=lambda line: None)
+        """
+        self._check_trainable_weights_consistency()
+        super().summary(line_length=line_length, positions=positions, print_fn=print_fn)
+
     def _sync_trainable(self) -> list:
         """Marks which variables record gradients for this model; returns the trainable weights
         collected at compile time."""
@@ -508,13 +531,7 @@ class Model(Network):
             trainable = self._collected_trainable_weights = self.trainable_weights
         elif not getattr(self, "_checked_collected_weights", False):
             self._checked_collected_weights = True  # once per compile, as Keras 2 warns
-            if len(self.trainable_weights) != len(trainable):
-                warnings.warn(
-                    "Discrepancy between trainable weights and collected trainable weights, did you set "
-                    "`model.trainable` without calling `model.compile` after ?",
-                    UserWarning,
-                    stacklevel=4,
-                )
+            self._check_trainable_weights_consistency(stacklevel=5)
         ids = {id(w) for w in trainable}
         for w in self.weights:
             w.needs_grad = id(w) in ids

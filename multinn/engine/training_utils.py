@@ -23,7 +23,13 @@ def _is_number_list(value: Any) -> bool:
 
 
 def to_backend_tensor(value: Any, backend: Any, dtype: "str | None" = None) -> K.Tensor:
-    """`value` as a K tensor of `backend` (through the host when it lives on another backend)."""
+    """`value` as a K tensor of `backend` (through the host when it lives on another backend).
+
+    A sparse matrix (SciPy's, or anything with `toarray()`) is made dense, as Keras 2's
+    non-TensorFlow backends feed it.
+    """
+    if hasattr(value, "toarray") and hasattr(value, "nnz"):
+        value = value.toarray()
     if isinstance(value, K.Tensor):
         t = value
     else:
