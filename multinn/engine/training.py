@@ -231,6 +231,40 @@ class Model(Network):
         self._has_metrics = any(metric_fns)
         self._loss_list = loss_list
 
+    def _set_inputs(self, inputs: Any, outputs: Any = None, training: Any = None) -> None:
+        """Sets the model's inputs once (Keras 2): a functional model takes back the Input
+        tensors it was built from (after `model.inputs = None`); a subclassed model is called
+        on `inputs` (unless `outputs` are given) and keeps both.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> x = multinn.Input(shape=(2,))
+            >>> model = multinn.Model(x, Dense(1)(x))
+            >>> model.inputs = None
+            >>> model._set_inputs(x)
+            >>> model.predict([[1.0, 2.0]]).shape
+            (1, 1)
+        """
+        if self.inputs:
+            raise ValueError(f"Model inputs are already set: {self.inputs}. Received: inputs={inputs!r}")
+        inputs = to_list(inputs, allow_tuple=True)
+        if self._is_graph_network:
+            own = [layer._inbound_nodes[0].output_tensors[0] for layer in self._input_layers]
+            if len(inputs) != len(own) or any(a is not b for a, b in zip(inputs, own)):
+                raise ValueError(
+                    f"A functional model's inputs are the Input tensors it was built from: {own}. Received: inputs={inputs}"
+                )
+            self.inputs = list(inputs)
+            return
+        if outputs is None:
+            kwargs = {} if training is None else {"training": training}
+            outputs = self(inputs[0] if len(inputs) == 1 else inputs, **kwargs)
+        self.inputs = list(inputs)
+        self.outputs = to_list(outputs, allow_tuple=True)
+        self.input_names = [t._keras_history[0].name for t in self.inputs]
+        self.output_names = [f"output_{i + 1}" for i in range(len(self.outputs))]
+
     def _check_compiled(self) -> None:
         if not getattr(self, "_compiled", False):
             raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer, loss)`.")
