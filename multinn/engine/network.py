@@ -439,7 +439,19 @@ class Network(Layer):
 
     @property
     def updates(self) -> list:
-        """The updates of the layer calls in this graph (Keras 2), none when the model is frozen."""
+        """The updates of the layer calls in this graph (Keras 2), none when the model is frozen.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import BatchNormalization
+            >>> x = multinn.Input(shape=(3,))
+            >>> model = multinn.Model(x, BatchNormalization()(x))
+            >>> len(model.updates)
+            2
+            >>> model.trainable = False
+            >>> model.updates
+            []
+        """
         if not self._is_graph_network or self._updates_frozen():
             return super().updates
         out = []
@@ -454,7 +466,17 @@ class Network(Layer):
         return self.updates
 
     def get_losses_for(self, inputs: Any) -> list:
-        """Keras 2's losses for `inputs`: for the model's own inputs, those of its layer calls."""
+        """Keras 2's losses for `inputs`: for the model's own inputs, those of its layer calls;
+        for None, the unconditional ones (weight regularization) of all its layers.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> x = multinn.Input(shape=(3,))
+            >>> model = multinn.Model(x, Dense(2, kernel_regularizer="l2")(x))
+            >>> len(model.get_losses_for(None))
+            1
+        """
         out = super().get_losses_for(inputs)
         if inputs is not None and self._is_graph_network and same_condition(condition_of(self.inputs), inputs):
             for layer, node in self._graph_calls():
