@@ -10,6 +10,8 @@ from typing import Any
 
 from multinn import backend as K
 
+from .training_utils import entries_per_output
+
 
 def holds_value(tensor: Any) -> bool:
     """True for a tensor with a value (a variable or a constant); False for None or a placeholder.
@@ -35,21 +37,8 @@ def resolve_target_tensors(target_tensors: Any, output_names: list) -> list:
     n = len(output_names)
     if target_tensors is None:
         return [None] * n
-    if isinstance(target_tensors, dict):
-        unknown = [k for k in target_tensors if k not in output_names]
-        if unknown:
-            raise ValueError(
-                f"Unknown entry in `target_tensors` dictionary: {unknown[0]!r}. Only expected the following keys: "
-                f"{output_names}"
-            )
-        return [target_tensors.get(name) for name in output_names]
-    if isinstance(target_tensors, (list, tuple)):
-        if len(target_tensors) != n:
-            raise ValueError(
-                f"When passing a list as `target_tensors`, it should have one entry per model output. The model has "
-                f"{n} outputs, but you passed target_tensors={list(target_tensors)!r}"
-            )
-        return list(target_tensors)
+    if isinstance(target_tensors, (dict, list, tuple)):
+        return entries_per_output(target_tensors, output_names, "target_tensors")
     if isinstance(target_tensors, K.Tensor) or K.is_placeholder(target_tensors):
         if n != 1:
             raise ValueError(

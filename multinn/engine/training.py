@@ -188,18 +188,8 @@ class Model(Network):
         weights = self.loss_weights
         if weights is None:
             weight_list = [1.0] * n
-        elif isinstance(weights, dict):
-            unknown = [k for k in weights if k not in output_names]
-            if unknown:
-                raise ValueError(
-                    f"Unknown entry in loss_weights dictionary: {unknown[0]!r}. Only expected the following keys: "
-                    f"{output_names}"
-                )
-            weight_list = [float(weights.get(name, 1.0)) for name in output_names]
-        elif isinstance(weights, list):
-            if len(weights) != n:
-                raise ValueError(f"When passing a list as loss_weights, it should have one entry per model output. Received: loss_weights={weights!r}")
-            weight_list = [float(w) for w in weights]
+        elif isinstance(weights, (dict, list)):
+            weight_list = [float(w) for w in tu.entries_per_output(weights, output_names, "loss_weights", default=1.0)]
         else:
             raise TypeError(f"Could not interpret loss_weights argument: expected a list or a dict. Received: loss_weights={weights!r}")
 
@@ -782,17 +772,8 @@ class Model(Network):
         values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
         return values[0] if len(values) == 1 else values
 
-    def predict(
-        self,
-        x: Any,
-        batch_size: "int | None" = None,
-        verbose: int = 0,
-        steps: "int | None" = None,
-        callbacks: Any = None,
-        max_queue_size: int = 10,
-        workers: int = 1,
-        use_multiprocessing: bool = False,
-    ) -> Any:
+    def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None,
+                callbacks: Any = None, max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False) -> Any:
         """The model's outputs for `x`, batch by batch in test mode, as NumPy arrays.
 
         `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's, for generator input.

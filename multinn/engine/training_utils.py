@@ -224,6 +224,30 @@ def weighted_masked_objective(fn: Any) -> Any:
     return weighted
 
 
+def entries_per_output(value: Any, output_names: list, argument: str, default: Any = None) -> list:
+    """One entry per output from a compile argument given as a dict by output name (missing
+    names get `default`) or a list with one entry per output; errors name the argument.
+
+    Example:
+        >>> entries_per_output({"b": 2.0}, ["a", "b"], "loss_weights", default=1.0)
+        [1.0, 2.0]
+    """
+    n = len(output_names)
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in output_names]
+        if unknown:
+            raise ValueError(
+                f"Unknown entry in {argument} dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}"
+            )
+        return [value.get(name, default) for name in output_names]
+    if len(value) != n:
+        raise ValueError(
+            f"When passing a list as `{argument}`, it should have one entry per model output. The model has {n} "
+            f"outputs, but you passed {argument}={list(value)!r}"
+        )
+    return list(value)
+
+
 def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> list:
     """`sample_weight` or `class_weight` as one entry per output (Keras 2's rule).
 
