@@ -73,6 +73,8 @@ def test_variables_kept_as_attributes_are_weights(backend_name):
     assert len(layer.trainable_weights) == 4 and len(layer.non_trainable_weights) == 2
     layer.w3 = layer.w3  # assigning a tracked variable again does not list it twice
     assert len(layer.weights) == 6
+    layer.swapped = K.variable(1.0)  # once built, an attribute may hold a variable for a while: no new weight
+    assert len(layer.weights) == 6
 
 
 def test_get_updates_and_losses_for_inputs():

@@ -216,9 +216,10 @@ class Layer:
                 if not any(layer is t for t in tracked) and layer is not self:
                     tracked.append(layer)
                     _state.structure += 1
-        elif isinstance(value, K.Variable) and "_trainable_weights" in self.__dict__:
-            # A variable kept as an attribute (`self.w = K.variable(...)`) is a weight of the
-            # layer, as in Keras 2; one made by `add_weight` is already listed.
+        elif isinstance(value, K.Variable) and "_trainable_weights" in self.__dict__ and not self.__dict__.get("_built"):
+            # A variable kept as an attribute (`self.w = K.variable(...)`) in __init__ or build
+            # is a weight of the layer, as in Keras 2; one made by `add_weight` is already listed.
+            # Once built, attributes may hold other tensors for a while (a call swapping its bias).
             self._track_variable(value)
         object.__setattr__(self, key, value)
 
