@@ -421,31 +421,6 @@ class Layer:
             if item is not None:
                 target.append(item)
 
-    def get_losses_for(self, inputs: Any) -> list:
-        """The losses added for `inputs` (Keras 2); `None` gives the unconditional ones
-        (weight regularization and `add_loss(..., inputs=None)`).
-
-        Example:
-            >>> import multinn
-            >>> from multinn.layers import Dense
-            >>> a = multinn.Input(shape=(2,))
-            >>> layer = Dense(1)
-            >>> layer.add_loss(0, inputs=a)
-            >>> layer.add_loss(1)
-            >>> layer.get_losses_for(a), layer.get_losses_for(None)
-            ([0], [1])
-        """
-        out = [regularizer(weight) for regularizer, weight in self._regularized] if inputs is None else []
-        marks = self._loss_inputs_from
-        for i, item in enumerate(self._persistent_losses):
-            condition = next((c for start, c in reversed(marks) if start <= i), None)
-            if same_condition(condition, inputs):
-                out.append(item() if callable(item) else item)
-        if inputs is None:
-            for layer in self._sublayers():
-                out += layer.get_losses_for(None)
-        return out
-
     def add_update(self, updates: Any, inputs: Any = None) -> None:
         """Records updates for `updates` / `get_updates_for` (Keras 2).
 
@@ -532,6 +507,31 @@ class Layer:
             for item in layer._persistent_losses:
                 out.append(item() if callable(item) else item)
             out.extend(layer._call_losses)
+        return out
+
+    def get_losses_for(self, inputs: Any) -> list:
+        """The losses added for `inputs` (Keras 2); `None` gives the unconditional ones
+        (weight regularization and `add_loss(..., inputs=None)`).
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> a = multinn.Input(shape=(2,))
+            >>> layer = Dense(1)
+            >>> layer.add_loss(0, inputs=a)
+            >>> layer.add_loss(1)
+            >>> layer.get_losses_for(a), layer.get_losses_for(None)
+            ([0], [1])
+        """
+        out = [regularizer(weight) for regularizer, weight in self._regularized] if inputs is None else []
+        marks = self._loss_inputs_from
+        for i, item in enumerate(self._persistent_losses):
+            condition = next((c for start, c in reversed(marks) if start <= i), None)
+            if same_condition(condition, inputs):
+                out.append(item() if callable(item) else item)
+        if inputs is None:
+            for layer in self._sublayers():
+                out += layer.get_losses_for(None)
         return out
 
     def _self_and_sublayers(self) -> list:

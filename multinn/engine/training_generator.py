@@ -59,11 +59,9 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
             callback.validation_data = validation_arrays
     model.stop_training = False
     rng = random.Random(_shuffle_seed()) if shuffle else None
-    iterator = None if per_pass else _batch_iterator(generator, shuffle=shuffle)
+    iterator = _one_pass(generator, rng) if per_pass else _batch_iterator(generator, shuffle=shuffle)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
-        if per_pass:
-            iterator = _one_pass(generator, rng)
         callback_list.on_epoch_begin(epoch)
         sums, seen = None, 0
         for step in range(steps_per_epoch):
@@ -94,6 +92,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
                 generator.on_epoch_end()
             steps_per_epoch = params["steps"] = len(generator)
             callback_list.set_params(dict(params))
+            iterator = _one_pass(generator, rng)
         if model.stop_training:
             break
     callback_list.on_train_end()
