@@ -657,7 +657,7 @@ class Layer:
         return outputs
 
     def _symbolic_call(self, inputs: Any, kwargs: dict) -> Any:
-        input_list = to_list(inputs, allow_tuple=True)
+        input_list = list(to_list(inputs, allow_tuple=True))  # a copy: the caller may append to its list later
         for x in input_list:
             if type(x) is not KerasTensor:
                 raise TypeError(
