@@ -206,3 +206,54 @@ def test_subclassed_model_takes_a_dtype():
     assert K.dtype(Holder().w) == "float64"
     with pytest.raises(TypeError, match="dtyp"):
         Model(dtyp="float64")
+
+
+def test_input_list_appended_after_the_call_makes_no_cycle(backend_name):
+    from multinn.layers import concatenate
+
+    x_in = Input(shape=(None, None))
+    tensors, x = [x_in], x_in
+    for _ in range(3):
+        tensors.append(x)  # the list passed to the previous call grows: that call keeps its own inputs
+        x = concatenate(tensors, axis=1)
+    model = Model(x_in, x)
+    data = _rand(2, 1, 3)
+    c1 = np.concatenate([data, data], axis=1)
+    c2 = np.concatenate([data, data, c1], axis=1)
+    c3 = np.concatenate([data, data, c1, c2], axis=1)
+    np.testing.assert_allclose(model.predict(data), c3, rtol=1e-6)
+
+
+def test_merge_layers_combine_input_masks(backend_name):
+    from multinn.layers import Add, Concatenate, Dot
+
+    x1, x2 = K.constant(_rand(2, 3, 4)), K.constant(_rand(2, 3, 4, seed=1))
+    m1 = np.array([[1, 1, 0], [1, 0, 0]], dtype=bool)
+    m2 = np.array([[1, 0, 1], [1, 1, 1]], dtype=bool)
+    add = Add()
+    assert add.compute_mask([x1, x2], [None, None]) is None
+    np.testing.assert_array_equal(K.eval(add.compute_mask([x1, x2], [K.constant(m1), K.constant(m2)])), m1 & m2)
+    np.testing.assert_array_equal(K.eval(add.compute_mask([x1, x2], [K.constant(m1), None])), m1)
+    for inputs, mask in (([x1, x2], m1), (x1, [None, None]), ([x1, x2], [None])):
+        with pytest.raises(ValueError):
+            add.compute_mask(inputs, mask)
+    # Concatenate: along time, the masks join; along features, a timestep needs every input's mask.
+    along_time = K.eval(Concatenate(axis=1).compute_mask([x1, x2], [K.constant(m1), None]))
+    np.testing.assert_array_equal(along_time, np.concatenate([m1, np.ones_like(m2)], axis=1))
+    along_features = K.eval(Concatenate().compute_mask([x1, x2], [K.constant(m1), K.constant(m2)]))
+    np.testing.assert_array_equal(along_features, m1 & m2)
+    assert Dot(axes=-1).compute_mask([x1, x2], [K.constant(m1), K.constant(m2)]) is None
+
+
+def test_masked_embeddings_through_concatenate(backend_name):
+    from multinn.layers import GlobalAveragePooling1D, concatenate
+
+    a, b = Input(shape=(3,)), Input(shape=(3,))
+    emb_a = Embedding(5, 2, mask_zero=True)
+    emb_b = Embedding(5, 2, mask_zero=True, embeddings_initializer="ones")
+    model = Model([a, b], GlobalAveragePooling1D()(concatenate([emb_a(a), emb_b(b)], axis=1)))
+    table_a = np.arange(10, dtype=np.float32).reshape(5, 2)
+    emb_a.set_weights([table_a])
+    ia, ib = np.array([[1, 2, 0]]), np.array([[3, 0, 0]])
+    rows = np.concatenate([table_a[ia[0]], np.ones((3, 2))])[[0, 1, 3]]  # the steps whose index is not 0
+    np.testing.assert_allclose(model.predict([ia, ib]), rows.mean(axis=0, keepdims=True), rtol=1e-6)
