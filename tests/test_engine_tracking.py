@@ -257,3 +257,32 @@ def test_masked_embeddings_through_concatenate(backend_name):
     ia, ib = np.array([[1, 2, 0]]), np.array([[3, 0, 0]])
     rows = np.concatenate([table_a[ia[0]], np.ones((3, 2))])[[0, 1, 3]]  # the steps whose index is not 0
     np.testing.assert_allclose(model.predict([ia, ib]), rows.mean(axis=0, keepdims=True), rtol=1e-6)
+
+
+def test_activity_losses_belong_to_the_inputs_of_the_call(backend_name):
+    from multinn.layers import SimpleRNN
+
+    layer = SimpleRNN(2, activity_regularizer="l2", kernel_regularizer="l1")
+    x = K.variable(_rand(3, 4, 5))
+    out = K.eval(layer(x))
+    activity = layer.get_losses_for(x)
+    assert len(activity) == 1 and float(activity[0]) == pytest.approx(0.01 * float((out**2).sum()), rel=1e-5)
+    assert layer.get_losses_for(K.variable(_rand(3, 4, 5))) == []
+    assert layer.cell.get_losses_for(x) == []
+    kernel = K.eval(layer.cell.kernel)
+    unconditional = layer.get_losses_for(None)  # the cell's kernel regularization, reached through the RNN
+    assert len(unconditional) == 1 and float(unconditional[0]) == pytest.approx(0.01 * float(np.abs(kernel).sum()), rel=1e-5)
+
+
+def test_conditional_losses_of_held_layers_are_found():
+    a = Input(shape=(2,))
+    inner = Dense(1)
+
+    class Holder(Layer):
+        def __init__(self):
+            super().__init__()
+            self.inner = inner
+
+    holder = Holder()
+    inner.add_loss(0.25, inputs=a)
+    assert holder.get_losses_for(a) == [0.25] and holder.get_losses_for(None) == []

@@ -179,6 +179,7 @@ class Layer:
         self._regularized = []  # (regularizer, weight) pairs: evaluated afresh for every `losses`
         self._persistent_losses = []  # add_loss outside `call`
         self._loss_inputs_from = []  # (first index in _persistent_losses, the inputs they were added for)
+        self._symbolic_loss_inputs = []  # (graph-tensor loss, the inputs it was added for)
         self._explicit_updates = []  # (condition, update) pairs from add_update outside `call`
         self._node_updates = {}  # node index -> the updates that symbolic call makes in training
         self._call_losses = []  # add_loss inside `call` and activity regularization, per top-level call
@@ -409,6 +410,9 @@ class Layer:
             return
         if _state.depth == 0:
             self._loss_inputs_from.append((len(self._persistent_losses), condition_of(inputs)))
+            for item in losses if isinstance(losses, (list, tuple)) else [losses]:
+                if type(item) is KerasTensor:  # kept apart from the others once graph losses are allowed
+                    self._symbolic_loss_inputs.append((item, condition_of(inputs)))
         items = losses if isinstance(losses, (list, tuple)) else [losses]
         target = self._call_losses if _state.depth > 0 else self._persistent_losses
         for item in items:
@@ -529,9 +533,12 @@ class Layer:
             condition = next((c for start, c in reversed(marks) if start <= i), None)
             if same_condition(condition, inputs):
                 out.append(item() if callable(item) else item)
-        if inputs is None:
-            for layer in self._sublayers():
-                out += layer.get_losses_for(None)
+        out += [item for item, condition in self._symbolic_loss_inputs if same_condition(condition, inputs)]
+        record = self.__dict__.get("_activity_losses_for")
+        if inputs is not None and record is not None and record[0] == _ids(inputs) and record[2] <= len(self._call_losses):
+            out += list(self._call_losses[record[1]:record[2]])  # activity regularization of the last call
+        for layer in self._sublayers():
+            out += layer.get_losses_for(inputs)
         return out
 
     def _self_and_sublayers(self) -> list:
@@ -652,8 +659,11 @@ class Layer:
             _state.depth -= 1
             _state.frozen = frozen
         if getattr(self, "activity_regularizer", None) is not None and not _state.inferring:
+            start = len(self._call_losses)
             for out in to_list(outputs):
                 self._call_losses.append(self.activity_regularizer(out))
+            # These losses belong to this call's inputs (get_losses_for); ids, so that no batch is kept alive.
+            self.__dict__["_activity_losses_for"] = (_ids(inputs), start, len(self._call_losses))
         return outputs
 
     def _symbolic_call(self, inputs: Any, kwargs: dict) -> Any:
@@ -866,6 +876,10 @@ def _unique(items: Iterable) -> list:
             seen.add(id(item))
             out.append(item)
     return out
+
+
+def _ids(inputs: Any) -> tuple:
+    return tuple(id(x) for x in to_list(inputs, allow_tuple=True))
 
 
 def check_weight_shape(layer_name: str, weight: Any, shape: tuple) -> None:

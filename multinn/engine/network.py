@@ -480,7 +480,7 @@ class Network(Layer):
         out = super().get_losses_for(inputs)
         if inputs is not None and self._is_graph_network and same_condition(condition_of(self.inputs), inputs):
             for layer, node in self._graph_calls():
-                out += layer.get_losses_for(node.input_tensors)
+                out += [t for t in layer.get_losses_for(node.input_tensors) if not any(t is o for o in out)]
         return out
 
     @property
