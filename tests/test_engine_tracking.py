@@ -242,6 +242,9 @@ def test_merge_layers_combine_input_masks(backend_name):
     np.testing.assert_array_equal(along_time, np.concatenate([m1, np.ones_like(m2)], axis=1))
     along_features = K.eval(Concatenate().compute_mask([x1, x2], [K.constant(m1), K.constant(m2)]))
     np.testing.assert_array_equal(along_features, m1 & m2)
+    full = np.random.default_rng(0).uniform(size=(2, 3, 4)) > 0.3  # a mask per feature: a step needs all of them
+    along_time = K.eval(Concatenate(axis=1).compute_mask([x1, x2], [K.constant(full), K.constant(m2)]))
+    np.testing.assert_array_equal(along_time, np.concatenate([full.all(axis=-1), m2], axis=1))
     assert Dot(axes=-1).compute_mask([x1, x2], [K.constant(m1), K.constant(m2)]) is None
 
 

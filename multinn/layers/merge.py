@@ -227,16 +227,16 @@ class Concatenate(_Merge):
         then reduced over the last axis: a step is kept when all its features are (Keras 2)."""
         if not self._check_masks(inputs, mask):
             return None
+        # Each mask as (..., 1) of the input's rank (a full-rank mask keeps a step when all its
+        # features are kept), so masked and unmasked inputs join along any axis.
         masks = []
         for x, m in zip(inputs, mask):
             if m is None:
-                masks.append(K.ones_like(x, dtype="bool"))
-                continue
-            m = K.cast(m, K.dtype(x))
-            while K.ndim(m) < K.ndim(x):
-                m = K.expand_dims(m)
-            # spread over the input's shape, so masked and unmasked inputs join on any axis
-            masks.append(K.greater(m + K.zeros_like(x), 0))
+                masks.append(K.ones_like(x[..., :1], dtype="bool"))
+            elif K.ndim(m) < K.ndim(x):
+                masks.append(K.expand_dims(K.cast(m, "bool")))
+            else:
+                masks.append(K.all(K.cast(m, "bool"), axis=-1, keepdims=True))
         return K.all(K.concatenate(masks, axis=self.axis), axis=-1)
 
     def get_config(self) -> dict:
