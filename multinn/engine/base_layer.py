@@ -499,7 +499,13 @@ class Layer:
             for index, node in enumerate(self._inbound_nodes):
                 if same_condition(condition_of(node.input_tensors), inputs):
                     out += self._updates_at_node(index)
+        for layer in self._update_sublayers():
+            out += layer.get_updates_for(inputs)
         return out
+
+    def _update_sublayers(self) -> list:
+        """The held layers whose updates count as this layer's (a graph network counts its calls instead)."""
+        return self._sublayers()
 
     @property
     def losses(self) -> list:

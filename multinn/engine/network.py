@@ -461,6 +461,9 @@ class Network(Layer):
             out += layer.get_updates_for(None)
         return out + [item for condition, item in self._explicit_updates if condition is None]
 
+    def _update_sublayers(self) -> list:
+        return [] if self._is_graph_network else self._sublayers()
+
     def _updates_at_node(self, node_index: int) -> list:
         # Calling a network on new inputs runs every update inside it.
         return self.updates
