@@ -289,3 +289,22 @@ def test_conditional_losses_of_held_layers_are_found():
     holder = Holder()
     inner.add_loss(0.25, inputs=a)
     assert holder.get_losses_for(a) == [0.25] and holder.get_losses_for(None) == []
+
+
+def test_wrappers_report_their_layers_updates():
+    from multinn.layers import SimpleRNN, TimeDistributed
+
+    x = Input(shape=(3, 2))
+    wrapped = TimeDistributed(BatchNormalization())
+    wrapped(x)
+    assert wrapped.updates == [wrapped.layer.moving_mean, wrapped.layer.moving_variance]
+    wrapped.trainable = False
+    assert wrapped.updates == []
+    wrapped.trainable = True
+    assert len(wrapped.get_updates_for(x)) == 2
+
+    bi = Bidirectional(SimpleRNN(3))
+    bi.forward_layer.add_update("f", inputs=x)
+    bi.backward_layer.add_update("b")
+    assert bi.get_updates_for(x) == ["f"] and bi.get_updates_for(None) == ["b"]
+    assert sorted(bi.updates) == ["b", "f"]
