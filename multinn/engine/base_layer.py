@@ -22,6 +22,7 @@ from multinn import backend as K
 from multinn.utils import generic_utils
 from multinn.utils.generic_utils import to_list, unpack_singleton  # noqa: F401  (the engine's modules import them from here)
 
+from .conditions import condition_of, same_condition
 from .input_spec import InputSpec
 from .keras_tensor import KerasTensor, is_symbolic
 from .node import Node
@@ -165,6 +166,10 @@ class Layer:
         self._non_trainable_weights = []
         self._regularized = []  # (regularizer, weight) pairs: evaluated afresh for every `losses`
         self._persistent_losses = []  # add_loss outside `call`
+        self._loss_inputs_from = []  # (first index in _persistent_losses, the inputs they were added for)
+        self._symbolic_loss_inputs = []  # (graph-tensor loss, the inputs it was added for)
+        self._explicit_updates = []  # (condition, update) pairs from add_update outside `call`
+        self._node_updates = {}  # node index -> the updates that symbolic call makes in training
         self._call_losses = []  # add_loss inside `call` and activity regularization, per top-level call
         self._inbound_nodes = []
         self._outbound_nodes = []
@@ -208,7 +213,22 @@ class Layer:
                 if not any(layer is t for t in tracked) and layer is not self:
                     tracked.append(layer)
                     _state.structure += 1
+        elif isinstance(value, K.Variable) and "_trainable_weights" in self.__dict__ and not self.__dict__.get("_built"):
+            # A variable kept as an attribute (`self.w = K.variable(...)`) in __init__ or build
+            # is a weight of the layer, as in Keras 2; one made by `add_weight` is already listed.
+            # Once built, attributes may hold other tensors for a while (a call swapping its bias).
+            self._track_variable(value)
         object.__setattr__(self, key, value)
+
+    def _track_variable(self, variable: K.Variable) -> None:
+        if any(variable is w for w in self._trainable_weights + self._non_trainable_weights):
+            return
+        (self._trainable_weights if variable.trainable else self._non_trainable_weights).append(variable)
+
+    @property
+    def _layers(self) -> list:
+        """The layers this layer holds as attributes (for a graph network: its layers), Keras 2's `_layers`."""
+        return self._sublayers()
 
     @property
     def built(self) -> bool:
@@ -384,6 +404,11 @@ class Layer:
         """
         if _state.inferring:
             return
+        if _state.depth == 0:
+            self._loss_inputs_from.append((len(self._persistent_losses), condition_of(inputs)))
+            for item in losses if isinstance(losses, (list, tuple)) else [losses]:
+                if type(item) is KerasTensor:  # kept apart from the others once graph losses are allowed
+                    self._symbolic_loss_inputs.append((item, condition_of(inputs)))
         items = losses if isinstance(losses, (list, tuple)) else [losses]
         target = self._call_losses if _state.depth > 0 else self._persistent_losses
         for item in items:
@@ -457,11 +482,86 @@ class Layer:
         return metric
 
     def add_update(self, updates: Any, inputs: Any = None) -> None:
-        """Accepted for Keras 2 compatibility: eager updates (e.g. K.moving_average_update) already happened."""
+        """Records updates for `updates` / `get_updates_for` (Keras 2).
+
+        multinn runs eagerly: an update made inside `call` (e.g. `K.moving_average_update`)
+        has already happened, so only updates added outside `call` are kept, filed under
+        `inputs` (None: unconditional).
+
+        Example:
+            >>> from multinn.layers import Dense
+            >>> layer = Dense(1)
+            >>> layer.add_update(1)
+            >>> layer.get_updates_for(None)
+            [1]
+        """
+        if _state.inferring or _state.depth > 0:
+            return
+        condition = condition_of(inputs)
+        for item in updates if isinstance(updates, (list, tuple)) else [updates]:
+            self._explicit_updates.append((condition, item))
+
+    def _symbolic_updates(self, arguments: dict) -> list:
+        """The updates a symbolic call with keyword `arguments` makes when the model trains
+        (e.g. BatchNormalization's moving statistics); none for most layers."""
+        return []
+
+    def _updates_at_node(self, node_index: int) -> list:
+        return list(self._node_updates.get(node_index, ()))
+
+    def _updates_frozen(self) -> bool:
+        # Keras 2: a frozen layer reports no updates, unless it keeps state between batches.
+        return not self.trainable and not self.stateful
 
     @property
     def updates(self) -> list:
-        return []
+        """Keras 2's updates of this layer and the layers it holds: what a training step
+        changes besides the trainable weights (for BatchNormalization, its moving mean and
+        variance). Empty for a frozen layer.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import BatchNormalization
+            >>> bn = BatchNormalization()
+            >>> _ = bn(multinn.Input(shape=(3,)))
+            >>> len(bn.updates)
+            2
+        """
+        if self._updates_frozen():
+            return []
+        out = [item for _, item in self._explicit_updates]
+        for index in sorted(self._node_updates):
+            out += self._updates_at_node(index)
+        for layer in self._sublayers():
+            out += layer.updates
+        return out
+
+    def get_updates_for(self, inputs: Any) -> list:
+        """The updates made for `inputs` (Keras 2); `None` gives the unconditional ones.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import BatchNormalization
+            >>> bn = BatchNormalization()
+            >>> x = multinn.Input(shape=(3,))
+            >>> _ = bn(x)
+            >>> len(bn.get_updates_for(x)), len(bn.get_updates_for(None))
+            (2, 0)
+        """
+        if self._updates_frozen():
+            return []
+        out = [item for condition, item in self._explicit_updates if same_condition(condition, inputs)]
+        if inputs is not None:
+            for index, node in enumerate(self._inbound_nodes):
+                if same_condition(condition_of(node.input_tensors), inputs):
+                    out += self._updates_at_node(index)
+        for layer in self._update_sublayers():
+            out += layer.get_updates_for(inputs)
+        return out
+
+    def _update_sublayers(self) -> list:
+        """The held layers whose updates count as this layer's (a graph network counts its calls instead)."""
+        return self._sublayers()
 
     @property
     def losses(self) -> list:
@@ -473,6 +573,34 @@ class Layer:
             for item in layer._persistent_losses:
                 out.append(item() if callable(item) else item)
             out.extend(layer._call_losses)
+        return out
+
+    def get_losses_for(self, inputs: Any) -> list:
+        """The losses added for `inputs` (Keras 2); `None` gives the unconditional ones
+        (weight regularization and `add_loss(..., inputs=None)`).
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> a = multinn.Input(shape=(2,))
+            >>> layer = Dense(1)
+            >>> layer.add_loss(0, inputs=a)
+            >>> layer.add_loss(1)
+            >>> layer.get_losses_for(a), layer.get_losses_for(None)
+            ([0], [1])
+        """
+        out = [regularizer(weight) for regularizer, weight in self._regularized] if inputs is None else []
+        marks = self._loss_inputs_from
+        for i, item in enumerate(self._persistent_losses):
+            condition = next((c for start, c in reversed(marks) if start <= i), None)
+            if same_condition(condition, inputs):
+                out.append(item() if callable(item) else item)
+        out += [item for item, condition in self._symbolic_loss_inputs if same_condition(condition, inputs)]
+        record = self.__dict__.get("_activity_losses_for")
+        if inputs is not None and record is not None and record[0] == _ids(inputs) and record[2] <= len(self._call_losses):
+            out += list(self._call_losses[record[1]:record[2]])  # activity regularization of the last call
+        for layer in self._sublayers():
+            out += layer.get_losses_for(inputs)
         return out
 
     def _self_and_sublayers(self) -> list:
@@ -534,7 +662,13 @@ class Layer:
         return state.updates and not state.frozen and not state.inferring and (self.trainable or self is state.trained)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        """The output shape for `input_shape`, by running `call` on dummy zeros (see the module doc)."""
+        """The output shape for `input_shape`, by running `call` on dummy zeros (see the module doc).
+
+        A subclass that defines its own `compute_output_shape` and calls this one gets Keras 2's
+        base answer, `input_shape` unchanged.
+        """
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            return input_shape
         return _infer_output_shape(self, input_shape)
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
@@ -587,12 +721,15 @@ class Layer:
             _state.depth -= 1
             _state.frozen = frozen
         if getattr(self, "activity_regularizer", None) is not None and not _state.inferring:
+            start = len(self._call_losses)
             for out in to_list(outputs):
                 self._call_losses.append(self.activity_regularizer(out))
+            # These losses belong to this call's inputs (get_losses_for); ids, so that no batch is kept alive.
+            self.__dict__["_activity_losses_for"] = (_ids(inputs), start, len(self._call_losses))
         return outputs
 
     def _symbolic_call(self, inputs: Any, kwargs: dict) -> Any:
-        input_list = to_list(inputs, allow_tuple=True)
+        input_list = list(to_list(inputs, allow_tuple=True))  # a copy: the caller may append to its list later
         for x in input_list:
             if type(x) is not KerasTensor:
                 raise TypeError(
@@ -641,11 +778,19 @@ class Layer:
             output_shapes=[tuple(s) for s in shape_list],
             arguments=kwargs,
         )
+        updates = self._symbolic_updates(kwargs)
+        if updates:
+            self._node_updates[node_index] = updates
         for i, (out, m) in enumerate(zip(outputs, mask_list)):
             out._keras_history = (self, node_index, i)
             out._keras_mask = m
-            out._uses_learning_phase = any(x._uses_learning_phase for x in input_list) or "training" in self._call_fn_args
+            out._uses_learning_phase = any(x._uses_learning_phase for x in input_list) or self._uses_learning_phase_in(kwargs)
         return outputs if multi else outputs[0]
+
+    def _uses_learning_phase_in(self, arguments: dict) -> bool:
+        """Whether a call with keyword `arguments` behaves differently in training and test;
+        an explicit `training=` fixes the phase (Keras 2's `_uses_learning_phase`)."""
+        return "training" in self._call_fn_args and "training" not in arguments
 
     def _output_dtype(self, input_list: list) -> str:
         return self.dtype if self.dtype else input_list[0].dtype
@@ -793,6 +938,10 @@ def _unique(items: Iterable) -> list:
             seen.add(id(item))
             out.append(item)
     return out
+
+
+def _ids(inputs: Any) -> tuple:
+    return tuple(id(x) for x in to_list(inputs, allow_tuple=True))
 
 
 def check_weight_shape(layer_name: str, weight: Any, shape: tuple) -> None:

@@ -9,8 +9,9 @@ def clone_model(model: Any, input_tensors: Any = None) -> Any:
 
     Args:
         model: the model to copy (subclassed models have no config and cannot be cloned).
-        input_tensors: optional symbolic tensors to build the clone on; the result is then
-            a functional model from them to the clone's outputs.
+        input_tensors: optional tensors to build the clone on (Keras tensors, or tensors with
+            values, which become `Input(tensor=...)`); the result is then a functional model
+            from them to the clone's outputs.
 
     Example:
         >>> import multinn
@@ -32,8 +33,39 @@ def clone_model(model: Any, input_tensors: Any = None) -> Any:
         )
     config = {"class_name": type(model).__name__, "config": model.get_config()}
     # Layer names are kept, as in Keras 2; the copies own new weights.
-    clone = deserialize(config)
+    # The model's own layer classes resolve their names, so user-defined layers clone too.
+    classes = {}
+    for layer in _all_layers(model):
+        classes.setdefault(type(layer).__name__, type(layer))
+    clone = deserialize(config, custom_objects=classes)
     if input_tensors is None:
         return clone
+    input_tensors = _as_keras_inputs(input_tensors)
     outputs = clone(input_tensors)
     return Model(input_tensors, outputs, name=f"{model.name}_clone")
+
+
+def _as_keras_inputs(tensors: Any) -> Any:
+    """Model inputs from `tensors`: Keras tensors stay, other tensors become `Input(tensor=...)`."""
+    from .input_layer import Input
+    from .keras_tensor import KerasTensor
+
+    def wrap(t):
+        return t if type(t) is KerasTensor else Input(tensor=t)
+
+    if isinstance(tensors, (list, tuple)):
+        return [wrap(t) for t in tensors]
+    return wrap(tensors)
+
+
+def _all_layers(model: Any) -> list:
+    """The layers of `model` and of the models nested in it."""
+    out, stack = [], [model]
+    while stack:
+        layer = stack.pop()
+        out.append(layer)
+        stack.extend(getattr(layer, "layers", None) or [])
+        inner = getattr(layer, "layer", None)  # wrappers (TimeDistributed, Bidirectional)
+        if inner is not None and not isinstance(inner, (list, tuple)):
+            stack.append(inner)
+    return out

@@ -8,6 +8,7 @@ from multinn.layers.legacy import legacy_support
 from multinn.layers.legacy_interfaces import INPUT_LAYER
 
 from .base_layer import Layer
+from .fed_tensors import holds_value
 from .keras_tensor import KerasTensor
 from .node import Node
 
@@ -45,15 +46,26 @@ class InputLayer(Layer):
             name = f"input_{K.get_uid('input')}"
         if sparse:
             raise ValueError("multinn tensors are dense: InputLayer(sparse=True) is not supported. Received: sparse=True")
+        if dtype is None and (isinstance(input_tensor, K.Tensor) or K.is_placeholder(input_tensor)):
+            dtype = K.dtype(input_tensor)
         super().__init__(dtype=dtype, name=name, **kwargs)
         self.trainable = False
         self.built = True
         self.sparse = False
+        # A tensor with a value stands in for this input's data (Keras 2's `Input(tensor=...)`);
+        # a placeholder only gives the shape.
+        self.input_tensor_value = None
         if input_tensor is not None:
-            raise ValueError(
-                "InputLayer(input_tensor=...) is not supported: multinn models start from Input(shape=...). "
-                f"Received: input_tensor={input_tensor!r}"
-            )
+            if not (isinstance(input_tensor, K.Tensor) or K.is_placeholder(input_tensor)):
+                raise TypeError(
+                    "InputLayer(input_tensor=...) takes a tensor (a K variable, constant or placeholder). "
+                    f"Received: input_tensor={input_tensor!r}"
+                )
+            if batch_input_shape is None and input_shape is None:
+                batch_input_shape = tuple(K.int_shape(input_tensor))
+            if holds_value(input_tensor):
+                # Data, not a weight: bypass the tracking of variables kept as attributes.
+                object.__setattr__(self, "input_tensor_value", input_tensor)
         if batch_input_shape is None:
             if input_shape is None:
                 raise ValueError("An InputLayer needs `input_shape` or `batch_input_shape`.")
@@ -62,7 +74,7 @@ class InputLayer(Layer):
         elif input_shape is not None or batch_size is not None:
             raise ValueError("Give InputLayer either `batch_input_shape`, or `input_shape` and `batch_size`, not both.")
         self.batch_input_shape = tuple(None if d is None else int(d) for d in batch_input_shape)
-        self.is_placeholder = True
+        self.is_placeholder = self.input_tensor_value is None
         tensor = KerasTensor(self.batch_input_shape, self.dtype, name=self.name)
         tensor._keras_history = (self, 0, 0)
         Node(
@@ -98,6 +110,8 @@ def Input(  # noqa: N802  (Keras 2's name)
         batch_shape: the full shape including the batch dimension (instead of `shape`).
         name: name of the input layer.
         dtype: dtype of the data the model expects (floatx by default).
+        tensor: a tensor whose value the model takes as this input's data (training then
+            needs no `x` for it); its shape is the input's shape unless `shape` is given.
         batch_size: a fixed batch size, or None.
 
     Example:
@@ -106,13 +120,15 @@ def Input(  # noqa: N802  (Keras 2's name)
         >>> x.shape, x._keras_history[0].name
         ((None, 3), 'features')
     """
-    if shape is None and batch_shape is None:
+    if shape is None and batch_shape is None and tensor is None:
         raise ValueError(
             "Please provide to Input either a `shape` or a `batch_shape` argument. Note that `shape` does not include "
             "the batch dimension."
         )
     if batch_shape is not None:
         layer = InputLayer(batch_input_shape=tuple(batch_shape), name=name, dtype=dtype, sparse=sparse, input_tensor=tensor)
+    elif shape is None:
+        layer = InputLayer(name=name, dtype=dtype, sparse=sparse, input_tensor=tensor)
     else:
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, sparse=sparse, input_tensor=tensor)

@@ -21,8 +21,9 @@ from multinn.layers.legacy import legacy_support
 from multinn.layers.legacy_interfaces import MODEL
 
 from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singleton
+from .conditions import condition_of, same_condition
 from .input_layer import InputLayer
-from .keras_tensor import KerasTensor
+from .keras_tensor import KerasTensor, is_symbolic
 from .saving import json_default
 from .source_inputs import get_source_inputs  # noqa: F401  (Keras 2.3.1's import path)
 from .shape_inference import infer_output_shape
@@ -58,10 +59,10 @@ class Network(Layer):
                 )
             self._init_subclassed_network(**kwargs)
 
-    def _base_init(self, name: "str | None", trainable: bool = True) -> None:
-        super().__init__(name=name, trainable=trainable)
+    def _base_init(self, name: "str | None", trainable: bool = True, dtype: Any = None) -> None:
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
         self._is_graph_network = False
-        self._layers = []
+        self._graph_layers = []
         self.inputs = []
         self.outputs = []
         self._input_layers = []
@@ -74,11 +75,13 @@ class Network(Layer):
         self._records_gradients = False
         self.supports_masking = False
 
-    def _init_subclassed_network(self, name: "str | None" = None, trainable: bool = True, **kwargs: Any) -> None:
+    def _init_subclassed_network(
+        self, name: "str | None" = None, trainable: bool = True, dtype: Any = None, **kwargs: Any
+    ) -> None:
         from multinn.utils import generic_utils
 
-        generic_utils.check_kwargs(kwargs, ("name", "trainable"), f"{type(self).__name__}.__init__()")
-        self._base_init(name, trainable)
+        generic_utils.check_kwargs(kwargs, ("name", "trainable", "dtype"), f"{type(self).__name__}.__init__()")
+        self._base_init(name, trainable, dtype)
         self._built = False
 
     # ------------------------------------------------------------------ graph
@@ -218,13 +221,16 @@ class Network(Layer):
                 inbound = layer._inbound_nodes[index]
                 node_depth[id(inbound)] = max(depth + 1, node_depth.get(id(inbound), 0))
         layers = sorted(layer_order.values(), key=lambda item: (-layer_depth[id(item[1])], item[0]))
-        self._layers = [layer for _, layer in layers]
+        self._graph_layers = [layer for _, layer in layers]
         self._network_nodes = network_nodes
         self._nodes_by_depth = {}
         for node in ordered_nodes:
             self._nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
+        self._layers_by_depth = {}
+        for layer in self._graph_layers:
+            self._layers_by_depth.setdefault(layer_depth[id(layer)], []).append(layer)
 
-        names = [layer.name for layer in self._layers]
+        names = [layer.name for layer in self._graph_layers]
         for n in set(names):
             if names.count(n) > 1:
                 raise ValueError(f"The name {n!r} is used {names.count(n)} times in the model. All layer names should be unique.")
@@ -399,8 +405,13 @@ class Network(Layer):
         return self._is_graph_network and self._uses_masks
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        if not self._is_graph_network or not self._uses_masks:
+        """The output masks (one per output; None where an output carries no mask)."""
+        if not self._is_graph_network:
             return None
+        if not self._uses_masks:
+            return unpack_singleton([None] * len(self.outputs))
+        if is_symbolic(inputs):
+            return unpack_singleton([t._keras_mask for t in self.outputs])
         masks = getattr(self, "_last_output_masks", None)
         return unpack_singleton(masks) if masks else None
 
@@ -454,7 +465,7 @@ class Network(Layer):
     @property
     def layers(self) -> list:
         if self._is_graph_network:
-            return list(self._layers)
+            return list(self._graph_layers)
         return list(self.__dict__.get("_tracked_layers", []))
 
     def get_layer(self, name: "str | None" = None, index: "int | None" = None) -> Layer:
@@ -536,9 +547,70 @@ class Network(Layer):
     def state_updates(self) -> list:
         return []
 
+    def _graph_calls(self):
+        """(layer, node) for each layer call that is part of this graph (input layers excluded)."""
+        for layer in self.layers:
+            for index, node in enumerate(layer._inbound_nodes):
+                if node.inbound_layers and _node_key(layer, index) in self._network_nodes:
+                    yield layer, node
+
+    @property
+    def updates(self) -> list:
+        """The updates of the layer calls in this graph (Keras 2), none when the model is frozen.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import BatchNormalization
+            >>> x = multinn.Input(shape=(3,))
+            >>> model = multinn.Model(x, BatchNormalization()(x))
+            >>> len(model.updates)
+            2
+            >>> model.trainable = False
+            >>> model.updates
+            []
+        """
+        if not self._is_graph_network or self._updates_frozen():
+            return super().updates
+        out = []
+        for layer, node in self._graph_calls():
+            out += layer.get_updates_for(node.input_tensors)
+        for layer in self.layers:
+            out += layer.get_updates_for(None)
+        return out + [item for condition, item in self._explicit_updates if condition is None]
+
+    def _update_sublayers(self) -> list:
+        return [] if self._is_graph_network else self._sublayers()
+
+    def _updates_at_node(self, node_index: int) -> list:
+        # Calling a network on new inputs runs every update inside it.
+        return self.updates
+
+    def get_losses_for(self, inputs: Any) -> list:
+        """Keras 2's losses for `inputs`: for the model's own inputs, those of its layer calls;
+        for None, the unconditional ones (weight regularization) of all its layers.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> x = multinn.Input(shape=(3,))
+            >>> model = multinn.Model(x, Dense(2, kernel_regularizer="l2")(x))
+            >>> len(model.get_losses_for(None))
+            1
+        """
+        out = super().get_losses_for(inputs)
+        if inputs is not None and self._is_graph_network and same_condition(condition_of(self.inputs), inputs):
+            for layer, node in self._graph_calls():
+                out += [t for t in layer.get_losses_for(node.input_tensors) if not any(t is o for o in out)]
+        return out
+
     @property
     def uses_learning_phase(self) -> bool:
         return any(t._uses_learning_phase for t in self.outputs)
+
+    def _uses_learning_phase_in(self, arguments: dict) -> bool:
+        if not self._is_graph_network:
+            return super()._uses_learning_phase_in(arguments)
+        return self.uses_learning_phase and "training" not in arguments
 
     @property
     def stateful(self) -> bool:

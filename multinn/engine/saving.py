@@ -23,6 +23,8 @@ from typing import Any
 
 from multinn import backend as K
 
+from .weight_conversion import preprocess_weights_for_loading  # noqa: F401  (Keras 2's `saving.preprocess_weights_for_loading`)
+
 FORMAT = "multinn-model"
 
 

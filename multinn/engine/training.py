@@ -14,6 +14,7 @@ from multinn.layers.legacy_interfaces import FIT, GENERATOR_METHODS
 from . import training_arrays, training_generator
 from . import training_utils as tu
 from .base_layer import no_updates_scope, to_list, training_step_scope
+from .fed_tensors import holds_value, resolve_target_tensors
 from .network import Network
 
 _KEEP_PHASE = contextlib.nullcontext()
@@ -118,6 +119,9 @@ class Model(Network):
             metrics: a list of metrics for every output, or a dict by output name.
             loss_weights: a list or dict of scalars weighting each output's loss.
             sample_weight_mode: None (per-sample weights) or 'temporal' (per timestep).
+            target_tensors: tensors to train against instead of fed targets: one tensor, a
+                list (one entry per output) or a dict by output name; None or a placeholder
+                leaves that output's targets fed.
 
         Example:
             >>> import multinn
@@ -132,8 +136,7 @@ class Model(Network):
 
         # The named parameters only serve the close-match hint of a misspelled keyword.
         check_kwargs(kwargs, tuple(inspect.signature(Model.compile).parameters)[1:-1], "compile()")
-        if target_tensors is not None:
-            raise ValueError("compile(target_tensors=...) is not supported: multinn feeds targets eagerly. Pass them to fit().")
+        self._target_tensors = target_tensors
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.loss_weights = loss_weights
@@ -186,23 +189,18 @@ class Model(Network):
         # loss=None is allowed, as in Keras 2, for models whose layers add their own losses
         # (add_loss); such a model trains without targets.
         loss_fns = [None if item is None else losses_module.get(item) for item in loss_list]
+        targets = resolve_target_tensors(getattr(self, "_target_tensors", None), output_names)
+        self._fixed_targets = [t if holds_value(t) else None for t in targets]
 
         weights = self.loss_weights
         if weights is None:
             weight_list = [1.0] * n
-        elif isinstance(weights, dict):
-            unknown = [k for k in weights if k not in output_names]
-            if unknown:
-                raise ValueError(
-                    f"Unknown entry in loss_weights dictionary: {unknown[0]!r}. Only expected the following keys: "
-                    f"{output_names}"
-                )
-            weight_list = [float(weights.get(name, 1.0)) for name in output_names]
+        elif isinstance(weights, (dict, list)):
+            weight_list = [float(w) for w in tu.entries_per_output(weights, output_names, "loss_weights", default=1.0)]
         else:
-            if len(weights) != n:
-                raise ValueError(f"When passing a list as loss_weights, it should have one entry per model output. Received: loss_weights={weights!r}")
-            weight_list = [float(w) for w in weights]
+            raise TypeError(f"Could not interpret loss_weights argument: expected a list or a dict. Received: loss_weights={weights!r}")
 
+        self._sample_weight_modes(output_names, [fn is not None for fn in loss_fns])  # errors at compile time, as Keras 2
         per_output = _metrics_per_output(self._compile_metrics, output_names, "metrics")
         weighted_per_output = _metrics_per_output(self._compile_weighted_metrics, output_names, "weighted_metrics")
         metric_fns = []
@@ -243,6 +241,40 @@ class Model(Network):
         self._has_metrics = any(metric_fns)
         self._loss_list = loss_list
 
+    def _set_inputs(self, inputs: Any, outputs: Any = None, training: Any = None) -> None:
+        """Sets the model's inputs once (Keras 2): a functional model takes back the Input
+        tensors it was built from (after `model.inputs = None`); a subclassed model is called
+        on `inputs` (unless `outputs` are given) and keeps both.
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> x = multinn.Input(shape=(2,))
+            >>> model = multinn.Model(x, Dense(1)(x))
+            >>> model.inputs = None
+            >>> model._set_inputs(x)
+            >>> model.predict([[1.0, 2.0]]).shape
+            (1, 1)
+        """
+        if self.inputs:
+            raise ValueError(f"Model inputs are already set: {self.inputs}. Received: inputs={inputs!r}")
+        inputs = to_list(inputs, allow_tuple=True)
+        if self._is_graph_network:
+            own = [layer._inbound_nodes[0].output_tensors[0] for layer in self._input_layers]
+            if len(inputs) != len(own) or any(a is not b for a, b in zip(inputs, own)):
+                raise ValueError(
+                    f"A functional model's inputs are the Input tensors it was built from: {own}. Received: inputs={inputs}"
+                )
+            self.inputs = list(inputs)
+            return
+        if outputs is None:
+            kwargs = {} if training is None else {"training": training}
+            outputs = self(inputs[0] if len(inputs) == 1 else inputs, **kwargs)
+        self.inputs = list(inputs)
+        self.outputs = to_list(outputs, allow_tuple=True)
+        self.input_names = [t._keras_history[0].name for t in self.inputs]
+        self.output_names = [f"output_{i + 1}" for i in range(len(self.outputs))]
+
     def _check_compiled(self) -> None:
         if not getattr(self, "_compiled", False):
             raise RuntimeError("You must compile your model before training/testing. Use `model.compile(optimizer, loss)`.")
@@ -266,7 +298,14 @@ class Model(Network):
             return list(self.input_names), [tuple(t._keras_shape) for t in self.inputs], [t.dtype for t in self.inputs]
         return None, None, None
 
+    def _fixed_inputs(self) -> list:
+        """Per input, the value of its `Input(tensor=...)`, or None where the data is fed."""
+        return [getattr(layer, "input_tensor_value", None) for layer in getattr(self, "_input_layers", [])]
+
     def _standardize_x(self, x: Any) -> list:
+        fixed = self._fixed_inputs() if self._is_graph_network else []
+        if any(t is not None for t in fixed):
+            return self._standardize_x_with_fixed(x, fixed)
         if x is None:
             raise ValueError("No input data: pass `x` (an array, or a list / dict of arrays for several inputs).")
         names, shapes, dtypes = self._input_spec_lists()
@@ -281,6 +320,22 @@ class Model(Network):
         # As Keras 2: a fixed batch size in the model's inputs (stateful RNNs) is not the number of
         # samples; data of any length is batched by the loops.
         return tu.standardize_input_data(x, names, shapes, self._model_backend(), dtypes, check_batch_axis=False)
+
+    def _standardize_x_with_fixed(self, x: Any, fixed: list) -> list:
+        """Inputs made with `Input(tensor=...)` take their tensor's value; `x` holds the others only."""
+        names, shapes, dtypes = self._input_spec_lists()
+        fed = [i for i, t in enumerate(fixed) if t is None]
+        backend = self._model_backend()
+        xs = [None if t is None else tu.to_backend_tensor(t, backend) for t in fixed]
+        if fed or x is not None:
+            values = tu.standardize_input_data(
+                x, [names[i] for i in fed], [shapes[i] for i in fed], backend, [dtypes[i] for i in fed], check_batch_axis=False
+            )
+            if fed and any(v is None for v in values):
+                raise ValueError(f"No input data: pass `x` for the model's inputs {[names[i] for i in fed]}.")
+            for i, value in zip(fed, values):
+                xs[i] = value
+        return xs
 
     def _check_stateful_batches(self, n_samples: int, batch_size: int, allow_one_batch: bool = False) -> None:
         """A stateful model gets whole batches only (Keras 2: the sample count must divide by the batch size)."""
@@ -311,13 +366,26 @@ class Model(Network):
 
     def _needs_targets(self) -> bool:
         if self._output_setup is not None:
-            return any(fn is not None for fn in self._output_setup[0])
+            return bool(self._fed_outputs(len(self._output_setup[0])))
         return self.loss is not None
+
+    def _with_fixed_targets(self, ys: list, n: int) -> list:
+        """`ys` (one entry per output, or []) with the `target_tensors` values filled in."""
+        fixed = getattr(self, "_fixed_targets", None) if self._output_setup is not None else None
+        if not fixed or all(t is None for t in fixed):
+            return ys
+        ys = list(ys) or [None] * n
+        backend = self._model_backend()
+        for i, t in enumerate(fixed):
+            if t is not None:
+                ys[i] = tu.to_backend_tensor(t, backend)
+        return ys
 
     def _standardize_y(self, y: Any, n_samples: int) -> list:
         if y is None:
             if not self._needs_targets():
-                return []  # the model's own losses (add_loss) are all it minimizes
+                # the model's own losses (add_loss) and its target_tensors are all it needs
+                return self._with_fixed_targets([], len(self._output_setup[0]) if self._output_setup else 0)
             raise ValueError("No target data: pass `y` to train or evaluate a model compiled with a loss.")
         names = list(self.output_names) if self._is_graph_network else None
         if names is None:
@@ -328,20 +396,10 @@ class Model(Network):
         ys = tu.standardize_input_data(
             y, [names[i] for i in fed], None, self._model_backend(), check_batch_axis=False, exception_prefix="target"
         )
-        ys = self._expand_to_outputs(ys, fed, len(names))
+        ys = self._with_fixed_targets(self._expand_to_outputs(ys, fed, len(names)), len(names))
         if self._output_setup is not None:
-            from multinn import losses as losses_module
-
-            for t, fn in zip(ys, self._output_setup[0]):
-                if t is None:
-                    continue
-                if fn is losses_module.categorical_crossentropy and t.ndim == 2 and t.shape[-1] == 1:
-                    raise ValueError(
-                        f"You are passing a target array of shape {tuple(t.shape)} while using as loss "
-                        "`categorical_crossentropy`. `categorical_crossentropy` expects targets to be binary matrices "
-                        "(1s and 0s) of shape (samples, classes). If your targets are integer classes, use "
-                        "`sparse_categorical_crossentropy` or one-hot encode them."
-                    )
+            shapes = [tuple(t._keras_shape) for t in self.outputs] if self._is_graph_network else [(None,)] * len(ys)
+            tu.check_loss_and_target_compatibility(ys, self._output_setup[0], shapes)
         shapes = self._target_shapes()
         if shapes is not None:
             for t, name, shape in zip(ys, names, shapes):
@@ -349,8 +407,9 @@ class Model(Network):
                     tu._check_shape(t, tuple(shape), name, "target", False)
         return ys
 
-    def _sample_weight_modes(self, names: list) -> list:
-        """`sample_weight_mode` per output: one mode for all, a list, or a dict by output name."""
+    def _sample_weight_modes(self, names: list, weighted: "list | None" = None) -> list:
+        """`sample_weight_mode` per output: one mode for all, a list, or a dict by output name
+        (naming every output in `weighted`, those with a loss)."""
         mode = getattr(self, "sample_weight_mode", None)
         if isinstance(mode, dict):
             unknown = [k for k in mode if k not in names]
@@ -359,6 +418,9 @@ class Model(Network):
                     f"Unknown entry in sample_weight_mode dictionary: {unknown[0]!r}. Only expected the following "
                     f"keys: {names}"
                 )
+            missing = [n for n, w in zip(names, weighted or [False] * len(names)) if w and n not in mode]
+            if missing:
+                raise ValueError(f"Output {missing[0]!r} missing from sample_weight_mode dictionary. Received: {mode!r}")
             return [mode.get(name) for name in names]
         if isinstance(mode, (list, tuple)):
             if len(mode) != len(names):
@@ -370,10 +432,11 @@ class Model(Network):
         return [mode] * len(names)
 
     def _fed_outputs(self, n: int) -> list:
-        """Indices of the outputs that take targets: those with a loss."""
+        """Indices of the outputs that take targets: those with a loss and no `target_tensors` value."""
         if self._output_setup is None:
             return list(range(n))
-        return [i for i, fn in enumerate(self._output_setup[0]) if fn is not None]
+        fixed = getattr(self, "_fixed_targets", None) or [None] * n
+        return [i for i, fn in enumerate(self._output_setup[0]) if fn is not None and fixed[i] is None]
 
     @staticmethod
     def _expand_to_outputs(items: list, fed: list, n: int) -> list:
@@ -542,6 +605,29 @@ class Model(Network):
             for w in self.weights:
                 w.needs_grad = w.trainable
 
+    def _check_trainable_weights_consistency(self, stacklevel: int = 3) -> None:
+        """Warns when `trainable` flags changed since compile: training still uses the weights
+        compile collected (Keras 2)."""
+        collected = getattr(self, "_collected_trainable_weights", None)
+        if collected is not None and len(self.trainable_weights) != len(collected):
+            warnings.warn(
+                "Discrepancy between trainable weights and collected trainable weights, did you set "
+                "`model.trainable` without calling `model.compile` after ?",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
+
+    def summary(self, line_length: "int | None" = None, positions: Any = None, print_fn: Any = None) -> None:
+        """Prints Keras 2's summary table (warning first if `trainable` changed since compile).
+
+        Example:
+            >>> import multinn
+            >>> from multinn.layers import Dense
+            >>> multinn.Sequential([Dense(2, input_shape=(3,))]).summary(print_fn=lambda line: None)
+        """
+        self._check_trainable_weights_consistency()
+        super().summary(line_length=line_length, positions=positions, print_fn=print_fn)
+
     def _sync_trainable(self) -> list:
         """Marks which variables record gradients for this model; returns the trainable weights
         collected at compile time."""
@@ -550,13 +636,7 @@ class Model(Network):
             trainable = self._collected_trainable_weights = self.trainable_weights
         elif not getattr(self, "_checked_collected_weights", False):
             self._checked_collected_weights = True  # once per compile, as Keras 2 warns
-            if len(self.trainable_weights) != len(trainable):
-                warnings.warn(
-                    "Discrepancy between trainable weights and collected trainable weights, did you set "
-                    "`model.trainable` without calling `model.compile` after ?",
-                    UserWarning,
-                    stacklevel=4,
-                )
+            self._check_trainable_weights_consistency(stacklevel=5)
         ids = {id(w) for w in trainable}
         for w in self.weights:
             w.needs_grad = id(w) in ids
@@ -662,6 +742,9 @@ class Model(Network):
         steps_per_epoch: "int | None" = None,
         validation_steps: "int | None" = None,
         validation_freq: Any = 1,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
         **kwargs: Any,
     ) -> Any:
         """Trains for `epochs` passes over the data and returns a History object.
@@ -683,6 +766,8 @@ class Model(Network):
                 from one epoch to the next. None: one pass over the data.
             validation_freq: validate every this many epochs (an int), or at the 1-based epochs
                 listed (e.g. [1, 5, 10]).
+            max_queue_size, workers, use_multiprocessing: Keras 2's, for generator input (see
+                `fit_generator`).
 
         Returns:
             A History callback: `history.history` maps each metric (and 'val_' metric) to its
@@ -708,7 +793,8 @@ class Model(Network):
             return self.fit_generator(
                 x, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
                 validation_data=validation_data, validation_steps=validation_steps, validation_freq=validation_freq,
-                class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle,
+                class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle, max_queue_size=max_queue_size,
+                workers=workers, use_multiprocessing=use_multiprocessing,
             )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
@@ -751,8 +837,13 @@ class Model(Network):
         sample_weight: Any = None,
         steps: "int | None" = None,
         callbacks: Any = None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
     ) -> Any:
         """The loss (and metrics) over the data, in test mode; a scalar or a list ordered as `metrics_names`.
+
+        `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's, for generator input.
 
         Example:
             >>> import multinn
@@ -765,15 +856,21 @@ class Model(Network):
         self._check_compiled()
         if _is_generator_or_sequence(x):
             _check_generator_arguments(y, sample_weight)
-            return self.evaluate_generator(x, steps=steps, callbacks=callbacks, verbose=verbose)
+            return self.evaluate_generator(
+                x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing,
+            )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
         self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
         values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None, callbacks: Any = None) -> Any:
+    def predict(self, x: Any, batch_size: "int | None" = None, verbose: int = 0, steps: "int | None" = None,
+                callbacks: Any = None, max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False) -> Any:
         """The model's outputs for `x`, batch by batch in test mode, as NumPy arrays.
+
+        `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's, for generator input.
 
         Example:
             >>> import multinn
@@ -783,7 +880,10 @@ class Model(Network):
             [[1.0]]
         """
         if _is_generator_or_sequence(x):
-            return self.predict_generator(x, steps=steps, callbacks=callbacks, verbose=verbose)
+            return self.predict_generator(
+                x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
+                use_multiprocessing=use_multiprocessing,
+            )
         batch_size = 32 if batch_size is None else int(batch_size)
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)

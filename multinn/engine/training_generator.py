@@ -23,6 +23,9 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     from multinn import callbacks as cbks
 
     model._check_compiled()
+    # A Sequence read without a step count is read whole each epoch, its length asked anew:
+    # `on_epoch_end` may change it (Keras 2).
+    per_pass = steps_per_epoch is None and _is_sequence(generator)
     steps_per_epoch = _steps(generator, steps_per_epoch, "steps_per_epoch")
     val_arrays = None
     if isinstance(validation_data, (tuple, list)):
@@ -46,15 +49,17 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     # loggers show what the logs hold.
     names = list(model.metrics_names) if model._output_setup is not None else []
     names += ["val_" + n for n in names] if validation_data is not None else []
-    callback_list.set_params({"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
-                              "do_validation": validation_data is not None, "metrics": names})
+    params = {"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
+              "do_validation": validation_data is not None, "metrics": names}
+    callback_list.set_params(dict(params))
     if val_arrays is not None:
         # Keras 2 hands callbacks the validation arrays, as fit does.
         validation_arrays = _host_arrays(*val_arrays)
         for callback in callback_list:
             callback.validation_data = validation_arrays
     model.stop_training = False
-    iterator = _batch_iterator(generator, shuffle=shuffle)
+    rng = random.Random(_shuffle_seed()) if shuffle else None
+    iterator = _one_pass(generator, rng) if per_pass else _batch_iterator(generator, shuffle=shuffle)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
@@ -83,6 +88,12 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
             for label, v in zip(model.metrics_names, to_list(val)):
                 epoch_logs["val_" + label] = v
         callback_list.on_epoch_end(epoch, epoch_logs)
+        if per_pass:
+            if hasattr(generator, "on_epoch_end"):
+                generator.on_epoch_end()
+            steps_per_epoch = params["steps"] = len(generator)
+            callback_list.set_params(dict(params))
+            iterator = _one_pass(generator, rng)
         if model.stop_training:
             break
     callback_list.on_train_end()
@@ -173,10 +184,22 @@ def _unpack(item: Any) -> tuple:
     return tuple(item) if len(item) == 3 else (item[0], item[1], None)
 
 
+def _is_sequence(generator: Any) -> bool:
+    return hasattr(generator, "__getitem__") and hasattr(generator, "__len__") and not isinstance(generator, (list, tuple))
+
+
+def _one_pass(sequence: Any, rng: "random.Random | None"):
+    """The batches of one pass over a Sequence, in an order shuffled by `rng` when given."""
+    order = list(range(len(sequence)))
+    if rng is not None:
+        rng.shuffle(order)
+    return (sequence[i] for i in order)
+
+
 def _batch_iterator(generator: Any, shuffle: bool = False):
     """Batches without end: a Sequence is read pass after pass (its batch order shuffled per
     pass when `shuffle`, as Keras 2's enqueuer does; `on_epoch_end` after each pass)."""
-    if hasattr(generator, "__getitem__") and hasattr(generator, "__len__") and not isinstance(generator, (list, tuple)):
+    if _is_sequence(generator):
         rng = random.Random(_shuffle_seed()) if shuffle else None
 
         def cycle():

@@ -6,7 +6,6 @@ shapes are checked against the model's, with errors naming the input and both sh
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any, Sequence
 
 from multinn import backend as K
@@ -24,7 +23,13 @@ def _is_number_list(value: Any) -> bool:
 
 
 def to_backend_tensor(value: Any, backend: Any, dtype: "str | None" = None) -> K.Tensor:
-    """`value` as a K tensor of `backend` (through the host when it lives on another backend)."""
+    """`value` as a K tensor of `backend` (through the host when it lives on another backend).
+
+    A sparse matrix (SciPy's, or anything with `toarray()`) is made dense, as Keras 2's
+    non-TensorFlow backends feed it.
+    """
+    if hasattr(value, "toarray") and hasattr(value, "nnz"):
+        value = value.toarray()
     if isinstance(value, K.Tensor):
         t = value
     else:
@@ -126,6 +131,123 @@ def check_array_lengths(inputs: list, targets: list, weights: "list | None" = No
             )
 
 
+def check_array_length_consistency(inputs: Any, targets: Any, weights: Any = None) -> None:
+    """Keras 2's check that inputs, targets and sample weights hold one number of samples,
+    counting a missing array (None) as 0 samples.
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.zeros((4, 2))
+        >>> check_array_length_consistency([a], [a], None)
+        Traceback (most recent call last):
+        ...
+        ValueError: Target arrays should have the same number of samples as sample_weight arrays. Found 4 target samples and 0 sample_weight samples.
+    """
+    def lengths(arrays):
+        if arrays is None:
+            return {0}
+        items = arrays if isinstance(arrays, (list, tuple)) else [arrays]
+        return {0 if x is None else int(x.shape[0]) for x in items}
+
+    kinds = [("input", lengths(inputs)), ("target", lengths(targets)), ("sample_weight", lengths(weights))]
+    for kind, found in kinds:
+        if len(found) > 1:
+            raise ValueError(f"All {kind} arrays should have the same number of samples. Got array sizes: {sorted(found)}")
+    for (kind_a, (n_a,)), (kind_b, (n_b,)) in zip(kinds, kinds[1:]):
+        if n_a != n_b:
+            raise ValueError(
+                f"{kind_a.capitalize()} arrays should have the same number of samples as {kind_b} arrays. Found "
+                f"{n_a} {kind_a} samples and {n_b} {kind_b} samples."
+            )
+
+
+def _loss_function(loss: Any) -> Any:
+    """The plain function behind a loss (a function, or a Loss object wrapping one)."""
+    return getattr(loss, "fn", loss)
+
+
+def check_loss_and_target_compatibility(targets: list, loss_fns: list, output_shapes: list) -> None:
+    """Keras 2's early errors for targets that cannot match their loss: one-column targets for
+    categorical cross-entropy, and (for the mse / binary / categorical cross-entropy Loss
+    objects) targets shaped unlike their output.
+
+    Example:
+        >>> import numpy as np
+        >>> from multinn import losses
+        >>> check_loss_and_target_compatibility([np.zeros((2, 3))], [losses.MeanSquaredError()], [(None, 4)])
+        Traceback (most recent call last):
+        ...
+        ValueError: A target array with shape (2, 3) was passed for an output of shape (None, 4) while using as loss `mean_squared_error`. This loss expects targets to have the same shape as the output.
+    """
+    from multinn import losses
+
+    same_shape = (losses.mean_squared_error, losses.binary_crossentropy, losses.categorical_crossentropy)
+    for y, loss, shape in zip(targets, loss_fns, output_shapes):
+        if y is None or loss is None:
+            continue
+        fn = _loss_function(loss)
+        y_shape = tuple(y.shape)
+        if fn is losses.categorical_crossentropy and y_shape[-1] == 1:
+            raise ValueError(
+                f"You are passing a target array of shape {y_shape} while using as loss `categorical_crossentropy`. "
+                "`categorical_crossentropy` expects targets to be binary matrices (1s and 0s) of shape "
+                "(samples, classes). If your targets are integer classes, use `sparse_categorical_crossentropy` "
+                "or one-hot encode them."
+            )
+        if isinstance(loss, losses.Loss) and fn in same_shape:
+            for target_dim, out_dim in zip(y_shape[1:], tuple(shape)[1:]):
+                if out_dim is not None and target_dim != out_dim:
+                    raise ValueError(
+                        f"A target array with shape {y_shape} was passed for an output of shape {tuple(shape)} while "
+                        f"using as loss `{fn.__name__}`. This loss expects targets to have the same shape as the output."
+                    )
+
+
+def weighted_masked_objective(fn: Any) -> Any:
+    """`fn(y_true, y_pred)` made into Keras 2's `weighted(y_true, y_pred, weights, mask=None)`:
+    the mean score with masked-out entries left out and samples weighted (see `weighted_mean`).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn import losses
+        >>> weighted = weighted_masked_objective(losses.mean_absolute_error)
+        >>> float(weighted(K.constant([[0.0], [0.0]]), K.constant([[1.0], [3.0]]), K.constant([1.0, 0.0])))
+        1.0
+    """
+    if fn is None:
+        return None
+
+    def weighted(y_true: Any, y_pred: Any, weights: Any, mask: Any = None) -> Any:
+        return weighted_mean(fn(y_true, y_pred), weights, mask)
+
+    weighted.__name__ = getattr(fn, "__name__", "weighted")
+    return weighted
+
+
+def entries_per_output(value: Any, output_names: list, argument: str, default: Any = None) -> list:
+    """One entry per output from a compile argument given as a dict by output name (missing
+    names get `default`) or a list with one entry per output; errors name the argument.
+
+    Example:
+        >>> entries_per_output({"b": 2.0}, ["a", "b"], "loss_weights", default=1.0)
+        [1.0, 2.0]
+    """
+    n = len(output_names)
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in output_names]
+        if unknown:
+            raise ValueError(
+                f"Unknown entry in {argument} dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}"
+            )
+        return [value.get(name, default) for name in output_names]
+    if len(value) != n:
+        raise ValueError(
+            f"When passing a list as `{argument}`, it should have one entry per model output. The model has {n} "
+            f"outputs, but you passed {argument}={list(value)!r}"
+        )
+    return list(value)
+
+
 def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> list:
     """`sample_weight` or `class_weight` as one entry per output (Keras 2's rule).
 
@@ -148,7 +270,7 @@ def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> 
         if isinstance(weights, dict) and names[0] in weights:
             return [weights[names[0]]]
         return [weights]
-    if isinstance(weights, (list, tuple)):
+    if isinstance(weights, list):  # Keras 2: a tuple is neither a list nor a dict here
         if len(weights) != len(names):
             raise ValueError(
                 f"When passing a list as `{kind}`, it should have one entry per model output. The model has "
@@ -158,7 +280,9 @@ def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> 
     if isinstance(weights, dict):
         if kind == "class_weight" and not any(isinstance(v, dict) for v in weights.values()):
             return [weights] * len(names)
-        unknown = [k for k in weights if k not in names]
+        # A misspelled output name is an error; other keys (Keras 2 code keys weights by
+        # target placeholders) are ignored, as Keras 2 ignores every unknown key.
+        unknown = [k for k in weights if isinstance(k, str) and k not in names]
         if unknown:
             raise ValueError(
                 f"Unknown entry in {kind} dictionary: {unknown[0]!r}. Only expected the following keys: {names}"
@@ -187,10 +311,33 @@ def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
     return [weights[c] for c in classes]
 
 
-def standardize_weights(y: K.Tensor, sample_weight: Any, class_weight: Any, mode: "str | None", backend: Any) -> "K.Tensor | None":
-    """The sample weights of one output as a K tensor, or None for uniform weights."""
-    if sample_weight is not None and class_weight:
-        warnings.warn("Found both `sample_weight` and `class_weight`: `class_weight` argument will be ignored.", stacklevel=4)
+def standardize_weights(
+    y: Any, sample_weight: Any = None, class_weight: Any = None, sample_weight_mode: "str | None" = None, backend: Any = None
+) -> "K.Tensor | None":
+    """The sample weights of one output as a K tensor, or None for uniform weights.
+
+    Given both, `sample_weight` and the weights of each sample's class multiply (Keras 2.3.1).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> y = K.constant([0.0, 1.0, 1.0])
+        >>> standardize_weights(y, [1.0, 2.0, 0.5], {0: 3.0, 1: 2.0}).numpy().tolist()
+        [3.0, 4.0, 1.0]
+    """
+    mode = sample_weight_mode
+    if backend is None:
+        backend = y.backend if isinstance(y, K.Tensor) else K.default_backend()
+    if not isinstance(y, K.Tensor):
+        y = to_backend_tensor(y, backend)
+    per_class = None
+    if isinstance(class_weight, dict) and class_weight:
+        if y.ndim > 2:
+            raise ValueError(
+                "`class_weight` is not supported for 3+ dimensional targets: weight the timesteps with a 2D "
+                f"`sample_weight` and sample_weight_mode='temporal'. Received: targets of shape {tuple(y.shape)}"
+            )
+        with K.backend_scope(backend.name):
+            per_class = K.constant(class_weights_to_sample_weights(y, class_weight))
     if sample_weight is not None:
         w = to_backend_tensor(sample_weight, backend, K.floatx())
         if mode is None and w.ndim != 1:
@@ -206,16 +353,10 @@ def standardize_weights(y: K.Tensor, sample_weight: Any, class_weight: Any, mode
                 f"Found a sample_weight array with shape {tuple(w.shape)} for an input with shape {tuple(y.shape)}. "
                 "sample_weight cannot be broadcast."
             )
-        return w
-    if isinstance(class_weight, dict) and class_weight:
-        if y.ndim > 2:
-            raise ValueError(
-                "`class_weight` is not supported for 3+ dimensional targets: weight the timesteps with a 2D "
-                f"`sample_weight` and sample_weight_mode='temporal'. Received: targets of shape {tuple(y.shape)}"
-            )
-        with K.backend_scope(backend.name):
-            return K.constant(class_weights_to_sample_weights(y, class_weight))
-    return None
+        if per_class is None:
+            return w
+        return w * (per_class if w.ndim == 1 else K.expand_dims(per_class, 1))
+    return per_class
 
 
 def should_run_validation(validation_freq: Any, epoch: int) -> bool:

@@ -130,6 +130,12 @@ class BatchNormalization(Layer):
         K.moving_average_update(self.moving_variance, unbiased, self.momentum)
         return normed
 
+    def _symbolic_updates(self, arguments: dict) -> list:
+        # Keras 2: a call with training=False never updates the moving statistics.
+        if arguments.get("training", True) in (False, 0):
+            return []
+        return [self.moving_mean, self.moving_variance]
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         return input_shape
 

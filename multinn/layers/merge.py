@@ -47,6 +47,35 @@ class _Merge(Layer):
     max_inputs: "int | None" = None
     _aligns_ranks = True  # elementwise merges; Concatenate and Dot take their inputs as they are
 
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def _produces_mask(self) -> bool:
+        return False  # it combines its inputs' masks and makes none of its own
+
+    def _check_masks(self, inputs: Any, mask: Any) -> bool:
+        """Keras 2's checks of `compute_mask` arguments; True when some input has a mask."""
+        if mask is None:
+            return False
+        if not isinstance(mask, list):
+            raise ValueError(f"`mask` should be a list. Received: mask={mask!r}")
+        if not isinstance(inputs, list):
+            raise ValueError(f"`inputs` should be a list. Received: inputs={inputs!r}")
+        if len(mask) != len(inputs):
+            raise ValueError(
+                f"The lists `inputs` and `mask` should have the same length. Received: {len(inputs)} inputs, "
+                f"{len(mask)} masks"
+            )
+        return any(m is not None for m in mask)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """Where every input's mask is True (None when no input has a mask)."""
+        if not self._check_masks(inputs, mask):
+            return None
+        masks = [K.expand_dims(K.cast(m, "bool"), 0) for m in mask if m is not None]
+        return K.all(K.concatenate(masks, axis=0), axis=0)
+
     def _check_inputs(self, shapes: Any) -> list:
         if not isinstance(shapes, list) or not all(isinstance(s, tuple) for s in shapes):
             raise ValueError(f"A {type(self).__name__} layer should be called on a list of inputs. Received: {shapes!r}")
@@ -193,6 +222,23 @@ class Concatenate(_Merge):
     def _merge(self, inputs: list) -> Any:
         return K.concatenate(inputs, axis=self.axis)
 
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The inputs' masks joined as the inputs are (an input without one counts as all True),
+        then reduced over the last axis: a step is kept when all its features are (Keras 2)."""
+        if not self._check_masks(inputs, mask):
+            return None
+        # Each mask as (..., 1) of the input's rank (a full-rank mask keeps a step when all its
+        # features are kept), so masked and unmasked inputs join along any axis.
+        masks = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                masks.append(K.ones_like(x[..., :1], dtype="bool"))
+            elif K.ndim(m) < K.ndim(x):
+                masks.append(K.expand_dims(K.cast(m, "bool")))
+            else:
+                masks.append(K.all(K.cast(m, "bool"), axis=-1, keepdims=True))
+        return K.all(K.concatenate(masks, axis=self.axis), axis=-1)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
 
@@ -250,6 +296,9 @@ class Dot(_Merge):
             x1 = K.l2_normalize(x1, axis=a1)
             x2 = K.l2_normalize(x2, axis=a2)
         return K.batch_dot(x1, x2, axes=(a1, a2))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None  # a dot product has no timesteps to mask (Keras 2)
 
     def get_config(self) -> dict:
         axes = self.axes if isinstance(self.axes, int) else list(self.axes)

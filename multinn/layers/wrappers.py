@@ -49,6 +49,10 @@ class Wrapper(Layer):
     def build(self, input_shape: Any = None) -> None:
         self.built = True
 
+    def _symbolic_updates(self, arguments: dict) -> list:
+        # A call of the wrapper makes the updates of a call of the wrapped layer.
+        return self.layer._symbolic_updates(arguments)
+
     def get_config(self) -> dict:
         config = {"layer": {"class_name": type(self.layer).__name__, "config": self.layer.get_config()}}
         return {**super().get_config(), **config}

@@ -221,6 +221,9 @@ class Bidirectional(Layer):
     def _produces_mask(self) -> bool:
         return False
 
+    def _symbolic_updates(self, arguments: dict) -> list:
+        return self.forward_layer._symbolic_updates(arguments) + self.backward_layer._symbolic_updates(arguments)
+
     def get_config(self) -> dict:
         config = {
             "layer": {"class_name": type(self.layer).__name__, "config": self.layer.get_config()},
