@@ -384,4 +384,25 @@ def load_optimizer_weights(filepath: Any, group: Any) -> list:
     if "optimizer_weights" not in group:
         return []
     sub = group["optimizer_weights"]
-    return [read_dataset(filepath, _item(filepath, sub, name)) for name in load_attributes_from_hdf5_group(sub, "weight_names")]
+    names = load_attributes_from_hdf5_group(sub, "weight_names")
+    return keras2_slot_order(names, [read_dataset(filepath, _item(filepath, sub, name)) for name in names])
+
+
+def keras2_slot_order(names: list, values: list) -> list:
+    """Optimizer state in Keras 2's order (the step count, then each slot for every weight).
+    tf.keras 2.11+ saves the step count, then the slots weight by weight
+    ('iteration:0', 'Adam/m/dense/kernel:0', 'Adam/v/dense/kernel:0', ...): regrouped here.
+
+    Example:
+        >>> keras2_slot_order(["iteration:0", "Adam/m/a:0", "Adam/v/a:0", "Adam/m/b:0", "Adam/v/b:0"],
+        ...                   ["i", "ma", "va", "mb", "vb"])
+        ['i', 'ma', 'mb', 'va', 'vb']
+    """
+    if not names or names[0] != "iteration:0" or not all(n.count("/") >= 2 for n in names[1:]):
+        return values
+    if len({n.split("/")[0] for n in names[1:]}) > 1:  # one optimizer's prefix on every slot
+        return values
+    slots: dict = {}
+    for name, value in zip(names[1:], values[1:]):
+        slots.setdefault(name.split("/")[1], []).append(value)
+    return values[:1] + [v for group in slots.values() for v in group]

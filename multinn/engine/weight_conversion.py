@@ -17,7 +17,9 @@ _CORRELATES = {"tensorflow": True, "cntk": True, "theano": False}
 
 
 def _t(x: Any) -> Any:
-    return K.convert_to_tensor(x)
+    # keep the saved dtype: converting float64 weights is exact, casting them is not
+    dtype = getattr(x, "dtype", None)
+    return K.convert_to_tensor(x, dtype=None if dtype is None else str(dtype))
 
 
 def _host(x: Any) -> Any:
