@@ -52,7 +52,7 @@ def normalize_config(value: Any) -> Any:
         name = out["class_name"]
         if isinstance(name, str):
             out["class_name"] = _CLASS_NAMES.get(name, name)
-        if isinstance(out["config"], dict) and ("name" in out["config"] or "layers" in out["config"]):
+        if isinstance(out["config"], dict):
             out["config"] = _layer_config(out["config"])
         return out
     return {k: normalize_config(v) for k, v in value.items()}

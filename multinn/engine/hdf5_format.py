@@ -123,8 +123,8 @@ def save_weights_to_hdf5_group(group: Any, layers: list) -> None:
         >>> model = Sequential([Dense(2, input_shape=(3,), name="d")])
         >>> with h5py.File(io.BytesIO(), "w") as f:
         ...     save_weights_to_hdf5_group(f, model.layers)
-        ...     sorted(f["d"].attrs["weight_names"].tolist())
-        [b'd/bias:0', b'd/kernel:0']
+        ...     load_attributes_from_hdf5_group(f["d"], "weight_names")
+        ['d/kernel:0', 'd/bias:0']
     """
     save_attributes_to_hdf5_group(group, "layer_names", [layer.name for layer in layers])
     group.attrs["backend"] = K.backend().encode("utf8")

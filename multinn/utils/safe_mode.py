@@ -94,8 +94,8 @@ def describe_refused_lookup(name: Any, module: Any) -> str:
     """The message for a function that safe mode will not take from an arbitrary module.
 
     Example:
-        >>> describe_refused_lookup("system", "os")[:44]
-        "Refused to load function 'system' of module"
+        >>> describe_refused_lookup("system", "os")[:48]
+        "Refused to load function 'system' of module 'os'"
     """
     return (
         f"Refused to load function {name!r} of module {module!r} named in the config: in safe mode a function is "
