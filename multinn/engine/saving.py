@@ -37,6 +37,9 @@ from .config_compat import normalize_config, normalize_optimizer_config
 from .model_files import (ModelFileError, allocation_budget, atomic_output, check_array_entry, file_format,
                           format_for_saving, MAX_CONFIG_BYTES)
 from .weight_conversion import preprocess_weights_for_loading  # noqa: F401  (Keras 2.3.1 import path)
+from .hdf5_format import (load_attributes_from_hdf5_group, load_weights_from_hdf5_group,  # noqa: F401  (same)
+                          load_weights_from_hdf5_group_by_name, save_attributes_to_hdf5_group,
+                          save_weights_to_hdf5_group)
 
 FORMAT = "multinn-model"
 
