@@ -387,20 +387,22 @@ def load_weights(model: Any, filepath: Any, by_name: bool = False, skip_mismatch
             _load_weights_from_archive(model, archive, by_name=by_name, skip_mismatch=skip_mismatch)
 
 
-def _deserialize_named(value: Any, custom_objects: dict) -> Any:
+def _deserialize_named(value: Any, custom_objects: dict, kind: str = "loss") -> Any:
+    """Names and configs of the training config back to objects; `kind` ('loss' or 'metric')
+    picks the module whose classes a config names (both have a MeanSquaredError)."""
     if isinstance(value, str):
         return custom_objects.get(value, value)
     if isinstance(value, dict) and "class_name" in value and "config" in value:
-        from multinn import losses
+        from multinn import losses, metrics
 
         try:
-            return losses.deserialize(value, custom_objects=custom_objects)
+            return (losses if kind == "loss" else metrics).deserialize(value, custom_objects=custom_objects)
         except ValueError:
             return value
     if isinstance(value, dict):
-        return {k: _deserialize_named(v, custom_objects) for k, v in value.items()}
+        return {k: _deserialize_named(v, custom_objects, kind) for k, v in value.items()}
     if isinstance(value, list):
-        return [_deserialize_named(v, custom_objects) for v in value]
+        return [_deserialize_named(v, custom_objects, kind) for v in value]
     return value
 
 
@@ -449,8 +451,8 @@ def _compile_from(model: Any, training: dict, custom_objects: dict) -> Any:
     model.compile(
         optimizer=optimizer,
         loss=_deserialize_named(training.get("loss"), custom_objects),
-        metrics=_deserialize_named(training.get("metrics"), custom_objects),
-        weighted_metrics=_deserialize_named(training.get("weighted_metrics"), custom_objects),
+        metrics=_deserialize_named(training.get("metrics"), custom_objects, "metric"),
+        weighted_metrics=_deserialize_named(training.get("weighted_metrics"), custom_objects, "metric"),
         loss_weights=training.get("loss_weights"),
         sample_weight_mode=training.get("sample_weight_mode"),
     )
