@@ -221,6 +221,14 @@ def stored_elements(group: Any) -> int:
     return total[0]
 
 
+def _weights_source(group: Any, filepath: Any) -> tuple:
+    # (file name for errors, the group holding layer_names, Keras version, backend that wrote it)
+    if filepath is None:
+        filepath = getattr(getattr(group, "file", None), "filename", "<h5>")
+    group = _weights_group(group)
+    return (filepath, group) + _versions(group)
+
+
 def _versions(group: Any) -> tuple:
     version = _text(group.attrs["keras_version"]) if "keras_version" in group.attrs else "1"
     backend = _text(group.attrs["backend"]) if "backend" in group.attrs else None
@@ -264,9 +272,7 @@ def load_weights_from_hdf5_group(group: Any, layers: list, reshape: bool = False
         >>> bool((a.get_weights()[0] == b.get_weights()[0]).all())
         True
     """
-    filepath = filepath if filepath is not None else getattr(getattr(group, "file", None), "filename", "<h5>")
-    group = _weights_group(group)
-    version, backend = _versions(group)
+    filepath, group, version, backend = _weights_source(group, filepath)
     targets = [layer for layer in layers if layer.weights]
     names = [n for n in load_attributes_from_hdf5_group(group, "layer_names")
              if n in group and load_attributes_from_hdf5_group(group[n], "weight_names")]
@@ -314,9 +320,7 @@ def load_weights_from_hdf5_group_by_name(group: Any, layers: list, skip_mismatch
         >>> bool((a.get_weights()[0] == b.get_weights()[0]).all())
         True
     """
-    filepath = filepath if filepath is not None else getattr(getattr(group, "file", None), "filename", "<h5>")
-    group = _weights_group(group)
-    version, backend = _versions(group)
+    filepath, group, version, backend = _weights_source(group, filepath)
     index: dict = {}
     for layer in layers:
         index.setdefault(layer.name, []).append(layer)
