@@ -338,3 +338,12 @@ def test_saved_files_get_the_umask_mode(tmp_path, suffix):
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o640
     assert weights.stat().st_mode & 0o777 == 0o640
+
+
+def test_h5_without_h5py_names_the_package(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "h5py", None)  # as if not installed
+    model = Sequential([Dense(1, input_shape=(1,))])
+    with pytest.raises(ImportError, match="h5py"):
+        model.save(str(tmp_path / "m.h5"))
+    model.save(str(tmp_path / "m.keras"))  # multinn's own format needs nothing more
+    assert os.listdir(tmp_path) == ["m.keras"]
