@@ -347,3 +347,19 @@ def test_h5_without_h5py_names_the_package(tmp_path, monkeypatch):
         model.save(str(tmp_path / "m.h5"))
     model.save(str(tmp_path / "m.keras"))  # multinn's own format needs nothing more
     assert os.listdir(tmp_path) == ["m.keras"]
+
+
+def test_h5_layer_holding_far_more_values_than_its_target_is_refused_unread(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = str(tmp_path / "big.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = [b"d"]
+        f.attrs["keras_version"] = b"2.3.1"
+        g = f.create_group("d")
+        g.attrs["weight_names"] = [b"kernel", b"bias"]
+        g.create_dataset("kernel", data=np.zeros(100_000, np.float32), compression="gzip")  # 400 kB from ~1 kB
+        g["bias"] = np.zeros(2, np.float32)
+    model = Sequential([Dense(2, input_shape=(3,), name="d")])
+    for by_name in (False, True):
+        with pytest.raises(ModelFileError, match="far more than"):
+            model.load_weights(path, by_name=by_name)

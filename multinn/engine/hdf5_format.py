@@ -14,6 +14,7 @@ against the storage that backs it before it is read (no external or virtual data
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from typing import Any
 
@@ -235,11 +236,21 @@ def _versions(group: Any) -> tuple:
     return version, backend
 
 
-def _saved_layer(filepath: Any, group: Any, name: str) -> list:
+def _saved_layer(filepath: Any, group: Any, name: str, targets: list) -> list:
     if name not in group:
         raise ModelFileError(filepath, f"layer {name!r} is listed in layer_names but has no group")
     sub = group[name]
-    return [read_dataset(filepath, _item(filepath, sub, weight)) for weight in load_attributes_from_hdf5_group(sub, "weight_names")]
+    datasets = [_item(filepath, sub, weight) for weight in load_attributes_from_hdf5_group(sub, "weight_names")]
+    # Checked before reading: a layer's saved values may outnumber its weights' only by
+    # layout conversions (cuDNN's doubled biases), never by more.
+    room = max(2 * sum(math.prod(K.int_shape(w)) for w in layer.weights) for layer in targets) + 1024
+    declared = sum(int(getattr(d, "size", 0) or 0) for d in datasets)
+    if declared > room:
+        raise ModelFileError(
+            filepath, f"saved layer {name!r} holds {declared} values, far more than the {room // 2} of layer "
+            f"{targets[0].name!r} it would load into"
+        )
+    return [read_dataset(filepath, d) for d in datasets]
 
 
 def _item(filepath: Any, group: Any, name: str) -> Any:
@@ -283,7 +294,7 @@ def load_weights_from_hdf5_group(group: Any, layers: list, reshape: bool = False
         )
     pairs = []
     for k, (name, layer) in enumerate(zip(names, targets)):
-        values = preprocess_weights_for_loading(layer, _saved_layer(filepath, group, name), version, backend, reshape=reshape)
+        values = preprocess_weights_for_loading(layer, _saved_layer(filepath, group, name, [layer]), version, backend, reshape=reshape)
         weights = layer.weights
         if len(values) != len(weights):
             raise ValueError(
@@ -328,7 +339,7 @@ def load_weights_from_hdf5_group_by_name(group: Any, layers: list, skip_mismatch
     for k, name in enumerate(load_attributes_from_hdf5_group(group, "layer_names")):
         if name not in index:
             continue
-        saved = _saved_layer(filepath, group, name)
+        saved = _saved_layer(filepath, group, name, index[name])
         for layer in index[name]:
             weights = layer.weights
             values = preprocess_weights_for_loading(layer, saved, version, backend, reshape=reshape)
