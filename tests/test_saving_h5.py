@@ -236,3 +236,29 @@ def test_long_name_lists_are_split_over_attributes():
         save_attributes_to_hdf5_group(f, "layer_names", names)
         assert "layer_names" not in f.attrs and "layer_names0" in f.attrs
         assert load_attributes_from_hdf5_group(f, "layer_names") == names
+
+
+def test_tf_keras_training_config_with_loss_and_metric_objects(backend_name):
+    from multinn.engine.config_compat import normalize_training_config
+
+    with h5py.File(FIXTURES / "objects.h5", "r") as f:
+        training = json.loads(f.attrs["training_config"])
+    assert normalize_training_config(training, 1) == {
+        "loss": {"class_name": "MeanSquaredError", "config": {"reduction": "auto", "name": "mean_squared_error"}},
+        "metrics": [{"class_name": "MeanAbsoluteError", "config": {"name": "mean_absolute_error", "dtype": "float32"}},
+                    "accuracy"],
+        "weighted_metrics": None,
+        "loss_weights": None,
+        "optimizer_config": training["optimizer_config"],
+    }
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load_model(str(FIXTURES / "objects.h5"))
+    x, expected = _io("objects")
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-5, atol=1e-6)
+    refused = [w for w in caught if "could not be rebuilt" in str(w.message)]
+    if not refused:  # compiled: SGD with its momentum, and the state it had after one step
+        assert type(model.optimizer).__name__ == "SGD"
+        assert abs(float(K.get_value(model.optimizer.momentum)) - 0.9) < 1e-6

@@ -83,3 +83,47 @@ def normalize_optimizer_config(config: Any) -> Any:
     if isinstance(inner.get("name"), str) and isinstance(name, str) and inner["name"].lower() == name.lower():
         del inner["name"]
     return {"class_name": name, "config": inner}
+
+
+# tf.keras wraps plain functions as MeanMetricWrapper / LossFunctionWrapper {"fn": name}.
+_WRAPPERS = ("MeanMetricWrapper", "LossFunctionWrapper", "SumOverBatchSizeMetricWrapper")
+
+
+def _loss_or_metric(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_loss_or_metric(v) for v in value]
+    if isinstance(value, dict) and not ("class_name" in value and "config" in value):
+        return {k: _loss_or_metric(v) for k, v in value.items()}
+    if not isinstance(value, dict):
+        return value
+    value = normalize_config(value)
+    config = dict(value["config"]) if isinstance(value["config"], dict) else {}
+    if value["class_name"] in _WRAPPERS:
+        name, fn = config.get("name"), config.get("fn")
+        return name if name in ("accuracy", "acc", "crossentropy", "ce") else fn or name
+    # a built-in loss class names its own function: tf.keras repeats it as "fn"
+    config.pop("fn", None)
+    return {"class_name": value["class_name"], "config": config}
+
+
+def normalize_training_config(training: Any, outputs: int) -> Any:
+    """A training config written by tf.keras 2.x in Keras 2.3.1's terms: serialized losses and
+    metrics without the keys tf.keras adds, wrapped functions by name, and the per-output
+    metric lists of a one-output model flattened.
+
+    Example:
+        >>> normalize_training_config({"loss": {"class_name": "MeanSquaredError", "config": {"fn": "mse", "name": "m"}},
+        ...     "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": "acc"}}]]}, 1)
+        {'loss': {'class_name': 'MeanSquaredError', 'config': {'name': 'm'}}, 'metrics': ['accuracy']}
+    """
+    if not isinstance(training, dict):
+        return training
+    out = dict(training)
+    for key in ("loss", "metrics", "weighted_metrics"):
+        if key in out:
+            out[key] = _loss_or_metric(out[key])
+    for key in ("metrics", "weighted_metrics"):
+        value = out.get(key)
+        if outputs == 1 and isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+            out[key] = value[0]
+    return out

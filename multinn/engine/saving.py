@@ -33,7 +33,7 @@ from typing import Any, Iterator
 
 from multinn import backend as K
 
-from .config_compat import normalize_config, normalize_optimizer_config
+from .config_compat import normalize_config, normalize_optimizer_config, normalize_training_config
 from .model_files import (ModelFileError, allocation_budget, atomic_output, check_array_entry, file_format,
                           format_for_saving, MAX_CONFIG_BYTES)
 from .weight_conversion import preprocess_weights_for_loading  # noqa: F401  (Keras 2.3.1 import path)
@@ -197,7 +197,8 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True, save_format:
 
 # ---------------------------------------------------------------------- loading
 # Raised on purpose with their own meaning: passed through as they are.
-_OWN_ERRORS = (ModelFileError, ImportError, MemoryError, FileNotFoundError, IsADirectoryError, PermissionError)
+_OWN_ERRORS = (ModelFileError, ImportError, MemoryError, FileNotFoundError, IsADirectoryError, PermissionError,
+               Warning)  # a warning turned into an error (python -W error) stays what it is
 
 
 @contextlib.contextmanager
@@ -445,17 +446,31 @@ def model_from_json(json_string: str, custom_objects: "dict | None" = None, safe
 
 
 def _compile_from(model: Any, training: dict, custom_objects: dict) -> Any:
+    """Compiles `model` as its training config says; returns the optimizer, or None when the
+    config (one written by a newer tf.keras) names what multinn cannot rebuild: the model
+    then stays uncompiled, with a warning saying why."""
     from multinn import optimizers
 
-    optimizer = optimizers.deserialize(normalize_optimizer_config(training["optimizer_config"]), custom_objects=custom_objects)
-    model.compile(
-        optimizer=optimizer,
-        loss=_deserialize_named(training.get("loss"), custom_objects),
-        metrics=_deserialize_named(training.get("metrics"), custom_objects, "metric"),
-        weighted_metrics=_deserialize_named(training.get("weighted_metrics"), custom_objects, "metric"),
-        loss_weights=training.get("loss_weights"),
-        sample_weight_mode=training.get("sample_weight_mode"),
-    )
+    training = normalize_training_config(training, len(getattr(model, "outputs", None) or [None]))
+    try:
+        optimizer = optimizers.deserialize(normalize_optimizer_config(training["optimizer_config"]),
+                                           custom_objects=custom_objects)
+        model.compile(
+            optimizer=optimizer,
+            loss=_deserialize_named(training.get("loss"), custom_objects),
+            metrics=_deserialize_named(training.get("metrics"), custom_objects, "metric"),
+            weighted_metrics=_deserialize_named(training.get("weighted_metrics"), custom_objects, "metric"),
+            loss_weights=training.get("loss_weights"),
+            sample_weight_mode=training.get("sample_weight_mode"),
+        )
+    except (TypeError, ValueError, KeyError) as exc:
+        warnings.warn(
+            f"The saved training configuration could not be rebuilt ({type(exc).__name__}: {exc}): the model was "
+            "*not* compiled. Compile it manually.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return None
     return optimizer
 
 
@@ -500,7 +515,8 @@ def _load_h5_model(f: Any, filepath: Any, custom_objects: dict, compile: bool, s
         _warn_not_compiled()
     if compile and training:
         optimizer = _compile_from(model, training, custom_objects)
-        _set_optimizer_state(model, optimizer, load_optimizer_weights(filepath, f))
+        if optimizer is not None:
+            _set_optimizer_state(model, optimizer, load_optimizer_weights(filepath, f))
     return model
 
 
@@ -521,7 +537,7 @@ def _load_zip_model(filepath: Any, custom_objects: dict, compile: bool, safe_mod
             _warn_not_compiled()
         if compile and training:
             optimizer = _compile_from(model, training, custom_objects)
-            if "optimizer.json" in names:
+            if optimizer is not None and "optimizer.json" in names:
                 listing = _read_json(archive, "optimizer.json")
                 entries = listing.get("weights") if isinstance(listing, dict) else None
                 if not isinstance(entries, list):
