@@ -11,21 +11,28 @@ import numpy
 
 
 def load_npz(path: str, names: Sequence[str]) -> tuple:
-    """Reads the named arrays of an `.npz` file into memory (object arrays allowed, as in imdb.npz).
+    """Reads the named arrays of an `.npz` file into memory. Object arrays (imdb.npz's lists of
+    word indices) are read by `data_pickle`, which builds plain data only: no pickle runs.
 
     Example:
         >>> import os, tempfile, numpy
         >>> from multinn.backends.host_data import load_npz
         >>> with tempfile.TemporaryDirectory() as d:
-        ...     numpy.savez(os.path.join(d, "a.npz"), x=numpy.arange(3))
-        ...     load_npz(os.path.join(d, "a.npz"), ["x"])[0].tolist()
-        [0, 1, 2]
+        ...     numpy.savez(os.path.join(d, "a.npz"), x=numpy.arange(3), s=numpy.array([[1, 2], [3]], dtype=object))
+        ...     x, s = load_npz(os.path.join(d, "a.npz"), ["x", "s"])
+        >>> x.tolist(), [list(v) for v in s]
+        ([0, 1, 2], [[1, 2], [3]])
     """
-    with numpy.load(path, allow_pickle=True) as archive:
-        missing = [name for name in names if name not in archive.files]
+    import zipfile
+
+    from .data_pickle import read_npy_member
+
+    with zipfile.ZipFile(path) as archive:
+        files = {name[:-4] if name.endswith(".npy") else name: name for name in archive.namelist()}
+        missing = [name for name in names if name not in files]
         if missing:
-            raise ValueError(f"{path} has no array(s) {missing}; it holds {sorted(archive.files)}.")
-        return tuple(archive[name] for name in names)
+            raise ValueError(f"{path} has no array(s) {missing}; it holds {sorted(files)}.")
+        return tuple(read_npy_member(archive.read(files[name])) for name in names)
 
 
 def seeded_shuffles(seed: int, *groups: Sequence[Any]) -> list:
@@ -110,40 +117,8 @@ def read_gzip_uint8(path: str, offset: int, shape: "Sequence[int] | None" = None
     return values if shape is None else values.reshape(tuple(shape))
 
 
-class _ArrayUnpickler:
-    """Unpickles only plain data and NumPy arrays: a CIFAR batch needs nothing else, and refusing every
-    other global keeps a tampered download from running code (Keras's plain `pickle.load` would)."""
-
-    _RECONSTRUCT = numpy.empty(0).__reduce__()[0]
-    _ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-        ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-        ("numpy", "ndarray"): numpy.ndarray,
-        ("numpy", "dtype"): numpy.dtype,
-    }
-
-    @classmethod
-    def load(cls, f: Any) -> Any:
-        import codecs
-        import pickle
-
-        allowed = dict(cls._ALLOWED)
-        # Python 3 pickles (protocol 2) spell bytes as _codecs.encode(text, 'latin1').
-        allowed[("_codecs", "encode")] = codecs.encode
-
-        class Restricted(pickle.Unpickler):
-            def find_class(self, module: str, name: str) -> Any:
-                if (module, name) not in allowed:
-                    raise pickle.UnpicklingError(
-                        f"refusing to load {module}.{name}: a CIFAR batch holds only arrays and lists"
-                    )
-                return allowed[(module, name)]
-
-        return Restricted(f, encoding="bytes").load()
-
-
 def load_cifar_batch(path: str, label_key: str = "labels") -> tuple:
-    """Reads one pickled CIFAR batch as Keras 2's `load_batch` does: (data reshaped to (N, 3, 32, 32),
+    """Reads one pickled CIFAR batch (without running pickle) as Keras 2's `load_batch` does: (data reshaped to (N, 3, 32, 32),
     the labels under `label_key` as stored, a list).
 
     Example:
@@ -156,8 +131,12 @@ def load_cifar_batch(path: str, label_key: str = "labels") -> tuple:
         ...     x.shape, y
         ((2, 3, 32, 32), [4, 7])
     """
+    from .data_pickle import loads_data
+
     with open(path, "rb") as f:
-        batch = _ArrayUnpickler.load(f)
+        batch = loads_data(f.read(), encoding="bytes")  # plain data and arrays only: no pickle runs
+    if not isinstance(batch, dict):
+        raise ValueError(f"{path} is not a CIFAR batch (a dict of arrays and lists).")
     batch = {key.decode("utf8") if isinstance(key, bytes) else key: value for key, value in batch.items()}
     if label_key not in batch or "data" not in batch:
         raise ValueError(f"{path} has no {label_key!r} or 'data' entry; it holds {sorted(batch)}.")

@@ -146,7 +146,8 @@ def layer_test(
     if model.weights:
         restored.set_weights(model.get_weights())
     np.testing.assert_allclose(restored.predict(input_data), actual, rtol=rtol, atol=atol)
-    json_model = multinn.models.model_from_json(model.to_json(), custom_objects=custom_objects)
+    # safe_mode=False: the layer under test may be a Lambda, whose code the JSON carries
+    json_model = multinn.models.model_from_json(model.to_json(), custom_objects=custom_objects, safe_mode=False)
     json_model.set_weights(model.get_weights())
     np.testing.assert_allclose(json_model.predict(input_data), actual, rtol=rtol, atol=atol)
     if not call_kwargs:

@@ -142,7 +142,7 @@ def test_cifar_batches_refuse_code_in_the_pickle(tmp_path):
 
     path = tmp_path / "data_batch_1"
     path.write_bytes(pickle.dumps({b"data": Evil(), b"labels": [1]}, protocol=2))
-    with pytest.raises(pickle.UnpicklingError, match=r"refusing to load .*print"):
+    with pytest.raises(ValueError, match=r"builtin(s|__)\.print"):  # read without pickle: nothing is called
         load_cifar_batch(str(path))
 
 

@@ -24,6 +24,7 @@ from multinn.utils.generic_utils import to_list, unpack_singleton  # noqa: F401 
 
 from .conditions import condition_of, same_condition
 from .input_spec import InputSpec
+from .model_files import charge_allocation
 from .keras_tensor import KerasTensor, is_symbolic
 from .node import Node
 from .shape_inference import infer_output_shape as _infer_output_shape
@@ -275,6 +276,7 @@ class Layer:
         from multinn import constraints, initializers, regularizers
 
         shape = (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
+        charge_allocation(shape, name)  # a model rebuilt from a file allocates no more than the file holds
         dtype = str(getattr(dtype, "name", dtype)) if dtype is not None else self.dtype
         init = initializers.get("glorot_uniform" if initializer is None else initializer)
         value = init(shape, dtype=dtype)

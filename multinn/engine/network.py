@@ -33,6 +33,12 @@ def _node_key(layer: Layer, node_index: int) -> str:
     return f"{layer.name}_ib-{node_index}"
 
 
+
+def _own_node_index(layer: Any, index: int) -> int:
+    """A config's node index as a position in `layer._inbound_nodes`: Keras numbers a nested
+    model's calls from 1 (its node 0 links its own inputs to its outputs), multinn from 0."""
+    return index - 1 if isinstance(layer, Network) and index > 0 else index
+
 class Network(Layer):
     """A model as a layer: functional (`Network(inputs, outputs)`) or subclassed (override `call`).
 
@@ -643,7 +649,9 @@ class Network(Layer):
             )
         conversion: dict = {}
         for layer in self.layers:
-            kept = 0
+            # Keras counts a nested model's own input-to-output link as its node 0, so its calls
+            # are numbered from 1 in configs (files move both ways with Keras and tf.keras).
+            kept = 1 if isinstance(layer, Network) else 0
             for i in range(len(layer._inbound_nodes)):
                 key = _node_key(layer, i)
                 if key in self._network_nodes:
@@ -703,6 +711,7 @@ class Network(Layer):
                 inbound_name, node_index, tensor_index = item[0], item[1], item[2]
                 kwargs = item[3] if len(item) > 3 and item[3] else {}
                 inbound = created[inbound_name]
+                node_index = _own_node_index(inbound, node_index)
                 if len(inbound._inbound_nodes) <= node_index:
                     return False
                 tensors.append(inbound._inbound_nodes[node_index].output_tensors[tensor_index])
@@ -730,7 +739,8 @@ class Network(Layer):
         def tensors(coords):
             out = []
             for name, node_index, tensor_index in coords:
-                out.append(created[name]._inbound_nodes[node_index].output_tensors[tensor_index])
+                layer = created[name]
+                out.append(layer._inbound_nodes[_own_node_index(layer, node_index)].output_tensors[tensor_index])
             return out
 
         model = cls(inputs=tensors(config["input_layers"]), outputs=tensors(config["output_layers"]), name=config.get("name"))

@@ -923,20 +923,24 @@ class Model(Network):
         return training_generator.predict_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # ------------------------------------------------------------------ saving
-    def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True) -> None:
-        """Saves architecture, weights and optimizer state to one file (see `multinn.models.load_model`)."""
+    def save(self, filepath: str, overwrite: bool = True, include_optimizer: bool = True,
+             save_format: "str | None" = None) -> None:
+        """Saves architecture, weights and optimizer state to one file: Keras 2's HDF5 layout for
+        `.h5`/`.hdf5` names, multinn's zip otherwise (see `multinn.models.load_model`)."""
         from .saving import save_model
 
-        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer, save_format=save_format)
 
-    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
-        """Saves the weights only, layer by layer."""
+    def save_weights(self, filepath: str, overwrite: bool = True, save_format: "str | None" = None) -> None:
+        """Saves the weights only, layer by layer (HDF5 for `.h5`/`.hdf5` names)."""
         from .saving import save_weights
 
-        save_weights(self, filepath, overwrite=overwrite)
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 
-    def load_weights(self, filepath: str, by_name: bool = False, skip_mismatch: bool = False) -> None:
-        """Loads weights saved by `save_weights` (or `save`); `by_name` matches layers by name."""
+    def load_weights(self, filepath: str, by_name: bool = False, skip_mismatch: bool = False,
+                     reshape: bool = False) -> None:
+        """Loads weights saved by `save_weights` (or `save`, or Keras / tf.keras as .h5); `by_name`
+        matches layers by name."""
         from .saving import load_weights
 
-        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, reshape=reshape)

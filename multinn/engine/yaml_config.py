@@ -33,7 +33,7 @@ def to_yaml(model: Any, **kwargs: Any) -> str:
     return yaml.safe_dump(json.loads(model.to_json()), **kwargs)
 
 
-def model_from_yaml(yaml_string: str, custom_objects: "dict | None" = None) -> Any:
+def model_from_yaml(yaml_string: str, custom_objects: "dict | None" = None, safe_mode: bool = True) -> Any:
     """A model from `model.to_yaml()` (architecture only; weights are fresh).
 
     Example:
@@ -46,4 +46,4 @@ def model_from_yaml(yaml_string: str, custom_objects: "dict | None" = None) -> A
     from .saving import model_from_config
 
     yaml = _yaml("model_from_yaml")
-    return model_from_config(yaml.safe_load(yaml_string), custom_objects=custom_objects)
+    return model_from_config(yaml.safe_load(yaml_string), custom_objects=custom_objects, safe_mode=safe_mode)

@@ -101,12 +101,14 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "Lambda":
         from multinn.utils.generic_utils import get_custom_objects
+        from multinn.utils.safe_mode import UnsafeCodeError, describe_refused_lookup, module_lookup_allowed, refuse_code
 
         config = dict(config)
         objects = {**get_custom_objects(), **(custom_objects or {})}
 
         def load(value, kind, module):
             if kind == "lambda":
+                refuse_code("a Lambda layer's marshalled function")
                 globs = dict(globals())
                 if module in sys.modules:
                     globs.update(vars(sys.modules[module]))
@@ -116,6 +118,8 @@ class Lambda(Layer):
                 if value in objects:
                     return objects[value]
                 if module in sys.modules and hasattr(sys.modules[module], value):
+                    if not module_lookup_allowed(module):
+                        raise UnsafeCodeError(describe_refused_lookup(value, module))
                     return getattr(sys.modules[module], value)
                 raise ValueError(
                     f"Unknown function {value!r} in a Lambda layer config: pass it in `custom_objects`. "
