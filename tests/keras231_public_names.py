@@ -274,11 +274,17 @@ NAMES = [
     'multinn.engine.input_layer.Input',
     'multinn.engine.input_layer.InputLayer',
     'multinn.engine.network.Network',
+    'multinn.engine.saving.load_attributes_from_hdf5_group',
     'multinn.engine.saving.load_model',
+    'multinn.engine.saving.load_weights_from_hdf5_group',
+    'multinn.engine.saving.load_weights_from_hdf5_group_by_name',
     'multinn.engine.saving.model_from_config',
     'multinn.engine.saving.model_from_json',
     'multinn.engine.saving.model_from_yaml',
+    'multinn.engine.saving.preprocess_weights_for_loading',
+    'multinn.engine.saving.save_attributes_to_hdf5_group',
     'multinn.engine.saving.save_model',
+    'multinn.engine.saving.save_weights_to_hdf5_group',
     'multinn.engine.sequential.Sequential',
     'multinn.engine.topology.Input',
     'multinn.engine.topology.InputLayer',
@@ -850,6 +856,8 @@ NAMES = [
 
 # not available under multinn: TensorFlow-only, Keras-internal, or not built (the test checks they are still missing)
 EXCLUDED = {
+    'multinn.engine.saving.unpickle_model': "Keras's in-memory h5dict model state behind its Model.__getstate__; multinn models pickle directly (pickle.dumps(model), tests/test_pickling.py)",
+    'multinn.engine.saving.pickle_model': "Keras's in-memory h5dict model state behind its Model.__getstate__; multinn models pickle directly (pickle.dumps(model), tests/test_pickling.py)",
     'multinn.metrics.BaseMeanIoU': "Keras 2.3.1's alias of tf.keras.metrics.MeanIoU (object without TensorFlow): TensorFlow internals; multinn.metrics.MeanIoU stands alone",
     'multinn.applications': 'pretrained model zoo (keras_applications package, weights downloaded at run time); not part of issue 9',
     'multinn.engine.base_layer.disable_tracking': "TensorFlow's attribute tracking; multinn has none to disable",
@@ -887,12 +895,4 @@ EXCLUDED = {
 
 # built by other slices of issue 9 in their own branches: move each to NAMES once merged
 OTHER_SLICES = {
-    'multinn.engine.saving.load_attributes_from_hdf5_group': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
-    'multinn.engine.saving.load_weights_from_hdf5_group': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
-    'multinn.engine.saving.load_weights_from_hdf5_group_by_name': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
-    'multinn.engine.saving.pickle_model': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
-    'multinn.engine.saving.preprocess_weights_for_loading': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
-    'multinn.engine.saving.save_attributes_to_hdf5_group': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
-    'multinn.engine.saving.save_weights_to_hdf5_group': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
-    'multinn.engine.saving.unpickle_model': "Keras's HDF5 weight-file internals; multinn saves a zip of its own (the .h5 reader/writer is the saving slice)",
 }
