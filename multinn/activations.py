@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Callable, Mapping
 
 from multinn import backend as K
@@ -244,4 +245,11 @@ def get(identifier: Any) -> Callable:
         >>> activations.get(None) is activations.linear
         True
     """
+    from multinn.engine.base_layer import Layer
+
+    if isinstance(identifier, Layer):
+        warnings.warn(
+            f"Do not pass a layer instance (such as {type(identifier).__name__}) as the activation argument of "
+            "another layer: advanced activation layers are layers of the model, like any other layer."
+        )
     return resolve_identifier(identifier, deserialize, "activation", "activation", default=linear)

@@ -122,6 +122,15 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
+def _next_seed(initializer: Any) -> "int | None":
+    """The seed for this call; a seeded initializer then moves to the next seed, so calling it
+    again draws new values while two initializers with the same seed agree (Keras 2.3)."""
+    seed = initializer.seed
+    if seed is not None:
+        initializer.seed = seed + 1
+    return seed
+
+
 class RandomNormal(Initializer):
     """Normal draws with `mean` and `stddev`; the same `seed` gives the same values.
 
@@ -136,7 +145,7 @@ class RandomNormal(Initializer):
         self.seed = seed
 
     def __call__(self, shape: Any, dtype: "str | None" = None) -> K.Tensor:
-        return K.random_normal(_shape_tuple(shape), self.mean, self.stddev, dtype=dtype or K.floatx(), seed=self.seed)
+        return K.random_normal(_shape_tuple(shape), self.mean, self.stddev, dtype=dtype or K.floatx(), seed=_next_seed(self))
 
     def get_config(self) -> dict:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -156,7 +165,7 @@ class RandomUniform(Initializer):
         self.seed = seed
 
     def __call__(self, shape: Any, dtype: "str | None" = None) -> K.Tensor:
-        return K.random_uniform(_shape_tuple(shape), self.minval, self.maxval, dtype=dtype or K.floatx(), seed=self.seed)
+        return K.random_uniform(_shape_tuple(shape), self.minval, self.maxval, dtype=dtype or K.floatx(), seed=_next_seed(self))
 
     def get_config(self) -> dict:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -176,7 +185,7 @@ class TruncatedNormal(Initializer):
         self.seed = seed
 
     def __call__(self, shape: Any, dtype: "str | None" = None) -> K.Tensor:
-        return K.truncated_normal(_shape_tuple(shape), self.mean, self.stddev, dtype=dtype or K.floatx(), seed=self.seed)
+        return K.truncated_normal(_shape_tuple(shape), self.mean, self.stddev, dtype=dtype or K.floatx(), seed=_next_seed(self))
 
     def get_config(self) -> dict:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -224,11 +233,11 @@ class VarianceScaling(Initializer):
         variance = self.scale / max(1.0, fan)
         if self.distribution in ("normal", "truncated_normal"):
             stddev = math.sqrt(variance) / _TRUNCATED_STDDEV
-            return K.truncated_normal(shape, 0.0, stddev, dtype=dtype, seed=self.seed)
+            return K.truncated_normal(shape, 0.0, stddev, dtype=dtype, seed=_next_seed(self))
         if self.distribution == "untruncated_normal":
-            return K.random_normal(shape, 0.0, math.sqrt(variance), dtype=dtype, seed=self.seed)
+            return K.random_normal(shape, 0.0, math.sqrt(variance), dtype=dtype, seed=_next_seed(self))
         limit = math.sqrt(3.0 * variance)
-        return K.random_uniform(shape, -limit, limit, dtype=dtype, seed=self.seed)
+        return K.random_uniform(shape, -limit, limit, dtype=dtype, seed=_next_seed(self))
 
     def get_config(self) -> dict:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
@@ -368,7 +377,7 @@ class Orthogonal(Initializer):
         rows = math.prod(shape[:-1])
         cols = shape[-1]
         flat = (max(rows, cols), min(rows, cols))
-        a = K.random_normal(flat, 0.0, 1.0, dtype=dtype, seed=self.seed)
+        a = K.random_normal(flat, 0.0, 1.0, dtype=dtype, seed=_next_seed(self))
         q, r = K.qr(a)
         # Multiplying by the signs of R's diagonal makes the decomposition unique, so Q is
         # uniformly distributed over orthogonal matrices (Mezzadri, 2007).

@@ -153,3 +153,20 @@ def test_k_erf_behind_exact_gelu(backend_name):
     assert K.dtype(K.erf(K.constant(X))) == "float32"
     np.testing.assert_array_equal(K.eval(K.erf(K.constant([np.inf, -np.inf]))), [1.0, -1.0])
     K.check_gradients(K.erf, [[-2.5, -0.3, 0.0, 1.2, 2.0, 3.1]])
+
+
+def test_get_warns_about_a_layer_given_as_activation():
+    from multinn.layers import Dense, LeakyReLU
+
+    layer = LeakyReLU()
+    with pytest.warns(UserWarning, match="LeakyReLU"):
+        assert activations.get(layer) is layer
+    with pytest.warns(UserWarning, match="layer instance"):
+        Dense(2, activation=LeakyReLU())
+
+
+def test_selu_rounds_as_tensorflow_does(backend_name):
+    x = np.array([[-1.0, -2.0, -0.3, 0.7, 3.0]], np.float32)
+    scale, alpha = np.float32(1.0507009873554805), np.float32(1.6732632423543772)
+    expected = np.where(x > 0, x * scale, np.float32(scale * alpha) * (np.exp(x) - np.float32(1)))
+    np.testing.assert_array_equal(activations.selu(K.constant(x)).numpy(), expected)

@@ -160,26 +160,35 @@ def test_identity(backend_name):
         initializers.Identity()((2, 2, 2))
 
 
-@pytest.mark.parametrize(
-    "init",
-    [
-        initializers.RandomNormal(seed=11),
-        initializers.RandomUniform(seed=11),
-        initializers.TruncatedNormal(seed=11),
-        initializers.VarianceScaling(seed=11),
-        initializers.glorot_uniform(seed=11),
-        initializers.he_normal(seed=11),
-        initializers.Orthogonal(seed=11),
-    ],
-    ids=lambda i: type(i).__name__,
-)
-def test_seed_reproducible(backend_name, init):
-    a, b = _draw(init, (6, 5)), _draw(init, (6, 5))
-    np.testing.assert_array_equal(a, b)
+SEEDED = [
+    lambda seed: initializers.RandomNormal(seed=seed),
+    lambda seed: initializers.RandomUniform(seed=seed),
+    lambda seed: initializers.TruncatedNormal(seed=seed),
+    lambda seed: initializers.VarianceScaling(seed=seed),
+    lambda seed: initializers.glorot_uniform(seed=seed),
+    lambda seed: initializers.he_normal(seed=seed),
+    lambda seed: initializers.Orthogonal(seed=seed),
+]
+
+
+@pytest.mark.parametrize("make", SEEDED, ids=lambda make: type(make(0)).__name__)
+def test_seed_reproducible(backend_name, make):
+    init = make(11)
     c = _draw(initializers.deserialize(initializers.serialize(init)), (6, 5))
+    a = _draw(init, (6, 5))
+    np.testing.assert_array_equal(a, _draw(make(11), (6, 5)))  # same seed, same values
     np.testing.assert_array_equal(a, c)
-    other = type(init).from_config({**init.get_config(), "seed": 12})
-    assert not np.array_equal(a, _draw(other, (6, 5)))
+    assert not np.array_equal(a, _draw(make(12), (6, 5)))
+
+
+@pytest.mark.parametrize("make", SEEDED, ids=lambda make: type(make(0)).__name__)
+def test_a_seeded_initializer_draws_anew_at_each_call(backend_name, make):
+    # Keras 2.3: the seed moves on after each call, so one initializer gives every weight its own values
+    init = make(11)
+    first, second = _draw(init, (6, 5)), _draw(init, (6, 5))
+    assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(second, _draw(make(12), (6, 5)))
+    assert init.get_config()["seed"] == 13
 
 
 def test_same_seed_same_values_on_every_backend():

@@ -114,6 +114,21 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+def _selu_fwd(b, x):
+    xp = b.xp
+    x = floating(x)
+    # scale*alpha as one constant times exp(x) - 1, as TensorFlow's kernel computes it (Keras 2.3.1's
+    # tests compare to the last float32 bit); the negative part only, so large x cannot overflow
+    scale_alpha = x.dtype.type(_SELU_SCALE * _SELU_ALPHA)
+    neg = scale_alpha * (xp.exp(xp.minimum(x, 0)) - 1)
+    return xp.where(x > 0, x * x.dtype.type(_SELU_SCALE), neg).astype(x.dtype, copy=False)
+
+
+_selu = Primitive(
+    "selu", _selu_fwd, lambda dy, y, x: (where(greater(x, 0), dy * _SELU_SCALE, dy * (y + _SELU_SCALE * _SELU_ALPHA)),)
+)
+
+
 def selu(x: Any) -> Tensor:
     """Scaled exponential linear unit (Klambauer et al., 2017): scale * elu(x, alpha), Keras's constants.
 
@@ -122,7 +137,7 @@ def selu(x: Any) -> Tensor:
         >>> [round(v, 4) for v in K.selu(K.constant([-1.0, 1.0])).numpy().tolist()]
         [-1.1113, 1.0507]
     """
-    return _elu(x, alpha=_SELU_ALPHA) * _SELU_SCALE
+    return _selu(x)
 
 
 def _softplus_grad(dy, y, x):
