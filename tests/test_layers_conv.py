@@ -255,6 +255,13 @@ def test_cropping(backend_name):
     assert layers.Cropping2D(((1, 1), (2, 2))).compute_output_shape((None, None, 7, 3)) == (None, None, 3, 3)
 
 
+def test_cropping_everything_gives_an_empty_output_and_more_is_an_error(backend_name):
+    x = K.constant(np.ones((2, 4, 3), np.float32))
+    assert tuple(layers.Cropping1D((2, 2))(x).shape) == (2, 0, 3)  # Keras 2.3.1 allows it
+    with pytest.raises(ValueError, match="more than an input"):
+        layers.Cropping1D((3, 2))(x)
+
+
 # ------------------------------------------------------------------ spatial dropout
 @pytest.mark.parametrize("cls,shape", [(layers.SpatialDropout1D, (2, 4, 3)), (layers.SpatialDropout2D, (2, 3, 3, 2)),
                                        (layers.SpatialDropout3D, (1, 2, 2, 2, 3))])

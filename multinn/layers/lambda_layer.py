@@ -79,7 +79,10 @@ class Lambda(Layer):
 
     @staticmethod
     def _serialize_fn(fn: Any) -> tuple:
-        if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+        # A lambda, or a function defined inside another (not reachable by name), is stored as
+        # code as Keras 2 stores every function; loading it from a file needs safe_mode=False.
+        local = "<locals>" in getattr(fn, "__qualname__", "")
+        if isinstance(fn, types.LambdaType) and (fn.__name__ == "<lambda>" or local):
             return _func_dump(fn), "lambda", getattr(fn, "__module__", None)
         return getattr(fn, "__name__", repr(fn)), "function", getattr(fn, "__module__", None)
 

@@ -229,9 +229,9 @@ class _Cropping(_SpatialEdges):
     def call(self, inputs):
         spatial = spatial_dims(tuple(inputs.shape), self.data_format)
         for n, (lo, hi) in zip(spatial, self.cropping):
-            if lo + hi >= n:
-                raise ValueError(f"Layer {self.name}: cropping {self.cropping} leaves nothing of an input of "
-                                 f"spatial shape {spatial}.")
+            if lo + hi > n:  # cropping all of it is allowed: an empty output, as Keras 2.3.1
+                raise ValueError(f"Layer {self.name}: cropping {self.cropping} is more than an input of "
+                                 f"spatial shape {spatial} holds.")
         index = tuple(slice(lo, n - hi) for n, (lo, hi) in zip(spatial, self.cropping))
         if self.data_format == "channels_first":
             return inputs[(slice(None), slice(None)) + index]
