@@ -418,6 +418,9 @@ class _MinimalCell(multinn.layers.Layer):
         self.state_size = units
 
     def build(self, input_shape):
+        # with constants, Keras 2 builds a cell on [step shape, *constant shapes]
+        assert isinstance(input_shape, list) and input_shape[1] == (None, 2), input_shape
+        input_shape = input_shape[0]
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), initializer="uniform")
         self.recurrent_kernel = self.add_weight("recurrent_kernel", (self.units, self.units), initializer="uniform")
         self.built = True
@@ -469,3 +472,45 @@ def test_trainable_flag_follows_the_layer():
     assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 3
     layer.trainable = True
     assert len(layer.trainable_weights) == 3 and layer.non_trainable_weights == []
+
+
+def test_stacked_cells_state_order_and_constants():
+    cells = [SimpleRNNCell(2), LSTMCell(3)]
+    assert RNN(cells).cell.state_size == (2, 3, 3)
+    with pytest.warns(UserWarning, match="reverse_state_order"):
+        reversed_cells = multinn.layers.StackedRNNCells([SimpleRNNCell(2), LSTMCell(3)], reverse_state_order=True)
+    assert reversed_cells.state_size == (3, 3, 2)
+    x, s_lstm, s_simple = _random((2, 4, 3)), _random((2, 3), seed=1), _random((2, 2), seed=2)
+    forward = RNN(cells)
+    want = forward(K.constant(x), initial_state=[K.constant(s_simple), K.constant(s_lstm), K.constant(s_lstm)]).numpy()
+    backward = RNN(reversed_cells)
+    backward.build((None, 4, 3))
+    backward.set_weights(forward.get_weights())
+    got = backward(K.constant(x), initial_state=[K.constant(s_lstm), K.constant(s_lstm), K.constant(s_simple)]).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("layer_class,gates", [(SimpleRNN, 1), (GRU, 3), (LSTM, 4)])
+def test_identity_recurrent_initializer_gives_one_identity_per_gate(layer_class, gates):
+    layer = layer_class(3, recurrent_initializer=multinn.initializers.Identity(gain=2.0))
+    layer(K.ones((1, 2, 4)))
+    np.testing.assert_array_equal(layer.get_weights()[1], np.concatenate([2 * np.eye(3)] * gates, axis=1))
+
+
+def test_rnn_with_dropout_marks_outputs_that_follow_the_learning_phase():
+    layer = LSTM(2, dropout=0.5, recurrent_dropout=0.5)
+    x = K.ones((2, 3, 4))
+    assert layer(x)._uses_learning_phase
+    assert not layer(x, training=True)._uses_learning_phase
+    assert not LSTM(2)(x)._uses_learning_phase
+
+
+def test_real_initial_states_beside_a_model_input():
+    x_in = Input((4, 3))
+    state = K.variable(_random((2, 2), seed=3))
+    layer = SimpleRNN(2)
+    model = Model(x_in, layer(x_in, initial_state=state))
+    x = _random((2, 4, 3))
+    np.testing.assert_allclose(model.predict(x), layer(K.constant(x), initial_state=state).numpy(), rtol=1e-6)
+    with pytest.warns(UserWarning, match="implementation"):
+        SimpleRNN(2, implementation=2)

@@ -28,8 +28,18 @@ class Tensor:
     """
 
     # seq: the creation order of a recorded tensor (set with its node), which the backward pass follows.
-    __slots__ = ("data", "backend", "node", "needs_grad", "seq", "__weakref__")
+    __slots__ = ("data", "backend", "node", "needs_grad", "seq", "_phase_flag", "__weakref__")
     __array_priority__ = 1000  # NumPy defers to our operators: np_array * tensor is a Tensor
+
+    @property
+    def _uses_learning_phase(self) -> bool:
+        """Keras 2's mark of a layer output whose values followed the learning phase (dropout
+        run with `training` unset). Kept only where a layer sets it; False otherwise."""
+        return getattr(self, "_phase_flag", False)
+
+    @_uses_learning_phase.setter
+    def _uses_learning_phase(self, value: bool) -> None:
+        self._phase_flag = bool(value)
 
     def __init__(self, data: Any, backend: Any, node: Any = None, needs_grad: bool = False):
         self.data = data

@@ -6,6 +6,7 @@ non-trainable variables of a fixed batch size and starts the next batch from the
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from multinn import backend as K
@@ -99,6 +100,16 @@ class RNN(Layer):
             self._num_constants = len(constants)
         if not states and not constants:
             return super().__call__(inputs, **kwargs)
+        extra = states + constants
+        if is_symbolic(inputs) and not any(is_symbolic(t) for t in extra):
+            # Real tensors (a K.variable as initial state) beside a graph input: call arguments of
+            # the graph's node, not inputs, as Keras 2 does.
+            return super().__call__(inputs, initial_state=states or None, constants=constants or None, **kwargs)
+        if is_symbolic(inputs) and not all(is_symbolic(t) for t in extra):
+            raise ValueError(
+                f"Layer {self.name}: the initial states and constants must all be model tensors or all real "
+                f"tensors. Received: initial_state={states}, constants={constants}"
+            )
         saved = self.input_spec
         self.input_spec = [saved] + [None] * (len(states) + len(constants))
         try:
@@ -183,12 +194,17 @@ class RNN(Layer):
         self._states = None if states is None else list(states)
 
     def build(self, input_shape: Any) -> None:
+        constants_shapes = []
         if isinstance(input_shape, list):
+            count = self.__dict__.get("_num_constants") or 0
+            constants_shapes = [tuple(s) for s in input_shape[len(input_shape) - count:]] if count else []
             input_shape = input_shape[0]
         input_shape = tuple(input_shape)
         step_shape = (input_shape[0],) + input_shape[2:]
         if isinstance(self.cell, Layer) and not self.cell.built:
-            self.cell.build(step_shape)
+            # A cell taking constants builds on [step shape, *constant shapes] (Keras 2)
+            takes_constants = constants_shapes and "constants" in getattr(self.cell, "_call_fn_args", ())
+            self.cell.build([step_shape] + constants_shapes if takes_constants else step_shape)
             self.cell.built = True
         if self.stateful:
             self._build_states(input_shape)
@@ -294,6 +310,8 @@ class RNN(Layer):
             for variable, value in zip(self._states, states):
                 K.update(variable, value)
         output = outputs if self.return_sequences else last
+        if training is None and getattr(self.cell, "dropout", 0) + getattr(self.cell, "recurrent_dropout", 0) > 0:
+            output._uses_learning_phase = True  # its dropout followed the learning phase (Keras 2)
         if self.return_state:
             return [output] + list(states)
         return output
@@ -409,7 +427,12 @@ class SimpleRNN(_CellLayer):
                  recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False, **kwargs: Any):
+        if "implementation" in kwargs:  # Keras 2.3.1 accepts and drops it, with a warning
+            kwargs.pop("implementation")
+            warnings.warn("The `implementation` argument in `SimpleRNN` has been deprecated (it has one "
+                          "implementation). Please remove it from your layer call.")
         options = dict(locals())
+        options.pop("kwargs")
         cell_kwargs = {k: options[k] for k in _CELL_OPTIONS["SimpleRNN"]}
         super().__init__(cell_kwargs, activity_regularizer, return_sequences, return_state, go_backwards,
                          stateful, unroll, **kwargs)

@@ -9,6 +9,7 @@ Keras 2 load: kernel (input_dim, k * units), recurrent_kernel (units, k * units)
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from multinn import activations, constraints, initializers, regularizers
@@ -87,8 +88,17 @@ class _CellBase(Layer):
         width = self._gates * self.units
         self.kernel = self.add_weight(name="kernel", shape=(input_dim, width), initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        recurrent_initializer = self.recurrent_initializer
+        if isinstance(recurrent_initializer, initializers.Identity) and self._gates > 1:
+            # Keras 2.3.1: one identity per gate, side by side, not one padded with zeros
+            gain = recurrent_initializer.gain
+
+            def recurrent_initializer(shape: Any, dtype: Any = None) -> K.Tensor:
+                eye = K.eye(shape[0], dtype=dtype) * gain
+                return K.concatenate([eye] * (shape[1] // shape[0]), axis=1)
+
         self.recurrent_kernel = self.add_weight(
-            name="recurrent_kernel", shape=(self.units, width), initializer=self.recurrent_initializer,
+            name="recurrent_kernel", shape=(self.units, width), initializer=recurrent_initializer,
             regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
         self.bias = None
         if self.use_bias:
@@ -393,16 +403,25 @@ class StackedRNNCells(Layer):
         (2, 2)
     """
 
-    def __init__(self, cells: list, **kwargs: Any):
+    def __init__(self, cells: list, reverse_state_order: bool = False, **kwargs: Any):
         for cell in cells:
             if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
                 raise ValueError(f"StackedRNNCells: every cell needs `call` and `state_size`. Received: cell={cell!r}")
+        if reverse_state_order:
+            warnings.warn(
+                "`reverse_state_order=True` in StackedRNNCells gives the states in Keras 2.2's order (last cell "
+                "first), for models saved then; Keras 2.3 dropped it."
+            )
         super().__init__(**kwargs)
         self.cells = list(cells)
+        self.reverse_state_order = bool(reverse_state_order)
+
+    def _ordered_cells(self) -> list:
+        return self.cells[::-1] if self.reverse_state_order else self.cells
 
     @property
-    def state_size(self) -> list:
-        return [s for cell in self.cells for s in _state_sizes(cell)]
+    def state_size(self) -> tuple:
+        return tuple(s for cell in self._ordered_cells() for s in _state_sizes(cell))
 
     @property
     def output_size(self) -> int:
@@ -414,26 +433,37 @@ class StackedRNNCells(Layer):
                 cell.reset_dropout_masks()
 
     def build(self, input_shape: Any) -> None:
+        constants_shapes = []
+        if isinstance(input_shape, list):  # [step shape, *constant shapes]: the RNN has constants
+            input_shape, constants_shapes = input_shape[0], [tuple(s) for s in input_shape[1:]]
         shape = tuple(input_shape)
         for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
-                cell.build(shape)
+                takes_constants = constants_shapes and "constants" in getattr(cell, "_call_fn_args", ())
+                cell.build([shape] + constants_shapes if takes_constants else shape)
                 cell.built = True
             shape = shape[:-1] + (_output_size(cell),)
         self.built = True
 
-    def call(self, inputs: Any, states: Any, training: Any = None):
-        new_states, start = [], 0
-        for cell in self.cells:
+    def call(self, inputs: Any, states: Any, constants: Any = None, training: Any = None):
+        per_cell, start = {}, 0
+        for cell in self._ordered_cells():
             count = len(_state_sizes(cell))
-            inputs, cell_states = _call_cell(cell, inputs, list(states[start:start + count]), training)
-            new_states += list(cell_states)
+            per_cell[id(cell)] = list(states[start:start + count])
             start += count
-        return inputs, new_states
+        new_states = {}
+        for cell in self.cells:
+            takes_constants = constants and "constants" in getattr(cell, "_call_fn_args", ())
+            inputs, cell_states = _call_cell(cell, inputs, per_cell[id(cell)], training, constants if takes_constants else None)
+            new_states[id(cell)] = list(cell_states)
+        return inputs, [s for cell in self._ordered_cells() for s in new_states[id(cell)]]
 
     def get_config(self) -> dict:
         cells = [{"class_name": type(c).__name__, "config": c.get_config()} for c in self.cells]
-        return {**super().get_config(), "cells": cells}
+        config = {**super().get_config(), "cells": cells}
+        if self.reverse_state_order:
+            config["reverse_state_order"] = True
+        return config
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "StackedRNNCells":
