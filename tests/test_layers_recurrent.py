@@ -514,3 +514,24 @@ def test_real_initial_states_beside_a_model_input():
     np.testing.assert_allclose(model.predict(x), layer(K.constant(x), initial_state=state).numpy(), rtol=1e-6)
     with pytest.warns(UserWarning, match="implementation"):
         SimpleRNN(2, implementation=2)
+
+
+def test_bidirectional_passes_constants_to_both_directions(tmp_path):
+    x_in, c_in = Input((4, 3)), Input((2,))
+    bi = Bidirectional(RNN(_MinimalCell(2), return_sequences=True))
+    model = Model([x_in, c_in], bi(x_in, constants=c_in))
+    x, c = _random((2, 4, 3)), _random((2, 2), seed=1)
+    got = model.predict([x, c])
+    W, U, W_back, U_back = bi.get_weights()
+    zeros = [np.zeros((2, 2), "float32")]
+    step = lambda W, U: (lambda xt, s: (lambda h: (h, [h]))(xt @ W + s[0] @ U + c))
+    forward = _loop(step(W, U), x, zeros)[1]
+    backward = _loop(step(W_back, U_back), x[:, ::-1], zeros)[1][:, ::-1]
+    np.testing.assert_allclose(got, np.concatenate([forward, backward], axis=-1), rtol=1e-5, atol=1e-6)
+    config = bi.get_config()
+    assert config["num_constants"] == 1
+    with multinn.utils.CustomObjectScope({"_MinimalCell": _MinimalCell}):
+        rebuilt = Bidirectional.from_config(config)
+    flat = Model([x_in, c_in], rebuilt([x_in, c_in]))  # a flat list: the constants counted from the config
+    flat.set_weights(model.get_weights())
+    np.testing.assert_allclose(flat.predict([x, c]), got, rtol=1e-6)

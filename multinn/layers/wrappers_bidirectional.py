@@ -82,26 +82,38 @@ class Bidirectional(Layer):
         self.supports_masking = True
         if weights is not None:
             self._initial_weights = list(weights)
+        self._num_constants = None
 
-    def __call__(self, inputs: Any, initial_state: Any = None, **kwargs: Any) -> Any:
-        # As in RNN: initial states (forward ones, then backward ones) become extra inputs so
-        # a model graph records them.
-        if isinstance(inputs, (list, tuple)) and len(inputs) > 1:
-            inputs, initial_state = inputs[0], list(inputs[1:])
-        elif isinstance(inputs, (list, tuple)):
-            inputs = inputs[0]
+    def __call__(self, inputs: Any, initial_state: Any = None, constants: Any = None, **kwargs: Any) -> Any:
+        # As in RNN: initial states (forward ones, then backward ones) and constants become
+        # extra inputs [x, *states, *constants] so a model graph records them.
+        if isinstance(inputs, (list, tuple)):
+            inputs, initial_state, constants = self._split_inputs(list(inputs), initial_state, constants)
         if self.stateful and not self.built and not is_symbolic(inputs):
             # As in RNN: an eager call on a concrete batch fixes the stateful batch size.
             self._maybe_build(K.int_shape(inputs))
-        if initial_state is None:
-            return super().__call__(inputs, **kwargs)
-        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        states = [] if initial_state is None else (
+            list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state])
+        constants = [] if constants is None else (list(constants) if isinstance(constants, (list, tuple)) else [constants])
         if len(states) % 2:
             raise ValueError(
                 "Bidirectional `initial_state` should hold the forward layer's states then the backward "
                 f"layer's (an even number). Received: {len(states)} state tensor(s)"
             )
-        return super().__call__([inputs] + states, **kwargs)
+        if constants:
+            self._num_constants = len(constants)
+            self.forward_layer._num_constants = self.backward_layer._num_constants = len(constants)
+        if not states and not constants:
+            return super().__call__(inputs, **kwargs)
+        return super().__call__([inputs] + states + constants, **kwargs)
+
+    def _split_inputs(self, inputs: list, initial_state: Any = None, constants: Any = None) -> tuple:
+        """[x, *states, *constants] -> (x, states or None, constants or None)."""
+        count = self.__dict__.get("_num_constants") or 0
+        rest = inputs[1:]
+        if count:
+            constants, rest = rest[len(rest) - count:], rest[:len(rest) - count]
+        return inputs[0], (rest or initial_state), (constants or None)
 
     def reset_states(self, states: Any = None) -> None:
         """Resets the kept states of both directions (Keras 2); stateful layers only.
@@ -143,11 +155,14 @@ class Bidirectional(Layer):
         self.backward_layer.reset_states(values[count:])
 
     def build(self, input_shape: Any) -> None:
+        constants_shapes = []
         if isinstance(input_shape, list):
+            count = self.__dict__.get("_num_constants") or 0
+            constants_shapes = list(input_shape[len(input_shape) - count:]) if count else []
             input_shape = input_shape[0]
         for layer in (self.forward_layer, self.backward_layer):
             if not layer.built:
-                layer.build(input_shape)
+                layer.build([input_shape] + constants_shapes if constants_shapes else input_shape)
                 layer.built = True
         self.built = True
 
@@ -180,7 +195,8 @@ class Bidirectional(Layer):
             return y * y_rev
         return [y, y_rev]
 
-    def call(self, inputs: Any, mask: Any = None, training: Any = None, initial_state: Any = None) -> Any:
+    def call(self, inputs: Any, mask: Any = None, training: Any = None, initial_state: Any = None,
+             constants: Any = None) -> Any:
         kwargs = {}
         if mask is not None:
             kwargs["mask"] = mask
@@ -188,7 +204,9 @@ class Bidirectional(Layer):
             kwargs["training"] = training
         forward_state = backward_state = None
         if isinstance(inputs, (list, tuple)):
-            inputs, initial_state = inputs[0], list(inputs[1:]) or initial_state
+            inputs, initial_state, constants = self._split_inputs(list(inputs), initial_state, constants)
+        if constants:
+            kwargs["constants"] = constants
         if isinstance(mask, list):
             mask = mask[0]
             kwargs["mask"] = mask
@@ -232,6 +250,8 @@ class Bidirectional(Layer):
         if self._custom_backward is not None:
             backward = self._custom_backward
             config["backward_layer"] = {"class_name": type(backward).__name__, "config": backward.get_config()}
+        if self.__dict__.get("_num_constants"):
+            config["num_constants"] = self._num_constants
         return {**super().get_config(), **config}
 
     @classmethod
@@ -241,6 +261,9 @@ class Bidirectional(Layer):
         config = dict(config)
         layer = deserialize(config.pop("layer"), custom_objects=custom_objects)
         backward = config.pop("backward_layer", None)
+        num_constants = config.pop("num_constants", None)
         if backward is not None:
             backward = deserialize(backward, custom_objects=custom_objects)
-        return cls(layer, backward_layer=backward, **config)
+        bidirectional = cls(layer, backward_layer=backward, **config)
+        bidirectional._num_constants = num_constants
+        return bidirectional
