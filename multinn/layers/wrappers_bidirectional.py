@@ -18,7 +18,13 @@ def _copy(layer: Any, name: str, go_backwards: bool, dtype: "str | None") -> Any
     config["go_backwards"] = go_backwards
     if dtype is not None:
         config["dtype"] = dtype
-    return type(layer).from_config(config)
+    # The copy is made from the config: the classes it names (a user's cell) are the layer's own.
+    from multinn.utils.generic_utils import custom_object_scope
+
+    cells = getattr(getattr(layer, "cell", None), "cells", None) or [getattr(layer, "cell", None)]
+    own_classes = {type(c).__name__: type(c) for c in cells if c is not None}
+    with custom_object_scope(own_classes):
+        return type(layer).from_config(config)
 
 
 class Bidirectional(Layer):
