@@ -381,3 +381,22 @@ def test_very_deep_graphs_build(backend_name):
     model = Model(x, y)
     assert len(model.layers) == 1501
     np.testing.assert_allclose(model.predict(np.ones((1, 2), np.float32)), [[1.0, 1.0]])
+
+
+def test_add_weight_takes_keras_231s_signature(backend_name):
+    class Scale(Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")  # no name, as the seeds write
+            self.b = self.add_weight(shape=(input_shape[-1],), initializer="zeros")
+            super().build(input_shape)
+
+        def call(self, inputs):
+            return inputs * self.w + self.b
+
+    layer = Scale(name="scale")
+    np.testing.assert_allclose(layer(K.constant([[2.0, 3.0]])).numpy(), [[2.0, 3.0]])
+    assert [w.name for w in layer.weights] == ["scale/weight:0", "scale/weight_1:0"]
+    with pytest.raises(TypeError, match="Did you mean 'constraint'"):
+        Layer().add_weight("w", (2,), contraint=None)
+    with pytest.raises(TypeError, match="needs a `shape`"):
+        Layer().add_weight("w")

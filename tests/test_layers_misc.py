@@ -414,3 +414,26 @@ def test_keras2_import_paths():
 
     assert (Masking, Embedding, TimeDistributed, Wrapper) == (layers.Masking, layers.Embedding, layers.TimeDistributed, layers.Wrapper)
     assert (GaussianNoise, GaussianDropout, AlphaDropout) == (layers.GaussianNoise, layers.GaussianDropout, layers.AlphaDropout)
+
+
+def test_numpy_integers_are_accepted_wherever_an_int_is(backend_name):
+    import json
+
+    i64, i32 = np.int64, np.int32
+    made = [
+        (layers.MaxPooling2D(pool_size=(i64(2), i64(2))), (1, 4, 4, 1), (1, 2, 2, 1)),
+        (layers.Conv2D(i32(2), (i64(3), 3), strides=i64(1)), (1, 4, 4, 1), (1, 2, 2, 2)),
+        (layers.Conv1D(i64(2), i64(3)), (1, 5, 1), (1, 3, 2)),
+        (layers.ZeroPadding2D((i64(1), i64(2))), (1, 2, 2, 1), (1, 4, 6, 1)),
+        (layers.Cropping1D((i64(1), i64(1))), (1, 4, 1), (1, 2, 1)),
+        (layers.UpSampling2D(i64(2)), (1, 2, 2, 1), (1, 4, 4, 1)),
+        (layers.AveragePooling1D(i64(2)), (1, 4, 1), (1, 2, 1)),
+    ]
+    for layer, shape, expected in made:
+        assert tuple(layer(K.ones(shape)).shape) == expected, layer
+        json.dumps(layer.get_config())  # plain Python ints in the config
+    embedding = layers.Embedding(i64(5), i64(3))
+    assert tuple(embedding(K.constant([[1, 2]], dtype="int32")).shape) == (1, 2, 3)
+    assert type(embedding.get_config()["input_dim"]) is int
+    with pytest.raises(ValueError, match="pool_size"):
+        layers.MaxPooling2D(pool_size=(2.5, 2))

@@ -250,8 +250,8 @@ class Layer:
     # ------------------------------------------------------------------ weights
     def add_weight(
         self,
-        name: str,
-        shape: Any,
+        name: "str | None" = None,
+        shape: Any = None,
         dtype: Any = None,
         initializer: Any = None,
         regularizer: Any = None,
@@ -265,15 +265,30 @@ class Layer:
         tensor, a NumPy array or a CuPy array; the value is moved to the current default
         backend. A regularizer adds `regularizer(weight)` to `layer.losses`.
 
+        Keras 2.3.1's signature: `name` is optional (an unnamed weight is named `weight`,
+        `weight_1`, ... within the layer); `shape` is required.
+
         Example:
             >>> from multinn.layers import Layer
             >>> layer = Layer()
             >>> w = layer.add_weight("w", (2, 3), initializer="zeros")
             >>> w.shape, layer.count_params()
             ((2, 3), 6)
+            >>> layer.add_weight(shape=(2,)).name
+            'layer_1/weight:0'
         """
         generic_utils.check_kwargs(kwargs, _ADD_WEIGHT_ARGS, "add_weight()")
         from multinn import constraints, initializers, regularizers
+
+        if shape is None:
+            raise TypeError(f"{self.name}.add_weight() needs a `shape`. Received: name={name!r}, shape=None")
+        if name is None:
+            taken = {w.name for w in self._trainable_weights + self._non_trainable_weights}
+            count = 0
+            name = "weight"
+            while f"{self.name}/{name}:0" in taken:
+                count += 1
+                name = f"weight_{count}"
 
         shape = (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
         charge_allocation(shape, name)  # a model rebuilt from a file allocates no more than the file holds

@@ -12,6 +12,7 @@ from multinn import constraints, initializers, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
+from multinn.utils.generic_utils import as_int
 
 from .kernel_bias import KernelBiasLayer
 from .legacy import legacy_support
@@ -84,7 +85,7 @@ class _Conv(KernelBiasLayer):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.rank = rank
-        self.filters = filters
+        self.filters = filters if as_int(filters) is None else as_int(filters)  # np.int64(32) as 32
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
         self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
         allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")

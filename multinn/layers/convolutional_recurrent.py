@@ -14,6 +14,7 @@ from multinn import activations, constraints, initializers, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
+from multinn.utils.generic_utils import as_int
 
 from .legacy import legacy_support
 from .legacy_interfaces import CONVLSTM2D
@@ -63,9 +64,9 @@ class ConvLSTM2DCell(Layer):
                  recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
-        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
+        if as_int(filters) is None or filters <= 0:
             raise ValueError(f"ConvLSTM2DCell `filters` must be a positive integer. Received: filters={filters!r}")
-        self.filters = filters
+        self.filters = as_int(filters)
         self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = conv_utils.normalize_tuple(strides, 2, "strides")
         self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))

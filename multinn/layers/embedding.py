@@ -7,6 +7,7 @@ from typing import Any
 from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import Layer
+from multinn.utils.generic_utils import as_int
 
 from .legacy import legacy_support
 from .legacy_interfaces import EMBEDDING
@@ -64,10 +65,10 @@ class Embedding(Layer):
             kwargs["input_shape"] = lengths if lengths else (None,)
         super().__init__(**kwargs)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            if as_int(value) is None or value <= 0:
                 raise ValueError(f"Embedding `{arg}` must be a positive integer. Received: {arg}={value!r}")
-        self.input_dim = input_dim
-        self.output_dim = output_dim
+        self.input_dim = as_int(input_dim)
+        self.output_dim = as_int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)

@@ -8,6 +8,7 @@ from typing import Any
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
+from multinn.utils.generic_utils import as_int
 
 from .convolutional import spatial_dims, with_spatial
 from .dropout import Dropout
@@ -26,16 +27,18 @@ def _channels(input_shape: tuple, data_format: str) -> Any:
 
 def _pairs(value: Any, rank: int, name: str) -> tuple:
     """An int, `rank` ints (symmetric) or `rank` (before, after) pairs as `rank` pairs."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return ((value, value),) * rank
+    single = as_int(value)
+    if single is not None:
+        return ((single, single),) * rank
     try:
         items = tuple(value)
     except TypeError:
         items = ()
-    if rank == 1 and len(items) == 2 and all(isinstance(v, int) for v in items):
-        return (tuple(items),)
-    if len(items) == rank and all(isinstance(v, int) for v in items):
-        return tuple((v, v) for v in items)
+    ints = [as_int(v) for v in items]
+    if rank == 1 and len(items) == 2 and None not in ints:
+        return (tuple(ints),)
+    if len(items) == rank and None not in ints:
+        return tuple((v, v) for v in ints)
     if len(items) == rank and all(isinstance(v, (tuple, list)) and len(v) == 2 for v in items):
         return tuple((int(a), int(b)) for a, b in items)
     raise ValueError(

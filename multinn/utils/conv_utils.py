@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from multinn.utils.generic_utils import as_int
+
 _PADDINGS = ("valid", "same", "causal", "full")
 
 
@@ -50,15 +52,16 @@ def normalize_tuple(value: Any, n: int, name: str) -> tuple:
         >>> normalize_tuple(3, 2, "kernel_size")
         (3, 3)
     """
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
+    single = as_int(value)
+    if single is not None:
+        return (single,) * n
     try:
-        items = tuple(value)
+        items = tuple(as_int(v) for v in value)
     except TypeError:
         raise ValueError(
             f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {name}={value!r}"
         ) from None
-    if len(items) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+    if len(items) != n or any(v is None for v in items):
         raise ValueError(f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {name}={value!r}")
     return items
 

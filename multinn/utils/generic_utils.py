@@ -9,6 +9,7 @@ import base64
 import binascii
 import difflib
 import inspect
+import operator
 import marshal
 import types
 from typing import Any, Callable, Iterable, Mapping
@@ -186,6 +187,23 @@ def resolve_identifier(
 
 def callable_name(fn: Callable) -> str:
     return getattr(fn, "__name__", type(fn).__name__)
+
+
+def as_int(value: Any) -> "int | None":
+    """`value` as a Python int when it is an integer (a Python or NumPy integer, anything with
+    `__index__`; never a bool), else None. Layer arguments go through it, so
+    `pool_size=(np.int64(2), np.int64(2))` is as good as `(2, 2)`.
+
+    Example:
+        >>> as_int(3), as_int(2.5), as_int(True)
+        (3, None, None)
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def has_arg(fn: Callable, name: str, accept_all: bool = False) -> bool:
