@@ -400,3 +400,9 @@ def test_add_weight_takes_keras_231s_signature(backend_name):
         Layer().add_weight("w", (2,), contraint=None)
     with pytest.raises(TypeError, match="needs a `shape`"):
         Layer().add_weight("w")
+
+
+def test_a_model_output_that_is_no_graph_tensor_is_a_value_error(backend_name):
+    x = Input(shape=(2,))
+    with pytest.raises(ValueError, match="missing previous layer metadata"):
+        Model(x, [Dense(1)(x), 0])

@@ -326,3 +326,11 @@ def test_lambda_of_a_local_function_round_trips_its_config(backend_name):
     data = np.array([[1.0, -2.0, 4.0]], np.float32)
     centred = data - data.mean(axis=1, keepdims=True)
     np.testing.assert_allclose(rebuilt(K.constant(data)).numpy(), np.concatenate([np.maximum(centred, 0), np.maximum(-centred, 0)], 1), rtol=1e-6)
+
+
+def test_lambda_sees_the_inputs_dtype(backend_name):
+    seen = []
+    x = layers.Input(shape=(3,), dtype="float16")
+    layer = layers.Lambda(lambda t: seen.append(K.dtype(t)) or t)
+    layer(x)
+    assert set(seen) == {"float16"} and layer._input_dtypes == "float16"

@@ -437,3 +437,21 @@ def test_numpy_integers_are_accepted_wherever_an_int_is(backend_name):
     assert type(embedding.get_config()["input_dim"]) is int
     with pytest.raises(ValueError, match="pool_size"):
         layers.MaxPooling2D(pool_size=(2.5, 2))
+
+
+def test_time_distributed_mask_on_model_tensors(backend_name):
+    import multinn
+
+    model = multinn.Sequential([
+        layers.TimeDistributed(layers.Masking(mask_value=0.0), input_shape=(None, 4)),
+        layers.TimeDistributed(layers.Dense(5)),
+    ])
+    first = model.layers[0].compute_mask(model.input)
+    second = model.layers[1].compute_mask(model.layers[1].input, first)
+    data = np.random.RandomState(0).randint(1, 5, size=(3, 3, 4)).astype(np.float32)
+    data[0, 1:] = 0.0
+    data[1, 2:] = 0.0
+    got = K.function([model.input], [first, second])([data])
+    expected = np.any(data != 0, axis=-1)
+    np.testing.assert_array_equal(got[0], expected)
+    np.testing.assert_array_equal(got[1], expected)

@@ -29,6 +29,11 @@ from .source_inputs import get_source_inputs  # noqa: F401  (Keras 2.3.1's impor
 from .shape_inference import infer_output_shape
 
 
+class NotAGraphTensorError(ValueError, TypeError):
+    """A model's input or output that is no graph tensor: Keras 2.3.1 raised ValueError, earlier
+    multinn TypeError; both catch it."""
+
+
 def _node_key(layer: Layer, node_index: int) -> str:
     return f"{layer.name}_ib-{node_index}"
 
@@ -104,7 +109,7 @@ class Network(Layer):
         for kind, tensors in (("input", inputs), ("output", outputs)):
             for t in tensors:
                 if type(t) is not KerasTensor or t._keras_history is None:
-                    raise TypeError(
+                    raise NotAGraphTensorError(
                         f"{kind.capitalize()} tensors to a Model must come from `multinn.Input` or from layers called on "
                         f"them. Received: {kind}s={t!r} (missing previous layer metadata)."
                     )

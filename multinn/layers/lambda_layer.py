@@ -53,6 +53,8 @@ class Lambda(Layer):
             self._output_shape = tuple(output_shape)
 
     def call(self, inputs: Any, mask: Any = None) -> Any:
+        # Keras 2.3.1 keeps the dtype(s) the function last saw
+        self._input_dtypes = [K.dtype(x) for x in inputs] if isinstance(inputs, (list, tuple)) else K.dtype(inputs)
         arguments = dict(self.arguments)
         if _has_arg(self.function, "mask"):
             arguments["mask"] = mask

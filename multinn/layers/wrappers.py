@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.backend.ops.core import symbolic
 from multinn.engine.base_layer import InputSpec, Layer
 
 __all__ = ["Wrapper", "TimeDistributed"]
@@ -125,6 +126,10 @@ class TimeDistributed(Wrapper):
         return K.reshape(y, shape[:2] + tuple(y.shape[1:]))
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if symbolic.any(inputs, mask):
+            # On a model's tensors (Keras 2 code asks for masks so): sizes are needed below, so
+            # the whole computation is one node of the graph, run on the real tensors.
+            return symbolic.defer(self.compute_mask, inputs, mask)
         shape = tuple(inputs.shape)
         inner_mask = None if mask is None else K.reshape(mask, (-1,) + tuple(mask.shape[2:]))
         inner = self.layer.compute_mask(K.reshape(inputs, (-1,) + shape[2:]), inner_mask)
