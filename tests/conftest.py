@@ -27,6 +27,12 @@ def backend_name(request):
         yield request.param
 
 
+@pytest.fixture
+def cupy_half():
+    """Marks a test that runs on CuPy only as part of the CuPy half (labelled in the summary)."""
+    return CUPY_MODE
+
+
 def usable_backends():
     return [name for name in BACKENDS if registry.unusable_reason(name) is None]
 

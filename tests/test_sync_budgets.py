@@ -22,12 +22,14 @@ from multinn.layers import Dense
 from multinn.models import Sequential
 from tests.conftest import CUPY_MODE
 
-pytestmark = pytest.mark.skipif(
-    CUPY_MODE != "standin",
-    reason=f"the read counter is the CPU stand-in's (CuPy here: {CUPY_MODE}); the GPU check counts syncs on a device",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        CUPY_MODE != "standin",
+        reason=f"the read counter is the CPU stand-in's (CuPy here: {CUPY_MODE}); the GPU check counts syncs on a device",
+    ),
+    pytest.mark.usefixtures("cupy_half"),
+]
 
-CUPY_HALF = True  # labelled with the CuPy half in the test summary
 SAMPLES, EPOCHS = 64, 2
 FEW, MANY = 1, 8  # batches per epoch
 
