@@ -83,6 +83,18 @@ PASSTHROUGH = (
 ).split()
 
 
+def _dtype_of(value):
+    return value.dtype if type(value) is ndarray else value
+
+
+def result_type(*arrays_and_dtypes):
+    return _np.result_type(*[_dtype_of(v) for v in arrays_and_dtypes])
+
+
+def can_cast(from_, to, casting="safe"):
+    return _np.can_cast(_dtype_of(from_), to, casting)
+
+
 def _array_first(name):
     fn = getattr(_np, name)
 
@@ -123,7 +135,10 @@ def _creator(name):
         for a in args:
             if type(a) is _np.ndarray:
                 raise TypeError(f"Unsupported type {type(a)}")
-        return wrap(fn(*[a._a if type(a) is ndarray else a for a in args], **kwargs))
+        if name == "full" and len(args) > 1 and type(args[1]) is ndarray:
+            args = (args[0], args[1]._a) + tuple(args[2:])  # a device fill value stays on the device
+        # A device array given as a shape or bound is read to the host (NumPy asks for its __index__).
+        return wrap(fn(*args, **kwargs))
 
     call.__name__ = name
     return call
@@ -244,6 +259,7 @@ def namespace() -> dict:
         ndarray=ndarray, ufunc=ufunc, array=array, asarray=asarray, asanyarray=asarray, asnumpy=asnumpy,
         get_array_module=get_array_module, where=where, sort=sort, argsort=argsort, take=take, einsum=einsum,
         broadcast_arrays=broadcast_arrays, meshgrid=meshgrid, abs=abs, absolute=_UF["absolute"],
+        result_type=result_type, can_cast=can_cast,
     )
     return ns
 

@@ -65,7 +65,9 @@ def summary(terminalreporter, mode: str) -> None:
                 if outcome == "passed" and report.when != "call":
                     continue
                 counts[outcome] = counts.get(outcome, 0) + 1
+    if not counts:
+        return
     title = LABEL if mode == "standin" else header(mode)
-    detail = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no tests"
+    detail = ", ".join(f"{n} {k}" for k, n in counts.items())
     suffix = " (not GPU-tested)" if mode == "standin" else ""
     terminalreporter.write_sep("-", f"{title}: {detail}{suffix}")
