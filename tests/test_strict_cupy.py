@@ -37,6 +37,12 @@ def test_implicit_conversion_to_numpy_raises_cupys_type_error(cp, convert):
         convert(cp.arange(3, dtype=cp.float32))
 
 
+def test_a_numpy_scalar_operator_computes_on_the_device_as_in_cupy(cp):
+    a = cp.ones(2, dtype=cp.float32)
+    result = np.float32(2) * a
+    assert type(result) is cp.ndarray and result.tolist() == [2.0, 2.0]
+
+
 @pytest.mark.parametrize("other", [np.ones(3, dtype=np.float32), [1.0, 2.0, 3.0]], ids=["numpy", "list"])
 def test_numpy_arrays_and_lists_are_refused_as_operands(cp, other):
     a = cp.ones(3, dtype=cp.float32)
@@ -94,6 +100,10 @@ def test_ufunc_at_only_for_cupys_scatter_ufuncs(cp):
     assert a.tolist() == [3.0, 0.0, 5.0]
     with pytest.raises(NotImplementedError, match="multiply.at"):
         cp.multiply.at(a, cp.asarray([0]), 2.0)
+    with pytest.raises(TypeError, match="int64"):  # CUDA has no signed 64-bit atomicAdd
+        cp.add.at(cp.zeros(3, dtype=cp.int64), cp.asarray([0]), 1)
+    cp.add.at(a, cp.asarray([4]), 1.0)  # out-of-range indices wrap here too
+    assert a.tolist() == [3.0, 1.0, 5.0]
 
 
 def test_out_must_be_a_device_array(cp):

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .core import check_dtype, check_sort_kind, loose, ndarray, operand, out_arg, wrap, _ufunc_call
+from .core import _wrap_indices, check_dtype, check_sort_kind, loose, ndarray, operand, out_arg, wrap, _ufunc_call
 from .reads import reads
 
 # Scatter ufuncs: the only ones with `ufunc.at` in CuPy.
 _AT_OK = {"add", "subtract", "maximum", "minimum", "bitwise_and", "bitwise_or", "bitwise_xor"}
+_AT_DTYPES = {
+    "add": {_np.dtype(c) for c in "iILQefd"} | {_np.dtype("complex64"), _np.dtype("complex128")},
+    "other": {_np.dtype(c) for c in "iILQfd"},
+}
 
 
 class ufunc:
@@ -33,12 +37,12 @@ class ufunc:
             raise NotImplementedError(f"`{self.name}.at` is not supported by CuPy")
         if type(a) is not ndarray:
             raise TypeError(f"Unsupported type {type(a)}")
-        idx = indices._a if type(indices) is ndarray else loose(indices)
-        n = a.shape[0] if a.ndim else 0
-        if type(idx) is _np.ndarray and idx.dtype.kind in "iu" and n:
-            idx = _np.mod(idx, n)
+        # CUDA's atomics: add has no int64 (or 8/16-bit) overload, max/min no float16 either.
+        allowed = _AT_DTYPES["add" if self.name in ("add", "subtract") else "other"]
+        if a.dtype not in allowed:
+            raise TypeError(f"`{self.name}.at` is not supported for dtype {a.dtype} by CuPy (atomic operations)")
         args = () if b is None else (operand(b),)
-        self._u.at(a._a, idx, *args)
+        self._u.at(a._a, _wrap_indices(a.shape, indices), *args)
 
     def reduce(self, array, axis=0, dtype=None, out=None, keepdims=False):
         return wrap(self._u.reduce(operand(array), axis=axis, dtype=dtype, out=out_arg(out), keepdims=keepdims))

@@ -139,6 +139,11 @@ class ndarray:
         raise TypeError(_IMPLICIT)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # `numpy.float32(2) * x` reaches here through the NumPy scalar's operator; CuPy computes
+        # it on the device, so this does too. Any other NumPy ufunc on a device array is refused.
+        if method == "__call__" and not kwargs and any(isinstance(v, _np.generic) for v in inputs):
+            if all(type(v) is ndarray or isinstance(v, _SCALARS) for v in inputs):
+                return _ufunc_call(ufunc, inputs)
         raise TypeError(f"NumPy ufunc {ufunc.__name__} on a cupy.ndarray: {_IMPLICIT}")
 
     def __array_function__(self, func, types, args, kwargs):
