@@ -5,7 +5,11 @@ clear error when CuPy or a device is missing.
 """
 from __future__ import annotations
 
+import math
+import os
+import sys
 import threading
+from typing import NamedTuple
 
 from .base import ArrayBackend
 
@@ -27,32 +31,113 @@ def _import_cupy():
     return cupy
 
 
-def device_count(timeout: float = 20.0) -> int:
-    """Counts CUDA devices without crashing or hanging: 0 when none answers in time."""
-    result = [0]
+PROBE_TIMEOUT_ENV = "MULTINN_CUDA_PROBE_TIMEOUT"
+DEFAULT_PROBE_TIMEOUT = 20.0
 
-    def probe():
-        try:
-            cupy = _import_cupy()
-            result[0] = int(cupy.cuda.runtime.getDeviceCount())
-        except Exception:
-            result[0] = 0
 
-    thread = threading.Thread(target=probe, daemon=True)
-    thread.start()
+class DeviceProbe(NamedTuple):
+    """What asking CUDA for its devices gave: how many, and why none when none."""
+
+    count: int
+    timed_out: bool
+    timeout: float
+    error: "str | None"
+
+
+def probe_timeout() -> float:
+    """Seconds CUDA start-up may take before CuPy counts as unusable: `MULTINN_CUDA_PROBE_TIMEOUT`, default 20.
+
+    Example:
+        >>> probe_timeout() > 0
+        True
+    """
+    raw = os.environ.get(PROBE_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_PROBE_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(
+            f"{PROBE_TIMEOUT_ENV} must be a positive number of seconds. Received: {PROBE_TIMEOUT_ENV}={raw!r}"
+        )
+    return value
+
+
+# A probe still stuck in CUDA start-up: a later probe waits on it instead of starting another.
+_stuck: list = []
+
+
+def probe_devices(timeout: "float | None" = None) -> DeviceProbe:
+    """Counts CUDA devices in a thread that is given up after `timeout` seconds (default
+    `probe_timeout()`), so a hung driver cannot hang the caller. Never raises for CUDA's sake.
+
+    Example:
+        >>> probe = probe_devices(timeout=5.0)
+        >>> probe.count >= 0 and probe.timeout == 5.0
+        True
+    """
+    timeout = probe_timeout() if timeout is None else float(timeout)
+    module = sys.modules.get("cupy")  # a probe stuck in another cupy module's start-up is not waited on
+    while _stuck and not _stuck[0][0].is_alive():
+        _stuck.pop(0)
+    if _stuck and _stuck[0][2] is module:
+        thread, result, _ = _stuck[0]
+    else:
+        result = {"count": 0, "error": None}
+
+        def probe():
+            try:
+                cupy = _import_cupy()
+                result["count"] = int(cupy.cuda.runtime.getDeviceCount())
+            except Exception as exc:
+                result["error"] = f"{type(exc).__name__}: {exc}"
+
+        thread = threading.Thread(target=probe, daemon=True, name="multinn-cuda-probe")
+        thread.start()
     thread.join(timeout)
-    return result[0] if not thread.is_alive() else 0
+    if thread.is_alive():
+        if not any(entry[0] is thread for entry in _stuck):
+            _stuck.insert(0, (thread, result, module))
+        return DeviceProbe(0, True, timeout, None)
+    return DeviceProbe(result["count"], False, timeout, result["error"])
+
+
+def device_count(timeout: "float | None" = None) -> int:
+    """Counts CUDA devices without crashing or hanging: 0 when none answers in time (see `probe_devices`).
+
+    Example:
+        >>> device_count(timeout=5.0) >= 0
+        True
+    """
+    return probe_devices(timeout).count
+
+
+def _no_device_reason(probe: DeviceProbe) -> str:
+    if probe.timed_out:
+        return (
+            f"CuPy is installed but CUDA start-up did not answer within {probe.timeout:g} s (the device probe "
+            f"timed out). Set {PROBE_TIMEOUT_ENV} to wait longer (seconds)."
+        )
+    detail = f" ({probe.error})" if probe.error else ""
+    return f"CuPy is installed but no CUDA device answers on this machine{detail}."
 
 
 def unusable_reason() -> str | None:
-    """Why the CuPy backend cannot run here, or None when it can."""
+    """Why the CuPy backend cannot run here, or None when it can.
+
+    Example:
+        >>> reason = unusable_reason()
+        >>> reason is None or isinstance(reason, str)
+        True
+    """
     try:
         _import_cupy()
     except ImportError as exc:
         return str(exc)
-    if device_count() == 0:
-        return "CuPy is installed but no CUDA device answers on this machine."
-    return None
+    probe = probe_devices()
+    return _no_device_reason(probe) if probe.count == 0 else None
 
 
 class CupyBackend(ArrayBackend):
@@ -62,8 +147,9 @@ class CupyBackend(ArrayBackend):
 
     def __init__(self):
         cupy = _import_cupy()
-        if device_count() == 0:
-            raise RuntimeError("MULTINN backend 'cupy' needs a CUDA device, and none answers on this machine.")
+        probe = probe_devices()
+        if probe.count == 0:
+            raise RuntimeError(f"MULTINN backend 'cupy' needs a CUDA device: {_no_device_reason(probe)}")
         self.xp = cupy
         self.array_type = cupy.ndarray
 

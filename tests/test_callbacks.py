@@ -444,3 +444,27 @@ def test_batch_hooks_reach_only_callbacks_that_override_them():
     assert calls[-2:] == [("loud", 4, 5.0), ("loud", 4, 5.0)]
     with pytest.raises(ValueError, match="Unknown batch hook"):
         cbl._call_batch_hook("fit", "begin", 0)
+
+
+def test_fit_verbose_2_prints_the_epochs_sample_weighted_averages(backend_name):
+    """verbose=2 prints from the epoch's values (no per-batch reads); they must still be the
+    averages of the batches' own values, weighted by batch size (10 samples in 4+4+2)."""
+    from multinn.callbacks import LambdaCallback
+    from multinn.layers import Dense
+    from multinn.models import Sequential
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(10, 3)).astype("float32")
+    y = rng.normal(size=(10, 1)).astype("float32")
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile(optimizers.SGD(learning_rate=0.01), "mse", metrics=["mae"])
+    seen = []
+    record = LambdaCallback(on_batch_end=lambda batch, logs: seen.append((logs["size"], logs["loss"], logs["mae"])))
+    with captured() as out:
+        model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=2, callbacks=[record])
+    sizes = np.array([s for s, _, _ in seen], dtype=np.float64)
+    expected_loss = float(np.dot(sizes, [l for _, l, _ in seen]) / sizes.sum())
+    expected_mae = float(np.dot(sizes, [m for _, _, m in seen]) / sizes.sum())
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Epoch 1/1" and len(lines) == 2
+    assert lines[1].endswith(f"- loss: {expected_loss:.4f} - mae: {expected_mae:.4f}"), lines[1]

@@ -8,6 +8,9 @@ import pytest
 
 import multinn.backends as registry
 from multinn import backend as K
+from tests.conftest import CUPY_MODE
+
+_WHERE = {"gpu": "a GPU", "standin": "the CPU stand-in (CuPy API conformance)", "off": "nothing"}
 
 
 def _run(code, **env):
@@ -41,7 +44,7 @@ def test_unknown_backend_lists_available(tmp_path):
 def test_cupy_request_names_the_problem():
     reason = registry.unusable_reason("cupy")
     if reason is None:
-        pytest.skip("CuPy and a device are present here")
+        pytest.skip(f"applies only where CuPy cannot run; here CuPy runs on {_WHERE[CUPY_MODE]}")
     with pytest.raises((ImportError, RuntimeError)) as info:
         with K.backend_scope("cupy"):
             pass
@@ -51,7 +54,7 @@ def test_cupy_request_names_the_problem():
 
 def test_auto_falls_back_to_numpy_without_device(tmp_path):
     if registry.unusable_reason("cupy") is None:
-        pytest.skip("a GPU is present: auto picks cupy")
+        pytest.skip(f"applies only where CuPy cannot run; here auto picks cupy, on {_WHERE[CUPY_MODE]}")
     r = _run("from multinn import backend as K; print(K.backend())", MULTINN_BACKEND="auto", MULTINN_HOME=str(tmp_path))
     assert r.stdout.strip() == "numpy", r.stderr
 

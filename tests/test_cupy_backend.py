@@ -90,6 +90,48 @@ def test_a_device_probe_that_never_answers_counts_as_no_device(monkeypatch):
         release.set()  # let the abandoned probe thread finish
 
 
+def test_the_probe_timeout_is_configurable_and_named_when_it_was_the_cause(monkeypatch):
+    release = threading.Event()
+    _fake_cupy(monkeypatch, lambda: release.wait() and 1)
+    monkeypatch.setenv("MULTINN_CUDA_PROBE_TIMEOUT", "0.05")
+    try:
+        assert cupy_backend.probe_timeout() == 0.05
+        reason = cupy_backend.unusable_reason()
+        assert "within 0.05 s" in reason and "timed out" in reason and "MULTINN_CUDA_PROBE_TIMEOUT" in reason
+        with pytest.raises(RuntimeError, match="MULTINN_CUDA_PROBE_TIMEOUT"):
+            CupyBackend()
+        assert cupy_backend.probe_devices().timed_out  # the stuck probe is waited on, not restarted
+    finally:
+        release.set()
+    assert cupy_backend.probe_devices() == cupy_backend.DeviceProbe(1, False, 0.05, None)
+
+
+def test_a_probe_that_answers_late_but_in_time_counts(monkeypatch):
+    def slow():
+        threading.Event().wait(0.1)
+        return 1
+
+    _fake_cupy(monkeypatch, slow)
+    monkeypatch.setenv("MULTINN_CUDA_PROBE_TIMEOUT", "5")
+    assert cupy_backend.unusable_reason() is None
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "nan", "inf"])
+def test_a_bad_probe_timeout_is_refused_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("MULTINN_CUDA_PROBE_TIMEOUT", value)
+    with pytest.raises(ValueError, match=f"MULTINN_CUDA_PROBE_TIMEOUT={value!r}"):
+        cupy_backend.probe_timeout()
+
+
+def test_no_device_reason_says_what_cuda_answered(monkeypatch):
+    def no_driver():
+        raise RuntimeError("cudaErrorInsufficientDriver")
+
+    _fake_cupy(monkeypatch, no_driver)
+    reason = cupy_backend.unusable_reason()
+    assert "cudaErrorInsufficientDriver" in reason and "timed out" not in reason
+
+
 def test_a_device_answering_makes_the_backend_usable_as_far_as_detection_goes(monkeypatch):
     _fake_cupy(monkeypatch, lambda: 2)
     assert cupy_backend.device_count() == 2
@@ -117,7 +159,12 @@ def test_numpy_scalars_beside_a_tensor_are_weak_like_python_numbers(backend_name
 
 # ------------------------------------------------------------------ device behaviour: needs a GPU
 _REASON = registry.unusable_reason("cupy")
-gpu = pytest.mark.skipif(_REASON is not None, reason=f"backend 'cupy' unusable here: {_REASON}")
+_unusable = pytest.mark.skipif(_REASON is not None, reason=f"backend 'cupy' unusable here: {_REASON}")
+
+
+def gpu(test):
+    """A device-behaviour test: skipped where CuPy cannot run, counted with the CuPy half."""
+    return pytest.mark.usefixtures("cupy_half")(_unusable(test))
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """A regular (non-editable) install maps the top-level folder backends/ to multinn.backends."""
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -35,3 +36,11 @@ def test_the_source_tree_imports_before_any_install(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith(str(tmp_path / "backends")), run.stdout
+
+
+def test_the_cuda_extras_bring_the_cuda_runtime_for_a_driver_only_machine():
+    # CuPy 13's wheels have no [ctk] extra and need a system CUDA toolkit; CuPy 14's [ctk]
+    # extra requires cuda-toolkit[cublas,cudart,cufft,curand,cusolver,cusparse,nvrtc].
+    text = (ROOT / "pyproject.toml").read_text()
+    extras = dict(re.findall(r'^(cuda1[23]) = \["([^"]+)"\]', text, re.MULTILINE))
+    assert extras == {"cuda12": "cupy-cuda12x[ctk]>=14", "cuda13": "cupy-cuda13x[ctk]>=14"}

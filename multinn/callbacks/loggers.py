@@ -156,14 +156,16 @@ class ProgbarLogger(Callback):
         self.seen += 1 if self.use_steps else logs.get("size", 0)
         self.log_values = [(k, logs[k]) for k in _metric_names(self.params, logs) if k in logs]
         # The last batch is drawn by on_epoch_end, together with the validation metrics.
-        if self.verbose and (self.target is None or self.seen < self.target):
+        # verbose=2 draws only then, from the epoch's averages: reading every batch's values
+        # would cost a device sync per batch for a line printed once per epoch.
+        if self.verbose == 1 and (self.target is None or self.seen < self.target):
             self.progbar.update(self.seen, self.log_values)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         # The last batch's own values keep the bar's averages exact; the epoch adds what
         # batches do not have (the validation metrics).
-        values = list(self.log_values)
+        values = list(self.log_values) if self.verbose == 1 else []
         have = {name for name, _ in values}
         values += [(k, logs[k]) for k in _metric_names(self.params, logs) if k in logs and k not in have]
         if self.verbose:

@@ -98,8 +98,9 @@ def fit_loop(
 
     batches_forever = stream() if steps_per_epoch is not None else None
     # Without a progress bar or user callbacks nobody reads per-batch values: keep them
-    # on the device and read the epoch's sums once (no sync per batch on a GPU).
-    per_batch_floats = bool(verbose) or bool(callbacks)
+    # on the device and read the epoch's sums once (no sync per batch on a GPU). verbose=2
+    # prints once per epoch, from the epoch's values, so it reads no batch either.
+    per_batch_floats = verbose == 1 or bool(callbacks)
     callback_list.on_train_begin()
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
