@@ -313,3 +313,25 @@ def test_symbolic_add_metric_reports_running_values(backend_name):
     rebuilt.compile("sgd", loss="mse")
     rebuilt.set_weights(model.get_weights())
     assert rebuilt.evaluate(data, data, batch_size=8, verbose=0)[1:] == pytest.approx([36.0, 4.5])
+
+
+def test_a_hand_written_training_step_with_k_function_updates(backend_name, float64):
+    x = Input(shape=(3,))
+    dense = Dense(1)
+    model = Model(x, dense(x))
+    target = Input(shape=(1,))
+    loss = K.mean(K.square(model.output - target))
+    weights = model.trainable_weights
+    grads = K.gradients(loss, weights)
+    step = K.function([model.input, target], [loss], updates=[(w, w - 0.1 * g) for w, g in zip(weights, grads)])
+    data = rand(6, 3, seed=13).astype(np.float64)
+    y = data.sum(axis=1, keepdims=True)
+    kernel, bias = (np.asarray(w) for w in dense.get_weights())
+    residual = data @ kernel + bias - y
+    value = step([data, y])[0]
+    np.testing.assert_allclose(value, np.mean(residual ** 2), rtol=1e-12)  # the loss before the update
+    new_kernel, new_bias = dense.get_weights()
+    np.testing.assert_allclose(new_kernel, kernel - 0.1 * data.T @ (2 * residual / 6), rtol=1e-10)
+    np.testing.assert_allclose(new_bias, bias - 0.1 * (2 * residual / 6).sum(axis=0), rtol=1e-10)
+    with pytest.raises(TypeError, match="pairs"):
+        K.function([model.input], [loss], updates=[loss])

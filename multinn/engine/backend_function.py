@@ -33,13 +33,17 @@ class GraphFunction:
     def __init__(self, inputs: Sequence[Any], outputs: Any, updates: Any = None):
         from .network import Network
 
-        if updates:
-            raise ValueError(
-                "K.function on model tensors takes no `updates`: layers update their own state when they run. "
-                f"Received: updates={list(updates)!r}"
-            )
         self.single = not isinstance(outputs, (list, tuple))
         outputs = [outputs] if self.single else list(outputs)
+        # (variable, new value) pairs, as Keras 2's hand-written training steps pass them
+        # (`[(w, w - lr * g) for w, g in zip(weights, K.gradients(loss, weights))]`): the new values
+        # are computed in the same run as the outputs, then assigned, all from the old values.
+        self.updates = []
+        for update in updates or []:
+            if not (isinstance(update, (list, tuple)) and len(update) == 2 and isinstance(update[0], K.Variable)):
+                raise TypeError(f"K.function expects updates as (variable, new_value) pairs. Received: {update!r}")
+            self.updates.append((update[0], update[1]))
+        graph_updates = [value for _, value in self.updates if isinstance(value, KerasTensor)]
         self._phase_slots = []
         graph_inputs = []
         for i, item in enumerate(inputs):
@@ -55,7 +59,8 @@ class GraphFunction:
         self.inputs = list(inputs)
         self.outputs = outputs
         # An explicit name: no default model name is used up.
-        self._network = Network(graph_inputs, outputs, name="k_function")
+        self._network = Network(graph_inputs, outputs + graph_updates, name="k_function")
+        self._n_outputs = len(outputs)
         self._dtypes = [t.dtype for t in graph_inputs]
 
     def __call__(self, values: Sequence[Any]) -> Any:
@@ -80,7 +85,13 @@ class GraphFunction:
             else:
                 with K.learning_phase_scope(phase):
                     outs = self._network(tensors if len(tensors) != 1 else tensors[0])
-        outs = [o.numpy() for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
+        outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
+        if self.updates:
+            computed = iter(outs[self._n_outputs:])
+            new_values = [next(computed) if isinstance(value, KerasTensor) else value for _, value in self.updates]
+            for (variable, _), value in zip(self.updates, new_values):
+                K.set_value(variable, value)
+        outs = [o.numpy() for o in outs[:self._n_outputs]]
         return outs[0] if self.single else outs
 
     def _backend(self) -> Any:
