@@ -335,3 +335,25 @@ def test_a_hand_written_training_step_with_k_function_updates(backend_name, floa
     np.testing.assert_allclose(new_bias, bias - 0.1 * (2 * residual / 6).sum(axis=0), rtol=1e-10)
     with pytest.raises(TypeError, match="pairs"):
         K.function([model.input], [loss], updates=[loss])
+
+
+def test_optimizer_get_updates_on_a_models_loss_trains_as_fit_does(backend_name):
+    def make():
+        multinn.utils.set_random_seed(5)
+        return multinn.Sequential([Dense(4, activation="tanh", input_shape=(3,)), Dense(1)])
+
+    manual, compiled = make(), make()
+    target = Input(shape=(1,))
+    loss = K.mean(K.square(manual.output - target))
+    optimizer = multinn.optimizers.Adam(learning_rate=0.01)
+    step = K.function([manual.input, target], [loss], updates=optimizer.get_updates(loss, manual.trainable_weights))
+    compiled.compile(multinn.optimizers.Adam(learning_rate=0.01), "mse")
+    data = rand(8, 3, seed=14)
+    y = data.sum(axis=1, keepdims=True)
+    for _ in range(3):
+        got = step([data, y])[0]
+        want = compiled.train_on_batch(data, y)
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert int(K.get_value(optimizer.iterations)) == 3
+    for a, b in zip(manual.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

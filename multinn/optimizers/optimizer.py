@@ -295,6 +295,15 @@ class Optimizer:
             )
             self.updates = [(self.iterations, step)]
             return self.updates
+        if _is_model_tensor(loss):
+            # A model's loss tensor (K on Keras tensors): the step is a node of the model graph
+            # that K.function runs after computing the gradients.
+            from multinn.backend.ops.core import symbolic
+
+            grads = K.gradients(loss, params)
+            _check_no_none(grads)
+            self.updates = [(self.iterations, symbolic.defer(_Step(self, params), *grads))]
+            return self.updates
         grads = self.get_gradients(loss, params)
         self._apply(list(zip(grads, params)), clipped=True)
         self.updates = []
@@ -444,6 +453,10 @@ def _check_no_none(grads: list) -> None:
         )
 
 
+def _is_model_tensor(x: Any) -> bool:
+    return getattr(x, "_keras_history", None) is not None and not isinstance(x, K.Tensor)
+
+
 class _Step:
     """Op of the symbolic node `get_updates` returns: applies one update when K.function replays it."""
 
@@ -453,6 +466,10 @@ class _Step:
         self.name = f"{optimizer._name}_step"
 
     def __call__(self, *grads: Any) -> Any:
+        from multinn.engine.base_layer import _state
+
+        if _state.inferring:  # a model graph finding this node's shape on dummy data: no step
+            return self.optimizer.iterations
         self.optimizer._apply(list(zip(grads, self.params)), clipped=False)
         # K.function assigns this to `iterations`, which _apply has just advanced: a no-op.
         return self.optimizer.iterations
