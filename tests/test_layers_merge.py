@@ -104,3 +104,10 @@ def test_merge_model_trains(backend_name):
     before = model.evaluate([A, B], A[:, :1], verbose=0)
     model.fit([A, B], A[:, :1], epochs=20, verbose=0)
     assert model.evaluate([A, B], A[:, :1], verbose=0) < before
+
+
+def test_a_merge_of_masked_graph_tensors_carries_a_mask(backend_name):
+    a, b = layers.Input((3, 2)), layers.Input((3, 2))
+    merged = layers.Add()([layers.Masking(0.0)(a), layers.Masking(0.0)(b)])
+    assert merged._keras_mask is not None
+    assert layers.Add()([a, b])._keras_mask is None

@@ -771,6 +771,8 @@ class Layer:
             if not self.supports_masking:
                 raise TypeError(f"Layer {self.name} does not support masking, but was passed an input_mask.")
             output_mask = True
+        elif has_mask and self.supports_masking:
+            output_mask = True  # it combines its inputs' masks (merge layers); computed when the graph runs
         multi = isinstance(output_shapes, list)
         shape_list = output_shapes if multi else [output_shapes]
         if inferred_dtypes is not None and len(inferred_dtypes) == len(shape_list):
