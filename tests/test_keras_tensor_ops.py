@@ -357,3 +357,18 @@ def test_optimizer_get_updates_on_a_models_loss_trains_as_fit_does(backend_name)
     assert int(K.get_value(optimizer.iterations)) == 3
     for a, b in zip(manual.get_weights(), compiled.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_masks_pass_elementwise_k_calls_and_stop_at_reductions(backend_name):
+    from multinn.layers import LSTM, Masking
+
+    x = Input(shape=(None, 2))
+    masked = Masking(0.0)(x)
+    scaled = masked * 2.0
+    summed = K.sum(masked, axis=1)
+    assert scaled._keras_history[0].compute_mask(None, "m") == "m"
+    assert summed._keras_history[0].compute_mask(None, "m") is None
+    model = Model(x, LSTM(2)(scaled))
+    data = rand(2, 3, 2, seed=15)
+    data[0, 1:] = 0.0
+    np.testing.assert_allclose(model.predict(data)[0], model.predict(data[:, :1])[0], rtol=1e-6)

@@ -218,11 +218,15 @@ class KOperation(Layer):
         from .shape_inference import infer_output_shape
 
         self._graph_shapes = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else [tuple(input_shape)]
-        return infer_output_shape(self, input_shape, fill_float=0.5)
+        output_shape = infer_output_shape(self, input_shape, fill_float=0.5)
+        # An elementwise call of one tensor (x * 2, K.exp(x)) keeps its mask; a reduction drops it.
+        self._keeps_mask = len(self._graph_shapes) == 1 and output_shape == self._graph_shapes[0]
+        return output_shape
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        masks = to_list(mask) if isinstance(mask, (list, tuple)) else [mask]
-        return masks[0] if masks and masks[0] is not None and len(masks) == 1 else None
+        if not getattr(self, "_keeps_mask", False):
+            return None
+        return mask[0] if isinstance(mask, (list, tuple)) else mask
 
     def get_config(self) -> dict:
         where = f"Layer {self.name!r}"
