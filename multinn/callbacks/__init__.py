@@ -14,9 +14,10 @@ from .loggers import BaseLogger, History, ProgbarLogger
 from .model_checkpoint import ModelCheckpoint
 from .remote_monitor import RemoteMonitor
 from .simple import LambdaCallback, TerminateOnNaN
+from .tensorboard import TensorBoard
 
 __all__ = [
     "Callback", "CallbackList", "BaseLogger", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
     "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "LambdaCallback", "TerminateOnNaN",
-    "RemoteMonitor",
+    "RemoteMonitor", "TensorBoard",
 ]
