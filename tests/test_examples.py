@@ -30,8 +30,10 @@ def test_the_examples_folder_has_the_tutorials():
 
 @pytest.mark.parametrize("name", [n for n in EXAMPLES if n != MAIN])
 def test_tutorial_example_runs(name, tmp_path):
-    if name.startswith("digits"):
+    if name.startswith("digits") or name == "plot_history.py":
         pytest.importorskip("sklearn", reason="the digits examples need scikit-learn (pip install 'multinn[examples]')")
+    if name == "plot_history.py":
+        pytest.importorskip("matplotlib", reason="plot_history.py needs matplotlib (pip install 'multinn[examples]')")
     out = run_example(name, "numpy", tmp_path)
     assert out.strip(), f"{name} printed nothing"
 
@@ -47,3 +49,15 @@ def test_main_example_trains_saves_and_reloads(backend_name, tmp_path):
     accuracy = float(re.search(r"Test accuracy: ([\d.]+)", out).group(1))
     assert accuracy >= 0.97, out[-2000:]
     assert "Reloaded model gives the same predictions: True" in out
+
+
+def test_plot_history_saves_a_png_into_the_given_folder(tmp_path):
+    pytest.importorskip("sklearn", reason="plot_history.py needs scikit-learn (pip install 'multinn[examples]')")
+    pytest.importorskip("matplotlib", reason="plot_history.py needs matplotlib (pip install 'multinn[examples]')")
+    env = dict(os.environ, MULTINN_BACKEND="numpy", MULTINN_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "plot_history.py"), str(tmp_path / "plots")],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    path = tmp_path / "plots" / "history.png"
+    assert f"Saved the plot to {path}" in result.stdout
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
