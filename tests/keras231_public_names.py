@@ -4,7 +4,8 @@ Generated from Keras 2.3.1's sources: every top-level class, function and alias 
 modules, and the names its package `__init__` files, `keras.models`, `keras.engine.topology`
 and `keras.layers.convolutional` re-export. Left out as not user-facing: the TensorFlow, Theano
 and CNTK backends and the NumPy reference backend (keras.backend.*_backend), the tensorboard
-callbacks and keras.utils.multi_gpu_utils (TensorFlow-only), keras.utils.test_utils (a test
+callbacks' own modules (keras.callbacks.tensorboard_v1/_v2; `keras.callbacks.TensorBoard` is listed)
+and keras.utils.multi_gpu_utils (TensorFlow-only), keras.utils.test_utils (a test
 helper), keras.objectives (a star re-export of losses),
 and the engine's private training loops (training_arrays, training_generator, training_utils).
 
@@ -213,6 +214,7 @@ NAMES = [
     'multinn.callbacks.ProgbarLogger',
     'multinn.callbacks.ReduceLROnPlateau',
     'multinn.callbacks.RemoteMonitor',
+    'multinn.callbacks.TensorBoard',
     'multinn.callbacks.TerminateOnNaN',
     'multinn.callbacks.callbacks.BaseLogger',
     'multinn.callbacks.callbacks.CSVLogger',
