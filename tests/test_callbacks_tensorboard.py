@@ -106,6 +106,15 @@ def test_update_freq_epoch_writes_no_batch_values(tmp_path):
     assert not any(tag.startswith("batch_") for tag in _read(tmp_path / "train").Tags()["scalars"])
 
 
+def test_log_values_without_one_number_are_left_out(tmp_path):
+    callback = TensorBoard(log_dir=str(tmp_path))
+    callback.on_epoch_end(0, {"loss": np.float32(0.5), "confusion": np.ones((2, 2)), "note": "text"})
+    callback.on_train_end()
+    train = _read(tmp_path / "train")
+    assert train.Tags()["scalars"] == ["epoch_loss"]
+    assert _scalars(train, "epoch_loss") == [(0, 0.5)]
+
+
 def test_keras_2_defaults_and_bad_arguments(tmp_path):
     callback = TensorBoard()
     assert (callback.log_dir, callback.histogram_freq, callback.batch_size, callback.write_graph,

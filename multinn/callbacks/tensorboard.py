@@ -19,6 +19,14 @@ def _summary_writer_class():
     return SummaryWriter
 
 
+def _scalar(value):
+    """The log value as a float, or None for values with no single number (a stateful metric's array)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class TensorBoard(Callback):
     """Logs losses, metrics and weight histograms for TensorBoard (Keras 2.3.1's `keras.callbacks.TensorBoard`).
 
@@ -106,15 +114,17 @@ class TensorBoard(Callback):
         self._samples_at_last_write = self._samples_seen
         writer = self._writer("train")
         for name, value in logs.items():
-            if name not in ("batch", "size"):
-                writer.add_scalar("batch_" + name, float(value), self._batch_step)
+            if name not in ("batch", "size") and _scalar(value) is not None:
+                writer.add_scalar("batch_" + name, _scalar(value), self._batch_step)
 
     def on_epoch_end(self, epoch, logs=None):
         for name, value in (logs or {}).items():
+            if _scalar(value) is None:
+                continue
             if name.startswith("val_"):
-                self._writer("validation").add_scalar("epoch_" + name[4:], float(value), epoch)
+                self._writer("validation").add_scalar("epoch_" + name[4:], _scalar(value), epoch)
             else:
-                self._writer("train").add_scalar("epoch_" + name, float(value), epoch)
+                self._writer("train").add_scalar("epoch_" + name, _scalar(value), epoch)
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             writer = self._writer("train")
             for weight in self.model.weights:
