@@ -295,6 +295,23 @@ def test_time_distributed_in_models_and_config(backend_name):
     layer_test(layers.TimeDistributed, {"layer": layers.Dense(3)}, input_shape=(2, 3, 4), gradcheck=False)
 
 
+def test_time_distributed_input_map_records_reshaped_graph_inputs(backend_name):
+    # Keras 2.3.1 keeps `_input_map`: uid of the graph input -> that input as (batch * time, ...) slices
+    from multinn.utils.generic_utils import object_list_uid
+
+    inp = Input((5, 4))
+    wrapper = layers.TimeDistributed(layers.Dense(2))
+    wrapper(inp)
+    assert list(wrapper._input_map) == [object_list_uid([inp])]
+    slices = wrapper._input_map[object_list_uid([inp])]
+    assert K.int_shape(slices) == (None, 4)
+    x = np.random.default_rng(3).standard_normal((3, 5, 4)).astype("float32")
+    got = K.function([inp], [slices])([x])[0]
+    np.testing.assert_array_equal(np.asarray(got), x.reshape(15, 4))
+    wrapper(K.constant(x))  # an eager call records nothing
+    assert len(wrapper._input_map) == 1
+
+
 def test_time_distributed_gradients_float64(backend_name):
     wrapper = layers.TimeDistributed(layers.Dense(2, activation="tanh", dtype="float64"))
     x = np.random.default_rng(2).standard_normal((2, 3, 4))

@@ -6,6 +6,7 @@ from typing import Any
 from multinn import backend as K
 from multinn.backend.ops.core import symbolic
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils import generic_utils
 
 __all__ = ["Wrapper", "TimeDistributed"]
 
@@ -84,6 +85,18 @@ class TimeDistributed(Wrapper):
     def __init__(self, layer: Layer, **kwargs: Any):
         super().__init__(layer, **kwargs)
         self.supports_masking = True
+        # Keras 2.3.1's bookkeeping, kept under its name: the uid of each graph input this
+        # wrapper was called on -> that input reshaped to the slices the inner layer sees.
+        self._input_map: dict = {}
+
+    def __call__(self, inputs: Any, **kwargs: Any) -> Any:
+        """Calls the wrapper; on a model's tensors it also records the reshaped slices in
+        `_input_map` (keyed by `object_list_uid(inputs)`), as Keras 2.3.1 does."""
+        outputs = super().__call__(inputs, **kwargs)
+        if symbolic.any(inputs) and not isinstance(inputs, (list, tuple)):
+            shape = tuple(inputs.shape)
+            self._input_map[generic_utils.object_list_uid(inputs)] = K.reshape(inputs, (-1,) + shape[2:])
+        return outputs
 
     @staticmethod
     def _inner_shape(input_shape: tuple) -> tuple:
