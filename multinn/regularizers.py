@@ -106,24 +106,35 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-def l1(l: float = 0.01) -> L1L2:  # noqa: E741  (Keras 2's argument name)
-    """An L1 penalty with factor `l`.
+def _factor(function: str, keras2: "float | None", tf_keras: "float | None") -> float:
+    # Keras 2.3.1 names the factor `l`, tf.keras 2 names it after the penalty (`l1=`/`l2=`).
+    if keras2 is not None and tf_keras is not None:
+        raise TypeError(
+            f"{function}() takes its factor once, as `l` (Keras 2) or `{function}` (tf.keras). "
+            f"Received: l={keras2!r}, {function}={tf_keras!r}"
+        )
+    value = keras2 if keras2 is not None else tf_keras
+    return 0.01 if value is None else value
+
+
+def l1(l: "float | None" = None, *, l1: "float | None" = None) -> L1L2:  # noqa: E741  (Keras 2's argument name)
+    """An L1 penalty with factor `l` (default 0.01); tf.keras 2 spells the keyword `l1=`.
 
     Example:
-        >>> l1(0.1).get_config()
-        {'l1': 0.1, 'l2': 0.0}
+        >>> l1(0.1).get_config(), l1(l1=0.1).get_config() == l1(l=0.1).get_config()
+        ({'l1': 0.1, 'l2': 0.0}, True)
     """
-    return L1L2(l1=l)
+    return L1L2(l1=_factor("l1", l, l1))
 
 
-def l2(l: float = 0.01) -> L1L2:  # noqa: E741
-    """An L2 penalty with factor `l`.
+def l2(l: "float | None" = None, *, l2: "float | None" = None) -> L1L2:  # noqa: E741
+    """An L2 penalty with factor `l` (default 0.01); tf.keras 2 spells the keyword `l2=`.
 
     Example:
-        >>> l2(0.1).get_config()
-        {'l1': 0.0, 'l2': 0.1}
+        >>> l2(0.1).get_config(), l2(l2=0.1).get_config() == l2(l=0.1).get_config()
+        ({'l1': 0.0, 'l2': 0.1}, True)
     """
-    return L1L2(l2=l)
+    return L1L2(l2=_factor("l2", l, l2))
 
 
 def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:

@@ -30,7 +30,10 @@ from .node import Node
 from .shape_inference import infer_output_shape as _infer_output_shape
 
 _ADD_WEIGHT_ARGS = ("name", "shape", "dtype", "initializer", "regularizer", "trainable", "constraint")
-_LAYER_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "dtype", "name", "trainable", "weights", "input_dtype", "input_dim")
+_LAYER_KWARGS = (
+    "input_shape", "batch_input_shape", "batch_size", "dtype", "name", "trainable", "weights", "input_dtype", "input_dim",
+    "dynamic",
+)
 
 
 def to_snake_case(name: str) -> str:
@@ -142,6 +145,8 @@ class Layer:
         dtype: the dtype of its weights (floatx by default).
         input_shape / batch_input_shape / batch_size / input_dim: for a model's first layer.
         weights: initial weights (a list of arrays), set when the layer is built.
+        dynamic: tf.keras 2's flag for layers that must run eagerly; accepted and kept in the
+            config (every multinn layer runs eagerly).
 
     Example:
         >>> from multinn import backend as K
@@ -195,6 +200,9 @@ class Layer:
             self.batch_input_shape = (kwargs.get("batch_size"),) + shape
         dtype = kwargs.get("dtype") or kwargs.get("input_dtype") or K.floatx()
         self.dtype = str(getattr(dtype, "name", dtype))
+        # tf.keras 2's `dynamic`: its layers that cannot be traced into a graph. multinn runs
+        # every layer eagerly, so the flag only travels with the layer (and its config).
+        self._dynamic = bool(kwargs.get("dynamic", False))
 
     # ------------------------------------------------------------------ tracking
     def __setattr__(self, key: str, value: Any) -> None:
@@ -937,7 +945,20 @@ class Layer:
         if hasattr(self, "batch_input_shape"):
             config["batch_input_shape"] = self.batch_input_shape
         config["dtype"] = self.dtype
+        if self.dynamic:
+            config["dynamic"] = True  # as tf.keras 2: written only when set
         return config
+
+    @property
+    def dynamic(self) -> bool:
+        """tf.keras 2's flag for layers that run only eagerly; every multinn layer does.
+
+        Example:
+            >>> from multinn.layers import Layer
+            >>> Layer(dynamic=True).dynamic, Layer().dynamic
+            (True, False)
+        """
+        return self.__dict__.get("_dynamic", False)
 
     @classmethod
     def from_config(cls, config: dict) -> "Layer":

@@ -13,6 +13,27 @@ from .keras_tensor import KerasTensor
 from .node import Node
 
 
+class UnsupportedInputError(NotImplementedError, ValueError):
+    """`Input(sparse=True)` / `Input(ragged=True)`: tf.keras 2 tensor kinds multinn models do not take.
+    A NotImplementedError (what it is) and a ValueError (what Keras 2 code may catch)."""
+
+
+_INSTEAD = {
+    "sparse": "feed dense arrays instead (a SciPy matrix's `.toarray()`); K's sparse tensors "
+    "(K.is_sparse, K.to_dense) serve K-level code",
+    "ragged": "pad the sequences to one length instead (multinn.preprocessing.sequence.pad_sequences) "
+    "and mask the padding (Embedding(mask_zero=True) or Masking)",
+}
+
+
+def _refuse_tensor_kind(kind: str, value: Any) -> None:
+    if value:
+        raise UnsupportedInputError(
+            f"multinn models take dense tensors: {kind}=True is not supported; {_INSTEAD[kind]}. "
+            f"Received: {kind}={value!r}"
+        )
+
+
 class InputLayer(Layer):
     """The layer behind `Input()`: it holds a model's input placeholder and has no weights.
 
@@ -22,6 +43,7 @@ class InputLayer(Layer):
         batch_input_shape: shape with the batch dimension (instead of the two above).
         dtype: dtype of the data (floatx by default).
         sparse: accepted for Keras 2 compatibility; must be False.
+        ragged: accepted for tf.keras 2 compatibility; must be False.
         name: layer name ('input_1' style by default).
 
     Example:
@@ -40,12 +62,13 @@ class InputLayer(Layer):
         input_tensor: Any = None,
         sparse: bool = False,
         name: "str | None" = None,
+        ragged: bool = False,
         **kwargs: Any,
     ):
+        _refuse_tensor_kind("sparse", sparse)
+        _refuse_tensor_kind("ragged", ragged)
         if not name:
             name = f"input_{K.get_uid('input')}"
-        if sparse:
-            raise ValueError("multinn tensors are dense: InputLayer(sparse=True) is not supported. Received: sparse=True")
         if dtype is None and (isinstance(input_tensor, K.Tensor) or K.is_placeholder(input_tensor)):
             dtype = K.dtype(input_tensor)
         super().__init__(dtype=dtype, name=name, **kwargs)
@@ -102,6 +125,7 @@ def Input(  # noqa: N802  (Keras 2's name)
     sparse: bool = False,
     tensor: Any = None,
     batch_size: "int | None" = None,
+    ragged: bool = False,
 ) -> KerasTensor:
     """A symbolic input of a model: `Input(shape=(784,))` stands for batches of shape (None, 784).
 
@@ -113,6 +137,8 @@ def Input(  # noqa: N802  (Keras 2's name)
         tensor: a tensor whose value the model takes as this input's data (training then
             needs no `x` for it); its shape is the input's shape unless `shape` is given.
         batch_size: a fixed batch size, or None.
+        sparse, ragged: tf.keras 2's tensor kinds; True raises a NotImplementedError saying
+            what to use instead.
 
     Example:
         >>> import multinn
@@ -120,6 +146,8 @@ def Input(  # noqa: N802  (Keras 2's name)
         >>> x.shape, x._keras_history[0].name
         ((None, 3), 'features')
     """
+    _refuse_tensor_kind("sparse", sparse)
+    _refuse_tensor_kind("ragged", ragged)
     if shape is None and batch_shape is None and tensor is None:
         raise ValueError(
             "Please provide to Input either a `shape` or a `batch_shape` argument. Note that `shape` does not include "
