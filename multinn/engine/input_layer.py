@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
-from multinn.layers.legacy import legacy_support
-from multinn.layers.legacy_interfaces import INPUT_LAYER
+from .layer_registry import register_layer
+from .legacy import legacy_support
+from .legacy_interfaces import INPUT_LAYER
 
 from .base_layer import Layer
 from .fed_tensors import holds_value
@@ -13,6 +14,7 @@ from .keras_tensor import KerasTensor
 from .node import Node
 
 
+@register_layer
 class InputLayer(Layer):
     """The layer behind `Input()`: it holds a model's input placeholder and has no weights.
 

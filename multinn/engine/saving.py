@@ -420,13 +420,14 @@ def model_from_config(config: dict, custom_objects: "dict | None" = None, safe_m
         >>> type(multinn.models.model_from_config({"class_name": "Sequential", "config": model.get_config()})).__name__
         'Sequential'
     """
-    from multinn.layers import deserialize
     from multinn.utils.safe_mode import safe_mode_scope
+
+    from .layer_registry import deserialize_layer
 
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant to use `Sequential.from_config(config)`?")
     with safe_mode_scope(safe_mode):
-        return deserialize(normalize_config(config), custom_objects=custom_objects)
+        return deserialize_layer(normalize_config(config), custom_objects=custom_objects)
 
 
 def model_from_json(json_string: str, custom_objects: "dict | None" = None, safe_mode: bool = True) -> Any:
