@@ -1,4 +1,4 @@
-"""The walls (README, Layout): only backends/ imports numpy or cupy."""
+"""The walls (README, Layout): only backends/ imports numpy or cupy; the engine never imports the layers."""
 import pathlib
 import re
 
