@@ -5,24 +5,14 @@ from .keras_tensor import KerasTensor  # noqa: F401
 from .node import Node  # noqa: F401
 from .source_inputs import get_source_inputs  # noqa: F401
 
+# Keras 2.3.1's `keras.engine` exports the model classes too.
+from .network import Network  # noqa: F401
+from .training import Model  # noqa: F401
+from .sequential import Sequential  # noqa: F401
+
 from . import backend_function as _backend_function
 from . import op_layer as _op_layer
 
 _backend_function.register()
 _op_layer.register()
 
-
-def __getattr__(name: str):
-    # Keras 2.3.1's `keras.engine` exports the model classes too; they are loaded on first
-    # use because training.py needs this package (and the layers) imported first.
-    lazy = {
-        "Model": ("training", "Model"),
-        "Network": ("network", "Network"),
-        "Sequential": ("sequential", "Sequential"),
-    }
-    if name in lazy:
-        import importlib
-
-        module, attr = lazy[name]
-        return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

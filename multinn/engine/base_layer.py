@@ -26,6 +26,7 @@ from .conditions import condition_of, same_condition
 from .input_spec import InputSpec
 from .model_files import charge_allocation
 from .keras_tensor import KerasTensor, is_symbolic
+from .layer_registry import register_layer
 from .node import Node
 from .shape_inference import infer_output_shape as _infer_output_shape
 
@@ -132,6 +133,7 @@ class training_step_scope:
         _state.updates, _state.trained = self._previous
 
 
+@register_layer
 class Layer:
     """The base class of layers (Keras 2 API).
 

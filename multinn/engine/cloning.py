@@ -21,8 +21,7 @@ def clone_model(model: Any, input_tensors: Any = None) -> Any:
         >>> twin.output_shape, twin.layers[0] is model.layers[0]
         ((None, 2), False)
     """
-    from multinn.layers import deserialize
-
+    from .layer_registry import deserialize_layer
     from .network import Network
     from .training import Model
 
@@ -37,7 +36,7 @@ def clone_model(model: Any, input_tensors: Any = None) -> Any:
     classes = {}
     for layer in _all_layers(model):
         classes.setdefault(type(layer).__name__, type(layer))
-    clone = deserialize(config, custom_objects=classes)
+    clone = deserialize_layer(config, custom_objects=classes)
     if input_tensors is None:
         return clone
     input_tensors = _as_keras_inputs(input_tensors)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
-from multinn.layers.legacy import legacy_support
-from multinn.layers.legacy_interfaces import INPUT_LAYER
+from .layer_registry import register_layer
+from .legacy import legacy_support
+from .legacy_interfaces import INPUT_LAYER
 
 from .base_layer import Layer
 from .fed_tensors import holds_value
@@ -34,6 +35,7 @@ def _refuse_tensor_kind(kind: str, value: Any) -> None:
         )
 
 
+@register_layer
 class InputLayer(Layer):
     """The layer behind `Input()`: it holds a model's input placeholder and has no weights.
 

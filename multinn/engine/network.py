@@ -17,8 +17,9 @@ import json
 from typing import Any
 
 from multinn import backend as K
-from multinn.layers.legacy import legacy_support
-from multinn.layers.legacy_interfaces import MODEL
+from .layer_registry import deserialize_layer, register_layer
+from .legacy import legacy_support
+from .legacy_interfaces import MODEL
 
 from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singleton
 from .conditions import condition_of, same_condition
@@ -44,6 +45,7 @@ def _own_node_index(layer: Any, index: int) -> int:
     model's calls from 1 (its node 0 links its own inputs to its outputs), multinn from 0."""
     return index - 1 if isinstance(layer, Network) and index > 0 else index
 
+@register_layer
 class Network(Layer):
     """A model as a layer: functional (`Network(inputs, outputs)`) or subclassed (override `call`).
 
@@ -703,7 +705,6 @@ class Network(Layer):
     @classmethod
     def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "Network":
         """Rebuilds a functional model from `get_config()` (layers, then their calls, shared layers included)."""
-        from multinn.layers import deserialize as deserialize_layer
         from multinn.utils.generic_utils import custom_object_scope
 
         created: dict = {}

@@ -20,6 +20,7 @@ from multinn.backend.ops.symbolic import resolve_shape_param
 
 from .base_layer import Layer, to_list
 from .keras_tensor import KerasTensor
+from .layer_registry import register_layer
 
 
 class _Slot:
@@ -169,6 +170,7 @@ def _one_or_list(result: Any) -> Any:
 
 
 # ------------------------------------------------------------------ the layers
+@register_layer
 class KOperation(Layer):
     """One K function call on graph tensors, as a layer (made for you by K on Keras tensors).
 
@@ -246,6 +248,7 @@ class KOperation(Layer):
         return cls(**config)
 
 
+@register_layer
 class KGradients(KOperation):
     """`K.gradients(loss, targets)` on graph tensors: the gradient of `loss` with respect to
     each target, computed when the graph runs (the model watches its inputs for it).

@@ -33,6 +33,7 @@ from typing import Any, Iterator
 
 from multinn import backend as K
 
+from .layer_registry import deserialize_layer
 from .config_compat import normalize_config, normalize_optimizer_config, normalize_training_config
 from .model_files import (ModelFileError, allocation_budget, atomic_output, check_array_entry, file_format,
                           format_for_saving, MAX_CONFIG_BYTES)
@@ -420,13 +421,12 @@ def model_from_config(config: dict, custom_objects: "dict | None" = None, safe_m
         >>> type(multinn.models.model_from_config({"class_name": "Sequential", "config": model.get_config()})).__name__
         'Sequential'
     """
-    from multinn.layers import deserialize
     from multinn.utils.safe_mode import safe_mode_scope
 
     if isinstance(config, list):
         raise TypeError("`model_from_config` expects a dictionary, not a list. Maybe you meant to use `Sequential.from_config(config)`?")
     with safe_mode_scope(safe_mode):
-        return deserialize(normalize_config(config), custom_objects=custom_objects)
+        return deserialize_layer(normalize_config(config), custom_objects=custom_objects)
 
 
 def model_from_json(json_string: str, custom_objects: "dict | None" = None, safe_mode: bool = True) -> Any:

@@ -9,10 +9,12 @@ from multinn import backend as K
 
 from .base_layer import Layer, _state
 from .input_layer import Input, InputLayer
+from .layer_registry import deserialize_layer, register_layer
 from .network import Network
 from .training import Model
 
 
+@register_layer
 class Sequential(Model):
     """A model whose layers run one after the other.
 
@@ -194,7 +196,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config: Any, custom_objects: "dict | None" = None) -> "Sequential":
-        from multinn.layers import deserialize as deserialize_layer
         from multinn.utils.generic_utils import custom_object_scope
 
         if isinstance(config, dict):

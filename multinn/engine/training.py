@@ -8,8 +8,9 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.backend.ops.state import global_learning_phase_is_set
-from multinn.layers.legacy import legacy_support
-from multinn.layers.legacy_interfaces import FIT, GENERATOR_METHODS
+from .layer_registry import register_layer
+from .legacy import legacy_support
+from .legacy_interfaces import FIT, GENERATOR_METHODS
 
 from . import training_arrays, training_generator
 from . import training_utils as tu
@@ -84,6 +85,8 @@ def _check_generator_arguments(y: Any, sample_weight: Any, validation_split: flo
         )
 
 
+@register_layer
+@register_layer(name="Functional")  # tf.keras 2.4+ writes functional models as 'Functional'
 class Model(Network):
     """A model with training: `compile`, `fit`, `evaluate`, `predict` and the `*_on_batch` methods.
 

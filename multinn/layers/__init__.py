@@ -8,6 +8,7 @@ from typing import Any
 
 from multinn.engine.base_layer import InputSpec, Layer  # noqa: F401
 from multinn.engine.input_layer import Input, InputLayer  # noqa: F401
+from multinn.engine.layer_registry import deserialize_layer, register_layer_namespace
 
 from .activation import Activation  # noqa: F401
 from .activity_regularization import ActivityRegularization  # noqa: F401
@@ -35,18 +36,6 @@ from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
 from .wrappers import TimeDistributed, Wrapper  # noqa: F401
 
 
-def _layer_classes() -> dict:
-    from multinn.engine.network import Network
-    from multinn.engine.op_layer import KGradients, KOperation
-    from multinn.engine.sequential import Sequential
-    from multinn.engine.training import Model
-
-    found = {name: obj for name, obj in globals().items() if isinstance(obj, type) and issubclass(obj, Layer)}
-    found.update({"Network": Network, "Model": Model, "Sequential": Sequential, "Functional": Model})
-    found.update({"KOperation": KOperation, "KGradients": KGradients})
-    return found
-
-
 def serialize(layer: Layer) -> dict:
     """{'class_name': ..., 'config': ...} for `layer`.
 
@@ -60,14 +49,15 @@ def serialize(layer: Layer) -> dict:
 def deserialize(config: dict, custom_objects: "dict | None" = None) -> Layer:
     """The layer (or model) a `serialize` dict describes.
 
+    Classes are looked up in `custom_objects`, then the custom objects in scope, then the
+    engine's layer registry (`multinn.engine.layer_registry`), which this package fills with
+    its catalogue when imported.
+
     Example:
         >>> deserialize({"class_name": "Dense", "config": {"units": 3}}).units
         3
     """
-    from multinn.utils.generic_utils import custom_object_scope, get_object
-
-    with custom_object_scope(custom_objects or {}):
-        return get_object(config, _layer_classes(), kind="layer", custom_objects=custom_objects)
+    return deserialize_layer(config, custom_objects)
 
 
 # Convolutional family (convolutions, pooling, locally connected, spatial reshaping)
@@ -87,3 +77,7 @@ from .legacy_interfaces import AtrousConvolution1D, AtrousConvolution2D  # noqa:
 
 from .keras1_dense import Highway, MaxoutDense  # noqa: E402,F401  (Keras 1 layers Keras 2 kept)
 from multinn.utils.generic_utils import deserialize_keras_object  # noqa: E402,F401  (Keras 2.3.1 import path)
+
+# The engine reads layer classes by name from this namespace (at lookup time, so every name
+# bound above or below counts) when it rebuilds layers from configs.
+register_layer_namespace(globals())

@@ -24,11 +24,9 @@ spelling; the tables below carry the same conversions:
   a dict padding {top_pad, bottom_pad, left_pad, right_pad}.
 - PReLU: init -> alpha_initializer; Keras 1's positional `weights` (a list) after it.
 - Lambda: at most two positional arguments (Keras 1's third was `arguments`, Keras 2's is `mask`).
-- Models: Model(input=..., output=...) -> inputs/outputs; InputLayer: input_dtype -> dtype;
-  fit: nb_epoch -> epochs; fit_generator, evaluate_generator, predict_generator:
-  samples_per_epoch -> steps_per_epoch (divided by the generator's batch_size when it has one),
-  nb_epoch, nb_val_samples -> validation_steps, val_samples -> steps, nb_worker -> workers,
-  pickle_safe -> use_multiprocessing, max_q_size -> max_queue_size.
+
+The models' tables (MODEL, INPUT_LAYER, FIT, GENERATOR_METHODS) live in the engine
+(`multinn/engine/legacy_interfaces.py`) and are re-exported here for the old import path.
 
 Example:
     >>> import warnings
@@ -44,10 +42,12 @@ Example:
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable
 
-from .legacy import Call, Interface, conflict_error, convert, positional_params, signature, warn_legacy_call
+from multinn.engine.legacy import (
+    Call, Interface, conflict_error, convert, is_int as _is_int, positional_params, signature, warn_legacy_call,
+)
+from multinn.engine.legacy_interfaces import FIT, GENERATOR_METHODS, INPUT_LAYER, MODEL  # noqa: F401
 
 __all__ = [
     "DENSE", "DROPOUT", "GAUSSIAN_NOISE", "GAUSSIAN_DROPOUT", "EMBEDDING", "POOLING1D", "POOLING",
@@ -63,10 +63,6 @@ _KERNEL_BIAS = (("init", "kernel_initializer"), ("W_regularizer", "kernel_regula
                 ("W_constraint", "kernel_constraint")) + _BIAS
 _CONV = (("nb_filter", "filters"), ("subsample", "strides"), ("border_mode", "padding"),
          ("dim_ordering", "data_format"))
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _steps_input(call: Call) -> None:
@@ -241,31 +237,6 @@ def _lambda(call: Call) -> None:
         )
 
 
-def _generator_methods(call: Call) -> None:
-    """Keras 1 counted samples where Keras 2 counts batches (steps). Like Keras 2, only
-    samples_per_epoch is converted, by the generator's batch_size when it has one; the other
-    counts are renamed as they are, with a note saying so."""
-    if "samples_per_epoch" in call.kwargs and not call.given("steps_per_epoch"):
-        samples = call.kwargs["samples_per_epoch"]
-        generator = call.value_of("generator") if call.given("generator") else None
-        batch_size = getattr(generator, "batch_size", None)
-        if _is_int(batch_size) and batch_size > 0:
-            steps = samples // batch_size
-            call.notes.append(f"`steps_per_epoch` counts batches: `samples_per_epoch={samples!r}` became "
-                              f"{samples!r} // {batch_size} (the generator's batch_size) = {steps!r}.")
-        else:
-            steps = samples
-            call.notes.append(f"`steps_per_epoch` counts batches, not samples; the generator has no `batch_size`, so "
-                              f"`samples_per_epoch={samples!r}` was kept as {samples!r} steps: divide it by your "
-                              f"batch size.")
-        call.replace(("samples_per_epoch",), "steps_per_epoch", steps)
-        call.changed.append("samples_per_epoch")
-    for old, new in (("nb_val_samples", "validation_steps"), ("val_samples", "steps")):
-        if old in call.kwargs:
-            call.notes.append(f"`{new}` counts batches where `{old}` counted samples; the value was kept as it is: "
-                              f"divide it by the batch size.")
-
-
 DENSE = Interface(renames=(("output_dim", "units"),) + _KERNEL_BIAS)
 DROPOUT = Interface(renames=(("p", "rate"),))
 GAUSSIAN_DROPOUT = DROPOUT
@@ -312,17 +283,6 @@ DIM_ORDERING = GLOBAL_POOLING  # UpSampling2D/3D, ZeroPadding3D, Cropping2D/3D: 
 ZERO_PADDING2D = Interface(renames=(("dim_ordering", "data_format"),), values=_DIM_ORDERING, prepare=_zero_padding2d)
 PRELU = Interface(renames=(("init", "alpha_initializer"),), prepare=_prelu)
 LAMBDA = Interface(prepare=_lambda)
-
-# Models (multinn/engine): the constructor, InputLayer and the training methods.
-MODEL = Interface(renames=(("input", "inputs"), ("output", "outputs")), positional=("inputs", "outputs"))
-INPUT_LAYER = Interface(renames=(("input_dtype", "dtype"),))
-FIT = Interface(renames=(("nb_epoch", "epochs"),), method=True)
-GENERATOR_METHODS = Interface(
-    renames=(("samples_per_epoch", "steps_per_epoch"), ("val_samples", "steps"), ("nb_epoch", "epochs"),
-             ("nb_val_samples", "validation_steps"), ("nb_worker", "workers"), ("pickle_safe", "use_multiprocessing"),
-             ("max_q_size", "max_queue_size")),
-    prepare=_generator_methods, method=True,
-)
 
 
 def _atrous(cls: type, interface: Interface, written: str, args: tuple, kwargs: dict) -> Any:

@@ -1,8 +1,9 @@
 """Keras 2.3.1's `keras.legacy.interfaces`: decorators that let a Keras 2 constructor or
 method read Keras 1 spellings, converting them with one warning that shows the Keras 2 call.
 
-Each `legacy_*_support` decorator applies the conversion table multinn's own layers use
-(`multinn.layers.legacy_interfaces`) through `multinn.layers.legacy.legacy_support`;
+Each `legacy_*_support` decorator applies the conversion table multinn's own layers and models
+use (`multinn.layers.legacy_interfaces`, `multinn.engine.legacy_interfaces`) through
+`multinn.engine.legacy.legacy_support`;
 `generate_legacy_interface` builds a decorator from keyword renames and value conversions.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from multinn.layers import legacy_interfaces as _tables
-from multinn.layers.legacy import Interface, legacy_support
+from multinn.engine.legacy import Interface, legacy_support
 
 
 def generate_legacy_interface(allowed_positional_args: "Iterable[str] | None" = None,

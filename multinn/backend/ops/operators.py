@@ -8,10 +8,6 @@ from .indexing import getitem
 __all__: list = []
 
 
-def _reflected(fn):
-    return lambda self, other: fn(other, self)
-
-
 Tensor.__add__ = lambda self, other: m._add(self, other)
 Tensor.__radd__ = lambda self, other: m._add(other, self)
 Tensor.__sub__ = lambda self, other: m._subtract(self, other)
