@@ -25,7 +25,7 @@ import numpy as np
 
 from . import reference_settings as settings
 from .reference_conv import (
-    batch_normalization, bias_add, conv, conv1d, conv2d, conv2d_transpose, conv3d, conv3d_transpose,
+    batch_normalization, bias_add, conv, conv1d, conv1d_transpose, conv2d, conv2d_transpose, conv3d, conv3d_transpose,
     conv_transpose, depthwise_conv, depthwise_conv2d, pool, pool1d, pool2d, pool3d, separable_conv,
     separable_conv1d, separable_conv2d,
 )

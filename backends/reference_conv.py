@@ -174,6 +174,17 @@ def conv_transpose(
     return _restore(canvas[(builtins.slice(None),) + crop], data_format)
 
 
+def conv1d_transpose(x: Array, kernel: Array, output_shape: Any = None, strides: Any = 1, padding: str = "valid", data_format: "str | None" = None, dilation_rate: Any = 1) -> Array:
+    """1D transposed convolution: kernel (taps, out, in).
+
+    Example:
+        >>> from multinn.backends import reference_conv as R
+        >>> R.conv1d_transpose(np.ones((1, 2, 1)), np.ones((2, 1, 1)))[0, :, 0].tolist()
+        [1.0, 2.0, 1.0]
+    """
+    return conv_transpose(x, kernel, output_shape, strides, padding, data_format, dilation_rate)
+
+
 def conv2d_transpose(x: Array, kernel: Array, output_shape: Any = None, strides: Any = (1, 1), padding: str = "valid", data_format: "str | None" = None, dilation_rate: Any = (1, 1)) -> Array:
     """2D transposed convolution: kernel (rows, cols, out, in).
 
