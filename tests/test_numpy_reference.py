@@ -437,11 +437,15 @@ def test_numpy_backend_is_keras_s_reference_module():
     assert not any(name.startswith("_") for name in numpy_backend.__all__)
 
 
-def test_tensorflow_backend_exposes_k_and_session_stand_ins():
+def test_tensorflow_backend_exposes_k_and_session_stand_ins(monkeypatch):
     import multinn.backend.tensorflow_backend as KTF
 
     public = [n for n, v in vars(K).items() if not n.startswith("_") and not type(v).__name__ == "module"]
     assert all(getattr(KTF, n) is getattr(K, n) for n in public)
+    monkeypatch.setattr(K, "added_later", lambda: "K's", raising=False)
+    assert KTF.added_later() == "K's"
+    with pytest.raises(AttributeError):
+        KTF._private_name
     v = K.variable([1.0, 2.0])
     session = KTF.get_session()
     assert session is KTF.get_session()

@@ -35,6 +35,13 @@ globals().update(
 )
 
 
+def __getattr__(name: str) -> Any:
+    # a name K gains after this module was imported (K functions registered later) is K's too
+    if not name.startswith("_") and hasattr(_K, name):
+        return getattr(_K, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class Session:
     """The stand-in for a TensorFlow session: `run` evaluates K tensors eagerly.
 
