@@ -108,7 +108,8 @@ class Function:
                     f"K.function: the outputs depend on placeholder {node.name!r} (shape {node.shape}), "
                     f"which is not among the inputs. Received: inputs={[getattr(i, 'name', i) for i in self.inputs]}"
                 )
-        # Placeholders differentiated by (symbolic K.gradients) are fed as watched tensors.
+        # Tensors differentiated by (symbolic K.gradients) are watched: placeholders when fed,
+        # intermediate tensors when replay computes them.
         self._watched = set()
         self._needs_recording = False
         for node in self._order:
@@ -144,10 +145,10 @@ class Function:
                 phase = int(value)  # K.learning_phase() among the inputs: Keras feeds 0 or 1 there
         with (enable_grad() if self._needs_recording else no_grad()):
             if phase is None:
-                replay(self._order, memo)
+                replay(self._order, memo, self._watched)
             else:
                 with learning_phase_scope(phase):
-                    replay(self._order, memo)
+                    replay(self._order, memo, self._watched)
         results = [self._value(o, memo) for o in self.outputs]
         if self.updates:
             new_values = [self._value(v, memo, as_tensor=True) for _, v in self.updates]

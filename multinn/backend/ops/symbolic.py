@@ -198,9 +198,29 @@ def _backend(args: Iterable[Any]):
     raise TypeError("A symbolic node needs at least one tensor argument.")
 
 
-def _probe(op, args: tuple, params: dict, k: int):
-    concrete = [a.probes[k] if is_symbolic(a) else a for a in args]
+def _probe(op, args: tuple, params: dict, k: int, aligned: bool = False):
+    concrete = [_aligned_probe(a, args, k) if aligned else a.probes[k] if is_symbolic(a) else a for a in args]
     return op(*concrete, **resolve_params(op, params, args, concrete))
+
+
+def _aligned_probe(a: Any, args: tuple, k: int) -> Any:
+    """Probe k of `a`, its unknown sizes replaced by the size another argument has at the same
+    place counted from the right, as broadcasting aligns shapes: `K.ones((4, 2)) + x` with x of
+    shape (None, None) then probes x as (4, 2), where the usual probe sizes would not broadcast."""
+    if not is_symbolic(a):
+        return a
+    probe = a.probes[k]
+    if None not in a.shape or not isinstance(probe, Tensor):
+        return probe
+    known: dict = {}
+    for other in args:
+        if is_symbolic(other) or isinstance(other, Tensor):
+            for offset, d in enumerate(reversed(other.shape)):
+                if d is not None and d != 1:
+                    known.setdefault(offset, d)
+    n = len(a.shape)
+    dims = tuple(known.get(n - 1 - i, probe.shape[i]) if d is None else d for i, d in enumerate(a.shape))
+    return Tensor(a.backend.xp.full(dims, 0.5 if a.dtype.kind in "fc" else 0, dtype=a.dtype), a.backend)
 
 
 def record(op, args: tuple, params: dict) -> Any:
@@ -215,8 +235,15 @@ def record(op, args: tuple, params: dict) -> Any:
     twin = all(a.probes[0] is a.probes[1] for a in args if is_symbolic(a))
     try:
         with no_grad():
-            first = _probe(op, args, params, 0)
-            second = first if twin else _probe(op, args, params, 1)
+            try:
+                first = _probe(op, args, params, 0)
+                second = first if twin else _probe(op, args, params, 1)
+            except Exception as unaligned:
+                try:
+                    first = _probe(op, args, params, 0, aligned=True)
+                    second = first if twin else _probe(op, args, params, 1, aligned=True)
+                except Exception:
+                    raise unaligned from None
     except Exception as error:
         shapes = [a.shape for a in args if is_symbolic(a) or isinstance(a, Tensor)]
         if hasattr(error, "add_note"):  # Python 3.11+; 3.10 raises the error as it is
@@ -312,8 +339,12 @@ def ancestors(outputs: Iterable[Any], stop: "set[int]") -> list:
     return order
 
 
-def replay(order: list, memo: dict) -> dict:
-    """Computes every value of `order` (topologically sorted) not already in `memo`."""
+def replay(order: list, memo: dict, watched: "set[int] | frozenset" = frozenset()) -> dict:
+    """Computes every value of `order` (topologically sorted) not already in `memo`.
+
+    A value whose id is in `watched` (an intermediate tensor that a symbolic K.gradients
+    differentiates by) is made to need a gradient even when nothing it came from does.
+    """
     for value in order:
         if id(value) in memo:
             continue
@@ -325,7 +356,10 @@ def replay(order: list, memo: dict) -> dict:
             continue
         op, args, params = node
         concrete = [memo[id(a)] if is_symbolic(a) or isinstance(a, Tensor) else a for a in args]
-        memo[id(value)] = op(*concrete, **resolve_params(op, params, args, concrete))
+        out = op(*concrete, **resolve_params(op, params, args, concrete))
+        if id(value) in watched and isinstance(out, Tensor) and not out.needs_grad:
+            out = Tensor(out.data, out.backend, None, True)  # computed from constants: a leaf of the gradient
+        memo[id(value)] = out
     return memo
 
 
