@@ -5,16 +5,40 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_rate
+from multinn.utils.generic_utils import as_int
 
 from .legacy import legacy_support
 from .legacy_interfaces import DROPOUT
+
+
+def noise_shape_of(value: Any) -> "tuple | None":
+    """A dropout layer's `noise_shape`: None, or the mask's shape as positive ints, with None
+    where the mask takes the input's size.
+
+    Example:
+        >>> noise_shape_of([None, 1, 4])
+        (None, 1, 4)
+    """
+    if value is None:
+        return None
+    try:
+        sizes = None if isinstance(value, str) else tuple(value)
+    except TypeError:
+        sizes = None
+    if sizes is None or any(d is not None and (as_int(d) is None or as_int(d) < 1) for d in sizes):
+        raise ValueError(
+            "The `noise_shape` argument must be a tuple of positive ints, with None where the mask takes the "
+            f"input's size. Received: noise_shape={value!r}"
+        )
+    return tuple(None if d is None else as_int(d) for d in sizes)
 
 
 class Dropout(Layer):
     """Sets a fraction `rate` of the inputs to 0 in training (scaling the rest by 1/(1-rate)).
 
     Args:
-        rate: fraction to drop, between 0 and 1.
+        rate: fraction to drop, between 0 and 1 (at 1, as at 0, the layer passes its inputs on).
         noise_shape: shape of the binary mask, broadcast over the input (None entries take the
             input's size), e.g. (batch, 1, features) to drop the same features at every timestep.
         seed: optional seed for the masks.
@@ -32,8 +56,8 @@ class Dropout(Layer):
     @legacy_support(DROPOUT)
     def __init__(self, rate: float, noise_shape: Any = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.rate = min(1.0, max(0.0, float(rate)))
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.rate = check_rate(rate)
+        self.noise_shape = noise_shape_of(noise_shape)
         self.seed = seed
         self.supports_masking = True
 
