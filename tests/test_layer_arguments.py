@@ -56,26 +56,22 @@ BAD = [
     (L.Cropping1D, ((1, -2),), {}, "cropping=(1, -2)"),
     (L.Cropping3D, (((0, 0), (0, 0), (0, -1)),), {}, "cropping=((0, 0), (0, 0), (0, -1))"),
     # dropout and noise
-    (L.Dropout, (1.5,), {}, "rate=1.5"),
-    (L.Dropout, (-0.1,), {}, "rate=-0.1"),
     (L.Dropout, ("0.5",), {}, "rate='0.5'"),
-    (L.SpatialDropout2D, (2.0,), {}, "rate=2.0"),
-    (L.GaussianDropout, (-1,), {}, "rate=-1"),
-    (L.AlphaDropout, (1.5,), {}, "rate=1.5"),
     (L.GaussianNoise, (-0.1,), {}, "stddev=-0.1"),
     (L.GaussianNoise, ("x",), {}, "stddev='x'"),
+    (L.GaussianDropout, (None,), {}, "rate=None"),
+    (L.AlphaDropout, (float("nan"),), {}, "rate=nan"),
+    (L.Dropout, (0.5,), {"noise_shape": (None, 0)}, "noise_shape=(None, 0)"),
     # recurrent layers and cells
     (L.LSTM, (2.5,), {}, "units=2.5"),
     (L.GRU, (True,), {}, "units=True"),
     (L.SimpleRNNCell, ("4",), {}, "units='4'"),
-    (L.LSTM, (3,), {"dropout": 1.5}, "dropout=1.5"),
-    (L.GRU, (3,), {"recurrent_dropout": -0.5}, "recurrent_dropout=-0.5"),
     (L.LSTMCell, (3,), {"implementation": True}, "implementation=True"),
+    (L.LSTM, (3,), {"dropout": "0.1"}, "dropout='0.1'"),
+    (L.ConvLSTM2DCell, (2, 3), {"recurrent_dropout": None}, "recurrent_dropout=None"),
     (L.CuDNNGRU, (2.5,), {}, "units=2.5"),
     (L.ConvLSTM2D, (2, 0), {}, "kernel_size=0"),
     (L.ConvLSTM2D, (2, 3), {"strides": 0}, "strides=0"),
-    (L.ConvLSTM2D, (2, 3), {"dropout": 2}, "dropout=2"),
-    (L.ConvLSTM2DCell, (2, 3), {"recurrent_dropout": -1}, "recurrent_dropout=-1"),
     # embedding, shapes
     (L.Embedding, (10, 3), {"input_length": 0}, "input_length=0"),
     (L.Embedding, (10, 3), {"input_length": (2, -1)}, "input_length=(2, -1)"),
@@ -117,6 +113,26 @@ def test_bad_argument_raises_naming_it(case):
         warnings.simplefilter("ignore", DeprecationWarning)  # MaxoutDense is a Keras 1 layer
         with pytest.raises(ValueError, match=re.escape(f"Received: {received}") + "$"):
             layer(*args, **kwargs)
+
+
+# A rate outside [0, 1] is clamped, as Keras 2.3.1 does (its own tests build Dropout(3)), with a warning.
+CLAMPED = [
+    (lambda: L.Dropout(1.5), "rate", 1.5, 1.0),
+    (lambda: L.Dropout(-0.1), "rate", -0.1, 0.0),
+    (lambda: L.SpatialDropout2D(2.0), "rate", 2.0, 1.0),
+    (lambda: L.GaussianDropout(-1), "rate", -1, 0.0),
+    (lambda: L.AlphaDropout(1.5), "rate", 1.5, 1.0),
+    (lambda: L.LSTM(3, dropout=1.5).cell, "dropout", 1.5, 1.0),
+    (lambda: L.GRU(3, recurrent_dropout=-0.5).cell, "recurrent_dropout", -0.5, 0.0),
+    (lambda: L.ConvLSTM2D(2, 3, dropout=2).cell, "dropout", 2, 1.0),
+]
+
+
+@pytest.mark.parametrize("make, name, given, read", CLAMPED, ids=[f"{c[1]}={c[2]}" for c in CLAMPED])
+def test_rate_outside_unit_interval_is_clamped_with_a_warning(make, name, given, read):
+    with pytest.warns(UserWarning, match=re.escape(f"read as {read} (as Keras 2 clamps it). Received: {name}={given!r}")):
+        layer = make()
+    assert getattr(layer, name) == read
 
 
 def test_numpy_integers_are_accepted_and_stored_as_python_ints(backend_name):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any, Iterable
 
 from multinn.utils.generic_utils import as_int
@@ -102,17 +103,28 @@ def check_number(value: Any, name: str, *, minimum: "float | None" = None, maxim
 
 
 def check_rate(value: Any, name: str = "rate") -> float:
-    """A dropout fraction: a number between 0 and 1, as a float.
+    """A dropout fraction as a float. A number outside [0, 1] is clamped into it, as Keras
+    2.3.1 does (its own tests build `Dropout(3)`), but with a warning naming it rather than
+    silently; what is not a finite number raises.
 
     Example:
         >>> check_rate(0.25)
         0.25
-        >>> check_rate(1.5, "recurrent_dropout")
-        Traceback (most recent call last):
-        ...
-        ValueError: The `recurrent_dropout` argument must be a finite number between 0 and 1. Received: recurrent_dropout=1.5
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     check_rate(1.5, "recurrent_dropout")
+        1.0
+        >>> print(caught[0].message)
+        The `recurrent_dropout` argument is a fraction between 0 and 1, so it is read as 1.0 (as Keras 2 clamps it). Received: recurrent_dropout=1.5
     """
-    return check_number(value, name, minimum=0, maximum=1)
+    number = check_number(value, name)
+    if 0.0 <= number <= 1.0:
+        return number
+    clamped = min(1.0, max(0.0, number))
+    warnings.warn(f"The `{name}` argument is a fraction between 0 and 1, so it is read as {clamped} (as Keras 2 "
+                  f"clamps it). Received: {name}={value!r}", stacklevel=3)
+    return clamped
 
 
 def check_choice(value: Any, name: str, allowed: Iterable) -> Any:
