@@ -70,6 +70,7 @@ BAD = [
     (L.LSTM, (3,), {"dropout": "0.1"}, "dropout='0.1'"),
     (L.ConvLSTM2DCell, (2, 3), {"recurrent_dropout": None}, "recurrent_dropout=None"),
     (L.CuDNNGRU, (2.5,), {}, "units=2.5"),
+    (L.StackedRNNCells, ([],), {}, "cells=[]"),
     (L.ConvLSTM2D, (2, 0), {}, "kernel_size=0"),
     (L.ConvLSTM2D, (2, 3), {"strides": 0}, "strides=0"),
     # embedding, shapes

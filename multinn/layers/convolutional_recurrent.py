@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import activations, constraints, initializers, regularizers
+from multinn import activations, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec
 from multinn.utils import conv_utils
@@ -174,19 +174,9 @@ class ConvLSTM2DCell(_RecurrentCell):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **self._weights_config(),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
+            **self._rest_config(),
         }
         return {**super().get_config(), **config}
 

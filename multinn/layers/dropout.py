@@ -5,33 +5,19 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
-from multinn.utils.argument_validation import check_rate
-from multinn.utils.generic_utils import as_int
+from multinn.utils.argument_validation import check_rate, optional_sizes
 
 from .legacy import legacy_support
 from .legacy_interfaces import DROPOUT
 
 
-def noise_shape_of(value: Any) -> "tuple | None":
-    """A dropout layer's `noise_shape`: None, or the mask's shape as positive ints, with None
-    where the mask takes the input's size.
-
-    Example:
-        >>> noise_shape_of([None, 1, 4])
-        (None, 1, 4)
-    """
-    if value is None:
-        return None
-    try:
-        sizes = None if isinstance(value, str) else tuple(value)
-    except TypeError:
-        sizes = None
-    if sizes is None or any(d is not None and (as_int(d) is None or as_int(d) < 1) for d in sizes):
-        raise ValueError(
-            "The `noise_shape` argument must be a tuple of positive ints, with None where the mask takes the "
-            f"input's size. Received: noise_shape={value!r}"
-        )
-    return tuple(None if d is None else as_int(d) for d in sizes)
+def set_dropout_options(layer: Layer, rate: Any, noise_shape: Any, seed: "int | None") -> None:
+    """Checks and sets the options Dropout and AlphaDropout share: `rate`, `noise_shape`
+    (None, or the mask's shape with None where the mask takes the input's size), `seed`."""
+    layer.rate = check_rate(rate)
+    layer.noise_shape = None if noise_shape is None else optional_sizes(noise_shape, "noise_shape")
+    layer.seed = seed
+    layer.supports_masking = True
 
 
 class Dropout(Layer):
@@ -56,10 +42,7 @@ class Dropout(Layer):
     @legacy_support(DROPOUT)
     def __init__(self, rate: float, noise_shape: Any = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.rate = check_rate(rate)
-        self.noise_shape = noise_shape_of(noise_shape)
-        self.seed = seed
-        self.supports_masking = True
+        set_dropout_options(self, rate, noise_shape, seed)
 
     def _get_noise_shape(self, inputs: Any) -> Any:
         if self.noise_shape is None:

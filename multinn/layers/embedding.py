@@ -7,24 +7,14 @@ from typing import Any
 from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import Layer
-from multinn.utils.argument_validation import check_int
-from multinn.utils.generic_utils import as_int
+from multinn.utils.argument_validation import check_int, optional_sizes
 
 from .legacy import legacy_support
 from .legacy_interfaces import EMBEDDING
 
 
 def _as_lengths(input_length: Any) -> "tuple | None":
-    """`input_length` as a tuple of positive ints (None where a length may vary), or None."""
-    if input_length is None:
-        return None
-    lengths = tuple(input_length) if isinstance(input_length, (list, tuple)) else (input_length,)
-    if any(d is not None and (as_int(d) is None or as_int(d) < 1) for d in lengths):
-        raise ValueError(
-            "The `input_length` argument must be a positive int, or a tuple of them (None where a length may vary). "
-            f"Received: input_length={input_length!r}"
-        )
-    return tuple(None if d is None else as_int(d) for d in lengths)
+    return None if input_length is None else optional_sizes(input_length, "input_length")
 
 
 class Embedding(Layer):

@@ -13,7 +13,7 @@ from multinn import backend as K
 from multinn.engine.base_layer import Layer
 from multinn.utils.argument_validation import check_number, check_rate
 
-from .dropout import noise_shape_of
+from .dropout import set_dropout_options
 from .legacy import legacy_support
 from .legacy_interfaces import GAUSSIAN_DROPOUT, GAUSSIAN_NOISE
 
@@ -113,10 +113,7 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.rate = check_rate(rate)
-        self.noise_shape = noise_shape_of(noise_shape)
-        self.seed = seed
-        self.supports_masking = True
+        set_dropout_options(self, rate, noise_shape, seed)
 
     def _get_noise_shape(self, inputs: Any) -> tuple:
         shape = K.int_shape(inputs)

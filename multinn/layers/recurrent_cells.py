@@ -67,6 +67,26 @@ class _RecurrentCell(KernelBiasLayer):
             self._recurrent_dropout_mask = _dropout_masks(h, self.recurrent_dropout, training, count)
         return self._recurrent_dropout_mask
 
+    def _weights_config(self) -> dict:
+        return {
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+    def _rest_config(self) -> dict:
+        return {
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+        }
+
 
 class _CellBase(_RecurrentCell):
     """SimpleRNNCell, LSTMCell and GRUCell: `units` wide, with `_gates` blocks of columns
@@ -112,26 +132,6 @@ class _CellBase(_RecurrentCell):
         return {
             "units": self.units,
             "activation": activations.serialize(self.activation),
-        }
-
-    def _weights_config(self) -> dict:
-        return {
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-        }
-
-    def _rest_config(self) -> dict:
-        return {
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
         }
 
 
@@ -400,6 +400,8 @@ class StackedRNNCells(Layer):
     """
 
     def __init__(self, cells: list, reverse_state_order: bool = False, **kwargs: Any):
+        if not isinstance(cells, (list, tuple)) or not cells:
+            raise ValueError(f"StackedRNNCells takes a non-empty list of cells. Received: cells={cells!r}")
         for cell in cells:
             if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
                 raise ValueError(f"StackedRNNCells: every cell needs `call` and `state_size`. Received: cell={cell!r}")

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from multinn.utils.generic_utils import as_int
 
-__all__ = ["check_int", "int_tuple", "check_number", "check_rate", "check_choice", "check_axis_list",
+__all__ = ["check_int", "int_tuple", "optional_sizes", "check_number", "check_rate", "check_choice", "check_axis_list",
            "forwarded_arguments"]
 
 
@@ -78,6 +78,29 @@ def int_tuple(value: Any, n: int, name: str, *, minimum: "int | None" = 1) -> tu
             f"The `{name}` argument must be {_describe(minimum)} or a tuple of {n} of them. Received: {name}={value!r}"
         )
     return items
+
+
+def optional_sizes(value: Any, name: str) -> tuple:
+    """A positive int, or an iterable of positive ints and Nones (sizes the input sets), as
+    a tuple of Python ints and Nones: what `noise_shape` and `input_length` take.
+
+    Example:
+        >>> optional_sizes([None, 1, 4], "noise_shape"), optional_sizes(7, "input_length")
+        ((None, 1, 4), (7,))
+    """
+    if as_int(value) is not None:
+        sizes: "tuple | None" = (value,)
+    else:
+        try:
+            sizes = None if isinstance(value, (str, bytes)) else tuple(value)
+        except TypeError:
+            sizes = None
+    if sizes is None or any(d is not None and (as_int(d) is None or as_int(d) < 1) for d in sizes):
+        raise ValueError(
+            f"The `{name}` argument must be a positive int or a tuple of them, with None for a size the input "
+            f"sets. Received: {name}={value!r}"
+        )
+    return tuple(None if d is None else as_int(d) for d in sizes)
 
 
 def check_number(value: Any, name: str, *, minimum: "float | None" = None, maximum: "float | None" = None) -> float:
