@@ -37,11 +37,11 @@ class _RecurrentCell(KernelBiasLayer):
     (Keras 2: the same units drop at all time steps); `RNN` clears them before each call.
     """
 
-    def __init__(self, *, activation: Any = "tanh", use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
-                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
-                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
-                 dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
+    # No defaults: each cell's own signature holds them (Keras 2's), and hands them all on.
+    def __init__(self, *, activation: Any, use_bias: bool, kernel_initializer: Any, recurrent_initializer: Any,
+                 bias_initializer: Any, kernel_regularizer: Any, recurrent_regularizer: Any, bias_regularizer: Any,
+                 kernel_constraint: Any, recurrent_constraint: Any, bias_constraint: Any, dropout: float,
+                 recurrent_dropout: float, **kwargs: Any):
         super().__init__(**kwargs)
         self._set_kernel_bias_options(activation=activation, use_bias=use_bias,
                                       kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,

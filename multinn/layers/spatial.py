@@ -29,13 +29,17 @@ def _pairs(value: Any, rank: int, name: str) -> tuple:
     """An int, `rank` ints (symmetric) or `rank` (before, after) pairs as `rank` pairs of
     non-negative ints (a 1-D layer takes one pair as its two ints)."""
     if as_int(value) is not None:
-        sizes = (check_int(value, name, minimum=0),) * rank
-        return tuple((v, v) for v in sizes)
-    items = tuple(value) if isinstance(value, (list, tuple)) else ()
+        size = check_int(value, name, minimum=0)
+        return ((size, size),) * rank
     try:
-        if rank == 1 and len(items) == 2 and None not in [as_int(v) for v in items]:
+        items = () if isinstance(value, str) else tuple(value)
+    except TypeError:
+        items = ()
+    flat = None not in [as_int(v) for v in items]  # ints, not pairs
+    try:
+        if flat and rank == 1 and len(items) == 2:
             return (int_tuple(items, 2, name, minimum=0),)
-        if len(items) == rank and None not in [as_int(v) for v in items]:
+        if flat and len(items) == rank:
             return tuple((v, v) for v in int_tuple(items, rank, name, minimum=0))
         if len(items) == rank and all(isinstance(v, (list, tuple)) for v in items):
             return tuple(int_tuple(v, 2, name, minimum=0) for v in items)
