@@ -77,7 +77,7 @@ class _Conv(KernelBiasLayer):
         kernel_/bias_constraint: as in Keras 2.
     """
 
-    _filters_from_input = False  # DepthwiseConv2D: as many outputs per input channel
+    _filters_from_input = False  # DepthwiseConv2D: its output channels follow from the input's
 
     def __init__(self, rank: int, filters: "int | None", kernel_size: Any, *, strides: Any = 1,
                  padding: str = "valid", data_format: "str | None" = None, dilation_rate: Any = 1,
