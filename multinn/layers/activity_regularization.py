@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import regularizers
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_number
 
 
 class ActivityRegularization(Layer):
@@ -22,8 +23,8 @@ class ActivityRegularization(Layer):
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.l1 = float(l1)
-        self.l2 = float(l2)
+        self.l1 = check_number(l1, "l1")
+        self.l2 = check_number(l2, "l2")
         self.activity_regularizer = regularizers.L1L2(l1=self.l1, l2=self.l2)
 
     def compute_output_shape(self, input_shape: Any) -> Any:

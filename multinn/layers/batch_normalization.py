@@ -6,6 +6,7 @@ from typing import Any
 from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils.argument_validation import check_int, check_number
 
 from .legacy import legacy_support
 from .legacy_interfaces import BATCH_NORMALIZATION
@@ -65,9 +66,9 @@ class BatchNormalization(Layer):
             if len(axis) != 1:
                 raise ValueError(f"BatchNormalization normalizes along one axis. Received: axis={axis!r}")
             axis = axis[0]
-        self.axis = int(axis)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
+        self.axis = check_int(axis, "axis", minimum=None)
+        self.momentum = check_number(momentum, "momentum")
+        self.epsilon = check_number(epsilon, "epsilon", minimum=0)
         self.center = bool(center)
         self.scale = bool(scale)
         self.beta_initializer = initializers.get(beta_initializer)

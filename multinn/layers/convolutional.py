@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import constraints, initializers, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
-from multinn.utils.generic_utils import as_int
+from multinn.utils.argument_validation import check_int, forwarded_arguments, int_tuple
 
 from .kernel_bias import KernelBiasLayer
 from .legacy import legacy_support
@@ -78,23 +77,28 @@ class _Conv(KernelBiasLayer):
         kernel_/bias_constraint: as in Keras 2.
     """
 
-    def __init__(self, rank: int, filters: "int | None", kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: "str | None" = None, dilation_rate: Any = 1, activation: Any = None,
-                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+    _filters_from_input = False  # DepthwiseConv2D: its output channels follow from the input's
+
+    def __init__(self, rank: int, filters: "int | None", kernel_size: Any, *, strides: Any = 1,
+                 padding: str = "valid", data_format: "str | None" = None, dilation_rate: Any = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any):
         super().__init__(**kwargs)
         self.rank = rank
-        self.filters = filters if as_int(filters) is None else as_int(filters)  # np.int64(32) as 32
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
+        self.filters = None if self._filters_from_input else check_int(filters, "filters")
+        self.kernel_size = int_tuple(kernel_size, rank, "kernel_size")
+        self.strides = int_tuple(strides, rank, "strides")
         allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
         self.padding = conv_utils.normalize_padding(padding, allowed)
         self.data_format = K.normalize_data_format(data_format)
-        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
-        self._set_kernel_bias_options(activation, use_bias, kernel_initializer, bias_initializer,
-                                      kernel_regularizer, bias_regularizer, activity_regularizer,
-                                      kernel_constraint, bias_constraint)
+        self.dilation_rate = int_tuple(dilation_rate, rank, "dilation_rate")
+        self._set_kernel_bias_options(activation=activation, use_bias=use_bias,
+                                      kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                                      kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                                      activity_regularizer=activity_regularizer,
+                                      kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def build(self, input_shape: tuple) -> None:
@@ -159,9 +163,7 @@ class Conv1D(_Conv):
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **steps_input_kwargs(kwargs))
+        super().__init__(1, **steps_input_kwargs(forwarded_arguments(locals())))
 
 
 class Conv2D(_Conv):
@@ -180,9 +182,7 @@ class Conv2D(_Conv):
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(2, **forwarded_arguments(locals()))
 
 
 class Conv3D(_Conv):
@@ -201,23 +201,20 @@ class Conv3D(_Conv):
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(3, **forwarded_arguments(locals()))
 
 
 # ---------------------------------------------------------------------- transposed convolutions
 class _ConvTranspose(_Conv):
     """Transposed convolutions: kernel (*kernel_size, filters, input_channels)."""
 
-    def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str, output_padding: Any,
-                 data_format: "str | None", dilation_rate: Any, *args: Any, **kwargs: Any):
-        super().__init__(rank, filters, kernel_size, strides, padding, data_format, dilation_rate, *args, **kwargs)
+    def __init__(self, rank: int, filters: int, kernel_size: Any, *, output_padding: Any = None, **options: Any):
+        super().__init__(rank, filters, kernel_size, **options)
         if self.padding not in ("valid", "same"):
-            raise ValueError(f"{type(self).__name__} takes padding 'valid' or 'same'. Received: padding={padding!r}")
+            raise ValueError(f"{type(self).__name__} takes padding 'valid' or 'same'. Received: padding={self.padding!r}")
         self.output_padding = output_padding
         if output_padding is not None:
-            self.output_padding = conv_utils.normalize_tuple(output_padding, rank, "output_padding")
+            self.output_padding = int_tuple(output_padding, rank, "output_padding", minimum=0)
             for stride, pad in zip(self.strides, self.output_padding):
                 if pad >= stride:
                     raise ValueError(
@@ -270,9 +267,7 @@ class Conv1DTranspose(_ConvTranspose):
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
                  **kwargs: Any):
-        super().__init__(1, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
-                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(1, **forwarded_arguments(locals()))
 
 
 class Conv2DTranspose(_ConvTranspose):
@@ -292,9 +287,7 @@ class Conv2DTranspose(_ConvTranspose):
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
                  **kwargs: Any):
-        super().__init__(2, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
-                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(2, **forwarded_arguments(locals()))
 
 
 class Conv3DTranspose(_ConvTranspose):
@@ -313,13 +306,39 @@ class Conv3DTranspose(_ConvTranspose):
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
                  **kwargs: Any):
-        super().__init__(3, filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
-                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        super().__init__(3, **forwarded_arguments(locals()))
 
 
 # ---------------------------------------------------------------------- depthwise and separable
-class DepthwiseConv2D(_Conv):
+class _Multiplied(_Conv):
+    """The convolutions with a depthwise step: `depth_multiplier` filters per input channel,
+    and an initializer, regularizer and constraint per kernel (`_parts`) in place of the
+    `kernel_*` options."""
+
+    _parts = ("depthwise",)
+
+    def __init__(self, rank: int, filters: "int | None", kernel_size: Any, *, depth_multiplier: int = 1,
+                 **options: Any):
+        parts = {part: [options.pop(f"{part}_{kind}") for kind in ("initializer", "regularizer", "constraint")]
+                 for part in self._parts}
+        super().__init__(rank, filters, kernel_size, **options)
+        self.depth_multiplier = check_int(depth_multiplier, "depth_multiplier")
+        for part, (initializer, regularizer, constraint) in parts.items():
+            self._set_part_options(part, initializer, regularizer, constraint)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            config.pop(key)
+        if self._filters_from_input:
+            config.pop("filters")
+        config["depth_multiplier"] = self.depth_multiplier
+        for part in self._parts:
+            config.update(self._part_config(part))
+        return config
+
+
+class DepthwiseConv2D(_Multiplied):
     """Depthwise 2-D convolution: `depth_multiplier` filters per input channel.
 
     Example:
@@ -329,18 +348,14 @@ class DepthwiseConv2D(_Conv):
         (1, 3, 3, 8)
     """
 
+    _filters_from_input = True
+
     def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid", depth_multiplier: int = 1,
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = None,
                  use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  depthwise_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  depthwise_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(2, None, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
-                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = int(depth_multiplier)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        super().__init__(2, None, **forwarded_arguments(locals()))
 
     def build(self, input_shape: tuple) -> None:
         cin = input_channels(self, input_shape)
@@ -358,34 +373,11 @@ class DepthwiseConv2D(_Conv):
         cin = input_shape[channel_axis(self.data_format)]
         return None if cin is None else cin * self.depth_multiplier
 
-    def get_config(self) -> dict:
-        config = super().get_config()
-        for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
-            config.pop(key)
-        config["depth_multiplier"] = self.depth_multiplier
-        config.update(self._part_config("depthwise"))
-        return config
 
-
-class _SeparableConv(_Conv):
+class _SeparableConv(_Multiplied):
     """A depthwise convolution followed by a pointwise (1x1) one mixing the channels."""
 
-    def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str,
-                 data_format: "str | None", dilation_rate: Any, depth_multiplier: int, activation: Any,
-                 use_bias: bool, depthwise_initializer: Any, pointwise_initializer: Any, bias_initializer: Any,
-                 depthwise_regularizer: Any, pointwise_regularizer: Any, bias_regularizer: Any,
-                 activity_regularizer: Any, depthwise_constraint: Any, pointwise_constraint: Any,
-                 bias_constraint: Any, **kwargs: Any):
-        super().__init__(rank, filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                         use_bias, bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = int(depth_multiplier)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+    _parts = ("depthwise", "pointwise")
 
     def build(self, input_shape: tuple) -> None:
         cin = input_channels(self, input_shape)
@@ -401,15 +393,6 @@ class _SeparableConv(_Conv):
         return self._add_bias(fn(inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
                                  padding=self.padding, data_format=self.data_format,
                                  dilation_rate=self.dilation_rate))
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
-            config.pop(key)
-        config["depth_multiplier"] = self.depth_multiplier
-        for part in ("depthwise", "pointwise"):
-            config.update(self._part_config(part))
-        return config
 
 
 class SeparableConv1D(_SeparableConv):
@@ -429,10 +412,7 @@ class SeparableConv1D(_SeparableConv):
                  depthwise_regularizer: Any = None, pointwise_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, depthwise_constraint: Any = None, pointwise_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
-                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
-                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+        super().__init__(1, **forwarded_arguments(locals()))
 
 
 class SeparableConv2D(_SeparableConv):
@@ -453,10 +433,7 @@ class SeparableConv2D(_SeparableConv):
                  depthwise_regularizer: Any = None, pointwise_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, depthwise_constraint: Any = None, pointwise_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate, depth_multiplier,
-                         activation, use_bias, depthwise_initializer, pointwise_initializer, bias_initializer,
-                         depthwise_regularizer, pointwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+        super().__init__(2, **forwarded_arguments(locals()))
 
 
 # Keras 2 aliases

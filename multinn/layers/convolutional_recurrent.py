@@ -10,23 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import activations, constraints, initializers, regularizers
+from multinn import activations, regularizers
 from multinn import backend as K
-from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.base_layer import InputSpec
 from multinn.utils import conv_utils
-from multinn.utils.generic_utils import as_int
+from multinn.utils.argument_validation import check_int, forwarded_arguments, int_tuple
 
 from .legacy import legacy_support
 from .legacy_interfaces import CONVLSTM2D
 from .recurrent import RNN
-from .recurrent_cells import _dropout_masks, _rate
+from .recurrent_cells import _RecurrentCell
 
 __all__ = ["ConvLSTM2DCell", "ConvLSTM2D"]
 
 _GATES = 4
 
 
-class ConvLSTM2DCell(Layer):
+# The cell's options that are not the shared recurrent ones (_RecurrentCell reads those).
+_CONV_OWN = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "recurrent_activation",
+             "unit_forget_bias")
+
+
+class ConvLSTM2DCell(_RecurrentCell):
     """One step of a convolutional LSTM (Shi et al. 2015), Keras 2.3.1's formula.
 
     With `*` a convolution and gates in Keras's order i, f, c, o along the kernels' last axis:
@@ -63,41 +68,20 @@ class ConvLSTM2DCell(Layer):
                  recurrent_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
                  recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, **kwargs: Any):
-        super().__init__(**kwargs)
-        if as_int(filters) is None or filters <= 0:
-            raise ValueError(f"ConvLSTM2DCell `filters` must be a positive integer. Received: filters={filters!r}")
-        self.filters = as_int(filters)
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, 2, "strides")
+        super().__init__(**forwarded_arguments(locals(), exclude=_CONV_OWN))
+        self.filters = check_int(filters, "filters")
+        self.kernel_size = int_tuple(kernel_size, 2, "kernel_size")
+        self.strides = int_tuple(strides, 2, "strides")
         self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
         self.data_format = K.normalize_data_format(data_format)
-        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, 2, "dilation_rate")
-        self.activation = activations.get(activation)
+        self.dilation_rate = int_tuple(dilation_rate, 2, "dilation_rate")
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = _rate(dropout)
-        self.recurrent_dropout = _rate(recurrent_dropout)
         self.state_size = (self.filters, self.filters)
-        self.reset_dropout_masks()
 
     @property
     def output_size(self) -> int:
         return self.filters
-
-    def reset_dropout_masks(self) -> None:
-        """Forgets the dropout masks so the next sequence draws new ones."""
-        self._dropout_mask = None
-        self._recurrent_dropout_mask = None
 
     def _channel_axis(self) -> int:
         return 1 if self.data_format == "channels_first" else -1
@@ -158,11 +142,7 @@ class ConvLSTM2DCell(Layer):
 
     def call(self, inputs: Any, states: Any, training: Any = None):
         h_prev, c_prev = states[0], states[1]
-        if 0.0 < self.dropout < 1.0 and self._dropout_mask is None:
-            self._dropout_mask = _dropout_masks(inputs, self.dropout, training, _GATES)
-        if 0.0 < self.recurrent_dropout < 1.0 and self._recurrent_dropout_mask is None:
-            self._recurrent_dropout_mask = _dropout_masks(h_prev, self.recurrent_dropout, training, _GATES)
-        masks, rec_masks = self._dropout_mask, self._recurrent_dropout_mask
+        masks, rec_masks = self._input_masks(inputs, training, _GATES), self._recurrent_masks(h_prev, training, _GATES)
         f = self.filters
         if masks:
             xs = [self.input_conv(inputs * masks[g], self.kernel[..., g * f:(g + 1) * f],
@@ -194,19 +174,9 @@ class ConvLSTM2DCell(Layer):
             "dilation_rate": self.dilation_rate,
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **self._weights_config(),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
+            **self._rest_config(),
         }
         return {**super().get_config(), **config}
 

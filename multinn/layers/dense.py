@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import activations, backend as K
 from multinn.engine.base_layer import InputSpec
+from multinn.utils.argument_validation import check_int
 
 from .kernel_bias import KernelBiasLayer
 from .legacy import legacy_support
@@ -51,12 +52,12 @@ class Dense(KernelBiasLayer):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.units = int(units)
-        if self.units <= 0:
-            raise ValueError(f"Dense `units` must be a positive integer. Received: units={units!r}")
-        self._set_kernel_bias_options(activation, use_bias, kernel_initializer, bias_initializer,
-                                      kernel_regularizer, bias_regularizer, activity_regularizer,
-                                      kernel_constraint, bias_constraint)
+        self.units = check_int(units, "units")
+        self._set_kernel_bias_options(activation=activation, use_bias=use_bias,
+                                      kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                                      kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                                      activity_regularizer=activity_regularizer,
+                                      kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 

@@ -5,16 +5,26 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_rate, optional_sizes
 
 from .legacy import legacy_support
 from .legacy_interfaces import DROPOUT
+
+
+def set_dropout_options(layer: Layer, rate: Any, noise_shape: Any, seed: "int | None") -> None:
+    """Checks and sets the options Dropout and AlphaDropout share: `rate`, `noise_shape`
+    (None, or the mask's shape with None where the mask takes the input's size), `seed`."""
+    layer.rate = check_rate(rate)
+    layer.noise_shape = None if noise_shape is None else optional_sizes(noise_shape, "noise_shape")
+    layer.seed = seed
+    layer.supports_masking = True
 
 
 class Dropout(Layer):
     """Sets a fraction `rate` of the inputs to 0 in training (scaling the rest by 1/(1-rate)).
 
     Args:
-        rate: fraction to drop, between 0 and 1.
+        rate: fraction to drop, between 0 and 1 (at 1, as at 0, the layer passes its inputs on).
         noise_shape: shape of the binary mask, broadcast over the input (None entries take the
             input's size), e.g. (batch, 1, features) to drop the same features at every timestep.
         seed: optional seed for the masks.
@@ -32,10 +42,7 @@ class Dropout(Layer):
     @legacy_support(DROPOUT)
     def __init__(self, rate: float, noise_shape: Any = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.rate = min(1.0, max(0.0, float(rate)))
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
-        self.supports_masking = True
+        set_dropout_options(self, rate, noise_shape, seed)
 
     def _get_noise_shape(self, inputs: Any) -> Any:
         if self.noise_shape is None:

@@ -7,18 +7,14 @@ from typing import Any
 from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import Layer
-from multinn.utils.generic_utils import as_int
+from multinn.utils.argument_validation import check_int, optional_sizes
 
 from .legacy import legacy_support
 from .legacy_interfaces import EMBEDDING
 
 
 def _as_lengths(input_length: Any) -> "tuple | None":
-    if input_length is None:
-        return None
-    if isinstance(input_length, (list, tuple)):
-        return tuple(None if d is None else int(d) for d in input_length)
-    return (int(input_length),)
+    return None if input_length is None else optional_sizes(input_length, "input_length")
 
 
 class Embedding(Layer):
@@ -64,18 +60,19 @@ class Embedding(Layer):
             # Keras 2 gives every Embedding an input shape, so it can open a Sequential model.
             kwargs["input_shape"] = lengths if lengths else (None,)
         super().__init__(**kwargs)
-        for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if as_int(value) is None or value <= 0:
-                raise ValueError(f"Embedding `{arg}` must be a positive integer. Received: {arg}={value!r}")
-        self.input_dim = as_int(input_dim)
-        self.output_dim = as_int(output_dim)
+        self.input_dim = check_int(input_dim, "input_dim")
+        self.output_dim = check_int(output_dim, "output_dim")
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
         self.supports_masking = self.mask_zero
-        self.input_length = input_length
+        # kept as given (an int, a list or a tuple), its NumPy integers made plain for the config
+        if lengths is None or isinstance(input_length, (list, tuple)):
+            self.input_length = lengths if lengths is None else type(input_length)(lengths)
+        else:
+            self.input_length = lengths[0]
 
     def build(self, input_shape: Any) -> None:
         self.embeddings = self.add_weight(

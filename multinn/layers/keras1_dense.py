@@ -9,6 +9,7 @@ from typing import Any
 from multinn import activations, constraints, initializers, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils.argument_validation import check_int
 
 __all__ = ["Highway", "MaxoutDense"]
 
@@ -20,7 +21,7 @@ class _Keras1Dense(Layer):
                  activity_regularizer: Any, W_constraint: Any, b_constraint: Any, bias: bool,  # noqa: N803
                  input_dim: "int | None", **kwargs: Any):
         if input_dim is not None and "input_shape" not in kwargs:
-            kwargs["input_shape"] = (input_dim,)
+            kwargs["input_shape"] = (check_int(input_dim, "input_dim"),)
         super().__init__(**kwargs)
         warnings.warn(f"The `{type(self).__name__}` layer is deprecated (a Keras 1 layer kept by Keras 2).",
                       DeprecationWarning, stacklevel=3)
@@ -32,7 +33,7 @@ class _Keras1Dense(Layer):
         self.W_constraint = constraints.get(W_constraint)
         self.b_constraint = constraints.get(b_constraint)
         self.bias = bool(bias)
-        self.input_dim = input_dim
+        self.input_dim = None if input_dim is None else check_int(input_dim, "input_dim")
         self.initial_weights = weights
         self.input_spec = InputSpec(ndim=2)
 
@@ -144,8 +145,8 @@ class MaxoutDense(_Keras1Dense):
                  input_dim: "int | None" = None, **kwargs: Any):
         super().__init__(init, None, weights, W_regularizer, b_regularizer, activity_regularizer,
                          W_constraint, b_constraint, bias, input_dim, **kwargs)
-        self.output_dim = int(output_dim)
-        self.nb_feature = int(nb_feature)
+        self.output_dim = check_int(output_dim, "output_dim")
+        self.nb_feature = check_int(nb_feature, "nb_feature")
 
     def build(self, input_shape: tuple) -> None:
         size = int(input_shape[-1])

@@ -1,5 +1,6 @@
 """KernelBiasLayer: the options, weights and config shared by the layers that own a
-kernel and an optional bias (Dense, the convolutions, the locally connected layers).
+kernel and an optional bias (Dense, the convolutions, the locally connected layers, the
+recurrent cells).
 """
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ class KernelBiasLayer(Layer):
         >>> class Scale(KernelBiasLayer):
         ...     def __init__(self, **kwargs):
         ...         super().__init__(**kwargs)
-        ...         self._set_kernel_bias_options(None, True, "ones", "zeros", None, None, None, None, None)
+        ...         self._set_kernel_bias_options(activation=None, use_bias=True, kernel_initializer="ones",
+        ...                                       bias_initializer="zeros", kernel_regularizer=None,
+        ...                                       bias_regularizer=None, kernel_constraint=None, bias_constraint=None)
         ...     def build(self, input_shape):
         ...         self.kernel = self._add_kernel((input_shape[-1],))
         ...         self.bias = self._make_bias((input_shape[-1],))
@@ -36,18 +39,24 @@ class KernelBiasLayer(Layer):
         ['activation', 'activity_regularizer', 'bias_constraint']
     """
 
-    def _set_kernel_bias_options(self, activation: Any, use_bias: bool, kernel_initializer: Any,
+    def _set_kernel_bias_options(self, *, activation: Any, use_bias: bool, kernel_initializer: Any,
                                  bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any,
-                                 activity_regularizer: Any, kernel_constraint: Any, bias_constraint: Any) -> None:
+                                 kernel_constraint: Any, bias_constraint: Any,
+                                 activity_regularizer: Any = None) -> None:
+        """Reads the activation, `use_bias` and the kernel's and bias's initializer,
+        regularizer and constraint (identifiers as Keras 2 takes them)."""
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self._set_part_options("kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        self._set_part_options("bias", bias_initializer, bias_regularizer, bias_constraint)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+
+    def _set_part_options(self, part: str, initializer: Any, regularizer: Any, constraint: Any) -> None:
+        """Sets `{part}_initializer`, `{part}_regularizer` and `{part}_constraint`, the options
+        `_add_kernel(shape, part)` and `_part_config(part)` read ('recurrent', 'depthwise', ...)."""
+        setattr(self, f"{part}_initializer", initializers.get(initializer))
+        setattr(self, f"{part}_regularizer", regularizers.get(regularizer))
+        setattr(self, f"{part}_constraint", constraints.get(constraint))
 
     def _add_kernel(self, shape: tuple, part: str = "kernel"):
         """The weight `part` ('kernel', or e.g. 'depthwise' for `depthwise_kernel`), made with

@@ -43,6 +43,8 @@ class Lambda(Layer):
     @legacy_support(LAMBDA)
     def __init__(self, function: Any, output_shape: Any = None, mask: Any = None, arguments: "dict | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"The `function` argument of a Lambda layer must be callable. Received: function={function!r}")
         self.function = function
         self.arguments = dict(arguments) if arguments else {}
         self.supports_masking = mask is not None

@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_number
 
 
 class LeakyReLU(Layer):
@@ -20,7 +21,7 @@ class LeakyReLU(Layer):
     def __init__(self, alpha: float = 0.3, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.alpha = float(alpha)
+        self.alpha = check_number(alpha, "alpha")
 
     def call(self, inputs: Any) -> Any:
         return K.relu(inputs, alpha=self.alpha)

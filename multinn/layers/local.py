@@ -15,6 +15,7 @@ from typing import Any
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec
 from multinn.utils import conv_utils
+from multinn.utils.argument_validation import check_choice, check_int, forwarded_arguments, int_tuple
 
 from .convolutional import channel_axis, input_channels, spatial_dims, steps_input_kwargs, with_spatial
 from .kernel_bias import KernelBiasLayer
@@ -27,29 +28,27 @@ __all__ = ["LocallyConnected1D", "LocallyConnected2D"]
 class _LocallyConnected(KernelBiasLayer):
     """Shared machinery; only 'valid' padding, as in Keras 2."""
 
-    def __init__(self, rank: int, filters: int, kernel_size: Any, strides: Any, padding: str,
-                 data_format: "str | None", activation: Any, use_bias: bool, kernel_initializer: Any,
-                 bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any, activity_regularizer: Any,
-                 kernel_constraint: Any, bias_constraint: Any, implementation: int = 1, **kwargs: Any):
+    def __init__(self, rank: int, filters: int, kernel_size: Any, *, strides: Any = 1, padding: str = "valid",
+                 data_format: "str | None" = None, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, implementation: int = 1, **kwargs: Any):
         super().__init__(**kwargs)
-        if isinstance(implementation, bool) or implementation not in (1, 2, 3):
-            raise ValueError(
-                f"{type(self).__name__}'s `implementation` should be 1, 2 or 3 (Keras 2's modes, which compute the "
-                f"same result). Received: implementation={implementation!r}"
-            )
-        self.implementation = int(implementation)
+        self.implementation = check_choice(implementation, "implementation", (1, 2, 3))
         self.rank = rank
-        self.filters = int(filters)
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = conv_utils.normalize_tuple(strides, rank, "strides")
+        self.filters = check_int(filters, "filters")
+        self.kernel_size = int_tuple(kernel_size, rank, "kernel_size")
+        self.strides = int_tuple(strides, rank, "strides")
         self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
         if self.padding != "valid":
             raise ValueError(f"Invalid border mode for {type(self).__name__} (only 'valid' is supported). "
                              f"Received: padding={padding!r}")
         self.data_format = K.normalize_data_format(data_format)
-        self._set_kernel_bias_options(activation, use_bias, kernel_initializer, bias_initializer,
-                                      kernel_regularizer, bias_regularizer, activity_regularizer,
-                                      kernel_constraint, bias_constraint)
+        self._set_kernel_bias_options(activation=activation, use_bias=use_bias,
+                                      kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                                      kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                                      activity_regularizer=activity_regularizer,
+                                      kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def _out_spatial(self, input_shape: tuple) -> tuple:
@@ -124,10 +123,7 @@ class LocallyConnected1D(_LocallyConnected):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, implementation: int = 1,
                  **kwargs: Any):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, implementation,
-                         **steps_input_kwargs(kwargs))
+        super().__init__(1, **steps_input_kwargs(forwarded_arguments(locals())))
 
 
 class LocallyConnected2D(_LocallyConnected):
@@ -147,6 +143,4 @@ class LocallyConnected2D(_LocallyConnected):
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, implementation: int = 1,
                  **kwargs: Any):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, activation, use_bias,
-                         kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, implementation, **kwargs)
+        super().__init__(2, **forwarded_arguments(locals()))

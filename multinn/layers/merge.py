@@ -12,6 +12,8 @@ from typing import Any, Sequence
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_int, int_tuple
+from multinn.utils.generic_utils import as_int
 
 
 def _broadcast_shapes(shapes: Sequence[tuple], layer: str) -> tuple:
@@ -192,7 +194,7 @@ class Concatenate(_Merge):
 
     def __init__(self, axis: int = -1, **kwargs: Any):
         super().__init__(**kwargs)
-        self.axis = int(axis)
+        self.axis = check_int(axis, "axis", minimum=None)
 
     def _output_shape(self, shapes: list) -> tuple:
         rank = len(shapes[0])
@@ -261,11 +263,14 @@ class Dot(_Merge):
 
     def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
-        if not isinstance(axes, int) and not (
-            isinstance(axes, (list, tuple)) and len(axes) == 2 and all(isinstance(a, int) for a in axes)
-        ):
-            raise TypeError(f"`axes` must be an int or a pair of ints. Received: axes={axes!r}")
-        self.axes = axes
+        if as_int(axes) is not None:
+            self.axes = as_int(axes)
+        else:
+            try:
+                pair = int_tuple(axes, 2, "axes", minimum=None)
+            except ValueError as error:
+                raise TypeError(str(error)) from None  # Keras's error for axes of the wrong kind
+            self.axes = list(pair) if isinstance(axes, list) else pair  # as given, for the config
         self.normalize = bool(normalize)
 
     def _pair(self, shapes: list) -> tuple:

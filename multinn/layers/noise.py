@@ -11,7 +11,9 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_number, check_rate
 
+from .dropout import set_dropout_options
 from .legacy import legacy_support
 from .legacy_interfaces import GAUSSIAN_DROPOUT, GAUSSIAN_NOISE
 
@@ -39,7 +41,7 @@ class GaussianNoise(Layer):
     def __init__(self, stddev: float, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.stddev = stddev
+        self.stddev = check_number(stddev, "stddev", minimum=0)
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         def noised():
@@ -58,7 +60,7 @@ class GaussianDropout(Layer):
     """Multiplies by 1-centred Gaussian noise of standard deviation sqrt(rate / (1 - rate)), in training only.
 
     Args:
-        rate: drop probability, as in Dropout; outside (0, 1) the layer does nothing.
+        rate: drop probability in [0, 1], as in Dropout; at 0 or 1 the layer does nothing.
 
     Example:
         >>> from multinn import backend as K
@@ -71,7 +73,7 @@ class GaussianDropout(Layer):
     def __init__(self, rate: float, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.rate = rate
+        self.rate = check_rate(rate)
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         if 0 < self.rate < 1:
@@ -97,7 +99,7 @@ class AlphaDropout(Layer):
     `b = -a * alpha' * rate` restores zero mean and unit variance.
 
     Args:
-        rate: drop probability; outside (0, 1) the layer does nothing.
+        rate: drop probability in [0, 1]; at 0 or 1 the layer does nothing.
         noise_shape: shape of the keep/drop mask, broadcast over the input (None entries
             take the input's size).
         seed: optional seed; a seeded layer draws a reproducible sequence of masks.
@@ -111,10 +113,7 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: "int | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.rate = rate
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
-        self.supports_masking = True
+        set_dropout_options(self, rate, noise_shape, seed)
 
     def _get_noise_shape(self, inputs: Any) -> tuple:
         shape = K.int_shape(inputs)

@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils.argument_validation import check_axis_list
 
 
 class Permute(Layer):
@@ -19,7 +20,7 @@ class Permute(Layer):
 
     def __init__(self, dims: Any, **kwargs: Any):
         super().__init__(**kwargs)
-        self.dims = tuple(int(d) for d in dims)
+        self.dims = tuple(check_axis_list(dims, "dims") or ())
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
             raise ValueError(
                 f"Invalid permutation `dims` for a Permute layer: it must be a permutation of 1..{len(self.dims)} "

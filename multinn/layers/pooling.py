@@ -8,6 +8,7 @@ from typing import Any
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.utils import conv_utils
+from multinn.utils.argument_validation import int_tuple
 
 from .convolutional import spatial_dims, with_spatial
 from .legacy import legacy_support
@@ -31,8 +32,8 @@ class _Pooling(Layer):
                  **kwargs: Any):
         super().__init__(**kwargs)
         self.rank = rank
-        self.pool_size = conv_utils.normalize_tuple(pool_size, rank, "pool_size")
-        self.strides = conv_utils.normalize_tuple(pool_size if strides is None else strides, rank, "strides")
+        self.pool_size = int_tuple(pool_size, rank, "pool_size")
+        self.strides = self.pool_size if strides is None else int_tuple(strides, rank, "strides")
         self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
         self.data_format = K.normalize_data_format(data_format)
         self.input_spec = InputSpec(ndim=rank + 2)

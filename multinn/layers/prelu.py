@@ -6,6 +6,7 @@ from typing import Any
 from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils.argument_validation import check_axis_list
 
 from .legacy import legacy_support
 from .legacy_interfaces import PRELU
@@ -34,12 +35,7 @@ class PReLU(Layer):
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
         self.alpha_constraint = constraints.get(alpha_constraint)
-        if shared_axes is None:
-            self.shared_axes = None
-        elif isinstance(shared_axes, (list, tuple)):
-            self.shared_axes = [int(a) for a in shared_axes]
-        else:
-            self.shared_axes = [int(shared_axes)]
+        self.shared_axes = check_axis_list(shared_axes, "shared_axes", minimum=1)  # axis 0 is the batch
 
     def build(self, input_shape: tuple) -> None:
         param_shape = list(input_shape[1:])

@@ -15,12 +15,11 @@ from typing import Any
 from multinn import activations, constraints, initializers, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_choice, check_int, check_rate, forwarded_arguments
+
+from .kernel_bias import KernelBiasLayer
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
-
-
-def _rate(value: Any) -> float:
-    return min(1.0, max(0.0, float(value)))
 
 
 def _dropout_masks(like: Any, rate: float, training: Any, count: int) -> list:
@@ -29,42 +28,29 @@ def _dropout_masks(like: Any, rate: float, training: Any, count: int) -> list:
     return [K.in_train_phase(lambda: K.dropout(ones, rate), ones, training=training) for _ in range(count)]
 
 
-class _CellBase(Layer):
-    """Options shared by the three built-in cells (activation, initializers, dropout...).
+class _RecurrentCell(KernelBiasLayer):
+    """The options and dropout every built-in cell has (these three and ConvLSTM2DCell):
+    activation, use_bias, the kernel's, recurrent kernel's and bias's initializer,
+    regularizer and constraint, and the dropout of the inputs and of the state.
 
     Dropout masks are drawn at the first step of a sequence and reused for every step
     (Keras 2: the same units drop at all time steps); `RNN` clears them before each call.
     """
 
-    _gates = 1
-
-    def __init__(self, units: int, activation: Any, use_bias: bool, kernel_initializer: Any,
-                 recurrent_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
-                 recurrent_regularizer: Any, bias_regularizer: Any, kernel_constraint: Any,
-                 recurrent_constraint: Any, bias_constraint: Any, dropout: float, recurrent_dropout: float,
-                 **kwargs: Any):
+    # No defaults: each cell's own signature holds them (Keras 2's), and hands them all on.
+    def __init__(self, *, activation: Any, use_bias: bool, kernel_initializer: Any, recurrent_initializer: Any,
+                 bias_initializer: Any, kernel_regularizer: Any, recurrent_regularizer: Any, bias_regularizer: Any,
+                 kernel_constraint: Any, recurrent_constraint: Any, bias_constraint: Any, dropout: float,
+                 recurrent_dropout: float, **kwargs: Any):
         super().__init__(**kwargs)
-        self.units = int(units)
-        if self.units <= 0:
-            raise ValueError(f"{type(self).__name__} `units` must be a positive integer. Received: units={units!r}")
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = _rate(dropout)
-        self.recurrent_dropout = _rate(recurrent_dropout)
+        self._set_kernel_bias_options(activation=activation, use_bias=use_bias,
+                                      kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                                      kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                                      kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        self._set_part_options("recurrent", recurrent_initializer, recurrent_regularizer, recurrent_constraint)
+        self.dropout = check_rate(dropout, "dropout")
+        self.recurrent_dropout = check_rate(recurrent_dropout, "recurrent_dropout")
         self.reset_dropout_masks()
-
-    @property
-    def output_size(self) -> int:
-        return self.units
 
     def reset_dropout_masks(self) -> None:
         """Forgets the masks so the next sequence draws new ones."""
@@ -80,6 +66,41 @@ class _CellBase(Layer):
         if 0.0 < self.recurrent_dropout < 1.0 and self._recurrent_dropout_mask is None:
             self._recurrent_dropout_mask = _dropout_masks(h, self.recurrent_dropout, training, count)
         return self._recurrent_dropout_mask
+
+    def _weights_config(self) -> dict:
+        return {
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+    def _rest_config(self) -> dict:
+        return {
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+        }
+
+
+class _CellBase(_RecurrentCell):
+    """SimpleRNNCell, LSTMCell and GRUCell: `units` wide, with `_gates` blocks of columns
+    in the kernels."""
+
+    _gates = 1
+
+    def __init__(self, units: int, **options: Any):
+        super().__init__(**options)
+        self.units = check_int(units, "units")
+
+    @property
+    def output_size(self) -> int:
+        return self.units
 
     def _build_kernels(self, input_shape: Any, bias_shape: "tuple | None" = None, bias_initializer: Any = None) -> None:
         input_dim = input_shape[-1]
@@ -113,26 +134,6 @@ class _CellBase(Layer):
             "activation": activations.serialize(self.activation),
         }
 
-    def _weights_config(self) -> dict:
-        return {
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-        }
-
-    def _rest_config(self) -> dict:
-        return {
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-        }
-
 
 class SimpleRNNCell(_CellBase):
     """One step of a fully connected RNN: `h = activation(x W + b + h_prev U)` (Keras 2).
@@ -156,9 +157,7 @@ class SimpleRNNCell(_CellBase):
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-                         kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout, **kwargs)
+        super().__init__(**forwarded_arguments(locals()))
         self.state_size = self.units
 
     def build(self, input_shape: Any) -> None:
@@ -181,6 +180,11 @@ class SimpleRNNCell(_CellBase):
 
     def get_config(self) -> dict:
         return {**super().get_config(), **self._base_config(), **self._weights_config(), **self._rest_config()}
+
+
+# The options LSTMCell and GRUCell read themselves, beyond those of _CellBase.
+_LSTM_OWN = ("recurrent_activation", "unit_forget_bias", "implementation")
+_GRU_OWN = ("recurrent_activation", "implementation", "reset_after")
 
 
 class LSTMCell(_CellBase):
@@ -217,14 +221,10 @@ class LSTMCell(_CellBase):
                  bias_regularizer: Any = None, kernel_constraint: Any = None, recurrent_constraint: Any = None,
                  bias_constraint: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
                  implementation: int = 2, **kwargs: Any):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-                         kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout, **kwargs)
+        super().__init__(**forwarded_arguments(locals(), exclude=_LSTM_OWN))
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
-        if implementation not in (1, 2):
-            raise ValueError(f"LSTMCell `implementation` must be 1 or 2. Received: implementation={implementation!r}")
-        self.implementation = int(implementation)
+        self.implementation = check_choice(implementation, "implementation", (1, 2))
         self.state_size = [self.units, self.units]
 
     def build(self, input_shape: Any) -> None:
@@ -303,13 +303,9 @@ class GRUCell(_CellBase):
                  kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
                  dropout: float = 0.0, recurrent_dropout: float = 0.0, implementation: int = 2,
                  reset_after: bool = False, **kwargs: Any):
-        super().__init__(units, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
-                         kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                         recurrent_constraint, bias_constraint, dropout, recurrent_dropout, **kwargs)
+        super().__init__(**forwarded_arguments(locals(), exclude=_GRU_OWN))
         self.recurrent_activation = activations.get(recurrent_activation)
-        if implementation not in (1, 2):
-            raise ValueError(f"GRUCell `implementation` must be 1 or 2. Received: implementation={implementation!r}")
-        self.implementation = int(implementation)
+        self.implementation = check_choice(implementation, "implementation", (1, 2))
         self.reset_after = bool(reset_after)
         self.state_size = self.units
 
@@ -404,6 +400,8 @@ class StackedRNNCells(Layer):
     """
 
     def __init__(self, cells: list, reverse_state_order: bool = False, **kwargs: Any):
+        if not isinstance(cells, (list, tuple)) or not cells:
+            raise ValueError(f"StackedRNNCells takes a non-empty list of cells. Received: cells={cells!r}")
         for cell in cells:
             if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
                 raise ValueError(f"StackedRNNCells: every cell needs `call` and `state_size`. Received: cell={cell!r}")

@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_number
 
 
 class ReLU(Layer):
@@ -19,14 +20,10 @@ class ReLU(Layer):
 
     def __init__(self, max_value: "float | None" = None, negative_slope: float = 0.0, threshold: float = 0.0, **kwargs: Any):
         super().__init__(**kwargs)
-        if max_value is not None and max_value < 0.0:
-            raise ValueError(f"max_value of a ReLU layer cannot be negative. Received: max_value={max_value!r}")
-        if negative_slope < 0.0:
-            raise ValueError(f"negative_slope of a ReLU layer cannot be negative. Received: negative_slope={negative_slope!r}")
         self.supports_masking = True
-        self.max_value = None if max_value is None else float(max_value)
-        self.negative_slope = float(negative_slope)
-        self.threshold = float(threshold)
+        self.max_value = None if max_value is None else check_number(max_value, "max_value", minimum=0)
+        self.negative_slope = check_number(negative_slope, "negative_slope", minimum=0)
+        self.threshold = check_number(threshold, "threshold")
 
     def call(self, inputs: Any) -> Any:
         return K.relu(inputs, alpha=self.negative_slope, max_value=self.max_value, threshold=self.threshold)

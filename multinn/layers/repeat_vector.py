@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.utils.argument_validation import check_int
 
 
 class RepeatVector(Layer):
@@ -19,7 +20,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n: int, **kwargs: Any):
         super().__init__(**kwargs)
-        self.n = int(n)
+        self.n = check_int(n, "n")
         self.input_spec = InputSpec(ndim=2)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

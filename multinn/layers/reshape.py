@@ -5,6 +5,22 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.generic_utils import as_int
+
+
+def _target_shape(value: Any) -> tuple:
+    """`target_shape` as a tuple of positive ints, one of which may be -1 (inferred)."""
+    try:
+        sizes = None if isinstance(value, str) else tuple(as_int(d) for d in value)
+    except TypeError:
+        sizes = None
+    if sizes is None or any(d is None or (d < 1 and d != -1) for d in sizes) or sizes.count(-1) > 1:
+        raise ValueError(
+            "The `target_shape` argument must be a tuple of positive ints with at most one unknown dimension "
+            "(-1, inferred from the input). "
+            f"Received: target_shape={value!r}"
+        )
+    return sizes
 
 
 class Reshape(Layer):
@@ -19,17 +35,14 @@ class Reshape(Layer):
 
     def __init__(self, target_shape: Any, **kwargs: Any):
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(d) for d in target_shape)
+        self.target_shape = _target_shape(target_shape)
 
     def _fix_unknown_dimension(self, input_shape: tuple, output_shape: tuple) -> tuple:
         output_shape = list(output_shape)
         known, unknown = 1, None
-        for i, d in enumerate(output_shape):
-            if d < 0:
-                if unknown is None:
-                    unknown = i
-                else:
-                    raise ValueError(f"Can only specify one unknown dimension. Received: target_shape={self.target_shape}")
+        for i, d in enumerate(output_shape):  # __init__ let through at most one -1
+            if d == -1:
+                unknown = i
             else:
                 known *= d
         original = 1

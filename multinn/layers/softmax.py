@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_int
 
 
 class Softmax(Layer):
@@ -20,7 +21,7 @@ class Softmax(Layer):
     def __init__(self, axis: int = -1, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.axis = int(axis)
+        self.axis = check_int(axis, "axis", minimum=None)
 
     def call(self, inputs: Any) -> Any:
         return K.softmax(inputs, axis=self.axis)

@@ -7,7 +7,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
-from multinn.utils import conv_utils
+from multinn.utils.argument_validation import check_choice, check_int, int_tuple
 from multinn.utils.generic_utils import as_int
 
 from .convolutional import spatial_dims, with_spatial
@@ -26,24 +26,28 @@ def _channels(input_shape: tuple, data_format: str) -> Any:
 
 
 def _pairs(value: Any, rank: int, name: str) -> tuple:
-    """An int, `rank` ints (symmetric) or `rank` (before, after) pairs as `rank` pairs."""
-    single = as_int(value)
-    if single is not None:
-        return ((single, single),) * rank
+    """An int, `rank` ints (symmetric) or `rank` (before, after) pairs as `rank` pairs of
+    non-negative ints (a 1-D layer takes one pair as its two ints)."""
+    if as_int(value) is not None:
+        size = check_int(value, name, minimum=0)
+        return ((size, size),) * rank
     try:
-        items = tuple(value)
+        items = () if isinstance(value, str) else tuple(value)
     except TypeError:
         items = ()
-    ints = [as_int(v) for v in items]
-    if rank == 1 and len(items) == 2 and None not in ints:
-        return (tuple(ints),)
-    if len(items) == rank and None not in ints:
-        return tuple((v, v) for v in ints)
-    if len(items) == rank and all(isinstance(v, (tuple, list)) and len(v) == 2 for v in items):
-        return tuple((int(a), int(b)) for a, b in items)
+    flat = None not in [as_int(v) for v in items]  # ints, not pairs
+    try:
+        if flat and rank == 1 and len(items) == 2:
+            return (int_tuple(items, 2, name, minimum=0),)
+        if flat and len(items) == rank:
+            return tuple((v, v) for v in int_tuple(items, rank, name, minimum=0))
+        if len(items) == rank and all(isinstance(v, (list, tuple)) for v in items):
+            return tuple(int_tuple(v, 2, name, minimum=0) for v in items)
+    except ValueError:
+        pass  # the message below names the whole argument, not one pair of it
     raise ValueError(
-        f"`{name}` should be an int, a tuple of {rank if rank > 1 else 2} ints, or a tuple of {rank} tuples of "
-        f"2 ints. Received: {name}={value!r}"
+        f"`{name}` should be a non-negative int, a tuple of {rank if rank > 1 else 2} of them, or a tuple of {rank} "
+        f"tuples of 2 of them. Received: {name}={value!r}"
     )
 
 
@@ -61,7 +65,7 @@ class UpSampling1D(Layer):
     @legacy_support(UPSAMPLING1D)
     def __init__(self, size: int = 2, **kwargs: Any):
         super().__init__(**kwargs)
-        self.size = int(size)
+        self.size = check_int(size, "size")
         self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs):
@@ -90,11 +94,8 @@ class UpSampling2D(Layer):
                  **kwargs: Any):
         super().__init__(**kwargs)
         self.data_format = K.normalize_data_format(data_format)
-        self.size = conv_utils.normalize_tuple(size, 2, "size")
-        if interpolation not in ("nearest", "bilinear"):
-            raise ValueError(f"`interpolation` argument should be one of 'nearest' or 'bilinear'. "
-                             f"Received: interpolation={interpolation!r}")
-        self.interpolation = interpolation
+        self.size = int_tuple(size, 2, "size")
+        self.interpolation = check_choice(interpolation, "interpolation", ("nearest", "bilinear"))
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
@@ -122,7 +123,7 @@ class UpSampling3D(Layer):
     def __init__(self, size: Any = (2, 2, 2), data_format: "str | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.data_format = K.normalize_data_format(data_format)
-        self.size = conv_utils.normalize_tuple(size, 3, "size")
+        self.size = int_tuple(size, 3, "size")
         self.input_spec = InputSpec(ndim=5)
 
     def call(self, inputs):

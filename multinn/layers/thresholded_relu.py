@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_number
 
 
 class ThresholdedReLU(Layer):
@@ -20,7 +21,7 @@ class ThresholdedReLU(Layer):
     def __init__(self, theta: float = 1.0, **kwargs: Any):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.theta = float(theta)
+        self.theta = check_number(theta, "theta")
 
     def call(self, inputs: Any) -> Any:
         return inputs * K.cast(K.greater(inputs, self.theta), K.dtype(inputs))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn.utils.generic_utils import as_int
+from multinn.utils.argument_validation import int_tuple
 
 _PADDINGS = ("valid", "same", "causal", "full")
 
@@ -46,24 +46,14 @@ def convert_kernel(kernel: Any) -> Any:
 
 
 def normalize_tuple(value: Any, n: int, name: str) -> tuple:
-    """An int or an iterable of n ints as a tuple of n ints.
+    """An int or an iterable of n ints as a tuple of n ints (of any sign: the layers bound
+    their own sizes with `argument_validation.int_tuple`).
 
     Example:
         >>> normalize_tuple(3, 2, "kernel_size")
         (3, 3)
     """
-    single = as_int(value)
-    if single is not None:
-        return (single,) * n
-    try:
-        items = tuple(as_int(v) for v in value)
-    except TypeError:
-        raise ValueError(
-            f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {name}={value!r}"
-        ) from None
-    if len(items) != n or any(v is None for v in items):
-        raise ValueError(f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {name}={value!r}")
-    return items
+    return int_tuple(value, n, name, minimum=None)
 
 
 def normalize_padding(value: Any, allowed: tuple = ("valid", "same", "causal")) -> str:
