@@ -12,9 +12,10 @@ from typing import Any
 from . import philox
 from .dense_kernels import DenseKernels
 from .optimizer_kernels import OptimizerKernels
+from .recurrent_kernels import RecurrentKernels
 
 
-class ArrayBackend(DenseKernels, OptimizerKernels):
+class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
     """One array library seen through the interface K needs.
 
     Subclasses set `name`, `xp` (the array module) and `array_type`.

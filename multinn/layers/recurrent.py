@@ -302,8 +302,15 @@ class RNN(Layer):
             output, new_states = _call_cell(self.cell, x_t, list(states[:n_states]), training, list(states[n_states:]))
             return output, list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
 
-        last, outputs, states = K.rnn(step, inputs, initial_state, go_backwards=self.go_backwards, mask=mask,
-                                      constants=constants, unroll=self.unroll, input_length=inputs.shape[1])
+        fused = None
+        if not constants and hasattr(self.cell, "fused_sequence"):
+            # the built-in cells run a whole sequence as one K primitive where they can
+            fused = self.cell.fused_sequence(inputs, list(initial_state), mask, self.go_backwards, training)
+        if fused is not None:
+            last, outputs, states = fused
+        else:
+            last, outputs, states = K.rnn(step, inputs, initial_state, go_backwards=self.go_backwards, mask=mask,
+                                          constants=constants, unroll=self.unroll, input_length=inputs.shape[1])
         if stateful and all(isinstance(s, K.Tensor) for s in states):
             # Keras 2 keeps the final states after every batch, in training and inference
             # alike; the write is not recorded, so no gradient crosses batches.

@@ -28,6 +28,16 @@ def _dropout_masks(like: Any, rate: float, training: Any, count: int) -> list:
     return [K.in_train_phase(lambda: K.dropout(ones, rate), ones, training=training) for _ in range(count)]
 
 
+def _fusable(inputs: Any, states: list, mask: Any) -> bool:
+    """Concrete tensors of one floating dtype, (batch, time, features) inputs: what the fused
+    sequence kernels take (graph tensors and odd shapes go step by step through K.rnn)."""
+    if not isinstance(inputs, K.Tensor) or inputs.ndim != 3 or inputs.shape[1] == 0:
+        return False
+    if mask is not None and not isinstance(mask, K.Tensor):
+        return False
+    return all(isinstance(s, K.Tensor) and s.dtype == inputs.dtype for s in states) and K.dtype(inputs).startswith("float")
+
+
 class _RecurrentCell(KernelBiasLayer):
     """The options and dropout every built-in cell has (these three and ConvLSTM2DCell):
     activation, use_bias, the kernel's, recurrent kernel's and bias's initializer,
@@ -264,6 +274,20 @@ class LSTMCell(_CellBase):
         o = self.recurrent_activation(zs[3])
         h = o * self.activation(c)
         return h, [h, c]
+
+    def fused_sequence(self, inputs: Any, states: list, mask: Any, go_backwards: bool, training: Any = None):
+        """The whole sequence through K.lstm_sequence, as (last, outputs, states) like K.rnn;
+        None where this cell's setup needs the step-by-step loop (another activation, a
+        subclass's own `call`, recurrent dropout, per-gate input dropout)."""
+        if not (type(self).call is LSTMCell.call and self.activation is activations.tanh
+                and self.recurrent_activation is activations.sigmoid and _fusable(inputs, states, mask)):
+            return None
+        if 0.0 < self.recurrent_dropout < 1.0 or (0.0 < self.dropout < 1.0 and self.implementation == 1):
+            return None
+        masks = self._input_masks(inputs[:, 0], training, 1)  # drawn as the first step would
+        x = inputs * K.expand_dims(masks[0], 1) if masks else inputs
+        return K.lstm_sequence(x, self.kernel, self.recurrent_kernel, self.bias, states[0], states[1],
+                               mask=mask, go_backwards=go_backwards)
 
     def get_config(self) -> dict:
         config = {**self._base_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),
