@@ -82,6 +82,24 @@ class ArrayBackend(DenseKernels, OptimizerKernels):
     def free_memory(self) -> None:
         """Returns cached device memory to the device (a no-op on the host)."""
 
+    def collectives(self, group: Any):
+        """The transport that combines this backend's arrays across the ranks of `group` (a
+        process group from `backends/process_group.py`): the identity for a group of one, else
+        MPI buffers, staged through host memory where the arrays live on a device.
+
+        Example:
+            >>> import multinn.backends as backends
+            >>> from multinn.backends.process_group import LocalGroup
+            >>> backends.get("numpy").collectives(LocalGroup()).name
+            'local'
+        """
+        from .collectives import LocalCollectives
+        from .mpi_collectives import MpiCollectives
+
+        if group.size == 1:
+            return LocalCollectives(self, group)
+        return MpiCollectives(self, group, staged=self.owns(self.xp.empty(0)))
+
     # ----------------------------------------------------------- random
     def random_uniform(self, shape: tuple, minval: float, maxval: float, dtype: Any, key: int, start: int):
         """Uniform draws in [minval, maxval) from Philox stream `key` at block `start`."""
