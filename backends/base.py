@@ -82,6 +82,15 @@ class ArrayBackend(DenseKernels, OptimizerKernels):
     def free_memory(self) -> None:
         """Returns cached device memory to the device (a no-op on the host)."""
 
+    def use_local_device(self, local_rank: int) -> None:
+        """Makes this process work on the device a data-parallel run gives local rank
+        `local_rank` (one device per process); nothing to choose on the host.
+
+        Example:
+            >>> import multinn.backends as backends
+            >>> backends.get("numpy").use_local_device(0)
+        """
+
     def collectives(self, group: Any):
         """The transport that combines this backend's arrays across the ranks of `group` (a
         process group from `backends/process_group.py`): the identity for a group of one, else

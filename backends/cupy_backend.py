@@ -174,6 +174,11 @@ class CupyBackend(ArrayBackend):
     def free_memory(self):
         self.xp.get_default_memory_pool().free_all_blocks()
 
+    def use_local_device(self, local_rank):
+        """Device `local_rank` modulo the devices this process sees: one GPU per rank on each machine."""
+        count = int(self.xp.cuda.runtime.getDeviceCount())
+        self.xp.cuda.Device(int(local_rank) % max(count, 1)).use()
+
     def collectives(self, group):
         """NCCL through CuPy's bindings, its communicator set up over `group` (MPI); where CuPy has
         no NCCL, MPI with device buffers if `MULTINN_MPI_CUDA_AWARE=1`, else MPI through host

@@ -85,7 +85,9 @@ class LearningRateWarmupCallback(Callback):
     """Horovod's gradual warmup (Goyal et al., 2017): over the first `warmup_epochs` epochs the
     learning rate climbs from `initial_lr / size()` to `initial_lr`, batch by batch:
 
-        lr = initial_lr / size * (e * (size - 1) / warmup_epochs + 1),  e = epoch + batch / steps_per_epoch
+        lr = initial_lr / size * (e * (size - 1) / warmup_epochs + 1),  e = epoch + (batch + 1) / steps_per_epoch
+
+    (e counts the batch being run as done, so that the warmup's last batch runs at `initial_lr`.)
 
     With `momentum_correction`, an optimizer's `momentum` is scaled by new_lr / old_lr for the
     batch in which the rate changes and restored after it (the velocity was accumulated at the
@@ -166,7 +168,7 @@ class LearningRateWarmupCallback(Callback):
             return
         optimizer = self.model.optimizer
         old_lr = float(K.get_value(optimizer.lr))
-        new_lr = self.initial_lr * self.multiplier(self.current_epoch + batch / self._steps())
+        new_lr = self.initial_lr * self.multiplier(self.current_epoch + (batch + 1) / self._steps())
         K.set_value(optimizer.lr, new_lr)
         momentum = getattr(optimizer, "momentum", None)
         if self.momentum_correction and isinstance(momentum, K.Variable) and old_lr > 0:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from multinn import backend as K
 from multinn.backends import process_group
 
 _state: dict = {"group": None, "collectives": {}, "quiet_workers": True}
@@ -20,6 +21,9 @@ def init(quiet_workers: bool = True) -> None:
         quiet_workers: when True (the default), only rank 0 prints `fit`'s progress output and
             `ModelCheckpoint` writes files only on rank 0; False lets every rank do both.
 
+    On CuPy, each rank then works on GPU `local_rank()` (modulo the GPUs it sees): call `init()`
+    before making any array.
+
     Raises:
         ImportError: the process was launched as one of several MPI ranks but mpi4py is missing.
 
@@ -32,6 +36,8 @@ def init(quiet_workers: bool = True) -> None:
     _state["quiet_workers"] = bool(quiet_workers)
     if _state["group"] is None:
         _state["group"] = process_group.open_group()
+        # One device per rank: before any array is made, so the model lands on this rank's GPU.
+        K.default_backend().use_local_device(_state["group"].local_rank)
 
 
 def is_initialized() -> bool:
