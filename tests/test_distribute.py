@@ -486,3 +486,19 @@ def test_nccl_on_a_real_gpu_with_one_rank(cupy_half):
     np.testing.assert_array_equal(backend.to_numpy(coll.allreduce(x, average=False)), np.arange(6).reshape(2, 3))
     np.testing.assert_array_equal(backend.to_numpy(coll.allgather(x)), np.arange(6).reshape(2, 3))
     np.testing.assert_array_equal(backend.to_numpy(coll.broadcast(x, 0)), np.arange(6).reshape(2, 3))
+
+
+# ---------------------------------------------------------------- multi_gpu_model
+def test_multi_gpu_model_checks_gpus_as_keras_then_names_multinn_distribute():
+    model = multinn.Sequential([Dense(1, input_shape=(2,))])
+    for gpus in (1, [0]):
+        with pytest.raises(ValueError, match=r"with `gpus >= 2`. Received: `gpus="):
+            multinn.utils.multi_gpu_model(model, gpus=gpus)
+    with pytest.raises(ValueError, match=r"Received: gpus='2'"):
+        multinn.utils.multi_gpu_model(model, gpus="2")
+    for gpus, n in ((4, "4"), ([0, 1], "2"), (None, "N")):
+        with pytest.raises(ValueError, match=rf"multinn.distribute.*mpiexec -n {n} python train.py.*DistributedOptimizer"):
+            multinn.utils.multi_gpu_model(model, gpus=gpus)
+    from multinn.utils.multi_gpu_utils import multi_gpu_model
+
+    assert multi_gpu_model is multinn.utils.multi_gpu_model
