@@ -52,7 +52,13 @@ def is_initialized() -> bool:
 
 
 def group() -> Any:
-    """The process group; ValueError when `init()` has not been called."""
+    """The process group; ValueError when `init()` has not been called.
+
+    Example:
+        >>> from multinn import distribute
+        >>> distribute.init(); distribute.world.group().size == distribute.size()
+        True
+    """
     current = _state["group"]
     if current is None:
         raise ValueError("multinn.distribute has not been initialized: call multinn.distribute.init() first.")
@@ -104,7 +110,14 @@ def local_size() -> int:
 
 
 def collectives_for(backend: Any) -> Any:
-    """The backend's transport over this run's process group, made once per backend."""
+    """The backend's transport over this run's process group, made once per backend.
+
+    Example:
+        >>> from multinn import backend as K, distribute
+        >>> distribute.init()
+        >>> collectives_for(K.default_backend()) is collectives_for(K.default_backend())
+        True
+    """
     cache = _state["collectives"]
     found = cache.get(backend.name)
     if found is None:
