@@ -6,11 +6,11 @@ MULTINN_BACKEND picks the backend (the CuPy stand-in where PYTHONPATH carries it
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pathlib
 import sys
-import contextlib
 import warnings
 
 import numpy as np
@@ -138,8 +138,7 @@ def train(tmp: str) -> None:
         for epoch in range(epochs):
             for b in range(len(xs) // (batch // SIZE)):
                 sl = slice(b * batch // SIZE, (b + 1) * batch // SIZE)
-                with K.learning_phase_scope(1) if hasattr(K, "learning_phase_scope") else contextlib.nullcontext():
-                    loss = K.mean(K.square(model(K.constant(xs[sl])) - K.constant(ys[sl])))
+                loss = K.mean(K.square(model(K.constant(xs[sl])) - K.constant(ys[sl])))  # the mse fit minimizes
                 if use_get_gradients:
                     grads = opt.get_gradients(loss, weights)
                 else:
