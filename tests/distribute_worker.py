@@ -150,10 +150,42 @@ def train(tmp: str) -> None:
         _same_on_every_rank(model.get_weights())
 
 
+def _bn_model(seed, layer):
+    multinn.utils.set_random_seed(seed)
+    return multinn.Sequential([Dense(3, input_shape=(4,)), layer(momentum=0.8), Dense(2)])
+
+
+def sync_batch_norm() -> None:
+    """SyncBatchNormalization on 2 shards == BatchNormalization in one process on the whole batch
+    (weights and moving statistics); plain BatchNormalization (per-replica statistics) is not."""
+    x, y = _data()
+    x = x * np.array([1.0, 3.0, 0.5, 2.0], np.float32) + 1.0  # statistics far from (0, 1)
+    batch, epochs = 8, 3
+    start = _bn_model(11, multinn.layers.BatchNormalization).get_weights()  # the same seed on every rank
+    results = {}
+    for name, layer in (("sync", distribute.SyncBatchNormalization), ("local", multinn.layers.BatchNormalization)):
+        model = _bn_model(11, layer)
+        model.compile(distribute.DistributedOptimizer(optimizers.SGD(learning_rate=0.1, momentum=0.9)), "mse")
+        model.set_weights(start)
+        model.fit(_shard(x, batch), _shard(y, batch), batch_size=batch // SIZE, epochs=epochs, shuffle=False,
+                  verbose=0)
+        results[name] = model.get_weights()
+    ref = _bn_model(11, multinn.layers.BatchNormalization)
+    ref.set_weights(start)
+    ref.compile(optimizers.SGD(learning_rate=0.1, momentum=0.9), "mse")
+    ref.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0)
+    for got, want in zip(results["sync"], ref.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    _same_on_every_rank(results["sync"])
+    assert not all(np.allclose(a, b, rtol=1e-4, atol=1e-5) for a, b in zip(results["local"], ref.get_weights()))
+
+
 if __name__ == "__main__":
     scenario = sys.argv[1]
     if scenario == "collectives":
         collectives()
+    elif scenario == "sync_batch_norm":
+        sync_batch_norm()
     elif scenario == "train":
         train(sys.argv[2])
     else:

@@ -502,3 +502,68 @@ def test_multi_gpu_model_checks_gpus_as_keras_then_names_multinn_distribute():
     from multinn.utils.multi_gpu_utils import multi_gpu_model
 
     assert multi_gpu_model is multinn.utils.multi_gpu_model
+
+
+# ---------------------------------------------------------------- SyncBatchNormalization
+class MirrorCollectives(FakeCollectives):
+    """Every other rank holds exactly this rank's data."""
+
+    def _sum(self, array):
+        self.sums.append((tuple(array.shape), str(array.dtype)))
+        return array * self.size
+
+
+def mirror_world(size=2):
+    group = FakeGroup(size)
+    backend = K.default_backend()
+    world._state["group"] = group
+    coll = world._state["collectives"][backend.name] = MirrorCollectives(backend, group)
+    return coll
+
+
+def _batch_norm_reference(x, gamma, beta, epsilon):
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    return gamma * (x - mean) / np.sqrt(var + epsilon) + beta, mean, var
+
+
+def test_sync_batch_norm_in_one_process_is_batch_norm(backend_name):
+    distribute.init()
+    x = np.random.default_rng(0).normal(size=(6, 3)).astype("float32") * 2 + 1
+    sync, plain = distribute.SyncBatchNormalization(momentum=0.5), multinn.layers.BatchNormalization(momentum=0.5)
+    np.testing.assert_array_equal(K.eval(sync(K.constant(x), training=True)), K.eval(plain(K.constant(x), training=True)))
+    np.testing.assert_array_equal(K.get_value(sync.moving_variance), K.get_value(plain.moving_variance))
+    assert sync.get_config() == {**plain.get_config(), "name": sync.name}
+
+
+def test_sync_batch_norm_uses_the_statistics_of_every_rank(backend_name):
+    coll = mirror_world(size=2)  # the other rank's batch equals ours: same mean and variance, twice the count
+    x = np.random.default_rng(1).normal(size=(5, 3)) * 2 + 1
+    bn = distribute.SyncBatchNormalization(momentum=0.5, epsilon=1e-3)
+    out = K.eval(bn(K.constant(x.astype("float32")), training=True))
+    want, mean, var = _batch_norm_reference(x, 1.0, 0.0, 1e-3)
+    np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-5)
+    assert coll.sums == [((7,), "float32")]  # one exchange: [sum (3), sum of squares (3), count]
+    np.testing.assert_allclose(K.get_value(bn.moving_mean), 0.5 * mean, rtol=1e-5)
+    unbiased = var * 10 / (10 - 1.001)  # the count is both ranks' samples: 10
+    np.testing.assert_allclose(K.get_value(bn.moving_variance), 0.5 + 0.5 * unbiased, rtol=1e-4)
+    np.testing.assert_allclose(K.eval(bn(K.constant(x.astype("float32")), training=False)),
+                               (x - 0.5 * mean) / np.sqrt(0.5 + 0.5 * unbiased + 1e-3), rtol=1e-4, atol=1e-5)
+
+
+def test_allreduce_sum_gradient_sums_every_ranks_gradient(backend_name):
+    mirror_world(size=3)
+    from multinn.distribute.sync_batch_norm import allreduce_sum
+
+    # f(x) = sum((3x)^2 * c): d/dx = 18 x c, which the backward's own allreduce (x 3) must give
+    c = K.constant([1.0, -2.0], dtype="float64")
+    K.check_gradients(lambda x: K.sum(K.square(allreduce_sum(x)) * c), [[0.3, -1.2]])
+
+
+def test_sync_batch_norm_gradients_float64(backend_name):
+    mirror_world(size=2)
+    bn = distribute.SyncBatchNormalization(dtype="float64")
+    bn.build((None, 2))
+    assert K.dtype(bn.gamma) == "float64"
+    x = np.random.default_rng(2).normal(size=(4, 2)) + 0.5
+    w = K.constant(np.random.default_rng(3).normal(size=(4, 2)))
+    K.check_gradients(lambda t: K.sum(bn(t, training=True) * w), [x], rtol=1e-4, atol=1e-6)

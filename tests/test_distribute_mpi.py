@@ -75,6 +75,10 @@ def test_two_shards_train_to_the_weights_of_one_process_on_the_whole_batch(backe
     _expect(_launch_for(backend_name, "train", str(tmp_path)), backend_name)
 
 
+def test_sync_batch_normalization_on_two_shards_matches_one_process_on_the_whole_batch(backend_name):
+    _expect(_launch_for(backend_name, "sync_batch_norm"), backend_name)
+
+
 def test_the_distributed_example_runs_under_mpiexec():
     pytest.importorskip("sklearn", reason="the example's digits ship with scikit-learn (pip install 'multinn[examples]')")
     out = _launch("numpy", "--epochs", "2", script=ROOT / "examples" / "distributed_mnist.py")

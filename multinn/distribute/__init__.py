@@ -15,7 +15,7 @@ mpi4py or a launcher, `size() == 1` and everything works as in one process.
 
 BatchNormalization keeps per-replica statistics, as Keras and Horovod do: each rank normalizes
 with its own shard's batch statistics and updates its own moving averages (rank 0's are the ones
-its checkpoints hold). By default only rank 0 prints progress and writes ModelCheckpoint files
+its checkpoints hold); `SyncBatchNormalization` uses the statistics of all ranks' batches together. By default only rank 0 prints progress and writes ModelCheckpoint files
 (see `init`).
 
 Example:
@@ -28,10 +28,11 @@ from . import callbacks
 from .compression import Compression
 from .ops import allgather, allreduce, broadcast, broadcast_optimizer_state, broadcast_variables, broadcast_weights
 from .optimizer import DistributedOptimizer
+from .sync_batch_norm import SyncBatchNormalization
 from .world import init, is_initialized, local_rank, local_size, rank, size
 
 __all__ = [
     "init", "is_initialized", "rank", "size", "local_rank", "local_size", "allreduce", "allgather", "broadcast",
     "broadcast_variables", "broadcast_weights", "broadcast_optimizer_state", "DistributedOptimizer", "Compression",
-    "callbacks",
+    "SyncBatchNormalization", "callbacks",
 ]
