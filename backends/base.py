@@ -83,6 +83,33 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
     def free_memory(self) -> None:
         """Returns cached device memory to the device (a no-op on the host)."""
 
+    def use_local_device(self, local_rank: int) -> None:
+        """Makes this process work on the device a data-parallel run gives local rank
+        `local_rank` (one device per process); nothing to choose on the host.
+
+        Example:
+            >>> import multinn.backends as backends
+            >>> backends.get("numpy").use_local_device(0)
+        """
+
+    def collectives(self, group: Any):
+        """The transport that combines this backend's arrays across the ranks of `group` (a
+        process group from `backends/process_group.py`): the identity for a group of one, else
+        MPI buffers, staged through host memory where the arrays live on a device.
+
+        Example:
+            >>> import multinn.backends as backends
+            >>> from multinn.backends.process_group import LocalGroup
+            >>> backends.get("numpy").collectives(LocalGroup()).name
+            'local'
+        """
+        from .collectives import LocalCollectives
+        from .mpi_collectives import MpiCollectives
+
+        if group.size == 1:
+            return LocalCollectives(self, group)
+        return MpiCollectives(self, group, staged=self.owns(self.xp.empty(0)))
+
     # ----------------------------------------------------------- random
     def random_uniform(self, shape: tuple, minval: float, maxval: float, dtype: Any, key: int, start: int):
         """Uniform draws in [minval, maxval) from Philox stream `key` at block `start`."""

@@ -173,3 +173,45 @@ class CupyBackend(ArrayBackend):
 
     def free_memory(self):
         self.xp.get_default_memory_pool().free_all_blocks()
+
+    def use_local_device(self, local_rank):
+        """Device `local_rank` modulo the devices this process sees: one GPU per rank on each machine."""
+        count = int(self.xp.cuda.runtime.getDeviceCount())
+        self.xp.cuda.Device(int(local_rank) % max(count, 1)).use()
+
+    def collectives(self, group):
+        """NCCL through CuPy's bindings, its communicator set up over `group` (MPI); where CuPy has
+        no NCCL, MPI with device buffers if `MULTINN_MPI_CUDA_AWARE=1`, else MPI through host
+        memory, with a warning that says which and why."""
+        from .collectives import LocalCollectives
+        from .mpi_collectives import CUDA_AWARE_ENV, MpiCollectives, cuda_aware_requested
+        from .nccl_collectives import NcclCollectives, nccl_unusable_reason
+
+        if group.size == 1:
+            return LocalCollectives(self, group)
+        nccl = _import_nccl()
+        reason = nccl_unusable_reason(nccl)
+        if reason is None:
+            return NcclCollectives(self, group, nccl)
+        import warnings
+
+        if cuda_aware_requested():
+            way = f"CUDA-aware MPI on device buffers ({CUDA_AWARE_ENV}=1)"
+        else:
+            way = (f"MPI through host memory (a copy to the host and back per collective; set {CUDA_AWARE_ENV}=1 "
+                   "if your MPI is CUDA-aware)")
+        warnings.warn(
+            f"multinn.distribute: NCCL is unusable ({reason}); CuPy arrays are combined by {way}. "
+            "Install NCCL for CuPy (e.g. pip install nvidia-nccl-cu12) for the fast path.",
+            RuntimeWarning, stacklevel=3,
+        )
+        return MpiCollectives(self, group, staged=not cuda_aware_requested())
+
+
+def _import_nccl():
+    """CuPy's NCCL module, or None where CuPy cannot load it (no NCCL library)."""
+    try:
+        from cupy.cuda import nccl
+    except Exception:  # ImportError, or a library that fails to load
+        return None
+    return nccl

@@ -4,8 +4,8 @@ Generated from Keras 2.3.1's sources: every top-level class, function and alias 
 modules, and the names its package `__init__` files, `keras.models`, `keras.engine.topology`
 and `keras.layers.convolutional` re-export. Left out as not user-facing: the Theano
 and CNTK backends (keras.backend.theano_backend/cntk_backend), the tensorboard
-callbacks' own modules (keras.callbacks.tensorboard_v1/_v2; `keras.callbacks.TensorBoard` is listed)
-and keras.utils.multi_gpu_utils (TensorFlow-only), keras.utils.test_utils (a test
+callbacks' own modules (keras.callbacks.tensorboard_v1/_v2; `keras.callbacks.TensorBoard` is listed),
+keras.utils.multi_gpu_utils (its `multi_gpu_model` is listed, as keras.utils re-exports it), keras.utils.test_utils (a test
 helper), keras.objectives (a star re-export of losses),
 and the engine's private training loops (training_arrays, training_generator, training_utils).
 keras.backend.tensorflow_backend (the module Keras 2 programs import K by) is listed with every K
@@ -1109,6 +1109,7 @@ NAMES = [
     'multinn.utils.losses_utils',
     'multinn.utils.metrics_utils',
     'multinn.utils.model_to_dot',
+    'multinn.utils.multi_gpu_model',
     'multinn.utils.normalize',
     'multinn.utils.np_utils',
     'multinn.utils.np_utils.normalize',
@@ -1161,7 +1162,6 @@ EXCLUDED = {
     'multinn.legacy.layers.Recurrent': 'abstract Keras 1 recurrent bases (Recurrent, ConvRecurrent2D) for user subclasses; not built',
     'multinn.optimizers.TFOptimizer': 'TensorFlow-only (wraps a tf.train optimizer)',
     'multinn.optimizers.clip_norm': "Keras-internal helper of its optimizers' clipnorm; multinn's optimizers clip their own way",
-    'multinn.utils.multi_gpu_model': 'TensorFlow-only (tf.device replication across GPUs)',
     'multinn.utils.data_utils.get_index': "Keras-internal worker-pool helpers; multinn's enqueuers have their own",
     'multinn.utils.data_utils.init_pool': "Keras-internal worker-pool helpers; multinn's enqueuers have their own",
     'multinn.utils.data_utils.init_pool_generator': "Keras-internal worker-pool helpers; multinn's enqueuers have their own",

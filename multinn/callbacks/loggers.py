@@ -138,6 +138,10 @@ class ProgbarLogger(Callback):
 
     def on_train_begin(self, logs=None):
         self.verbose = self.params.get("verbose", 1)
+        from multinn.distribute.world import is_quiet_worker
+
+        if is_quiet_worker():  # a data-parallel worker: rank 0 prints for the run (distribute.init)
+            self.verbose = 0
         self.epochs = self.params.get("epochs", 1)
 
     def on_epoch_begin(self, epoch, logs=None):

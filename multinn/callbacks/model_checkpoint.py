@@ -83,6 +83,10 @@ class ModelCheckpoint(Callback):
             self._save(epoch, logs or {})
 
     def _save(self, epoch: int, logs: dict) -> None:
+        from multinn.distribute.world import is_quiet_worker
+
+        if is_quiet_worker():  # a data-parallel worker: rank 0 writes the run's files (distribute.init)
+            return
         try:
             filepath = self.filepath.format(epoch=epoch + 1, **logs)
         except KeyError as exc:

@@ -63,7 +63,7 @@ def fit_loop(
     )
     if val_ins is not None:
         tu.should_run_validation(validation_freq, 0)  # checks it before the first epoch
-    if verbose and val_ins is not None:
+    if verbose and val_ins is not None and not _quiet_worker():
         print("Train on %d samples, validate on %d samples" % (num_train, int(val_ins[0][0].shape[0])))
     if val_ins is not None:
         # Keras 2 hands callbacks the validation arrays: inputs, targets, sample weights (ones if none).
@@ -268,3 +268,10 @@ def _device_sums(pending: list) -> list:
             column = column.tolist() if column.ndim == 1 else column.astype("float64")
             sums.append(sum(v * size for v, size in zip(column, sizes)))
     return sums
+
+
+def _quiet_worker() -> bool:
+    """A data-parallel worker whose progress output rank 0 gives (multinn.distribute.init)."""
+    from multinn.distribute.world import is_quiet_worker
+
+    return is_quiet_worker()

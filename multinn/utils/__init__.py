@@ -1,5 +1,6 @@
 """Generic utilities: identifiers and serialization, random seeding, progress bar, Sequence and
-the enqueuers, to_categorical, get_file, HDF5 helpers, model summaries and plots."""
+the enqueuers, to_categorical, get_file, HDF5 helpers, model summaries and plots, and
+`multi_gpu_model` (which points to multinn.distribute)."""
 from . import conv_utils, data_utils, generic_utils, io_utils, np_utils  # noqa: F401
 from .data_utils import GeneratorEnqueuer, OrderedEnqueuer, Sequence, SequenceEnqueuer  # noqa: F401
 from .downloads import get_file
@@ -11,6 +12,7 @@ from .generic_utils import (  # noqa: F401
     serialize_keras_object,
 )
 from .io_utils import H5Dict, HDF5Matrix  # noqa: F401
+from .multi_gpu_utils import multi_gpu_model  # noqa: F401
 from .np_utils import normalize, to_categorical  # noqa: F401
 from .progbar import Progbar
 
