@@ -15,6 +15,7 @@ from . import training_arrays, training_generator
 from . import training_utils as tu
 from .base_layer import no_updates_scope, to_list, training_step_scope
 from .fed_tensors import holds_value, resolve_target_tensors
+from .loop_arguments import check_loop_arguments, check_samples, check_validation_split, split_validation_data
 from .network import Network
 
 _KEEP_PHASE = contextlib.nullcontext()
@@ -302,10 +303,10 @@ class Model(Network):
         """Per input, the value of its `Input(tensor=...)`, or None where the data is fed."""
         return [getattr(layer, "input_tensor_value", None) for layer in getattr(self, "_input_layers", [])]
 
-    def _standardize_x(self, x: Any) -> list:
+    def _standardize_x(self, x: Any, argument: str = "x") -> list:
         fixed = self._fixed_inputs() if self._is_graph_network else []
         if any(t is not None for t in fixed):
-            return self._standardize_x_with_fixed(x, fixed)
+            return self._standardize_x_with_fixed(x, fixed, argument)
         if x is None:
             raise ValueError("No input data: pass `x` (an array, or a list / dict of arrays for several inputs).")
         names, shapes, dtypes = self._input_spec_lists()
@@ -319,9 +320,11 @@ class Model(Network):
             names = [f"input_{i + 1}" for i in range(count)]
         # As Keras 2: a fixed batch size in the model's inputs (stateful RNNs) is not the number of
         # samples; data of any length is batched by the loops.
-        return tu.standardize_input_data(x, names, shapes, self._model_backend(), dtypes, check_batch_axis=False)
+        return tu.standardize_input_data(
+            x, names, shapes, self._model_backend(), dtypes, check_batch_axis=False, argument=argument
+        )
 
-    def _standardize_x_with_fixed(self, x: Any, fixed: list) -> list:
+    def _standardize_x_with_fixed(self, x: Any, fixed: list, argument: str = "x") -> list:
         """Inputs made with `Input(tensor=...)` take their tensor's value; `x` holds the others only."""
         names, shapes, dtypes = self._input_spec_lists()
         fed = [i for i, t in enumerate(fixed) if t is None]
@@ -329,7 +332,8 @@ class Model(Network):
         xs = [None if t is None else tu.to_backend_tensor(t, backend) for t in fixed]
         if fed or x is not None:
             values = tu.standardize_input_data(
-                x, [names[i] for i in fed], [shapes[i] for i in fed], backend, [dtypes[i] for i in fed], check_batch_axis=False
+                x, [names[i] for i in fed], [shapes[i] for i in fed], backend, [dtypes[i] for i in fed],
+                check_batch_axis=False, argument=argument,
             )
             if fed and any(v is None for v in values):
                 raise ValueError(f"No input data: pass `x` for the model's inputs {[names[i] for i in fed]}.")
@@ -381,7 +385,7 @@ class Model(Network):
                 ys[i] = tu.to_backend_tensor(t, backend)
         return ys
 
-    def _standardize_y(self, y: Any, n_samples: int) -> list:
+    def _standardize_y(self, y: Any, n_samples: int, argument: str = "y") -> list:
         if y is None:
             if not self._needs_targets():
                 # the model's own losses (add_loss) and its target_tensors are all it needs
@@ -394,7 +398,8 @@ class Model(Network):
         # Outputs without a loss take no targets (Keras 2): y covers the others, in order.
         fed = self._fed_outputs(len(names))
         ys = tu.standardize_input_data(
-            y, [names[i] for i in fed], None, self._model_backend(), check_batch_axis=False, exception_prefix="target"
+            y, [names[i] for i in fed], None, self._model_backend(), check_batch_axis=False, exception_prefix="target",
+            argument=argument,
         )
         ys = self._with_fixed_targets(self._expand_to_outputs(ys, fed, len(names)), len(names))
         if self._output_setup is not None:
@@ -446,10 +451,16 @@ class Model(Network):
             out[i] = item
         return out
 
-    def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> tuple:
-        xs = self._standardize_x(x)
+    def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None,
+                               argument: "str | None" = None) -> tuple:
+        """Inputs, targets and sample weights as lists of K tensors, one entry per input / output.
+
+        Errors about the values name the argument they came from: `x`, `y` and `sample_weight`,
+        or `argument` for all three (fit's 'validation_data').
+        """
+        xs = self._standardize_x(x, argument or "x")
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
-        ys = self._standardize_y(y, int(xs[0].shape[0]))
+        ys = self._standardize_y(y, int(xs[0].shape[0]), argument or "y")
         if self._is_graph_network or getattr(self, "_output_setup", None) is not None:
             names = list(self.output_names)
         else:
@@ -460,7 +471,7 @@ class Model(Network):
         cws = self._expand_to_outputs(tu.weights_per_output(class_weight, fed_names, "class_weight"), fed, len(ys))
         modes = self._sample_weight_modes(names)
         weights = [
-            None if yy is None else tu.standardize_weights(yy, sw, cw, mode, self._model_backend())
+            None if yy is None else tu.standardize_weights(yy, sw, cw, mode, self._model_backend(), argument or "sample_weight")
             for yy, sw, cw, mode in zip(ys, sws, cws, modes)
         ]
         tu.check_array_lengths(xs, ys, weights)
@@ -788,6 +799,11 @@ class Model(Network):
 
         check_kwargs(kwargs, tuple(inspect.signature(Model.fit).parameters)[1:-1], "fit()")
         self._check_compiled()
+        batch_size, epochs, verbose, initial_epoch, steps_per_epoch, validation_steps = check_loop_arguments(
+            batch_size=batch_size, epochs=epochs, verbose=verbose, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+        )
+        validation_split = check_validation_split(validation_split)
         if _is_generator_or_sequence(x):
             _check_generator_arguments(y, sample_weight, validation_split)
             return self.fit_generator(
@@ -796,25 +812,25 @@ class Model(Network):
                 class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle, max_queue_size=max_queue_size,
                 workers=workers, use_multiprocessing=use_multiprocessing,
             )
-        batch_size = 32 if batch_size is None else int(batch_size)
+        batch_size = 32 if batch_size is None else batch_size
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
-        self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
+        n_samples = int(xs[0].shape[0])
+        check_samples(n_samples, "fit", f"x with {n_samples} samples")
+        self._check_stateful_batches(n_samples, batch_size)
+        tu.warn_if_not_finite(xs, "x")
+        tu.warn_if_not_finite(ys, "y")
         val_ins = None
         if validation_data is not None:
-            if len(validation_data) == 2:
-                vx, vy = validation_data
-                vsw = None
-            elif len(validation_data) == 3:
-                vx, vy, vsw = validation_data
-            else:
-                raise ValueError(
-                    "When passing validation_data, it must contain 2 (x_val, y_val) or 3 (x_val, y_val, val_sample_weights) "
-                    f"items; however it contains {len(validation_data)} items"
-                )
-            vxs, vys, vsws = self._standardize_user_data(vx, vy, vsw)
-            val_ins = (vxs, vys, vsws)
-        elif validation_split and 0.0 < validation_split < 1.0:
-            split = int(int(xs[0].shape[0]) * (1.0 - validation_split))
+            vx, vy, vsw = split_validation_data(validation_data)
+            val_ins = self._standardize_user_data(vx, vy, vsw, argument="validation_data")
+            n_val = int(val_ins[0][0].shape[0])
+            check_samples(n_val, "fit", f"validation_data with {n_val} samples", "the validation data are empty")
+            tu.warn_if_not_finite(val_ins[0] + val_ins[1], "validation_data")
+        elif validation_split:
+            split = int(n_samples * (1.0 - validation_split))
+            received = f"validation_split={validation_split!r} of {n_samples} samples"
+            check_samples(split, "fit", received, "validation_split leaves no samples to train on")
+            check_samples(n_samples - split, "fit", received, "validation_split leaves no samples to validate on")
             head, tail = slice(None, split), slice(split, None)
             val_ins = tuple([None if t is None else t[tail] for t in items] for items in (xs, ys, sws))
             xs, ys, sws = ([None if t is None else t[head] for t in items] for items in (xs, ys, sws))
@@ -854,15 +870,18 @@ class Model(Network):
             [2.0, 1.0]
         """
         self._check_compiled()
+        batch_size, verbose, steps = check_loop_arguments(batch_size=batch_size, verbose=verbose, steps=steps)
         if _is_generator_or_sequence(x):
             _check_generator_arguments(y, sample_weight)
             return self.evaluate_generator(
                 x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing,
             )
-        batch_size = 32 if batch_size is None else int(batch_size)
+        batch_size = 32 if batch_size is None else batch_size
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
-        self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
+        n_samples = int(xs[0].shape[0])
+        check_samples(n_samples, "evaluate", f"x with {n_samples} samples")
+        self._check_stateful_batches(n_samples, batch_size)
         values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
         return values[0] if len(values) == 1 else values
 
@@ -879,15 +898,18 @@ class Model(Network):
             >>> model.predict([1]).tolist()
             [[1.0]]
         """
+        batch_size, verbose, steps = check_loop_arguments(batch_size=batch_size, verbose=verbose, steps=steps)
         if _is_generator_or_sequence(x):
             return self.predict_generator(
                 x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing,
             )
-        batch_size = 32 if batch_size is None else int(batch_size)
+        batch_size = 32 if batch_size is None else batch_size
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
-        self._check_stateful_batches(int(xs[0].shape[0]), batch_size, allow_one_batch=True)
+        n_samples = int(xs[0].shape[0])
+        check_samples(n_samples, "predict", f"x with {n_samples} samples")
+        self._check_stateful_batches(n_samples, batch_size, allow_one_batch=True)
         return training_arrays.predict_loop(self, xs, batch_size, verbose=verbose, callbacks=callbacks)
 
     # Keras 2's generator-based methods (see training_generator); they read Keras 1's sample counts.
@@ -901,6 +923,10 @@ class Model(Network):
         `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's and accepted as such;
         multinn draws the batches in the calling thread, one at a time.
         """
+        steps_per_epoch, epochs, verbose, validation_steps, initial_epoch = check_loop_arguments(
+            steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, validation_steps=validation_steps,
+            initial_epoch=initial_epoch,
+        )
         with self._training_scope():
             return training_generator.fit_generator(
                 self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
@@ -913,6 +939,7 @@ class Model(Network):
                            max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
                            verbose: int = 0) -> Any:
         """The loss (and metrics) averaged over `steps` batches of a generator (batches drawn in the calling thread)."""
+        steps, verbose = check_loop_arguments(steps=steps, verbose=verbose)
         return training_generator.evaluate_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     @legacy_support(GENERATOR_METHODS)
@@ -920,6 +947,7 @@ class Model(Network):
                           max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
                           verbose: int = 0) -> Any:
         """Predictions for `steps` batches of a generator, concatenated (NumPy; batches drawn in the calling thread)."""
+        steps, verbose = check_loop_arguments(steps=steps, verbose=verbose)
         return training_generator.predict_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # ------------------------------------------------------------------ saving

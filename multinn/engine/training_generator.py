@@ -11,6 +11,7 @@ from typing import Any
 from multinn import backend as K
 
 from .base_layer import to_list
+from .loop_arguments import split_validation_data
 from .epoch_loop import EpochBatches, host_validation_arrays, run_epochs, shuffle_rng
 from .training_arrays import configured_callbacks, test_loop
 from .training_utils import add_weighted, epoch_values
@@ -28,12 +29,7 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     steps_per_epoch = _steps(generator, steps_per_epoch, "steps_per_epoch")
     val_arrays = None
     if isinstance(validation_data, (tuple, list)):
-        if len(validation_data) not in (2, 3):
-            raise ValueError(
-                "`validation_data` should be a tuple `(val_x, val_y)` or `(val_x, val_y, val_sample_weight)`, or a "
-                f"generator. Received: a {type(validation_data).__name__} of {len(validation_data)} items"
-            )
-        val_arrays = model._standardize_user_data(*validation_data[:2], validation_data[2] if len(validation_data) == 3 else None)
+        val_arrays = model._standardize_user_data(*split_validation_data(validation_data), argument="validation_data")
     elif validation_data is not None:
         validation_steps = _steps(validation_data, validation_steps, "validation_steps")
     # A subclassed model knows its metric names after its first step: none given, the
@@ -146,6 +142,9 @@ def _steps(generator: Any, steps: "int | None", name: str) -> int:
     if steps is not None:
         return int(steps)
     if hasattr(generator, "__len__") and hasattr(generator, "__getitem__"):
+        if not len(generator):  # no batch would ever come
+            raise ValueError(f"`{name}=None` reads the whole Sequence, but it holds no batches. Received: {name}=None "
+                             f"for a {type(generator).__name__} of length 0")
         return len(generator)
     raise ValueError(
         f"`{name}=None` is only valid for a generator based on a Sequence (with __len__). Please specify "

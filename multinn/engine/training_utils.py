@@ -22,25 +22,108 @@ def _is_number_list(value: Any) -> bool:
     return False
 
 
-def to_backend_tensor(value: Any, backend: Any, dtype: "str | None" = None) -> K.Tensor:
+# Array dtypes that are not numbers, by the start of their name (`K.dtype`), and what to call them.
+_NOT_NUMBERS = (
+    ("str", "strings"),
+    ("bytes", "bytes"),
+    ("complex", "complex numbers (split real and imaginary parts into features)"),
+    ("datetime64", "dates (datetime64; convert them to numbers first)"),
+    ("timedelta64", "time spans (timedelta64; convert them to numbers first)"),
+    ("void", "structured records"),
+)
+
+
+def _refuse_non_numbers(value: Any, argument: str) -> None:
+    """A TypeError naming `argument` for arrays of strings, complex numbers, dates and the like:
+    converting them to floats would fail deep inside, or silently drop their meaning."""
+    if getattr(value, "dtype", None) is None:
+        return
+    name = K.dtype(value)
+    for prefix, what in _NOT_NUMBERS:
+        if name.startswith(prefix):
+            raise TypeError(f"`{argument}` must hold numbers (bool, int or float), not {what}. Received: {argument} with dtype {name}")
+
+
+def _is_scalar_list(value: Any) -> bool:
+    """A nested Python list/tuple of scalars, strings included: for a single input, one array
+    (of the wrong kind, if it holds strings), never a list of arrays."""
+    if isinstance(value, (int, float, bool, str, bytes)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_scalar_list(v) for v in value)
+    return False
+
+
+def to_backend_tensor(value: Any, backend: Any, dtype: "str | None" = None, argument: str = "the data") -> K.Tensor:
     """`value` as a K tensor of `backend` (through the host when it lives on another backend).
 
     A sparse matrix (SciPy's, or anything with `toarray()`) is made dense, as Keras 2's
-    non-TensorFlow backends feed it.
+    non-TensorFlow backends feed it. Data that are not numbers (strings, complex numbers,
+    dates) raise a TypeError naming `argument`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> to_backend_tensor([[1, 2]], K.default_backend(), "float32").shape
+        (1, 2)
+        >>> to_backend_tensor([["a"]], K.default_backend(), argument="y")
+        Traceback (most recent call last):
+        ...
+        TypeError: `y` must hold numbers (bool, int or float). Received: y of type list (could not convert string to float: 'a')
     """
     if hasattr(value, "toarray") and hasattr(value, "nnz"):
         value = value.toarray()
     if isinstance(value, K.Tensor):
         t = value
     else:
-        with K.backend_scope(backend.name):
-            t = K.convert_to_tensor(value)
+        _refuse_non_numbers(value, argument)
+        try:
+            with K.backend_scope(backend.name):
+                t = K.convert_to_tensor(value)
+        except (TypeError, ValueError) as error:
+            if _is_number_list(value):  # numbers that make no rectangular array
+                raise ValueError(f"`{argument}` could not be made into an array: {error}. Received: {argument} of "
+                                 f"type {type(value).__name__}") from error
+            raise TypeError(f"`{argument}` must hold numbers (bool, int or float). Received: {argument} of type "
+                            f"{type(value).__name__} ({error})") from error
     if t.backend is not backend:
         with K.backend_scope(backend.name):
             t = K.convert_to_tensor(t.numpy())
     if dtype is not None and K.dtype(t) != dtype:
         t = K.cast(t, dtype)
     return t
+
+
+def warn_if_not_finite(tensors: Sequence[Any], argument: str, stacklevel: int = 4) -> None:
+    """Warns (once per call) when a floating tensor in `tensors` holds NaN or infinity, naming
+    `argument`: training on such data turns the loss and then every weight into NaN.
+
+    Two reductions per tensor (max and min, which NaN propagates through), read once per call.
+
+    Example:
+        >>> import warnings
+        >>> from multinn import backend as K
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_if_not_finite([K.constant([1.0, float("nan")])], "x")
+        >>> "`x` holds NaN or infinite values" in str(caught[0].message)
+        True
+    """
+    import math
+    import warnings
+
+    for t in tensors:
+        if t is None or not K.dtype(t).startswith(("float", "bfloat")) or not K.size(t):
+            continue
+        with K.no_grad():
+            bounds = (float(K.max(t)), float(K.min(t)))
+        if not all(math.isfinite(b) for b in bounds):
+            warnings.warn(
+                f"`{argument}` holds NaN or infinite values: training on them makes the loss and the weights NaN. "
+                f"Received: {argument} with max={bounds[0]}, min={bounds[1]}",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
+            return
 
 
 def standardize_input_data(
@@ -51,8 +134,10 @@ def standardize_input_data(
     dtypes: "Sequence | None" = None,
     check_batch_axis: bool = True,
     exception_prefix: str = "input",
+    argument: str = "x",
 ) -> list:
-    """A list of K tensors, one per name, checked against `shapes` (None entries are not checked).
+    """A list of K tensors, one per name, checked against `shapes` (None entries are not checked);
+    errors about the values name `argument` (what the user passed: 'x', 'y', 'validation_data').
 
     Example:
         >>> from multinn import backend as K
@@ -70,7 +155,7 @@ def standardize_input_data(
                 f"No data provided for {missing[0]!r}. Need data for each key in: {names}. Received: keys {sorted(data)}"
             )
         arrays = [data[n] for n in names]
-    elif isinstance(data, (list, tuple)) and not (len(names) == 1 and _is_number_list(data)):
+    elif isinstance(data, (list, tuple)) and not (len(names) == 1 and _is_scalar_list(data)):
         arrays = list(data)
     else:
         arrays = [data]
@@ -83,7 +168,8 @@ def standardize_input_data(
     out = []
     for i, (name, value) in enumerate(zip(names, arrays)):
         dtype = dtypes[i] if dtypes is not None else None
-        t = to_backend_tensor(value, backend)
+        label = argument if len(names) == 1 else f"{argument} ({exception_prefix} {name!r})"
+        t = to_backend_tensor(value, backend, argument=label)
         if dtype is not None and K.dtype(t) != dtype and not (exception_prefix == "target"):
             t = K.cast(t, dtype)
         if t.ndim == 1:
@@ -312,7 +398,8 @@ def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
 
 
 def standardize_weights(
-    y: Any, sample_weight: Any = None, class_weight: Any = None, sample_weight_mode: "str | None" = None, backend: Any = None
+    y: Any, sample_weight: Any = None, class_weight: Any = None, sample_weight_mode: "str | None" = None, backend: Any = None,
+    argument: str = "sample_weight",
 ) -> "K.Tensor | None":
     """The sample weights of one output as a K tensor, or None for uniform weights.
 
@@ -339,7 +426,7 @@ def standardize_weights(
         with K.backend_scope(backend.name):
             per_class = K.constant(class_weights_to_sample_weights(y, class_weight))
     if sample_weight is not None:
-        w = to_backend_tensor(sample_weight, backend, K.floatx())
+        w = to_backend_tensor(sample_weight, backend, K.floatx(), argument=argument)
         if mode is None and w.ndim != 1:
             raise ValueError(
                 f"Found a sample_weight array with shape {tuple(w.shape)}. In order to use timestep-wise sample "
