@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 from multinn import backend as K
 from multinn.backend.ops.state import global_learning_phase_is_set
@@ -19,6 +19,15 @@ from .loop_arguments import check_loop_arguments, check_samples, check_validatio
 from .network import Network
 
 _KEEP_PHASE = contextlib.nullcontext()
+
+
+class OutputSetup(NamedTuple):
+    """What compile resolved per model output (in output order)."""
+
+    loss_fns: list  # the loss function or Loss object of each output; None: no loss, no targets
+    loss_weights: list  # each output's weight (a float) in the total loss
+    metric_fns: list  # per output, its (log name, metric function or object, weighted) triples
+    output_names: list
 
 
 def _phase_scope(value: int) -> Any:
@@ -50,12 +59,7 @@ def _metrics_per_output(metrics: Any, output_names: list, kind: str) -> list:
     if isinstance(metrics, dict):
         return [to_list(metrics.get(name, []), allow_tuple=True) for name in output_names]
     if isinstance(metrics, (list, tuple)) and any(isinstance(m, (list, tuple)) for m in metrics):
-        if len(metrics) != n:
-            raise ValueError(
-                f"When passing a list of lists as `{kind}`, it should have one entry per model output. The model has "
-                f"{n} outputs, but you passed {kind}={list(metrics)!r}"
-            )
-        return [to_list(m, allow_tuple=True) for m in metrics]
+        return [to_list(m, allow_tuple=True) for m in tu.per_output(metrics, output_names, kind)]
     return [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics] for _ in range(n)]
 
 
@@ -164,42 +168,27 @@ class Model(Network):
         from multinn import metrics as metrics_module
 
         n = len(output_shapes)
-        loss = self.loss
-        if isinstance(loss, dict):
-            unknown = [k for k in loss if k not in output_names]
-            if unknown:
-                raise ValueError(f"Unknown entry in loss dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}")
-            for name in output_names:
-                if name not in loss:
-                    warnings.warn(
-                        f"Output {name!r} missing from loss dictionary. We assume this was done on purpose, and we "
-                        f"will not be expecting any data to be passed to {name!r} during training.",
-                        UserWarning,
-                        stacklevel=3,
-                    )
-            loss_list = [loss.get(name) for name in output_names]
-        elif isinstance(loss, (list, tuple)):
-            if len(loss) != n:
-                raise ValueError(
-                    f"When passing a list as loss, it should have one entry per model output. The model has {n} outputs, "
-                    f"but you passed loss={list(loss)!r}"
+
+        loss_list = tu.per_output(self.loss, output_names, "loss")
+        for name in output_names if isinstance(self.loss, dict) else ():
+            if name not in self.loss:
+                warnings.warn(
+                    f"Output {name!r} missing from loss dictionary. We assume this was done on purpose, and we "
+                    f"will not be expecting any data to be passed to {name!r} during training.",
+                    UserWarning,
+                    stacklevel=3,
                 )
-            loss_list = list(loss)
-        else:
-            loss_list = [loss] * n
         # loss=None is allowed, as in Keras 2, for models whose layers add their own losses
         # (add_loss); such a model trains without targets.
         loss_fns = [None if item is None else losses_module.get(item) for item in loss_list]
         targets = resolve_target_tensors(getattr(self, "_target_tensors", None), output_names)
         self._fixed_targets = [t if holds_value(t) else None for t in targets]
 
-        weights = self.loss_weights
-        if weights is None:
-            weight_list = [1.0] * n
-        elif isinstance(weights, (dict, list)):
-            weight_list = [float(w) for w in tu.entries_per_output(weights, output_names, "loss_weights", default=1.0)]
-        else:
-            raise TypeError(f"Could not interpret loss_weights argument: expected a list or a dict. Received: loss_weights={weights!r}")
+        weight_list = [1.0] * n
+        if self.loss_weights is not None:  # Keras 2: a list or a dict, nothing else
+            weight_list = [float(w) for w in tu.per_output(
+                self.loss_weights, output_names, "loss_weights", sequences=(list,), others="error", default=1.0
+            )]
 
         self._sample_weight_modes(output_names, [fn is not None for fn in loss_fns])  # errors at compile time, as Keras 2
         per_output = _metrics_per_output(self._compile_metrics, output_names, "metrics")
@@ -238,7 +227,7 @@ class Model(Network):
                     stateful.add(name)
         self._compile_metrics_names = names
         self._stateful_compile_names = stateful
-        self._output_setup = (loss_fns, weight_list, metric_fns, output_names)
+        self._output_setup = OutputSetup(loss_fns, weight_list, metric_fns, output_names)
         self._has_metrics = any(metric_fns)
         self._loss_list = loss_list
 
@@ -356,7 +345,7 @@ class Model(Network):
         if not self._is_graph_network or self._output_setup is None:
             return None
         out = []
-        for t, fn in zip(self.outputs, self._output_setup[0]):
+        for t, fn in zip(self.outputs, self._output_setup.loss_fns):
             shape = tuple(t._keras_shape)
             if fn is None or isinstance(fn, losses_module.Loss):
                 out.append(None)
@@ -370,7 +359,7 @@ class Model(Network):
 
     def _needs_targets(self) -> bool:
         if self._output_setup is not None:
-            return bool(self._fed_outputs(len(self._output_setup[0])))
+            return bool(self._fed_outputs(len(self._output_setup.loss_fns)))
         return self.loss is not None
 
     def _with_fixed_targets(self, ys: list, n: int) -> list:
@@ -389,7 +378,7 @@ class Model(Network):
         if y is None:
             if not self._needs_targets():
                 # the model's own losses (add_loss) and its target_tensors are all it needs
-                return self._with_fixed_targets([], len(self._output_setup[0]) if self._output_setup else 0)
+                return self._with_fixed_targets([], len(self._output_setup.loss_fns) if self._output_setup else 0)
             raise ValueError("No target data: pass `y` to train or evaluate a model compiled with a loss.")
         names = list(self.output_names) if self._is_graph_network else None
         if names is None:
@@ -404,7 +393,7 @@ class Model(Network):
         ys = self._with_fixed_targets(self._expand_to_outputs(ys, fed, len(names)), len(names))
         if self._output_setup is not None:
             shapes = [tuple(t._keras_shape) for t in self.outputs] if self._is_graph_network else [(None,)] * len(ys)
-            tu.check_loss_and_target_compatibility(ys, self._output_setup[0], shapes)
+            tu.check_loss_and_target_compatibility(ys, self._output_setup.loss_fns, shapes)
         shapes = self._target_shapes()
         if shapes is not None:
             for t, name, shape in zip(ys, names, shapes):
@@ -416,32 +405,15 @@ class Model(Network):
         """`sample_weight_mode` per output: one mode for all, a list, or a dict by output name
         (naming every output in `weighted`, those with a loss)."""
         mode = getattr(self, "sample_weight_mode", None)
-        if isinstance(mode, dict):
-            unknown = [k for k in mode if k not in names]
-            if unknown:
-                raise ValueError(
-                    f"Unknown entry in sample_weight_mode dictionary: {unknown[0]!r}. Only expected the following "
-                    f"keys: {names}"
-                )
-            missing = [n for n, w in zip(names, weighted or [False] * len(names)) if w and n not in mode]
-            if missing:
-                raise ValueError(f"Output {missing[0]!r} missing from sample_weight_mode dictionary. Received: {mode!r}")
-            return [mode.get(name) for name in names]
-        if isinstance(mode, (list, tuple)):
-            if len(mode) != len(names):
-                raise ValueError(
-                    "When passing a list as sample_weight_mode, it should have one entry per model output. The model "
-                    f"has {len(names)} outputs, but you passed sample_weight_mode={list(mode)!r}"
-                )
-            return list(mode)
-        return [mode] * len(names)
+        required = [n for n, w in zip(names, weighted or []) if w]
+        return tu.per_output(mode, names, "sample_weight_mode", required=required)
 
     def _fed_outputs(self, n: int) -> list:
         """Indices of the outputs that take targets: those with a loss and no `target_tensors` value."""
         if self._output_setup is None:
             return list(range(n))
         fixed = getattr(self, "_fixed_targets", None) or [None] * n
-        return [i for i, fn in enumerate(self._output_setup[0]) if fn is not None and fixed[i] is None]
+        return [i for i, fn in enumerate(self._output_setup.loss_fns) if fn is not None and fixed[i] is None]
 
     @staticmethod
     def _expand_to_outputs(items: list, fed: list, n: int) -> list:
@@ -490,7 +462,8 @@ class Model(Network):
     def _losses_and_metrics(self, outs: list, ys: list, sws: list, with_metrics: bool) -> tuple:
         from multinn import losses as losses_module
 
-        loss_fns, loss_weights, metric_fns, _ = self._output_setup
+        setup = self._output_setup
+        loss_fns, loss_weights = setup.loss_fns, setup.loss_weights
         masks = self._output_masks(len(outs))
         total = None
         per_output = []
@@ -530,7 +503,7 @@ class Model(Network):
         values = []
         masks = self._output_masks(len(outs))  # Keras 2 masks metrics as it masks the loss
         with K.no_grad():
-            for out, y, sw, mask, fns in zip(outs, ys, sws, masks, self._output_setup[2]):
+            for out, y, sw, mask, fns in zip(outs, ys, sws, masks, self._output_setup.metric_fns):
                 for _, fn, weighted in fns:
                     if getattr(fn, "_is_metric", False):
                         values.append(tu.update_metric_object(fn, y, out, sw if weighted else None, mask))
@@ -553,7 +526,7 @@ class Model(Network):
         """The compiled metrics, per output (metric objects as they run, functions as resolved),
         then the metric objects the layers and the model add (Keras 2.3's `model.metrics`)."""
         setup = getattr(self, "_output_setup", None)
-        compiled = [fn for fns in (setup[2] if setup is not None else ()) for _, fn, _ in fns]
+        compiled = [fn for fns in (setup.metric_fns if setup is not None else ()) for _, fn, _ in fns]
         return compiled + self._added_metrics()
 
     def _added_metrics(self) -> list:
@@ -585,7 +558,7 @@ class Model(Network):
             [0.0, 0.0]
         """
         setup = getattr(self, "_output_setup", None)
-        for fns in (setup[2] if setup is not None else ()):
+        for fns in (setup.metric_fns if setup is not None else ()):
             for _, fn, _ in fns:
                 if getattr(fn, "_is_metric", False):
                     fn.reset_states()
@@ -594,7 +567,7 @@ class Model(Network):
 
     def _log_values(self, total, per_output, metric_values, as_float: bool = True) -> list:
         values = [total]
-        if len(self._output_setup[0]) > 1:
+        if len(self._output_setup.loss_fns) > 1:
             values += per_output
         values += metric_values
         values += [m.result() for m in self._added_metrics()]

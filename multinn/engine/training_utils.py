@@ -310,28 +310,72 @@ def weighted_masked_objective(fn: Any) -> Any:
     return weighted
 
 
-def entries_per_output(value: Any, output_names: list, argument: str, default: Any = None) -> list:
-    """One entry per output from a compile argument given as a dict by output name (missing
-    names get `default`) or a list with one entry per output; errors name the argument.
+def _shown(argument: str, value: Any) -> str:
+    """`argument=value` when short enough to read in a message, else its number of entries."""
+    text = repr(value)
+    return f"{argument}={text}" if len(text) <= 200 else f"{argument} with {len(value)} entries"
+
+
+def per_output(
+    value: Any,
+    output_names: Sequence[str],
+    argument: str,
+    *,
+    sequences: tuple = (list, tuple),
+    others: str = "broadcast",
+    default: Any = None,
+    required: Sequence[str] = (),
+    foreign_keys_ok: bool = False,
+) -> list:
+    """One entry per model output from a per-output argument (loss, loss_weights,
+    sample_weight_mode, sample_weight, class_weight, target_tensors), as Keras 2 reads them.
+
+    Args:
+        value: a dict by output name, a sequence with one entry per output, or one value.
+        output_names: the model's output names, in order.
+        argument: the argument's name, for the errors.
+        sequences: the types read as one entry per output (the length is checked).
+        others: what any other value means: 'broadcast' (the same entry for every output)
+            or 'error' (a TypeError).
+        default: the entry of an output that a dict leaves out.
+        required: the output names a dict must hold (an error names the first one missing).
+        foreign_keys_ok: dict keys that are not strings are ignored (Keras 2 code keys
+            weights by target placeholders); otherwise every key must name an output.
 
     Example:
-        >>> entries_per_output({"b": 2.0}, ["a", "b"], "loss_weights", default=1.0)
+        >>> per_output({"b": 2.0}, ["a", "b"], "loss_weights", default=1.0)
         [1.0, 2.0]
+        >>> per_output("mse", ["a", "b"], "loss")
+        ['mse', 'mse']
+        >>> per_output(["mse"], ["a", "b"], "loss")
+        Traceback (most recent call last):
+        ...
+        ValueError: When passing a list as `loss`, it should have one entry per model output. The model has 2 outputs. Received: loss=['mse']
     """
-    n = len(output_names)
+    names = list(output_names)
     if isinstance(value, dict):
-        unknown = [k for k in value if k not in output_names]
+        unknown = [k for k in value if k not in names and not (foreign_keys_ok and not isinstance(k, str))]
         if unknown:
             raise ValueError(
-                f"Unknown entry in {argument} dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}"
+                f"Unknown entry in {argument} dictionary: {unknown[0]!r}. Only expected the following keys: {names}"
             )
-        return [value.get(name, default) for name in output_names]
-    if len(value) != n:
-        raise ValueError(
-            f"When passing a list as `{argument}`, it should have one entry per model output. The model has {n} "
-            f"outputs, but you passed {argument}={list(value)!r}"
-        )
-    return list(value)
+        absent = [name for name in required if name not in value]
+        if absent:
+            raise ValueError(f"Output {absent[0]!r} missing from {argument} dictionary. Received: {argument}={value!r}")
+        return [value.get(name, default) for name in names]
+    if isinstance(value, sequences):
+        if len(value) != len(names):
+            raise ValueError(
+                f"When passing a list as `{argument}`, it should have one entry per model output. The model has "
+                f"{len(names)} outputs. Received: {_shown(argument, value)}"
+            )
+        return list(value)
+    if others == "broadcast":
+        return [value] * len(names)
+    raise TypeError(
+        f"The model has {len(names)} outputs, so `{argument}` should be a list with one entry per output or a dict "
+        f"keyed by output name. Received: {argument} of type {type(value).__name__}"
+    )
 
 
 def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> list:
@@ -356,28 +400,11 @@ def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> 
         if isinstance(weights, dict) and names[0] in weights:
             return [weights[names[0]]]
         return [weights]
-    if isinstance(weights, list):  # Keras 2: a tuple is neither a list nor a dict here
-        if len(weights) != len(names):
-            raise ValueError(
-                f"When passing a list as `{kind}`, it should have one entry per model output. The model has "
-                f"{len(names)} outputs, but you passed {kind} with {len(weights)} entries."
-            )
-        return list(weights)
-    if isinstance(weights, dict):
-        if kind == "class_weight" and not any(isinstance(v, dict) for v in weights.values()):
-            return [weights] * len(names)
-        # A misspelled output name is an error; other keys (Keras 2 code keys weights by
-        # target placeholders) are ignored, as Keras 2 ignores every unknown key.
-        unknown = [k for k in weights if isinstance(k, str) and k not in names]
-        if unknown:
-            raise ValueError(
-                f"Unknown entry in {kind} dictionary: {unknown[0]!r}. Only expected the following keys: {names}"
-            )
-        return [weights.get(name) for name in names]
-    raise TypeError(
-        f"The model has {len(names)} outputs, so `{kind}` should be a list with one entry per output or a dict "
-        f"keyed by output name. Received: {kind} of type {type(weights).__name__}"
-    )
+    if kind == "class_weight" and isinstance(weights, dict) and not any(isinstance(v, dict) for v in weights.values()):
+        return [weights] * len(names)
+    # Keras 2: a tuple is neither a list nor a dict here; keys that name no output (and are no
+    # string) are ignored, as Keras 2 ignores every unknown key, but a misspelled name is an error.
+    return per_output(weights, names, kind, sequences=(list,), others="error", foreign_keys_ok=True)
 
 
 def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
