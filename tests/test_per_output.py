@@ -62,7 +62,7 @@ WRONG_LENGTH = [
 @pytest.mark.parametrize("call, argument, value", WRONG_LENGTH, ids=[a for _, a, _ in WRONG_LENGTH])
 def test_a_list_of_the_wrong_length_gets_one_message(call, argument, value):
     with pytest.raises(ValueError, match=f"^When passing a list as `{argument}`, it should have one entry per model "
-                                         f"output. The model has 2 outputs. Received: {argument}"):
+                                         f"output. The model has 2 outputs, but you passed {argument}"):
         call(argument, value)
 
 

@@ -311,9 +311,12 @@ def weighted_masked_objective(fn: Any) -> Any:
 
 
 def _shown(argument: str, value: Any) -> str:
-    """`argument=value` when short enough to read in a message, else its number of entries."""
+    """`argument=value` for a message (Keras 2's wording), the entries' types standing for a
+    value too long to read."""
     text = repr(value)
-    return f"{argument}={text}" if len(text) <= 200 else f"{argument} with {len(value)} entries"
+    if len(text) > 200:  # arrays: their types say enough
+        text = "[" + ", ".join(type(v).__name__ for v in value) + "]"
+    return f"{argument}={text}"
 
 
 def per_output(
@@ -350,7 +353,7 @@ def per_output(
         >>> per_output(["mse"], ["a", "b"], "loss")
         Traceback (most recent call last):
         ...
-        ValueError: When passing a list as `loss`, it should have one entry per model output. The model has 2 outputs. Received: loss=['mse']
+        ValueError: When passing a list as `loss`, it should have one entry per model output. The model has 2 outputs, but you passed loss=['mse']
     """
     names = list(output_names)
     if isinstance(value, dict):
@@ -367,7 +370,7 @@ def per_output(
         if len(value) != len(names):
             raise ValueError(
                 f"When passing a list as `{argument}`, it should have one entry per model output. The model has "
-                f"{len(names)} outputs. Received: {_shown(argument, value)}"
+                f"{len(names)} outputs, but you passed {_shown(argument, value)}"
             )
         return list(value)
     if others == "broadcast":
