@@ -64,22 +64,18 @@ def _fit(kind, model, x, y, stop, validation_data):
 
 
 @pytest.mark.parametrize("kind", ["arrays", "generator"])
-def test_an_epoch_stopped_before_its_last_batch_is_not_validated(backend_name, kind):
+@pytest.mark.parametrize("stop_batch, validated", [(1, False), (2, True)], ids=["before-the-last-batch", "at-the-last"])
+def test_an_epoch_validates_only_once_its_last_batch_ran(backend_name, kind, stop_batch, validated):
     x, y = _data(12)
     vx, vy = _data(5, seed=1)
-    history = _fit(kind, _model(), x, y, _StopAt(0, 1), (vx, vy))
+    history = _fit(kind, _model(), x, y, _StopAt(0, stop_batch), (vx, vy))
     assert history.epoch == [0]
-    assert "val_loss" not in history.history
-
-
-@pytest.mark.parametrize("kind", ["arrays", "generator"])
-def test_an_epoch_stopped_at_its_last_batch_is_validated(backend_name, kind):
-    x, y = _data(12)
-    vx, vy = _data(5, seed=1)
-    history = _fit(kind, _model(), x, y, _StopAt(0, 2), (vx, vy))
-    assert history.epoch == [0]
-    np.testing.assert_allclose(history.history["val_loss"], [np.mean(vy.astype(np.float64) ** 2)], rtol=1e-5)
-    np.testing.assert_allclose(history.history["loss"], [np.mean(y.astype(np.float64) ** 2)], rtol=1e-5)
+    np.testing.assert_allclose(history.history["loss"], [np.mean(y[:4 * (stop_batch + 1)].astype(np.float64) ** 2)],
+                               rtol=1e-5)
+    if validated:
+        np.testing.assert_allclose(history.history["val_loss"], [np.mean(vy.astype(np.float64) ** 2)], rtol=1e-5)
+    else:
+        assert "val_loss" not in history.history
 
 
 def test_fit_generator_validates_arrays_in_batches_the_size_of_the_last_training_batch(backend_name):

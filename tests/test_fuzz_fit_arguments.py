@@ -71,30 +71,26 @@ def _refused(call, names):
     )
 
 
+@pytest.mark.parametrize("method", ["predict", "evaluate"])
 @FUZZ
 @given(n=st.integers(0, 9), batch_size=counts, steps=counts)
-def test_predict_arguments(backend_name, n, batch_size, steps):
-    x, _ = _data(n)
-    model = _model()
-    bad = [name for name, ok in (("batch_size", _int_ok(batch_size, 1)), ("steps", _int_ok(steps, 1))) if not ok]
-    if bad or n == 0:
-        _refused(lambda: model.predict(x, batch_size=batch_size, steps=steps), bad or ["x"])
-        return
-    out = call_with_deadline(lambda: model.predict(x, batch_size=batch_size, steps=steps))
-    assert out.shape == (n, 1)
-
-
-@FUZZ
-@given(n=st.integers(0, 9), batch_size=counts, steps=counts)
-def test_evaluate_arguments(backend_name, n, batch_size, steps):
+def test_predict_and_evaluate_arguments(backend_name, method, n, batch_size, steps):
     x, y = _data(n)
     model = _model()
+    args = (x,) if method == "predict" else (x, y)
+
+    def call():
+        return getattr(model, method)(*args, batch_size=batch_size, steps=steps, verbose=0)
+
     bad = [name for name, ok in (("batch_size", _int_ok(batch_size, 1)), ("steps", _int_ok(steps, 1))) if not ok]
     if bad or n == 0:
-        _refused(lambda: model.evaluate(x, y, batch_size=batch_size, steps=steps, verbose=0), bad or ["x"])
+        _refused(call, bad or ["x"])
         return
-    loss = call_with_deadline(lambda: model.evaluate(x, y, batch_size=batch_size, steps=steps, verbose=0))
-    assert isinstance(loss, float) and math.isfinite(loss)
+    result = call_with_deadline(call)
+    if method == "predict":
+        assert result.shape == (n, 1)
+    else:
+        assert isinstance(result, float) and math.isfinite(result)
 
 
 @FUZZ
