@@ -6,6 +6,8 @@ import contextvars
 import threading
 from typing import Any, Callable
 
+from multinn import backend as K
+
 DEADLINE_S = 60.0  # generous: a hang, not a slow machine, is what this catches
 
 
@@ -13,11 +15,13 @@ def call_with_deadline(fn: Callable[[], Any], seconds: float = DEADLINE_S) -> An
     """`fn()`'s result, or its exception re-raised here; an AssertionError if it has not
     returned after `seconds`."""
     outcome: dict = {}
-    context = contextvars.copy_context()  # the caller's backend scope and other per-context state
+    context = contextvars.copy_context()  # the caller's per-context state
+    backend = K.default_backend().name  # the backend scope is per thread: the caller's holds in the call
 
     def run():
         try:
-            outcome["value"] = context.run(fn)
+            with K.backend_scope(backend):
+                outcome["value"] = context.run(fn)
         except BaseException as error:  # handed to the caller's thread
             outcome["error"] = error
 

@@ -19,6 +19,12 @@ class EpochBatches(NamedTuple):
 
     `draw()` returns `(size, xs, ys, sws)`: the batch's sample count and its standardised
     inputs, targets and sample weights (one entry per output, None where there are none).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> batches = EpochBatches(1, lambda: (2, [K.zeros((2, 3))], [K.ones((2, 1))], [None]))
+        >>> batches.count, batches.draw()[0]
+        (1, 2)
     """
 
     count: int

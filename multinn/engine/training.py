@@ -22,7 +22,16 @@ _KEEP_PHASE = contextlib.nullcontext()
 
 
 class OutputSetup(NamedTuple):
-    """What compile resolved per model output (in output order)."""
+    """What compile resolved per model output (in output order), read by field name.
+
+    Example:
+        >>> import multinn
+        >>> from multinn.layers import Dense
+        >>> model = multinn.Sequential([Dense(1, input_shape=(2,))])
+        >>> model.compile("sgd", "mae", loss_weights=[0.5])
+        >>> model._output_setup.loss_weights, model._output_setup.loss_fns[0].__name__
+        ([0.5], 'mean_absolute_error')
+    """
 
     loss_fns: list  # the loss function or Loss object of each output; None: no loss, no targets
     loss_weights: list  # each output's weight (a float) in the total loss
@@ -756,6 +765,15 @@ class Model(Network):
         Returns:
             A History callback: `history.history` maps each metric (and 'val_' metric) to its
             per-epoch values.
+
+        Raises:
+            TypeError / ValueError naming the argument ("... Received: batch_size=0"): loop
+            arguments of the wrong type or range, data that are not numbers (strings, complex
+            numbers, dates), data that leave no sample to train or validate on.
+
+        Warns:
+            UserWarning when `x`, `y` or the validation data hold NaN or infinity (checked once
+            per call; training goes on, as in Keras, since a model may handle such values).
 
         Example:
             >>> import numpy as np
