@@ -177,16 +177,15 @@ class Model(Network):
         from multinn import metrics as metrics_module
 
         n = len(output_shapes)
-
         loss_list = tu.per_output(self.loss, output_names, "loss")
-        for name in output_names if isinstance(self.loss, dict) else ():
-            if name not in self.loss:
-                warnings.warn(
-                    f"Output {name!r} missing from loss dictionary. We assume this was done on purpose, and we "
-                    f"will not be expecting any data to be passed to {name!r} during training.",
-                    UserWarning,
-                    stacklevel=3,
-                )
+        missing = [name for name in output_names if name not in self.loss] if isinstance(self.loss, dict) else []
+        for name in missing:
+            warnings.warn(
+                f"Output {name!r} missing from loss dictionary. We assume this was done on purpose, and we "
+                f"will not be expecting any data to be passed to {name!r} during training.",
+                UserWarning,
+                stacklevel=3,
+            )
         # loss=None is allowed, as in Keras 2, for models whose layers add their own losses
         # (add_loss); such a model trains without targets.
         loss_fns = [None if item is None else losses_module.get(item) for item in loss_list]

@@ -11,8 +11,8 @@ from typing import Any
 from multinn import backend as K
 
 from .base_layer import to_list
-from .loop_arguments import split_validation_data
 from .epoch_loop import EpochBatches, host_validation_arrays, run_epochs, shuffle_rng
+from .loop_arguments import split_validation_data
 from .training_arrays import configured_callbacks, test_loop
 from .training_utils import add_weighted, epoch_values
 
