@@ -20,8 +20,6 @@ _INTEGER_ARGUMENTS = {
     "validation_steps": (1, True, False),
     "steps": (1, True, False),
     "verbose": (0, False, True),  # Keras 2 code passes verbose=True / False
-    "max_queue_size": (0, False, False),
-    "workers": (0, False, False),
 }
 
 
