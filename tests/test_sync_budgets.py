@@ -114,3 +114,26 @@ def test_the_counter_sees_every_kind_of_read():
         a.get(), cupy.asnumpy(a), a[0].item(), float(a[1]), int(a[2]), bool(a[0]), a.tolist()
     assert [kind for kind, _ in reads] == ["get", "get", "item", "float", "int", "bool", "tolist"]
     assert all("test_sync_budgets.py" in site for _, site in reads)
+
+
+def _generator_fit_reads(batches):
+    x, y = _data(False)
+    size = SAMPLES // batches
+
+    def stream():
+        while True:
+            for start in range(0, SAMPLES, size):
+                yield x[start:start + size], y[start:start + size]
+
+    with K.backend_scope("cupy"):
+        model = _model(False)
+        model.fit(x, y, batch_size=SAMPLES, epochs=1, verbose=0)  # first-step set-up reads are not a step's
+        with _reads().recording() as reads:
+            model.fit_generator(stream(), steps_per_epoch=batches, epochs=EPOCHS, verbose=0)
+    return reads
+
+
+def test_fit_generator_with_verbose_0_reads_no_batch_values():
+    few, many = _generator_fit_reads(FEW), _generator_fit_reads(MANY)
+    per_step = (len(many) - len(few)) / (EPOCHS * (MANY - FEW))
+    assert per_step == 0, f"{per_step} reads per step (budget 0):\n{_sites(many)}"

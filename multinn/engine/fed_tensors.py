@@ -10,7 +10,7 @@ from typing import Any
 
 from multinn import backend as K
 
-from .training_utils import entries_per_output
+from .training_utils import per_output
 
 
 def holds_value(tensor: Any) -> bool:
@@ -38,7 +38,7 @@ def resolve_target_tensors(target_tensors: Any, output_names: list) -> list:
     if target_tensors is None:
         return [None] * n
     if isinstance(target_tensors, (dict, list, tuple)):
-        return entries_per_output(target_tensors, output_names, "target_tensors")
+        return per_output(target_tensors, output_names, "target_tensors")
     if isinstance(target_tensors, K.Tensor) or K.is_placeholder(target_tensors):
         if n != 1:
             raise ValueError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import warnings
-from typing import Any
+from typing import Any, NamedTuple
 
 from multinn import backend as K
 from multinn.backend.ops.state import global_learning_phase_is_set
@@ -16,9 +16,28 @@ from . import training_arrays, training_generator
 from . import training_utils as tu
 from .base_layer import no_updates_scope, to_list, training_step_scope
 from .fed_tensors import holds_value, resolve_target_tensors
+from .loop_arguments import check_loop_arguments, check_samples, check_validation_split, split_validation_data
 from .network import Network
 
 _KEEP_PHASE = contextlib.nullcontext()
+
+
+class OutputSetup(NamedTuple):
+    """What compile resolved per model output (in output order), read by field name.
+
+    Example:
+        >>> import multinn
+        >>> from multinn.layers import Dense
+        >>> model = multinn.Sequential([Dense(1, input_shape=(2,))])
+        >>> model.compile("sgd", "mae", loss_weights=[0.5])
+        >>> model._output_setup.loss_weights, model._output_setup.loss_fns[0].__name__
+        ([0.5], 'mean_absolute_error')
+    """
+
+    loss_fns: list  # the loss function or Loss object of each output; None: no loss, no targets
+    loss_weights: list  # each output's weight (a float) in the total loss
+    metric_fns: list  # per output, its (log name, metric function or object, weighted) triples
+    output_names: list
 
 
 def _phase_scope(value: int) -> Any:
@@ -50,12 +69,7 @@ def _metrics_per_output(metrics: Any, output_names: list, kind: str) -> list:
     if isinstance(metrics, dict):
         return [to_list(metrics.get(name, []), allow_tuple=True) for name in output_names]
     if isinstance(metrics, (list, tuple)) and any(isinstance(m, (list, tuple)) for m in metrics):
-        if len(metrics) != n:
-            raise ValueError(
-                f"When passing a list of lists as `{kind}`, it should have one entry per model output. The model has "
-                f"{n} outputs, but you passed {kind}={list(metrics)!r}"
-            )
-        return [to_list(m, allow_tuple=True) for m in metrics]
+        return [to_list(m, allow_tuple=True) for m in tu.per_output(metrics, output_names, kind)]
     return [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics] for _ in range(n)]
 
 
@@ -166,42 +180,26 @@ class Model(Network):
         from multinn import metrics as metrics_module
 
         n = len(output_shapes)
-        loss = self.loss
-        if isinstance(loss, dict):
-            unknown = [k for k in loss if k not in output_names]
-            if unknown:
-                raise ValueError(f"Unknown entry in loss dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}")
-            for name in output_names:
-                if name not in loss:
-                    warnings.warn(
-                        f"Output {name!r} missing from loss dictionary. We assume this was done on purpose, and we "
-                        f"will not be expecting any data to be passed to {name!r} during training.",
-                        UserWarning,
-                        stacklevel=3,
-                    )
-            loss_list = [loss.get(name) for name in output_names]
-        elif isinstance(loss, (list, tuple)):
-            if len(loss) != n:
-                raise ValueError(
-                    f"When passing a list as loss, it should have one entry per model output. The model has {n} outputs, "
-                    f"but you passed loss={list(loss)!r}"
-                )
-            loss_list = list(loss)
-        else:
-            loss_list = [loss] * n
+        loss_list = tu.per_output(self.loss, output_names, "loss")
+        missing = [name for name in output_names if name not in self.loss] if isinstance(self.loss, dict) else []
+        for name in missing:
+            warnings.warn(
+                f"Output {name!r} missing from loss dictionary. We assume this was done on purpose, and we "
+                f"will not be expecting any data to be passed to {name!r} during training.",
+                UserWarning,
+                stacklevel=3,
+            )
         # loss=None is allowed, as in Keras 2, for models whose layers add their own losses
         # (add_loss); such a model trains without targets.
         loss_fns = [None if item is None else losses_module.get(item) for item in loss_list]
         targets = resolve_target_tensors(getattr(self, "_target_tensors", None), output_names)
         self._fixed_targets = [t if holds_value(t) else None for t in targets]
 
-        weights = self.loss_weights
-        if weights is None:
-            weight_list = [1.0] * n
-        elif isinstance(weights, (dict, list)):
-            weight_list = [float(w) for w in tu.entries_per_output(weights, output_names, "loss_weights", default=1.0)]
-        else:
-            raise TypeError(f"Could not interpret loss_weights argument: expected a list or a dict. Received: loss_weights={weights!r}")
+        weight_list = [1.0] * n
+        if self.loss_weights is not None:  # Keras 2: a list or a dict, nothing else
+            weight_list = [float(w) for w in tu.per_output(
+                self.loss_weights, output_names, "loss_weights", sequences=(list,), others="error", default=1.0
+            )]
 
         self._sample_weight_modes(output_names, [fn is not None for fn in loss_fns])  # errors at compile time, as Keras 2
         per_output = _metrics_per_output(self._compile_metrics, output_names, "metrics")
@@ -240,7 +238,7 @@ class Model(Network):
                     stateful.add(name)
         self._compile_metrics_names = names
         self._stateful_compile_names = stateful
-        self._output_setup = (loss_fns, weight_list, metric_fns, output_names)
+        self._output_setup = OutputSetup(loss_fns, weight_list, metric_fns, output_names)
         self._has_metrics = any(metric_fns)
         self._loss_list = loss_list
 
@@ -305,10 +303,10 @@ class Model(Network):
         """Per input, the value of its `Input(tensor=...)`, or None where the data is fed."""
         return [getattr(layer, "input_tensor_value", None) for layer in getattr(self, "_input_layers", [])]
 
-    def _standardize_x(self, x: Any) -> list:
+    def _standardize_x(self, x: Any, argument: str = "x") -> list:
         fixed = self._fixed_inputs() if self._is_graph_network else []
         if any(t is not None for t in fixed):
-            return self._standardize_x_with_fixed(x, fixed)
+            return self._standardize_x_with_fixed(x, fixed, argument)
         if x is None:
             raise ValueError("No input data: pass `x` (an array, or a list / dict of arrays for several inputs).")
         names, shapes, dtypes = self._input_spec_lists()
@@ -322,9 +320,11 @@ class Model(Network):
             names = [f"input_{i + 1}" for i in range(count)]
         # As Keras 2: a fixed batch size in the model's inputs (stateful RNNs) is not the number of
         # samples; data of any length is batched by the loops.
-        return tu.standardize_input_data(x, names, shapes, self._model_backend(), dtypes, check_batch_axis=False)
+        return tu.standardize_input_data(
+            x, names, shapes, self._model_backend(), dtypes, check_batch_axis=False, argument=argument
+        )
 
-    def _standardize_x_with_fixed(self, x: Any, fixed: list) -> list:
+    def _standardize_x_with_fixed(self, x: Any, fixed: list, argument: str = "x") -> list:
         """Inputs made with `Input(tensor=...)` take their tensor's value; `x` holds the others only."""
         names, shapes, dtypes = self._input_spec_lists()
         fed = [i for i, t in enumerate(fixed) if t is None]
@@ -332,7 +332,8 @@ class Model(Network):
         xs = [None if t is None else tu.to_backend_tensor(t, backend) for t in fixed]
         if fed or x is not None:
             values = tu.standardize_input_data(
-                x, [names[i] for i in fed], [shapes[i] for i in fed], backend, [dtypes[i] for i in fed], check_batch_axis=False
+                x, [names[i] for i in fed], [shapes[i] for i in fed], backend, [dtypes[i] for i in fed],
+                check_batch_axis=False, argument=argument,
             )
             if fed and any(v is None for v in values):
                 raise ValueError(f"No input data: pass `x` for the model's inputs {[names[i] for i in fed]}.")
@@ -355,7 +356,7 @@ class Model(Network):
         if not self._is_graph_network or self._output_setup is None:
             return None
         out = []
-        for t, fn in zip(self.outputs, self._output_setup[0]):
+        for t, fn in zip(self.outputs, self._output_setup.loss_fns):
             shape = tuple(t._keras_shape)
             if fn is None or isinstance(fn, losses_module.Loss):
                 out.append(None)
@@ -369,7 +370,7 @@ class Model(Network):
 
     def _needs_targets(self) -> bool:
         if self._output_setup is not None:
-            return bool(self._fed_outputs(len(self._output_setup[0])))
+            return bool(self._fed_outputs(len(self._output_setup.loss_fns)))
         return self.loss is not None
 
     def _with_fixed_targets(self, ys: list, n: int) -> list:
@@ -384,11 +385,11 @@ class Model(Network):
                 ys[i] = tu.to_backend_tensor(t, backend)
         return ys
 
-    def _standardize_y(self, y: Any, n_samples: int) -> list:
+    def _standardize_y(self, y: Any, n_samples: int, argument: str = "y") -> list:
         if y is None:
             if not self._needs_targets():
                 # the model's own losses (add_loss) and its target_tensors are all it needs
-                return self._with_fixed_targets([], len(self._output_setup[0]) if self._output_setup else 0)
+                return self._with_fixed_targets([], len(self._output_setup.loss_fns) if self._output_setup else 0)
             raise ValueError("No target data: pass `y` to train or evaluate a model compiled with a loss.")
         names = list(self.output_names) if self._is_graph_network else None
         if names is None:
@@ -397,12 +398,13 @@ class Model(Network):
         # Outputs without a loss take no targets (Keras 2): y covers the others, in order.
         fed = self._fed_outputs(len(names))
         ys = tu.standardize_input_data(
-            y, [names[i] for i in fed], None, self._model_backend(), check_batch_axis=False, exception_prefix="target"
+            y, [names[i] for i in fed], None, self._model_backend(), check_batch_axis=False, exception_prefix="target",
+            argument=argument,
         )
         ys = self._with_fixed_targets(self._expand_to_outputs(ys, fed, len(names)), len(names))
         if self._output_setup is not None:
             shapes = [tuple(t._keras_shape) for t in self.outputs] if self._is_graph_network else [(None,)] * len(ys)
-            tu.check_loss_and_target_compatibility(ys, self._output_setup[0], shapes)
+            tu.check_loss_and_target_compatibility(ys, self._output_setup.loss_fns, shapes)
         shapes = self._target_shapes()
         if shapes is not None:
             for t, name, shape in zip(ys, names, shapes):
@@ -414,32 +416,15 @@ class Model(Network):
         """`sample_weight_mode` per output: one mode for all, a list, or a dict by output name
         (naming every output in `weighted`, those with a loss)."""
         mode = getattr(self, "sample_weight_mode", None)
-        if isinstance(mode, dict):
-            unknown = [k for k in mode if k not in names]
-            if unknown:
-                raise ValueError(
-                    f"Unknown entry in sample_weight_mode dictionary: {unknown[0]!r}. Only expected the following "
-                    f"keys: {names}"
-                )
-            missing = [n for n, w in zip(names, weighted or [False] * len(names)) if w and n not in mode]
-            if missing:
-                raise ValueError(f"Output {missing[0]!r} missing from sample_weight_mode dictionary. Received: {mode!r}")
-            return [mode.get(name) for name in names]
-        if isinstance(mode, (list, tuple)):
-            if len(mode) != len(names):
-                raise ValueError(
-                    "When passing a list as sample_weight_mode, it should have one entry per model output. The model "
-                    f"has {len(names)} outputs, but you passed sample_weight_mode={list(mode)!r}"
-                )
-            return list(mode)
-        return [mode] * len(names)
+        required = [n for n, w in zip(names, weighted or []) if w]
+        return tu.per_output(mode, names, "sample_weight_mode", required=required)
 
     def _fed_outputs(self, n: int) -> list:
         """Indices of the outputs that take targets: those with a loss and no `target_tensors` value."""
         if self._output_setup is None:
             return list(range(n))
         fixed = getattr(self, "_fixed_targets", None) or [None] * n
-        return [i for i, fn in enumerate(self._output_setup[0]) if fn is not None and fixed[i] is None]
+        return [i for i, fn in enumerate(self._output_setup.loss_fns) if fn is not None and fixed[i] is None]
 
     @staticmethod
     def _expand_to_outputs(items: list, fed: list, n: int) -> list:
@@ -449,10 +434,16 @@ class Model(Network):
             out[i] = item
         return out
 
-    def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None) -> tuple:
-        xs = self._standardize_x(x)
+    def _standardize_user_data(self, x: Any, y: Any, sample_weight: Any = None, class_weight: Any = None,
+                               argument: "str | None" = None) -> tuple:
+        """Inputs, targets and sample weights as lists of K tensors, one entry per input / output.
+
+        Errors about the values name the argument they came from: `x`, `y` and `sample_weight`,
+        or `argument` for all three (fit's 'validation_data').
+        """
+        xs = self._standardize_x(x, argument or "x")
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
-        ys = self._standardize_y(y, int(xs[0].shape[0]))
+        ys = self._standardize_y(y, int(xs[0].shape[0]), argument or "y")
         if self._is_graph_network or getattr(self, "_output_setup", None) is not None:
             names = list(self.output_names)
         else:
@@ -463,7 +454,7 @@ class Model(Network):
         cws = self._expand_to_outputs(tu.weights_per_output(class_weight, fed_names, "class_weight"), fed, len(ys))
         modes = self._sample_weight_modes(names)
         weights = [
-            None if yy is None else tu.standardize_weights(yy, sw, cw, mode, self._model_backend())
+            None if yy is None else tu.standardize_weights(yy, sw, cw, mode, self._model_backend(), argument or "sample_weight")
             for yy, sw, cw, mode in zip(ys, sws, cws, modes)
         ]
         tu.check_array_lengths(xs, ys, weights)
@@ -482,7 +473,8 @@ class Model(Network):
     def _losses_and_metrics(self, outs: list, ys: list, sws: list, with_metrics: bool) -> tuple:
         from multinn import losses as losses_module
 
-        loss_fns, loss_weights, metric_fns, _ = self._output_setup
+        setup = self._output_setup
+        loss_fns, loss_weights = setup.loss_fns, setup.loss_weights
         masks = self._output_masks(len(outs))
         total = None
         per_output = []
@@ -522,7 +514,7 @@ class Model(Network):
         values = []
         masks = self._output_masks(len(outs))  # Keras 2 masks metrics as it masks the loss
         with K.no_grad():
-            for out, y, sw, mask, fns in zip(outs, ys, sws, masks, self._output_setup[2]):
+            for out, y, sw, mask, fns in zip(outs, ys, sws, masks, self._output_setup.metric_fns):
                 for _, fn, weighted in fns:
                     if getattr(fn, "_is_metric", False):
                         values.append(tu.update_metric_object(fn, y, out, sw if weighted else None, mask))
@@ -545,7 +537,7 @@ class Model(Network):
         """The compiled metrics, per output (metric objects as they run, functions as resolved),
         then the metric objects the layers and the model add (Keras 2.3's `model.metrics`)."""
         setup = getattr(self, "_output_setup", None)
-        compiled = [fn for fns in (setup[2] if setup is not None else ()) for _, fn, _ in fns]
+        compiled = [fn for fns in (setup.metric_fns if setup is not None else ()) for _, fn, _ in fns]
         return compiled + self._added_metrics()
 
     def _added_metrics(self) -> list:
@@ -577,7 +569,7 @@ class Model(Network):
             [0.0, 0.0]
         """
         setup = getattr(self, "_output_setup", None)
-        for fns in (setup[2] if setup is not None else ()):
+        for fns in (setup.metric_fns if setup is not None else ()):
             for _, fn, _ in fns:
                 if getattr(fn, "_is_metric", False):
                     fn.reset_states()
@@ -586,7 +578,7 @@ class Model(Network):
 
     def _log_values(self, total, per_output, metric_values, as_float: bool = True) -> list:
         values = [total]
-        if len(self._output_setup[0]) > 1:
+        if len(self._output_setup.loss_fns) > 1:
             values += per_output
         values += metric_values
         values += [m.result() for m in self._added_metrics()]
@@ -776,6 +768,15 @@ class Model(Network):
             A History callback: `history.history` maps each metric (and 'val_' metric) to its
             per-epoch values.
 
+        Raises:
+            TypeError / ValueError naming the argument ("... Received: batch_size=0"): loop
+            arguments of the wrong type or range, data that are not numbers (strings, complex
+            numbers, dates), data that leave no sample to train or validate on.
+
+        Warns:
+            UserWarning when `x`, `y` or the validation data hold NaN or infinity (checked once
+            per call; training goes on, as in Keras, since a model may handle such values).
+
         Example:
             >>> import numpy as np
             >>> import multinn
@@ -791,6 +792,11 @@ class Model(Network):
 
         check_kwargs(kwargs, tuple(inspect.signature(Model.fit).parameters)[1:-1], "fit()")
         self._check_compiled()
+        batch_size, epochs, verbose, initial_epoch, steps_per_epoch, validation_steps = check_loop_arguments(
+            batch_size=batch_size, epochs=epochs, verbose=verbose, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+        )
+        validation_split = check_validation_split(validation_split)
         if _is_generator_or_sequence(x):
             _check_generator_arguments(y, sample_weight, validation_split)
             return self.fit_generator(
@@ -799,25 +805,25 @@ class Model(Network):
                 class_weight=class_weight, initial_epoch=initial_epoch, shuffle=shuffle, max_queue_size=max_queue_size,
                 workers=workers, use_multiprocessing=use_multiprocessing,
             )
-        batch_size = 32 if batch_size is None else int(batch_size)
+        batch_size = 32 if batch_size is None else batch_size
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight, class_weight)
-        self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
+        n_samples = int(xs[0].shape[0])
+        check_samples(n_samples, "fit", f"x with {n_samples} samples")
+        self._check_stateful_batches(n_samples, batch_size)
+        tu.warn_if_not_finite(xs, "x")
+        tu.warn_if_not_finite(ys, "y")
         val_ins = None
         if validation_data is not None:
-            if len(validation_data) == 2:
-                vx, vy = validation_data
-                vsw = None
-            elif len(validation_data) == 3:
-                vx, vy, vsw = validation_data
-            else:
-                raise ValueError(
-                    "When passing validation_data, it must contain 2 (x_val, y_val) or 3 (x_val, y_val, val_sample_weights) "
-                    f"items; however it contains {len(validation_data)} items"
-                )
-            vxs, vys, vsws = self._standardize_user_data(vx, vy, vsw)
-            val_ins = (vxs, vys, vsws)
-        elif validation_split and 0.0 < validation_split < 1.0:
-            split = int(int(xs[0].shape[0]) * (1.0 - validation_split))
+            vx, vy, vsw = split_validation_data(validation_data)
+            val_ins = self._standardize_user_data(vx, vy, vsw, argument="validation_data")
+            n_val = int(val_ins[0][0].shape[0])
+            check_samples(n_val, "fit", f"validation_data with {n_val} samples", "the validation data are empty")
+            tu.warn_if_not_finite(val_ins[0] + val_ins[1], "validation_data")
+        elif validation_split:
+            split = int(n_samples * (1.0 - validation_split))
+            received = f"validation_split={validation_split!r} of {n_samples} samples"
+            check_samples(split, "fit", received, "validation_split leaves no samples to train on")
+            check_samples(n_samples - split, "fit", received, "validation_split leaves no samples to validate on")
             head, tail = slice(None, split), slice(split, None)
             val_ins = tuple([None if t is None else t[tail] for t in items] for items in (xs, ys, sws))
             xs, ys, sws = ([None if t is None else t[head] for t in items] for items in (xs, ys, sws))
@@ -857,15 +863,18 @@ class Model(Network):
             [2.0, 1.0]
         """
         self._check_compiled()
+        batch_size, verbose, steps = check_loop_arguments(batch_size=batch_size, verbose=verbose, steps=steps)
         if _is_generator_or_sequence(x):
             _check_generator_arguments(y, sample_weight)
             return self.evaluate_generator(
                 x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing,
             )
-        batch_size = 32 if batch_size is None else int(batch_size)
+        batch_size = 32 if batch_size is None else batch_size
         xs, ys, sws = self._standardize_user_data(x, y, sample_weight)
-        self._check_stateful_batches(int(xs[0].shape[0]), batch_size)
+        n_samples = int(xs[0].shape[0])
+        check_samples(n_samples, "evaluate", f"x with {n_samples} samples")
+        self._check_stateful_batches(n_samples, batch_size)
         values = training_arrays.test_loop(self, xs, ys, sws, batch_size, verbose=verbose, callbacks=callbacks)
         return values[0] if len(values) == 1 else values
 
@@ -882,15 +891,18 @@ class Model(Network):
             >>> model.predict([1]).tolist()
             [[1.0]]
         """
+        batch_size, verbose, steps = check_loop_arguments(batch_size=batch_size, verbose=verbose, steps=steps)
         if _is_generator_or_sequence(x):
             return self.predict_generator(
                 x, steps=steps, callbacks=callbacks, verbose=verbose, max_queue_size=max_queue_size, workers=workers,
                 use_multiprocessing=use_multiprocessing,
             )
-        batch_size = 32 if batch_size is None else int(batch_size)
+        batch_size = 32 if batch_size is None else batch_size
         xs = self._standardize_x(x)
         self._ensure_built(xs[0] if len(xs) == 1 else xs)
-        self._check_stateful_batches(int(xs[0].shape[0]), batch_size, allow_one_batch=True)
+        n_samples = int(xs[0].shape[0])
+        check_samples(n_samples, "predict", f"x with {n_samples} samples")
+        self._check_stateful_batches(n_samples, batch_size, allow_one_batch=True)
         return training_arrays.predict_loop(self, xs, batch_size, verbose=verbose, callbacks=callbacks)
 
     # Keras 2's generator-based methods (see training_generator); they read Keras 1's sample counts.
@@ -904,6 +916,10 @@ class Model(Network):
         `max_queue_size`, `workers` and `use_multiprocessing` are Keras 2's and accepted as such;
         multinn draws the batches in the calling thread, one at a time.
         """
+        steps_per_epoch, epochs, verbose, validation_steps, initial_epoch = check_loop_arguments(
+            steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, validation_steps=validation_steps,
+            initial_epoch=initial_epoch,
+        )
         with self._training_scope():
             return training_generator.fit_generator(
                 self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose, callbacks=callbacks,
@@ -916,6 +932,7 @@ class Model(Network):
                            max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
                            verbose: int = 0) -> Any:
         """The loss (and metrics) averaged over `steps` batches of a generator (batches drawn in the calling thread)."""
+        steps, verbose = check_loop_arguments(steps=steps, verbose=verbose)
         return training_generator.evaluate_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     @legacy_support(GENERATOR_METHODS)
@@ -923,6 +940,7 @@ class Model(Network):
                           max_queue_size: int = 10, workers: int = 1, use_multiprocessing: bool = False,
                           verbose: int = 0) -> Any:
         """Predictions for `steps` batches of a generator, concatenated (NumPy; batches drawn in the calling thread)."""
+        steps, verbose = check_loop_arguments(steps=steps, verbose=verbose)
         return training_generator.predict_generator(self, generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     # ------------------------------------------------------------------ saving

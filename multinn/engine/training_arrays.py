@@ -6,12 +6,12 @@ model's one-batch steps, keeping per-batch Python work small.
 """
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from multinn import backend as K
 
 from . import training_utils as tu
+from .epoch_loop import EpochBatches, host_validation_arrays, run_epochs, shuffle_rng
 
 
 def fit_loop(
@@ -30,51 +30,27 @@ def fit_loop(
     validation_freq: Any = 1,
 ):
     """Trains `model` for epochs `initial_epoch`..`epochs - 1`; returns its History callback."""
-    from multinn import callbacks as cbks
-
     # Outputs without targets (no loss) and without weights have None slots: only arrays are batched.
     target_slots = [i for i, t in enumerate(ys) if t is not None]
     weight_slots = [i for i, w in enumerate(sws) if w is not None]
     ins = xs + [ys[i] for i in target_slots] + [sws[i] for i in weight_slots]
     n_x, n_t, n_y = len(xs), len(target_slots), len(ys)
-
-    model.history = cbks.History()
-    callback_list = [model.history]
-    if callbacks:
-        callback_list = list(callbacks) + callback_list
-    out_labels = list(model.metrics_names) if model._output_setup is not None else ["loss"]
-    if verbose:
-        mode = "steps" if steps_per_epoch is not None else "samples"
-        callback_list.insert(0, cbks.ProgbarLogger(count_mode=mode, stateful_metrics=model._stateful_metrics_names()))
-    callback_list = cbks.CallbackList(callback_list)
-    callback_list.set_model(model)
     num_train = int(xs[0].shape[0])
-    metrics_for_callbacks = out_labels + (["val_" + n for n in out_labels] if val_ins is not None else [])
-    callback_list.set_params(
-        {
-            "batch_size": batch_size,
-            "epochs": epochs,
-            "steps": steps_per_epoch,
-            "samples": num_train,
-            "verbose": verbose,
-            "do_validation": val_ins is not None,
-            "metrics": metrics_for_callbacks,
-        }
-    )
-    if val_ins is not None:
-        tu.should_run_validation(validation_freq, 0)  # checks it before the first epoch
-    if verbose and val_ins is not None and not _quiet_worker():
-        print("Train on %d samples, validate on %d samples" % (num_train, int(val_ins[0][0].shape[0])))
-    if val_ins is not None:
-        # Keras 2 hands callbacks the validation arrays: inputs, targets, sample weights (ones if none).
-        validation_arrays = _host_arrays(*val_ins)
-        for callback in callback_list:
-            callback.validation_data = validation_arrays
-    model.stop_training = False
-    rng = random.Random(_shuffle_seed()) if shuffle == "batch" else None
+    out_labels = list(model.metrics_names)
+    params = {
+        "batch_size": batch_size,
+        "epochs": epochs,
+        "steps": steps_per_epoch,
+        "samples": num_train,
+        "verbose": verbose,
+        "do_validation": val_ins is not None,
+        "metrics": out_labels + (["val_" + n for n in out_labels] if val_ins is not None else []),
+    }
+    rng = shuffle_rng() if shuffle == "batch" else None
     backend = model._model_backend()
 
-    def epoch_batches():
+    def one_pass():
+        """One epoch's worth of batches, in a fresh order when shuffling."""
         if shuffle:
             if shuffle == "batch":
                 chunks = tu.make_batches(num_train, batch_size)
@@ -92,62 +68,44 @@ def fit_loop(
             for start, end in tu.make_batches(num_train, batch_size):
                 yield end - start, [t[start:end] for t in ins]
 
-    def stream():
-        while True:
-            yield from epoch_batches()
+    def split(item):
+        size, batch = item
+        by, bw = [None] * n_y, [None] * n_y
+        for j, slot in enumerate(target_slots):
+            by[slot] = batch[n_x + j]
+        for j, slot in enumerate(weight_slots):
+            bw[slot] = batch[n_x + n_t + j]
+        return size, batch[:n_x], by, bw
 
-    batches_forever = stream() if steps_per_epoch is not None else None
-    # Without a progress bar or user callbacks nobody reads per-batch values: keep them
-    # on the device and read the epoch's sums once (no sync per batch on a GPU). verbose=2
-    # prints once per epoch, from the epoch's values, so it reads no batch either.
-    per_batch_floats = verbose == 1 or bool(callbacks)
-    callback_list.on_train_begin()
-    for epoch in range(initial_epoch, epochs):
-        model.reset_metrics()
-        callback_list.on_epoch_begin(epoch)
-        sums = last = None
-        pending = []  # (values, size) per batch, read in one go at the end of the epoch
-        seen = 0
-        source = (next(batches_forever) for _ in range(steps_per_epoch)) if batches_forever is not None else epoch_batches()
-        for batch_index, (size, batch) in enumerate(source):
-            batch_logs = {"batch": batch_index, "size": size}
-            callback_list.on_batch_begin(batch_index, batch_logs)
-            bx = batch[:n_x]
-            by, bw = [None] * n_y, [None] * n_y
-            for j, slot in enumerate(target_slots):
-                by[slot] = batch[n_x + j]
-            for j, slot in enumerate(weight_slots):
-                bw[slot] = batch[n_x + n_t + j]
-            values = model._train_step(bx, by, bw, as_float=per_batch_floats)
-            if len(out_labels) != len(values):
-                out_labels = list(model.metrics_names)
-            for label, v in zip(out_labels, values):
-                batch_logs[label] = v
-            if per_batch_floats:
-                sums = tu.add_weighted(sums, values, size)
-            else:
-                pending.append((values, size))
-            last = values
-            seen += size
-            callback_list.on_batch_end(batch_index, batch_logs)
-            if model.stop_training:
-                break
-        if pending:
-            sums = _device_sums(pending)
-            last = _device_floats(pending[-1][0])
-            pending = []
-        epoch_logs = tu.epoch_values(out_labels, sums, seen, last, model._stateful_metrics_names())
-        # Keras 2 validates only an epoch that ran all its batches (samples mode).
-        completed = steps_per_epoch is not None or not model.stop_training
-        if val_ins is not None and completed and tu.should_run_validation(validation_freq, epoch):
-            val_values = test_loop(model, *val_ins, batch_size=batch_size, callbacks=callback_list)
-            for label, v in zip(out_labels, val_values):
-                epoch_logs["val_" + label] = v
-        callback_list.on_epoch_end(epoch, epoch_logs)
-        if model.stop_training:
-            break
-    callback_list.on_train_end()
-    return model.history
+    if steps_per_epoch is not None:
+        # Step-wise: the batches run on through the (reshuffled) data from one epoch to the next.
+        def forever():
+            while True:
+                yield from one_pass()
+
+        stream = forever()
+
+        def epoch_batches():
+            return EpochBatches(steps_per_epoch, lambda: split(next(stream)))
+    else:
+        per_epoch = len(tu.make_batches(num_train, batch_size))
+
+        def epoch_batches():
+            batches = one_pass()
+            return EpochBatches(per_epoch, lambda: split(next(batches)))
+
+    validate = None
+    if val_ins is not None:
+        def validate(last_size, callback_list):
+            return test_loop(model, *val_ins, batch_size=batch_size, callbacks=callback_list)
+
+    banner = None if val_ins is None else f"Train on {num_train} samples, validate on {int(val_ins[0][0].shape[0])} samples"
+    return run_epochs(
+        model, epoch_batches, epochs=epochs, initial_epoch=initial_epoch, verbose=verbose, callbacks=callbacks,
+        params=params, count_mode="steps" if steps_per_epoch is not None else "samples", validate=validate,
+        validation_freq=validation_freq, validation_arrays=None if val_ins is None else host_validation_arrays(*val_ins),
+        validate_stopped_epochs=steps_per_epoch is not None, banner=banner,
+    )
 
 
 def test_loop(model: Any, xs: list, ys: list, sws: list, batch_size: int, verbose: int = 0, callbacks: Any = None) -> list:
@@ -233,45 +191,3 @@ def configured_callbacks(model: Any, callbacks: Any, params: dict) -> Any:
         params = dict(params, metrics=list(model.metrics_names))
     callback_list.set_params(params)
     return callback_list
-
-
-def _host_arrays(xs: list, ys: list, sws: list) -> list:
-    """The validation inputs, targets and sample weights (ones where there are none) as NumPy arrays."""
-    n = int(xs[0].shape[0])
-    fed = [i for i, t in enumerate(ys) if t is not None]  # outputs without a loss take no targets
-    arrays = [t.numpy() for t in list(xs) + [ys[i] for i in fed]]
-    return arrays + [K.ones((n,)).numpy() if sws[i] is None else sws[i].numpy() for i in fed]
-
-
-def _shuffle_seed() -> int:
-    """A seed for the epoch shuffles drawn from K's global random stream (so set_random_seed fixes it)."""
-    with K.no_grad():
-        draw = K.random_uniform((2,), 0.0, 1.0, dtype="float64")
-    a, b = draw.numpy().tolist()
-    return int(a * 2**31) ^ (int(b * 2**31) << 1)
-
-
-def _device_floats(values: list) -> list:
-    """One batch's tensors as Python floats (arrays for metrics with several thresholds)."""
-    with K.no_grad():
-        return [float(v) if K.size(v) == 1 else K.eval(v) for v in values]
-
-
-def _device_sums(pending: list) -> list:
-    """Size-weighted sums of per-batch scalar tensors, with one read per value kind."""
-    sizes = [size for _, size in pending]
-    sums = []
-    with K.no_grad():
-        for j in range(len(pending[0][0])):
-            column = K.stack([values[j] for values, _ in pending]).numpy()
-            # Scalars as Python floats; a metric with several thresholds gives rows of values.
-            column = column.tolist() if column.ndim == 1 else column.astype("float64")
-            sums.append(sum(v * size for v, size in zip(column, sizes)))
-    return sums
-
-
-def _quiet_worker() -> bool:
-    """A data-parallel worker whose progress output rank 0 gives (multinn.distribute.init)."""
-    from multinn.distribute.world import is_quiet_worker
-
-    return is_quiet_worker()

@@ -11,8 +11,10 @@ from typing import Any
 from multinn import backend as K
 
 from .base_layer import to_list
-from .training_arrays import _host_arrays, _shuffle_seed, configured_callbacks, test_loop
-from .training_utils import add_weighted, epoch_values, should_run_validation
+from .epoch_loop import EpochBatches, host_validation_arrays, run_epochs, shuffle_rng
+from .loop_arguments import split_validation_data
+from .training_arrays import configured_callbacks, test_loop
+from .training_utils import add_weighted, epoch_values
 
 
 def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = None, epochs: int = 1, verbose: int = 1,
@@ -20,8 +22,6 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
                   validation_freq: Any = 1, class_weight: Any = None, initial_epoch: int = 0, shuffle: bool = True,
                   **kwargs: Any) -> Any:
     """Trains on batches from a generator (or a `Sequence`): `steps_per_epoch` batches per epoch."""
-    from multinn import callbacks as cbks
-
     model._check_compiled()
     # A Sequence read without a step count is read whole each epoch, its length asked anew:
     # `on_epoch_end` may change it (Keras 2).
@@ -29,75 +29,50 @@ def fit_generator(model: Any, generator: Any, steps_per_epoch: "int | None" = No
     steps_per_epoch = _steps(generator, steps_per_epoch, "steps_per_epoch")
     val_arrays = None
     if isinstance(validation_data, (tuple, list)):
-        if len(validation_data) not in (2, 3):
-            raise ValueError(
-                "`validation_data` should be a tuple `(val_x, val_y)` or `(val_x, val_y, val_sample_weight)`, or a "
-                f"generator. Received: a {type(validation_data).__name__} of {len(validation_data)} items"
-            )
-        val_arrays = model._standardize_user_data(*validation_data[:2], validation_data[2] if len(validation_data) == 3 else None)
+        val_arrays = model._standardize_user_data(*split_validation_data(validation_data), argument="validation_data")
     elif validation_data is not None:
         validation_steps = _steps(validation_data, validation_steps, "validation_steps")
-    model.history = cbks.History()
-    callback_list = list(callbacks or []) + [model.history]
-    if verbose:
-        callback_list.insert(0, cbks.ProgbarLogger(count_mode="steps", stateful_metrics=model._stateful_metrics_names()))
-    callback_list = cbks.CallbackList(callback_list)
-    callback_list.set_model(model)
-    if validation_data is not None:
-        should_run_validation(validation_freq, 0)  # checks it before the first epoch
     # A subclassed model knows its metric names after its first step: none given, the
     # loggers show what the logs hold.
     names = list(model.metrics_names) if model._output_setup is not None else []
     names += ["val_" + n for n in names] if validation_data is not None else []
     params = {"epochs": epochs, "steps": steps_per_epoch, "verbose": verbose,
               "do_validation": validation_data is not None, "metrics": names}
-    callback_list.set_params(dict(params))
-    if val_arrays is not None:
-        # Keras 2 hands callbacks the validation arrays, as fit does.
-        validation_arrays = _host_arrays(*val_arrays)
-        for callback in callback_list:
-            callback.validation_data = validation_arrays
-    model.stop_training = False
-    rng = random.Random(_shuffle_seed()) if shuffle else None
-    iterator = _one_pass(generator, rng) if per_pass else _batch_iterator(generator, shuffle=shuffle)
-    callback_list.on_train_begin()
-    for epoch in range(initial_epoch, epochs):
-        model.reset_metrics()
-        callback_list.on_epoch_begin(epoch)
-        sums, seen, values = None, 0, None
-        for step in range(steps_per_epoch):
-            x, y, sw = _unpack(next(iterator))
-            xs, ys, sws = model._standardize_user_data(x, y, sw, class_weight)
-            size = int(xs[0].shape[0])
-            logs = {"batch": step, "size": size}
-            callback_list.on_batch_begin(step, logs)
-            values = model._train_step(xs, ys, sws)
-            for label, v in zip(model.metrics_names, values):
-                logs[label] = v
-            sums = add_weighted(sums, values, size)
-            seen += size
-            callback_list.on_batch_end(step, logs)
-            if model.stop_training:
-                break
-        epoch_logs = epoch_values(model.metrics_names, sums, seen, values, model._stateful_metrics_names())
-        if validation_data is not None and should_run_validation(validation_freq, epoch):
-            if val_arrays is not None:
-                val = test_loop(model, *val_arrays, batch_size=32, callbacks=callback_list)
-            else:
-                val = evaluate_generator(model, validation_data, steps=validation_steps, callbacks=callback_list)
-            for label, v in zip(model.metrics_names, to_list(val)):
-                epoch_logs["val_" + label] = v
-        callback_list.on_epoch_end(epoch, epoch_logs)
+    shuffle_order = shuffle_rng() if shuffle else None
+    iterator = _one_pass(generator, shuffle_order) if per_pass else _batch_iterator(generator, shuffle=shuffle)
+
+    def draw():
+        x, y, sw = _unpack(next(iterator))
+        xs, ys, sws = model._standardize_user_data(x, y, sw, class_weight)
+        return int(xs[0].shape[0]), xs, ys, sws
+
+    def epoch_batches():
+        return EpochBatches(params["steps"], draw)
+
+    def after_epoch(callback_list):
+        nonlocal iterator
         if per_pass:
             if hasattr(generator, "on_epoch_end"):
                 generator.on_epoch_end()
-            steps_per_epoch = params["steps"] = len(generator)
+            params["steps"] = len(generator)
             callback_list.set_params(dict(params))
-            iterator = _one_pass(generator, rng)
-        if model.stop_training:
-            break
-    callback_list.on_train_end()
-    return model.history
+            iterator = _one_pass(generator, shuffle_order)
+
+    validate = None
+    if val_arrays is not None:
+        # Keras 2.3.1 validates arrays in batches the size of the epoch's last training batch.
+        def validate(last_size, callback_list):
+            return test_loop(model, *val_arrays, batch_size=max(last_size, 1), callbacks=callback_list)
+    elif validation_data is not None:
+        def validate(last_size, callback_list):
+            return to_list(evaluate_generator(model, validation_data, steps=validation_steps, callbacks=callback_list))
+
+    return run_epochs(
+        model, epoch_batches, epochs=epochs, initial_epoch=initial_epoch, verbose=verbose, callbacks=callbacks,
+        params=params, count_mode="steps", validate=validate, validation_freq=validation_freq,
+        validation_arrays=None if val_arrays is None else host_validation_arrays(*val_arrays), after_epoch=after_epoch,
+    )
+
 
 def evaluate_generator(model: Any, generator: Any, steps: "int | None" = None, callbacks: Any = None,
                        verbose: int = 0, **kwargs: Any) -> Any:
@@ -167,6 +142,9 @@ def _steps(generator: Any, steps: "int | None", name: str) -> int:
     if steps is not None:
         return int(steps)
     if hasattr(generator, "__len__") and hasattr(generator, "__getitem__"):
+        if not len(generator):  # no batch would ever come
+            raise ValueError(f"`{name}=None` reads the whole Sequence, but it holds no batches. Received: {name}=None "
+                             f"for a {type(generator).__name__} of length 0")
         return len(generator)
     raise ValueError(
         f"`{name}=None` is only valid for a generator based on a Sequence (with __len__). Please specify "
@@ -200,7 +178,7 @@ def _batch_iterator(generator: Any, shuffle: bool = False):
     """Batches without end: a Sequence is read pass after pass (its batch order shuffled per
     pass when `shuffle`, as Keras 2's enqueuer does; `on_epoch_end` after each pass)."""
     if _is_sequence(generator):
-        rng = random.Random(_shuffle_seed()) if shuffle else None
+        rng = shuffle_rng() if shuffle else None
 
         def cycle():
             while True:

@@ -22,25 +22,108 @@ def _is_number_list(value: Any) -> bool:
     return False
 
 
-def to_backend_tensor(value: Any, backend: Any, dtype: "str | None" = None) -> K.Tensor:
+# Array dtypes that are not numbers, by the start of their name (`K.dtype`), and what to call them.
+_NOT_NUMBERS = (
+    ("str", "strings"),
+    ("bytes", "bytes"),
+    ("complex", "complex numbers (split real and imaginary parts into features)"),
+    ("datetime64", "dates (datetime64; convert them to numbers first)"),
+    ("timedelta64", "time spans (timedelta64; convert them to numbers first)"),
+    ("void", "structured records"),
+)
+
+
+def _refuse_non_numbers(value: Any, argument: str) -> None:
+    """A TypeError naming `argument` for arrays of strings, complex numbers, dates and the like:
+    converting them to floats would fail deep inside, or silently drop their meaning."""
+    if getattr(value, "dtype", None) is None:
+        return
+    name = K.dtype(value)
+    for prefix, what in _NOT_NUMBERS:
+        if name.startswith(prefix):
+            raise TypeError(f"`{argument}` must hold numbers (bool, int or float), not {what}. Received: {argument} with dtype {name}")
+
+
+def _is_scalar_list(value: Any) -> bool:
+    """A nested Python list/tuple of scalars, strings included: for a single input, one array
+    (of the wrong kind, if it holds strings), never a list of arrays."""
+    if isinstance(value, (int, float, bool, str, bytes)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_scalar_list(v) for v in value)
+    return False
+
+
+def to_backend_tensor(value: Any, backend: Any, dtype: "str | None" = None, argument: str = "the data") -> K.Tensor:
     """`value` as a K tensor of `backend` (through the host when it lives on another backend).
 
     A sparse matrix (SciPy's, or anything with `toarray()`) is made dense, as Keras 2's
-    non-TensorFlow backends feed it.
+    non-TensorFlow backends feed it. Data that are not numbers (strings, complex numbers,
+    dates) raise a TypeError naming `argument`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> to_backend_tensor([[1, 2]], K.default_backend(), "float32").shape
+        (1, 2)
+        >>> to_backend_tensor([["a"]], K.default_backend(), argument="y")
+        Traceback (most recent call last):
+        ...
+        TypeError: `y` must hold numbers (bool, int or float). Received: y of type list (could not convert string to float: 'a')
     """
     if hasattr(value, "toarray") and hasattr(value, "nnz"):
         value = value.toarray()
     if isinstance(value, K.Tensor):
         t = value
     else:
-        with K.backend_scope(backend.name):
-            t = K.convert_to_tensor(value)
+        _refuse_non_numbers(value, argument)
+        try:
+            with K.backend_scope(backend.name):
+                t = K.convert_to_tensor(value)
+        except (TypeError, ValueError) as error:
+            if _is_number_list(value):  # numbers that make no rectangular array
+                raise ValueError(f"`{argument}` could not be made into an array: {error}. Received: {argument} of "
+                                 f"type {type(value).__name__}") from error
+            raise TypeError(f"`{argument}` must hold numbers (bool, int or float). Received: {argument} of type "
+                            f"{type(value).__name__} ({error})") from error
     if t.backend is not backend:
         with K.backend_scope(backend.name):
             t = K.convert_to_tensor(t.numpy())
     if dtype is not None and K.dtype(t) != dtype:
         t = K.cast(t, dtype)
     return t
+
+
+def warn_if_not_finite(tensors: Sequence[Any], argument: str, stacklevel: int = 4) -> None:
+    """Warns (once per call) when a floating tensor in `tensors` holds NaN or infinity, naming
+    `argument`: training on such data turns the loss and then every weight into NaN.
+
+    Two reductions per tensor (max and min, which NaN propagates through), read once per call.
+
+    Example:
+        >>> import warnings
+        >>> from multinn import backend as K
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     warn_if_not_finite([K.constant([1.0, float("nan")])], "x")
+        >>> "`x` holds NaN or infinite values" in str(caught[0].message)
+        True
+    """
+    import math
+    import warnings
+
+    for t in tensors:
+        if t is None or not K.dtype(t).startswith(("float", "bfloat")) or not K.size(t):
+            continue
+        with K.no_grad():
+            bounds = (float(K.max(t)), float(K.min(t)))
+        if not all(math.isfinite(b) for b in bounds):
+            warnings.warn(
+                f"`{argument}` holds NaN or infinite values: training on them makes the loss and the weights NaN. "
+                f"Received: {argument} with max={bounds[0]}, min={bounds[1]}",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
+            return
 
 
 def standardize_input_data(
@@ -51,8 +134,10 @@ def standardize_input_data(
     dtypes: "Sequence | None" = None,
     check_batch_axis: bool = True,
     exception_prefix: str = "input",
+    argument: str = "x",
 ) -> list:
-    """A list of K tensors, one per name, checked against `shapes` (None entries are not checked).
+    """A list of K tensors, one per name, checked against `shapes` (None entries are not checked);
+    errors about the values name `argument` (what the user passed: 'x', 'y', 'validation_data').
 
     Example:
         >>> from multinn import backend as K
@@ -70,7 +155,7 @@ def standardize_input_data(
                 f"No data provided for {missing[0]!r}. Need data for each key in: {names}. Received: keys {sorted(data)}"
             )
         arrays = [data[n] for n in names]
-    elif isinstance(data, (list, tuple)) and not (len(names) == 1 and _is_number_list(data)):
+    elif isinstance(data, (list, tuple)) and not (len(names) == 1 and _is_scalar_list(data)):
         arrays = list(data)
     else:
         arrays = [data]
@@ -83,7 +168,8 @@ def standardize_input_data(
     out = []
     for i, (name, value) in enumerate(zip(names, arrays)):
         dtype = dtypes[i] if dtypes is not None else None
-        t = to_backend_tensor(value, backend)
+        label = argument if len(names) == 1 else f"{argument} ({exception_prefix} {name!r})"
+        t = to_backend_tensor(value, backend, argument=label)
         if dtype is not None and K.dtype(t) != dtype and not (exception_prefix == "target"):
             t = K.cast(t, dtype)
         if t.ndim == 1:
@@ -224,28 +310,75 @@ def weighted_masked_objective(fn: Any) -> Any:
     return weighted
 
 
-def entries_per_output(value: Any, output_names: list, argument: str, default: Any = None) -> list:
-    """One entry per output from a compile argument given as a dict by output name (missing
-    names get `default`) or a list with one entry per output; errors name the argument.
+def _shown(argument: str, value: Any) -> str:
+    """`argument=value` for a message (Keras 2's wording), the entries' types standing for a
+    value too long to read."""
+    text = repr(value)
+    if len(text) > 200:  # arrays: their types say enough
+        text = "[" + ", ".join(type(v).__name__ for v in value) + "]"
+    return f"{argument}={text}"
+
+
+def per_output(
+    value: Any,
+    output_names: Sequence[str],
+    argument: str,
+    *,
+    sequences: tuple = (list, tuple),
+    others: str = "broadcast",
+    default: Any = None,
+    required: Sequence[str] = (),
+    foreign_keys_ok: bool = False,
+) -> list:
+    """One entry per model output from a per-output argument (loss, loss_weights,
+    sample_weight_mode, sample_weight, class_weight, target_tensors), as Keras 2 reads them.
+
+    Args:
+        value: a dict by output name, a sequence with one entry per output, or one value.
+        output_names: the model's output names, in order.
+        argument: the argument's name, for the errors.
+        sequences: the types read as one entry per output (the length is checked).
+        others: what any other value means: 'broadcast' (the same entry for every output)
+            or 'error' (a TypeError).
+        default: the entry of an output that a dict leaves out.
+        required: the output names a dict must hold (an error names the first one missing).
+        foreign_keys_ok: dict keys that are not strings are ignored (Keras 2 code keys
+            weights by target placeholders); otherwise every key must name an output.
 
     Example:
-        >>> entries_per_output({"b": 2.0}, ["a", "b"], "loss_weights", default=1.0)
+        >>> per_output({"b": 2.0}, ["a", "b"], "loss_weights", default=1.0)
         [1.0, 2.0]
+        >>> per_output("mse", ["a", "b"], "loss")
+        ['mse', 'mse']
+        >>> per_output(["mse"], ["a", "b"], "loss")
+        Traceback (most recent call last):
+        ...
+        ValueError: When passing a list as `loss`, it should have one entry per model output. The model has 2 outputs, but you passed loss=['mse']
     """
-    n = len(output_names)
+    names = list(output_names)
     if isinstance(value, dict):
-        unknown = [k for k in value if k not in output_names]
+        unknown = [k for k in value if k not in names and not (foreign_keys_ok and not isinstance(k, str))]
         if unknown:
             raise ValueError(
-                f"Unknown entry in {argument} dictionary: {unknown[0]!r}. Only expected the following keys: {output_names}"
+                f"Unknown entry in {argument} dictionary: {unknown[0]!r}. Only expected the following keys: {names}"
             )
-        return [value.get(name, default) for name in output_names]
-    if len(value) != n:
-        raise ValueError(
-            f"When passing a list as `{argument}`, it should have one entry per model output. The model has {n} "
-            f"outputs, but you passed {argument}={list(value)!r}"
-        )
-    return list(value)
+        absent = [name for name in required if name not in value]
+        if absent:
+            raise ValueError(f"Output {absent[0]!r} missing from {argument} dictionary. Received: {argument}={value!r}")
+        return [value.get(name, default) for name in names]
+    if isinstance(value, sequences):
+        if len(value) != len(names):
+            raise ValueError(
+                f"When passing a list as `{argument}`, it should have one entry per model output. The model has "
+                f"{len(names)} outputs, but you passed {_shown(argument, value)}"
+            )
+        return list(value)
+    if others == "broadcast":
+        return [value] * len(names)
+    raise TypeError(
+        f"The model has {len(names)} outputs, so `{argument}` should be a list with one entry per output or a dict "
+        f"keyed by output name. Received: {argument} of type {type(value).__name__}"
+    )
 
 
 def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> list:
@@ -270,28 +403,11 @@ def weights_per_output(weights: Any, output_names: Sequence[str], kind: str) -> 
         if isinstance(weights, dict) and names[0] in weights:
             return [weights[names[0]]]
         return [weights]
-    if isinstance(weights, list):  # Keras 2: a tuple is neither a list nor a dict here
-        if len(weights) != len(names):
-            raise ValueError(
-                f"When passing a list as `{kind}`, it should have one entry per model output. The model has "
-                f"{len(names)} outputs, but you passed {kind} with {len(weights)} entries."
-            )
-        return list(weights)
-    if isinstance(weights, dict):
-        if kind == "class_weight" and not any(isinstance(v, dict) for v in weights.values()):
-            return [weights] * len(names)
-        # A misspelled output name is an error; other keys (Keras 2 code keys weights by
-        # target placeholders) are ignored, as Keras 2 ignores every unknown key.
-        unknown = [k for k in weights if isinstance(k, str) and k not in names]
-        if unknown:
-            raise ValueError(
-                f"Unknown entry in {kind} dictionary: {unknown[0]!r}. Only expected the following keys: {names}"
-            )
-        return [weights.get(name) for name in names]
-    raise TypeError(
-        f"The model has {len(names)} outputs, so `{kind}` should be a list with one entry per output or a dict "
-        f"keyed by output name. Received: {kind} of type {type(weights).__name__}"
-    )
+    if kind == "class_weight" and isinstance(weights, dict) and not any(isinstance(v, dict) for v in weights.values()):
+        return [weights] * len(names)
+    # Keras 2: a tuple is neither a list nor a dict here; keys that name no output (and are no
+    # string) are ignored, as Keras 2 ignores every unknown key, but a misspelled name is an error.
+    return per_output(weights, names, kind, sequences=(list,), others="error", foreign_keys_ok=True)
 
 
 def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
@@ -312,7 +428,8 @@ def class_weights_to_sample_weights(y: K.Tensor, class_weight: dict) -> list:
 
 
 def standardize_weights(
-    y: Any, sample_weight: Any = None, class_weight: Any = None, sample_weight_mode: "str | None" = None, backend: Any = None
+    y: Any, sample_weight: Any = None, class_weight: Any = None, sample_weight_mode: "str | None" = None, backend: Any = None,
+    argument: str = "sample_weight",
 ) -> "K.Tensor | None":
     """The sample weights of one output as a K tensor, or None for uniform weights.
 
@@ -339,7 +456,7 @@ def standardize_weights(
         with K.backend_scope(backend.name):
             per_class = K.constant(class_weights_to_sample_weights(y, class_weight))
     if sample_weight is not None:
-        w = to_backend_tensor(sample_weight, backend, K.floatx())
+        w = to_backend_tensor(sample_weight, backend, K.floatx(), argument=argument)
         if mode is None and w.ndim != 1:
             raise ValueError(
                 f"Found a sample_weight array with shape {tuple(w.shape)}. In order to use timestep-wise sample "

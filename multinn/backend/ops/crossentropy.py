@@ -194,8 +194,8 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
         probs = None if probs is None else transpose(probs, order)
     lead = tuple(logits.shape[:-1])
     classes = logits.shape[-1]
-    targets = to_tensor(target, output.backend)
-    targets = reshape(cast(targets, "int64") if targets.dtype.kind != "i" else targets, (-1,))
+    given = to_tensor(target, output.backend)
+    targets = reshape(cast(given, "int64") if given.dtype.kind != "i" else given, (-1,))
     rows = 1
     for d in lead:
         rows *= d
@@ -204,9 +204,19 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
             f"{caller}: expected {rows} target classes for an output of shape {tuple(output.shape)}. "
             f"Received: target.shape={tuple(to_tensor(target, output.backend).shape)}"
         )
-    res = _sparse_softmax_xent(
-        reshape(logits, (-1, classes)), targets, None if probs is None else reshape(probs, (-1, classes))
-    )
+    try:
+        res = _sparse_softmax_xent(
+            reshape(logits, (-1, classes)), targets, None if probs is None else reshape(probs, (-1, classes))
+        )
+    except ValueError:
+        # NaN and infinity cast to integers become arbitrary classes: name the cause instead
+        # (checked only on this error path, so a valid step reads nothing more).
+        if given.dtype.kind == "f" and not bool(given.backend.xp.isfinite(given.data).all()):
+            raise ValueError(
+                f"{caller}: target classes must be finite integers. Received: targets holding NaN or infinity "
+                f"(dtype {given.dtype})"
+            ) from None
+        raise
     return reshape(res, lead) if ndim >= 3 else res
 
 
