@@ -66,6 +66,7 @@ CALLS = {
     "batch_set_value": lambda t: _state_roundtrip(t, lambda v: K.batch_set_value([(v, np.ones((2, 3)))])),
     "bias_add": lambda t: K.bias_add(t(2, 3), t(3)),
     "dense": lambda t: K.dense(t(2, 3), t(3, 4), t(4), activation="relu"),
+    "lstm_sequence": lambda t: K.lstm_sequence(t(2, 3, 4), t(4, 8), t(2, 8), t(8), t(2, 2), t(2, 2)),
     "binary_crossentropy": lambda t: K.binary_crossentropy(K.cast(K.greater(t(3, 4), 0.0), t.dtype), K.sigmoid(t(3, 4))),
     "broadcast_to": lambda t: K.broadcast_to(t(1, 4), (3, 4)),
     "cast": lambda t: K.cast(K.cast(t(3), "int32"), t.dtype),
