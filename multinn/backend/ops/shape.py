@@ -32,7 +32,10 @@ def permute_dimensions(x: Any, pattern: Sequence[int]) -> Tensor:
     """
     x = to_tensor(x)
     pattern = tuple(int(p) for p in pattern)
-    if len(pattern) != x.ndim or sorted(p % x.ndim for p in pattern) != list(range(x.ndim)):
+    # Each axis once; negative entries count from the end (TensorFlow takes only [0, ndim)).
+    if len(pattern) != x.ndim or sorted(p % x.ndim if -x.ndim <= p < x.ndim else -1 for p in pattern) != list(
+        range(x.ndim)
+    ):
         raise ValueError(
             f"K.permute_dimensions needs a permutation of the {x.ndim} axes of a tensor of shape "
             f"{x.shape}. Received: pattern={pattern}"
