@@ -414,8 +414,11 @@ def _axes(axis, ndim, caller="K"):
     if axis is None:
         return None
     if isinstance(axis, (list, tuple)):
-        return tuple(sorted(axis_index(a, ndim, caller) for a in axis)) if ndim else ()
-    return (axis_index(axis, ndim, caller),) if ndim else ()
+        axes = tuple(sorted(axis_index(a, ndim, caller) for a in axis))
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{caller}: each axis may be named once. Received: axis={axis!r}")
+        return axes
+    return (axis_index(axis, ndim, caller),)
 
 
 def _keep_shape(shape, axes):
@@ -724,20 +727,28 @@ def dot(x: Any, y: Any) -> Tensor:
             f"y.shape={tuple(y.shape)}"
         )
     x, y = common_dtype([x, y])
+    # Sizes are spelled out below, never -1: a -1 beside a 0-sized axis is ambiguous.
     if y.ndim == 1:
-        return reshape(_dot2(x, reshape(y, (-1, 1))), x.shape[:-1])
+        return reshape(_dot2(x, reshape(y, (y.shape[0], 1))), x.shape[:-1])
     if x.ndim == 1:
-        return reshape(_dot2(reshape(x, (1, -1)), y), y.shape[:-2] + y.shape[-1:]) if y.ndim == 2 else dot(
-            reshape(x, (1, -1)), y
+        return reshape(_dot2(reshape(x, (1, x.shape[0])), y), y.shape[:-2] + y.shape[-1:]) if y.ndim == 2 else dot(
+            reshape(x, (1, x.shape[0])), y
         ).__getitem__(0)
     if y.ndim == 2:
         return _dot2(x, y)
     # General case: move y's contracted axis first, flatten the rest, one product.
     n = y.shape[-2]
     order = (y.ndim - 2,) + tuple(range(y.ndim - 2)) + (y.ndim - 1,)
-    y2 = reshape(transpose(y, order), (n, -1))
+    y2 = reshape(transpose(y, order), (n, _size(y.shape) // n if n else _size(y.shape[:-2] + y.shape[-1:])))
     out = _dot2(x, y2)
     return reshape(out, x.shape[:-1] + y.shape[:-2] + y.shape[-1:])
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def common_dtype(tensors: list) -> list:
@@ -760,7 +771,7 @@ def _dot2(x: Tensor, y: Tensor) -> Tensor:
     if x.ndim == 2:
         return _matmul(x, y)
     lead = x.shape[:-1]
-    out = _matmul(reshape(x, (-1, x.shape[-1])), y)
+    out = _matmul(reshape(x, (_size(lead), x.shape[-1])), y)
     return reshape(out, lead + (y.shape[-1],))
 
 
@@ -811,7 +822,7 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
     b, n = x.shape[0], x.shape[ax]
     x_shape = tuple(x.shape[a] for a in x_rest)
     y_shape = tuple(y.shape[a] for a in y_rest)
-    out = matmul(reshape(xm, (b, -1, n)), reshape(ym, (b, n, -1)))
+    out = matmul(reshape(xm, (b, _size(x_shape), n)), reshape(ym, (b, n, _size(y_shape))))
     out = reshape(out, (b,) + x_shape + y_shape)
     if out.ndim == 1:
         out = reshape(out, (b, 1))
