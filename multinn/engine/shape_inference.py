@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.compat import add_note
 
 
 def _dummy_shape(shape: tuple, fill: int) -> tuple:
@@ -66,5 +67,4 @@ def _explain(exc: Exception, layer: Any, shapes: list) -> None:
         f"{shapes[0] if len(shapes) == 1 else shapes}; a layer can skip this by defining compute_output_shape, "
         "a Lambda by passing output_shape)"
     )
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
+    add_note(exc, note)

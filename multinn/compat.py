@@ -1,0 +1,31 @@
+"""What differs between the Python versions multinn supports (3.10 and newer), in one place."""
+from __future__ import annotations
+
+import sys
+
+
+def add_note(error: BaseException, note: str) -> None:
+    """Attaches `note` to `error` for its traceback (PEP 678's add_note, Python 3.11+).
+
+    Python 3.10 has no add_note and prints no `__notes__`, so there a note is also appended
+    to the message of an error whose message is its only argument: the note is seen either way.
+
+    Example:
+        >>> error = ValueError("shapes differ")
+        >>> add_note(error, "(while inferring a shape)")
+        >>> error.__notes__
+        ['(while inferring a shape)']
+    """
+    if sys.version_info >= (3, 11):
+        error.add_note(note)
+        return
+    notes = getattr(error, "__notes__", None)
+    if not isinstance(notes, list):
+        notes = []
+        try:
+            error.__notes__ = notes
+        except AttributeError:  # an exception type that refuses new attributes
+            pass
+    notes.append(note)
+    if len(error.args) == 1 and isinstance(error.args[0], str) and str(error) == error.args[0]:
+        error.args = (f"{error.args[0]}\n{note}",)  # not a KeyError, whose message is its key's repr
