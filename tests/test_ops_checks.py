@@ -182,3 +182,30 @@ def test_sparse_categorical_crossentropy_names_both_shapes(backend_name):
     with pytest.raises(ValueError, match=re.escape("K.sparse_categorical_crossentropy")) as error:
         K.sparse_categorical_crossentropy(K.constant([0, 1, 2, 0], dtype="int32"), K.ones((3, 4)))
     _names(error, "(3, 4)", "(4,)")
+
+
+# ------------------------------------------------------------------ Embedding relies on K.gather's check
+def test_embedding_names_itself_and_the_bad_index(backend_name):
+    from multinn.layers import Embedding
+
+    layer = Embedding(5, 2, name="words")
+    with pytest.raises(ValueError) as error:
+        layer(K.constant([[0, 5]], dtype="int32"))
+    _names(error, "Embedding 'words'", "input_dim=5", "index 5", "[0, 5)")
+    with pytest.raises(ValueError, match="index -1"):
+        layer(K.constant([[-1, 0]], dtype="int32"))
+
+
+@pytest.mark.skipif(CUPY_MODE != "standin", reason=f"the read counter is the CPU stand-in's (CuPy here: {CUPY_MODE})")
+def test_embedding_checks_its_indices_with_one_device_read(cupy_half):
+    from multinn.layers import Embedding
+
+    reads = sys.modules["cupy"].reads
+    with K.backend_scope("cupy"):
+        layer = Embedding(5, 2)
+        indices = K.constant([[0, 4], [2, 3]], dtype="int32")
+        layer(indices)  # builds the weights
+        with reads.recording() as seen:
+            out = layer(indices)
+    assert len(seen) == 1, seen
+    np.testing.assert_array_equal(out.numpy(), K.get_value(layer.embeddings)[[[0, 4], [2, 3]]])
