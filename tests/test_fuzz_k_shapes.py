@@ -176,8 +176,13 @@ def test_tile(backend_name, shape, reps):
 def test_reductions(backend_name, name, shape, axis, keepdims):
     def reference():
         ref_axis = tuple(axis) if isinstance(axis, list) else axis
-        for a in [] if axis is None else [axis] if isinstance(axis, int) else axis:
-            _axis(a, len(shape))  # NumPy's sum lets a scalar reduce axis 0; TensorFlow does not
+        named = [] if axis is None else [axis] if isinstance(axis, int) else axis
+        if not shape:  # a scalar reduces nothing along 0 or -1 (NumPy's sum; its mean refuses)
+            if any(a not in (0, -1) for a in named):
+                raise ValueError
+            return ()
+        for a in named:
+            _axis(a, len(shape))
         return getattr(np, name)(np.empty(shape), axis=ref_axis, keepdims=keepdims).shape
 
     check(name, lambda: getattr(K, name)(_ones(shape), axis=axis, keepdims=keepdims), reference)

@@ -209,3 +209,26 @@ def test_embedding_checks_its_indices_with_one_device_read(cupy_half):
             out = layer(indices)
     assert len(seen) == 1, seen
     np.testing.assert_array_equal(out.numpy(), K.get_value(layer.embeddings)[[[0, 4], [2, 3]]])
+
+
+def test_gather_from_a_placeholder_checks_the_rows_it_is_fed(backend_name):
+    x = K.placeholder(shape=(None, 2))
+    picked = K.gather(x, [0, 2])
+    assert picked.shape == (2, 2)
+    f = K.function([x], [picked])
+    np.testing.assert_array_equal(f([TABLE])[0], TABLE[[0, 2]])
+    with pytest.raises(ValueError, match=r"K\.gather: index 2 is out of range.*\(2, 2\)"):
+        f([TABLE[:2]])
+
+
+def test_gather_of_rows_past_a_probe_size_waits_for_the_real_batch(backend_name):
+    """Unknown sizes are probed with small stand-ins (2 and 3 rows for a Keras batch): indices
+    beyond them are checked against the batch the model is actually given."""
+    from multinn.layers import Input, Lambda
+    from multinn.models import Model
+
+    x = Input((2,))
+    model = Model(x, Lambda(lambda t: K.gather(t, [0, 3]))(x))
+    np.testing.assert_array_equal(model.predict(np.arange(8.0).reshape(4, 2), batch_size=4), [[0, 1], [6, 7]])
+    with pytest.raises(ValueError, match=r"K\.gather: index 3 is out of range"):
+        model.predict(TABLE, batch_size=3)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.backend.ops.core import symbolic
 from multinn.compat import add_note
 
 
@@ -44,7 +45,7 @@ def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0) ->
         for fill in (2, 3):
             xs = [_dummy(_dummy_shape(tuple(s), fill), d, fill_float) for s, d in zip(shapes, dtypes)]
             kwargs = {"training": False} if "training" in layer._call_fn_args else {}
-            with K.no_grad(), K.learning_phase_scope(0):
+            with K.no_grad(), K.learning_phase_scope(0), symbolic.probe_scope():
                 try:
                     out = layer.call(xs if multi else xs[0], **kwargs)
                 except Exception as exc:

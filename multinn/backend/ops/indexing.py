@@ -129,7 +129,7 @@ def gather(reference: Any, indices: Any) -> Tensor:
         >>> K.gather(K.constant([[1.0], [2.0], [3.0]]), [2, 0]).numpy().tolist()
         [[3.0], [1.0]]
     """
-    if not isinstance(indices, Tensor) and symbolic.any(indices):  # K.placeholder indices: gathered at replay
+    if symbolic.any(reference, indices):  # a graph tensor: gathered (and checked) when the graph runs
         return symbolic.defer(gather, reference, indices)
     reference = to_tensor(reference)
     if reference.ndim == 0:
@@ -141,6 +141,8 @@ def gather(reference: Any, indices: Any) -> Tensor:
         raise TypeError(f"K.gather needs integer indices. Received: indices of dtype {idx.dtype}")
     rows = reference.shape[0]
     if low is not None and (low < 0 or high >= rows):
+        if symbolic.probing and rows:  # a stand-in size, not the user's: the real run checks
+            return _getitem(reference, index=idx % rows)
         raise ValueError(
             f"K.gather: index {low if low < 0 else high} is out of range for a reference of shape "
             f"{tuple(reference.shape)}: indices must lie in [0, {rows}). Received: indices from {low} to {high}"

@@ -413,6 +413,13 @@ def axis_index(axis: Any, ndim: int, caller: str = "K") -> int:
 def _axes(axis, ndim, caller="K"):
     if axis is None:
         return None
+    if ndim == 0:
+        # A scalar reduces over nothing along axis 0 or -1, as NumPy's sum allows (shape inference
+        # calls Lambda functions with mask=None, and `K.any(mask, axis=-1)` must survive that).
+        for a in axis if isinstance(axis, (list, tuple)) else (axis,):
+            if int(a) not in (0, -1):
+                raise ValueError(f"{caller}: a scalar has only axis 0 (or -1) to reduce. Received: axis={axis!r}")
+        return ()
     if isinstance(axis, (list, tuple)):
         axes = tuple(sorted(axis_index(a, ndim, caller) for a in axis))
         if len(set(axes)) != len(axes):

@@ -215,7 +215,7 @@ def record(op, args: tuple, params: dict) -> Any:
     args = tuple(args)
     twin = all(a.probes[0] is a.probes[1] for a in args if is_symbolic(a))
     try:
-        with no_grad():
+        with no_grad(), symbolic.probe_scope():
             first = _probe(op, args, params, 0)
             second = first if twin else _probe(op, args, params, 1)
     except Exception as error:
