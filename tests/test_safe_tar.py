@@ -13,6 +13,9 @@ from multinn.utils import get_file
 from multinn.utils.downloads import extract_archive
 from multinn.utils.safe_tar import UnsafeArchiveError
 
+# Python 3.12+ warns when extract() gets no filter: here only where these tests remove the filter.
+pytestmark = pytest.mark.filterwarnings("ignore:Python 3.14 will, by default, filter:DeprecationWarning")
+
 
 @pytest.fixture(params=["with-data-filter", "without-data-filter"])
 def filter_mode(request, monkeypatch):
