@@ -71,6 +71,34 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
 
         return value.item() if isinstance(value, numpy.generic) else None
 
+    def index_bounds(self, indices: Any) -> tuple:
+        """`indices` as an array of this backend, with its smallest and largest entries.
+
+        The bounds are Python ints, or (None, None) when there are no entries or they are not
+        integers. Host data (lists, NumPy arrays) is measured on the host before it is copied
+        over, so only indices already on a device cost a read: one, of the two bounds together.
+
+        Example:
+            >>> import multinn.backends as backends
+            >>> _, low, high = backends.get("numpy").index_bounds([[2, 0], [5, 1]])
+            >>> low, high
+            (0, 5)
+        """
+        import numpy
+
+        if self.is_array(indices):
+            array = indices
+            if array.size == 0 or array.dtype.kind not in "iu":
+                return array, None, None
+            low, high = self.to_numpy(self.xp.stack([array.min(), array.max()])).tolist()
+            return array, int(low), int(high)
+        host = numpy.asarray(indices)
+        if host.size == 0 and host.dtype.kind == "f":
+            host = host.astype("int64")  # NumPy types an empty list float64
+        if host.size == 0 or host.dtype.kind not in "iu":
+            return self.asarray(host), None, None
+        return self.asarray(host), int(host.min()), int(host.max())
+
     def dtype(self, name: Any):
         return self.xp.dtype(name)
 

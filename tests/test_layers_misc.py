@@ -93,7 +93,7 @@ def test_embedding_output_shape_with_input_length():
 
 def test_embedding_errors(backend_name):
     layer = layers.Embedding(4, 2)
-    with pytest.raises(ValueError, match=r"index 4, outside the vocabulary \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"outside the vocabulary \[0, 4\).*index 4 is out of range"):
         layer(K.constant([[0, 4]], dtype="int32"))
     with pytest.raises(ValueError, match="index -1"):
         layer(K.constant([[-1, 2]], dtype="int32"))  # NumPy would read the last row

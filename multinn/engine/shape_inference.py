@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.backend.ops.core import symbolic
+from multinn.compat import add_note
 
 
 def _dummy_shape(shape: tuple, fill: int) -> tuple:
@@ -43,7 +45,7 @@ def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0) ->
         for fill in (2, 3):
             xs = [_dummy(_dummy_shape(tuple(s), fill), d, fill_float) for s, d in zip(shapes, dtypes)]
             kwargs = {"training": False} if "training" in layer._call_fn_args else {}
-            with K.no_grad(), K.learning_phase_scope(0):
+            with K.no_grad(), K.learning_phase_scope(0), symbolic.probe_scope():
                 try:
                     out = layer.call(xs if multi else xs[0], **kwargs)
                 except Exception as exc:
@@ -66,5 +68,4 @@ def _explain(exc: Exception, layer: Any, shapes: list) -> None:
         f"{shapes[0] if len(shapes) == 1 else shapes}; a layer can skip this by defining compute_output_shape, "
         "a Lambda by passing output_shape)"
     )
-    if hasattr(exc, "add_note"):
-        exc.add_note(note)
+    add_note(exc, note)

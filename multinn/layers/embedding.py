@@ -1,7 +1,6 @@
 """Embedding: turns integer indices into dense vectors of fixed size."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from multinn import backend as K
@@ -108,24 +107,18 @@ class Embedding(Layer):
         dims = tuple(b if a is None else a for a, b in zip(lengths, input_shape[1:]))
         return (input_shape[0],) + dims + (self.output_dim,)
 
-    def _check_indices(self, indices: Any) -> None:
-        """ValueError for an index outside [0, input_dim): NumPy would wrap negative ones and
-        CuPy would wrap every one, silently reading the wrong row."""
-        if math.prod(indices.shape) == 0:
-            return
-        low, high = (int(v) for v in K.stack([K.min(indices), K.max(indices)]).numpy())
-        if low < 0 or high >= self.input_dim:
-            bad = low if low < 0 else high
-            raise ValueError(
-                f"Embedding {self.name!r} got index {bad}, outside the vocabulary [0, {self.input_dim}) "
-                f"(input_dim={self.input_dim}). Received: indices with min={low}, max={high}"
-            )
-
     def call(self, inputs: Any) -> Any:
         if not K.dtype(inputs).startswith(("int", "uint")):
             inputs = K.cast(inputs, "int32")
-        self._check_indices(inputs)
-        return K.gather(self.embeddings, inputs)
+        try:
+            # K.gather refuses an index outside [0, input_dim) (NumPy would wrap negative ones, CuPy
+            # every one), reading the bounds once on a GPU: no second check here.
+            return K.gather(self.embeddings, inputs)
+        except ValueError as error:
+            raise ValueError(
+                f"Embedding {self.name!r} got an index outside the vocabulary [0, {self.input_dim}) "
+                f"(input_dim={self.input_dim}): {error}"
+            ) from None
 
     def get_config(self) -> dict:
         config = {

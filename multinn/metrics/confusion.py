@@ -199,8 +199,9 @@ class SensitivitySpecificityBase(Metric):
         match_num / (match_num + match_other) is closest to `value`."""
         rates = div_no_nan(match_num, match_num + match_other)
         index = K.argmin(K.abs(rates - self.value), axis=0)
-        num = K.gather(read_num, index)
-        return div_no_nan(num, num + K.gather(read_other, index))
+        # argmin's index is in range: plain indexing skips K.gather's bounds read (a GPU sync)
+        num = read_num[index]
+        return div_no_nan(num, num + read_other[index])
 
     def get_config(self) -> dict:
         return {**super().get_config(), "num_thresholds": self.num_thresholds}

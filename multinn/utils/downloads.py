@@ -17,6 +17,7 @@ import zipfile
 from typing import Callable
 
 from .progbar import Progbar
+from .safe_tar import extract_tar
 
 _CHUNK = 1 << 16
 # Per socket operation, not for the whole download: a stalled server fails instead of hanging.
@@ -161,6 +162,10 @@ def _archive_openers(archive_format: "str | list | None") -> list:
 def extract_archive(file_path: str, path: str = ".", archive_format: "str | list | None" = "auto") -> bool:
     """Extracts a tar (.tar, .tar.gz, .tar.bz2) or zip archive into `path`; False when it is neither.
 
+    A tar member that would be written or point outside `path` ('..', an absolute name, a
+    link out, a device) raises multinn.utils.safe_tar.UnsafeArchiveError (a ValueError)
+    before anything is written, on every Python version.
+
     Example:
         >>> import tempfile, os, zipfile
         >>> from multinn.utils.downloads import extract_archive
@@ -173,11 +178,12 @@ def extract_archive(file_path: str, path: str = ".", archive_format: "str | list
     for is_match, opener in _archive_openers(archive_format):
         if is_match(file_path):
             with opener(file_path) as archive:
-                if isinstance(archive, tarfile.TarFile) and hasattr(tarfile, "data_filter"):
-                    # Refuses members that would land outside `path` (absolute names, '..', devices).
-                    archive.extractall(path, filter="data")
+                if isinstance(archive, tarfile.TarFile):
+                    # Refuses members that would land outside `path` (absolute names, '..', links out,
+                    # devices), whether or not this Python's tarfile has the data filter.
+                    extract_tar(archive, path, file_path)
                 else:
-                    archive.extractall(path)
+                    archive.extractall(path)  # zipfile drops '..' and absolute parts by itself
             return True
     return False
 

@@ -6,6 +6,8 @@ every backend and can itself be differentiated.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
 from typing import Any, Callable, Mapping
 
@@ -40,9 +42,25 @@ class _Symbolic:
     """
 
     types: tuple = ()
+    _probing = contextvars.ContextVar("multinn_shape_probing", default=False)
 
     def __init__(self) -> None:
         self._handlers: list = []
+
+    @property
+    def probing(self) -> bool:
+        """True while a graph's output shapes are probed on stand-in values (not the user's data):
+        value checks that stand-in sizes could trip (K.gather's bounds) wait for the real run."""
+        return self._probing.get()
+
+    @contextlib.contextmanager
+    def probe_scope(self):
+        """Marks the calls inside as shape probes (see `probing`)."""
+        token = self._probing.set(True)
+        try:
+            yield
+        finally:
+            self._probing.reset(token)
 
     def register(self, kind: type, handler: Any) -> None:
         """Makes K record nodes for arguments of type `kind` through `handler`."""

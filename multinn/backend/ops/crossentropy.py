@@ -76,6 +76,22 @@ def _check_channels(output, axis, caller) -> int:
         ) from None
 
 
+def _check_shapes(target: Any, output: Any, caller: str, broadcast: bool) -> None:
+    """ValueError naming `caller` and both shapes when target cannot stand beside output: equal
+    shapes (unknown sizes match anything), or with `broadcast` shapes that broadcast together."""
+    ts, os_ = tuple(target.shape), tuple(output.shape)
+    if broadcast:
+        pairs = list(zip(reversed(ts), reversed(os_)))
+        fits = all(a is None or b is None or a == b or a == 1 or b == 1 for a, b in pairs)
+    else:
+        fits = len(ts) == len(os_) and all(a is None or b is None or a == b for a, b in zip(ts, os_))
+    if not fits:
+        rule = "shapes that broadcast together" if broadcast else "the same shape"
+        raise ValueError(
+            f"{caller} needs a target and an output of {rule}. Received: target.shape={ts}, output.shape={os_}"
+        )
+
+
 def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
     """Cross-entropy between one-hot (or soft) targets and predicted probabilities (or logits).
 
@@ -99,6 +115,7 @@ def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False
     output = to_tensor(output)
     ax = _check_channels(output, axis, caller)
     target = cast(to_tensor(target, output.backend), output.dtype)
+    _check_shapes(target, output, caller, broadcast=False)
     if not from_logits and _produced_by(output, softmax_primitive) and output.node[2]["axis"] == ax:
         return _softmax_xent(output.node[1][0], target, output, axis=ax)
     if from_logits:
@@ -263,6 +280,7 @@ def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> 
     """
     output = to_tensor(output)
     target = cast(to_tensor(target, output.backend), output.dtype)
+    _check_shapes(target, output, "K.binary_crossentropy", broadcast=True)
     if from_logits:
         return _sigmoid_xent(output, target, None)
     if _produced_by(output, sigmoid.primitive):

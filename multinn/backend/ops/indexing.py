@@ -5,7 +5,7 @@ from typing import Any, Sequence
 
 from ..tensor import Tensor
 from .core import Primitive, symbolic, to_tensor
-from .math import axis_index, zeros_like
+from .math import axis_index, common_dtype, zeros_like
 from .sparse import SparseTensor, sparse_concatenate, to_dense
 
 __all__ = ["getitem", "concatenate", "stack", "gather"]
@@ -65,7 +65,17 @@ def _concat_grad(dy, y, *inputs, axis):
     return tuple(grads)
 
 
-_concatenate = Primitive("concatenate", lambda b, *xs, axis: b.xp.concatenate(xs, axis=axis), _concat_grad)
+def _concat_fwd(b, *xs, axis):
+    try:
+        return b.xp.concatenate(xs, axis=axis)
+    except ValueError:
+        raise ValueError(
+            f"K.concatenate joins tensors whose shapes match on every axis but axis {axis}. "
+            f"Received: tensors of shapes {[tuple(x.shape) for x in xs]}"
+        ) from None
+
+
+_concatenate = Primitive("concatenate", _concat_fwd, _concat_grad)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
@@ -89,23 +99,7 @@ def concatenate(tensors: Sequence[Any], axis: int = -1) -> Tensor:
             "K.concatenate joins tensors of one rank along an existing axis (K.stack adds one). "
             f"Received: tensors of shapes {[tuple(to_tensor(t).shape) for t in tensors]}"
         )
-    return _concatenate(*_one_dtype(tensors), axis=axis_index(axis, ndim, "K.concatenate") if ndim else 0)
-
-
-def _one_dtype(tensors: list) -> list:
-    """Tensors of mixed dtypes take the float dtype among them (NumPy would make float32 and
-    int32 float64); integers and booleans alone take their common type."""
-    if not all(isinstance(t, Tensor) for t in tensors):
-        return tensors
-    dtypes = {t.dtype for t in tensors}
-    if len(dtypes) == 1:
-        return tensors
-    from .state import cast
-
-    xp = tensors[0].backend.xp
-    floats = [d for d in dtypes if d.kind == "f"]
-    target = xp.result_type(*(floats or dtypes))
-    return [cast(t, target) for t in tensors]
+    return _concatenate(*common_dtype(tensors), axis=axis_index(axis, ndim, "K.concatenate") if ndim else 0)
 
 
 def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
@@ -124,18 +118,33 @@ def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
 def gather(reference: Any, indices: Any) -> Tensor:
     """Rows of `reference` picked by integer `indices` (any shape): reference[indices].
 
+    Every index must lie in [0, len(reference)), as TensorFlow checks on the CPU: a negative
+    or too large index is a ValueError rather than a wrapped (NumPy, CuPy) or clipped row.
+    Indices given as host data are checked before they are copied to the device; indices
+    already on a GPU cost one read of their bounds (a device sync), so code that builds its
+    indices in range (a shuffled batch) indexes with `reference[indices]` instead.
+
     Example:
         >>> from multinn import backend as K
         >>> K.gather(K.constant([[1.0], [2.0], [3.0]]), [2, 0]).numpy().tolist()
         [[3.0], [1.0]]
     """
-    if not isinstance(indices, Tensor) and symbolic.any(indices):  # K.placeholder indices: gathered at replay
+    if symbolic.any(reference, indices):  # a graph tensor: gathered (and checked) when the graph runs
         return symbolic.defer(gather, reference, indices)
     reference = to_tensor(reference)
-    if isinstance(indices, Tensor):
-        idx = indices.data
-    else:
-        idx = reference.backend.asarray(indices)
+    if reference.ndim == 0:
+        raise ValueError("K.gather picks rows of a tensor of rank 1 or more. Received: reference with shape ()")
+    idx, low, high = reference.backend.index_bounds(indices.data if isinstance(indices, Tensor) else indices)
     if idx.dtype.kind not in "iu":
-        idx = idx.astype("int64")
+        if not idx.size:
+            return _getitem(reference, index=idx.astype("int64"))
+        raise TypeError(f"K.gather needs integer indices. Received: indices of dtype {idx.dtype}")
+    rows = reference.shape[0]
+    if low is not None and (low < 0 or high >= rows):
+        if symbolic.probing and rows:  # a stand-in size, not the user's: the real run checks
+            return _getitem(reference, index=idx % rows)
+        raise ValueError(
+            f"K.gather: index {low if low < 0 else high} is out of range for a reference of shape "
+            f"{tuple(reference.shape)}: indices must lie in [0, {rows}). Received: indices from {low} to {high}"
+        )
     return _getitem(reference, index=idx)

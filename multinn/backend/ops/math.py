@@ -1,6 +1,7 @@
 """Elementwise math, comparisons, reductions and matrix products (Keras 2 names)."""
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from .. import config
@@ -21,7 +22,14 @@ __all__ = [
 
 # ------------------------------------------------------------------ shape helpers used by gradients
 def _reshape_fwd(b, x, shape):
-    return x.reshape(shape)
+    try:
+        return x.reshape(shape)
+    except ValueError:
+        raise ValueError(
+            f"K.reshape cannot fit a tensor of shape {tuple(x.shape)} ({x.size} entries) into shape {shape} "
+            "(one dimension may be -1, the others non-negative). "
+            f"Received: x.shape={tuple(x.shape)}, shape={shape}"
+        ) from None
 
 
 _reshape = Primitive("reshape", _reshape_fwd, lambda dy, y, x, shape: (reshape(dy, x.shape),))
@@ -42,6 +50,11 @@ def reshape(x: Any, shape: Any) -> Tensor:
     else:
         # None (an unknown size, from a K.placeholder's shape) is resolved when the graph is replayed.
         shape = tuple(None if s is None else int(s) for s in shape)
+    if builtins.any(s is not None and s < -1 for s in shape):  # NumPy would take any negative size as -1
+        raise ValueError(
+            f"K.reshape takes sizes of 0 or more, and -1 for one size inferred from the others. "
+            f"Received: x.shape={tuple(getattr(x, 'shape', ()))}, shape={shape}"
+        )
     return _reshape(x, shape=shape)
 
 
@@ -94,11 +107,21 @@ def broadcast_to(x: Any, shape: tuple) -> Tensor:
 
 
 def expand_dims(x: Any, axis: int = -1) -> Tensor:
-    """Adds a 1-sized dimension at index `axis` (Keras 2 default -1)."""
+    """Adds a 1-sized dimension at index `axis` (Keras 2 default -1), in [-ndim - 1, ndim].
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.expand_dims(K.zeros((2, 3)), 1).shape
+        (2, 1, 3)
+    """
     x = to_tensor(x)
-    axis = int(axis)
-    if axis < 0:
-        axis += x.ndim + 1
+    a = int(axis)
+    if not -x.ndim - 1 <= a <= x.ndim:
+        raise ValueError(
+            f"K.expand_dims inserts an axis in [{-x.ndim - 1}, {x.ndim}] of a tensor of shape {tuple(x.shape)}. "
+            f"Received: axis={axis!r}"
+        )
+    axis = a + x.ndim + 1 if a < 0 else a
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
@@ -390,9 +413,19 @@ def axis_index(axis: Any, ndim: int, caller: str = "K") -> int:
 def _axes(axis, ndim, caller="K"):
     if axis is None:
         return None
+    if ndim == 0:
+        # A scalar reduces over nothing along axis 0 or -1, as NumPy's sum allows (shape inference
+        # calls Lambda functions with mask=None, and `K.any(mask, axis=-1)` must survive that).
+        for a in axis if isinstance(axis, (list, tuple)) else (axis,):
+            if int(a) not in (0, -1):
+                raise ValueError(f"{caller}: a scalar has only axis 0 (or -1) to reduce. Received: axis={axis!r}")
+        return ()
     if isinstance(axis, (list, tuple)):
-        return tuple(sorted(axis_index(a, ndim, caller) for a in axis)) if ndim else ()
-    return (axis_index(axis, ndim, caller),) if ndim else ()
+        axes = tuple(sorted(axis_index(a, ndim, caller) for a in axis))
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{caller}: each axis may be named once. Received: axis={axis!r}")
+        return axes
+    return (axis_index(axis, ndim, caller),)
 
 
 def _keep_shape(shape, axes):
@@ -675,6 +708,9 @@ def matmul(x: Any, y: Any) -> Tensor:
 def dot(x: Any, y: Any) -> Tensor:
     """Keras 2's dot: sums the last axis of x against the second-to-last of y (or y's only axis).
 
+    Operands of two dtypes are cast to the float one (float32 with int32 gives float32, not
+    NumPy's float64; TensorFlow refuses the mix), the rule of K.concatenate.
+
     Example:
         >>> from multinn import backend as K
         >>> K.dot(K.ones((2, 3)), K.ones((3, 4))).shape
@@ -690,27 +726,59 @@ def dot(x: Any, y: Any) -> Tensor:
         return symbolic.defer(dot, x, y)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
+    inner_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    if x.shape[-1] != inner_y:
+        raise ValueError(
+            f"K.dot sums the last axis of x against the {'only' if y.ndim == 1 else 'second-to-last'} axis of y, "
+            f"whose sizes {x.shape[-1]} and {inner_y} differ. Received: x.shape={tuple(x.shape)}, "
+            f"y.shape={tuple(y.shape)}"
+        )
+    x, y = common_dtype([x, y])
+    # Sizes are spelled out below, never -1: a -1 beside a 0-sized axis is ambiguous.
     if y.ndim == 1:
-        return reshape(_dot2(x, reshape(y, (-1, 1))), x.shape[:-1])
+        return reshape(_dot2(x, reshape(y, (y.shape[0], 1))), x.shape[:-1])
     if x.ndim == 1:
-        return reshape(_dot2(reshape(x, (1, -1)), y), y.shape[:-2] + y.shape[-1:]) if y.ndim == 2 else dot(
-            reshape(x, (1, -1)), y
+        return reshape(_dot2(reshape(x, (1, x.shape[0])), y), y.shape[:-2] + y.shape[-1:]) if y.ndim == 2 else dot(
+            reshape(x, (1, x.shape[0])), y
         ).__getitem__(0)
     if y.ndim == 2:
         return _dot2(x, y)
     # General case: move y's contracted axis first, flatten the rest, one product.
     n = y.shape[-2]
     order = (y.ndim - 2,) + tuple(range(y.ndim - 2)) + (y.ndim - 1,)
-    y2 = reshape(transpose(y, order), (n, -1))
+    y2 = reshape(transpose(y, order), (n, _size(y.shape) // n if n else _size(y.shape[:-2] + y.shape[-1:])))
     out = _dot2(x, y2)
     return reshape(out, x.shape[:-1] + y.shape[:-2] + y.shape[-1:])
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def common_dtype(tensors: list) -> list:
+    """Tensors of mixed dtypes take the float dtype among them (NumPy would make float32 and
+    int32 float64); integers and booleans alone take their common type."""
+    if not builtins.all(isinstance(t, Tensor) for t in tensors):
+        return tensors
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) == 1:
+        return tensors
+    from .state import cast
+
+    xp = tensors[0].backend.xp
+    floats = [d for d in dtypes if d.kind == "f"]
+    target = xp.result_type(*(floats or dtypes))
+    return [cast(t, target) for t in tensors]
 
 
 def _dot2(x: Tensor, y: Tensor) -> Tensor:
     if x.ndim == 2:
         return _matmul(x, y)
     lead = x.shape[:-1]
-    out = _matmul(reshape(x, (-1, x.shape[-1])), y)
+    out = _matmul(reshape(x, (_size(lead), x.shape[-1])), y)
     return reshape(out, lead + (y.shape[-1],))
 
 
@@ -734,6 +802,17 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
         axes = (axes, axes)
     if axes is None:
         axes = (x.ndim - 1, y.ndim - 1 if y.ndim == 2 else y.ndim - 2)
+    if x.ndim < 2 or y.ndim < 2 or x.shape[0] != y.shape[0]:
+        raise ValueError(
+            "K.batch_dot needs two tensors of rank 2 or more with one batch size (their first axis). "
+            f"Received: x.shape={tuple(x.shape)}, y.shape={tuple(y.shape)}"
+        )
+    try:
+        axes = tuple(int(a) for a in axes)
+    except (TypeError, ValueError):
+        axes = ()
+    if len(axes) != 2:
+        raise ValueError(f"K.batch_dot takes one axis or a pair of axes (one of x, one of y). Received: axes={axes}")
     ax, ay = axis_index(axes[0], x.ndim, "K.batch_dot"), axis_index(axes[1], y.ndim, "K.batch_dot")
     if ax == 0 or ay == 0:
         raise ValueError(f"K.batch_dot cannot contract the batch axis. Received: axes={axes}")
@@ -742,6 +821,7 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
             f"K.batch_dot: dimension {ax} of x (shape {x.shape}) and dimension {ay} of y (shape {y.shape}) "
             f"differ. Received: axes={axes}"
         )
+    x, y = common_dtype([x, y])
     x_rest = [a for a in range(1, x.ndim) if a != ax]
     y_rest = [a for a in range(1, y.ndim) if a != ay]
     xm = transpose(x, (0,) + tuple(x_rest) + (ax,))
@@ -749,7 +829,7 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
     b, n = x.shape[0], x.shape[ax]
     x_shape = tuple(x.shape[a] for a in x_rest)
     y_shape = tuple(y.shape[a] for a in y_rest)
-    out = matmul(reshape(xm, (b, -1, n)), reshape(ym, (b, n, -1)))
+    out = matmul(reshape(xm, (b, _size(x_shape), n)), reshape(ym, (b, n, _size(y_shape))))
     out = reshape(out, (b,) + x_shape + y_shape)
     if out.ndim == 1:
         out = reshape(out, (b, 1))

@@ -32,7 +32,10 @@ def permute_dimensions(x: Any, pattern: Sequence[int]) -> Tensor:
     """
     x = to_tensor(x)
     pattern = tuple(int(p) for p in pattern)
-    if len(pattern) != x.ndim or sorted(p % x.ndim for p in pattern) != list(range(x.ndim)):
+    # Each axis once; negative entries count from the end (TensorFlow takes only [0, ndim)).
+    if len(pattern) != x.ndim or sorted(p % x.ndim if -x.ndim <= p < x.ndim else -1 for p in pattern) != list(
+        range(x.ndim)
+    ):
         raise ValueError(
             f"K.permute_dimensions needs a permutation of the {x.ndim} axes of a tensor of shape "
             f"{x.shape}. Received: pattern={pattern}"
@@ -51,6 +54,8 @@ def repeat_elements(x: Any, rep: int, axis: int) -> Tensor:
     x = to_tensor(x)
     rep = int(rep)
     axis = axis_index(axis, x.ndim, "K.repeat_elements")
+    if rep < 0:
+        raise ValueError(f"K.repeat_elements repeats each entry 0 or more times. Received: rep={rep}")
     shape = tuple(x.shape)
     # A new axis after `axis`, broadcast to `rep`, then merged into `axis`.
     spread = reshape(x, shape[: axis + 1] + (1,) + shape[axis + 1:])
@@ -86,6 +91,8 @@ def tile(x: Any, n: Any) -> Tensor:
         return symbolic.defer(tile, x, n=n)
     x = to_tensor(x)
     reps = [int(n)] if isinstance(n, int) else [int(r) for r in (n.numpy().tolist() if isinstance(n, Tensor) else n)]
+    if any(r < 0 for r in reps):
+        raise ValueError(f"K.tile repeats 0 or more times along each axis. Received: n={n!r}")
     shape = tuple(x.shape)
     if len(reps) > len(shape):
         shape = (1,) * (len(reps) - len(shape)) + shape

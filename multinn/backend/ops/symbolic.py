@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ...compat import add_note
 from ..tensor import Tensor
 from .core import symbolic
 
@@ -234,7 +235,7 @@ def record(op, args: tuple, params: dict) -> Any:
     args = tuple(args)
     twin = all(a.probes[0] is a.probes[1] for a in args if is_symbolic(a))
     try:
-        with no_grad():
+        with no_grad(), symbolic.probe_scope():
             try:
                 first = _probe(op, args, params, 0)
                 second = first if twin else _probe(op, args, params, 1)
@@ -246,11 +247,11 @@ def record(op, args: tuple, params: dict) -> Any:
                     raise unaligned from None
     except Exception as error:
         shapes = [a.shape for a in args if is_symbolic(a) or isinstance(a, Tensor)]
-        if hasattr(error, "add_note"):  # Python 3.11+; 3.10 raises the error as it is
-            error.add_note(
-                f"(while inferring the output shape of K op {getattr(op, 'name', op)!r} on symbolic inputs of "
-                f"shapes {shapes}; unknown dimensions were probed with sizes {PROBE_SIZES})"
-            )
+        add_note(
+            error,
+            f"(while inferring the output shape of K op {getattr(op, 'name', op)!r} on symbolic inputs of "
+            f"shapes {shapes}; unknown dimensions were probed with sizes {PROBE_SIZES})",
+        )
         raise
     if isinstance(first, (list, tuple)):  # several results: a hidden node, then one node per entry
         whole = SymbolicTensor((), None, backend, (first, second), op, args, params, name=op.name)
