@@ -28,7 +28,7 @@ class Attention(BaseDenseAttention):
         >>> q = K.constant([[[1.0, 0.0]]])
         >>> v = K.constant([[[1.0, 0.0], [0.0, 1.0]]])
         >>> out, scores = Attention()([q, v], return_attention_scores=True)
-        >>> scores.numpy().round(4).tolist()
+        >>> scores.numpy().astype('float64').round(4).tolist()
         [[[0.7311, 0.2689]]]
     """
 

@@ -20,7 +20,7 @@ class UnitNormalization(Layer):
     Example:
         >>> from multinn import backend as K
         >>> from multinn.layers import UnitNormalization
-        >>> UnitNormalization()(K.constant([[3.0, 4.0]])).numpy().round(6).tolist()
+        >>> UnitNormalization()(K.constant([[3.0, 4.0]])).numpy().astype('float64').round(6).tolist()
         [[0.6, 0.8]]
     """
 
