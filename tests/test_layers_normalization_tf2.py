@@ -15,6 +15,17 @@ def rand(*shape):
     return rng.standard_normal(shape).astype(np.float32)
 
 
+def _scale_shift(out, layer, weights, pshape):
+    """gamma (if the layer scales) then beta (if it centers), as tf.keras orders them."""
+    i = 0
+    if layer.scale:
+        out = out * weights[i].reshape(pshape)
+        i += 1
+    if layer.center:
+        out = out + weights[i].reshape(pshape)
+    return out
+
+
 def _normalize(x, axes, eps):
     mu = x.mean(axis=axes, keepdims=True)
     var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
@@ -35,13 +46,7 @@ def test_layer_normalization(backend_name, kwargs, shape):
     axes = tuple(a % len(shape) for a in (kwargs.get("axis", -1) if isinstance(kwargs.get("axis"), list)
                                           else [kwargs.get("axis", -1)]))
     pshape = [d if i in axes else 1 for i, d in enumerate(shape)]
-    want = _normalize(x, axes, 1e-3)
-    i = 0
-    if layer.scale:
-        want = want * weights[i].reshape(pshape)
-        i += 1
-    if layer.center:
-        want = want + weights[i].reshape(pshape)
+    want = _scale_shift(_normalize(x, axes, 1e-3), layer, weights, pshape)
     np.testing.assert_allclose(layer(K.constant(x)).numpy(), want, rtol=1e-5, atol=1e-5)
     assert layer.get_config()["axis"] == sorted(axes) and layer.get_config()["epsilon"] == 1e-3
 
@@ -75,13 +80,7 @@ def test_group_normalization(backend_name, kwargs, shape):
         index[axis] = slice(g * size, (g + 1) * size)
         part = x[tuple(index)]
         want[tuple(index)] = _normalize(part, tuple(range(1, len(shape))), 1e-3)
-    pshape = [d if i == axis else 1 for i, d in enumerate(shape)]
-    i = 0
-    if layer.scale:
-        want = want * weights[i].reshape(pshape)
-        i += 1
-    if layer.center:
-        want = want + weights[i].reshape(pshape)
+    want = _scale_shift(want, layer, weights, [d if i == axis else 1 for i, d in enumerate(shape)])
     np.testing.assert_allclose(layer(K.constant(x)).numpy(), want, rtol=1e-5, atol=1e-5)
 
 

@@ -11,7 +11,19 @@ from typing import Any
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
 
-__all__ = ["BaseDenseAttention", "causal_mask_like", "padding_bias"]
+__all__ = ["BaseDenseAttention", "causal_mask_like", "padding_bias", "call_noting_scores"]
+
+
+def call_noting_scores(layer: Any, call: Any, inputs: Any, kwargs: dict) -> Any:
+    """`call(inputs, **kwargs)` with `layer._returns_scores` telling whether this call returns
+    the attention scores too: the output structure depends on that call argument, and
+    compute_output_shape / compute_mask read it from there during the call."""
+    previous = layer.__dict__.get("_returns_scores", False)
+    object.__setattr__(layer, "_returns_scores", bool(kwargs.get("return_attention_scores", False)))
+    try:
+        return call(inputs, **kwargs)
+    finally:
+        object.__setattr__(layer, "_returns_scores", previous)
 
 
 def causal_mask_like(scores: Any) -> Any:
@@ -54,14 +66,7 @@ class BaseDenseAttention(Layer):
 
     # ------------------------------------------------------------------ calling
     def __call__(self, inputs: Any, **kwargs: Any) -> Any:
-        # The output structure depends on a call argument: compute_output_shape and
-        # compute_mask read it from here during the call.
-        previous = self.__dict__.get("_returns_scores", False)
-        object.__setattr__(self, "_returns_scores", bool(kwargs.get("return_attention_scores", False)))
-        try:
-            return super().__call__(inputs, **kwargs)
-        finally:
-            object.__setattr__(self, "_returns_scores", previous)
+        return call_noting_scores(self, super().__call__, inputs, kwargs)
 
     def _produces_mask(self) -> bool:
         return False  # it passes the query's mask on and makes none of its own

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from multinn import activations, backend as K, constraints, initializers, regularizers
+from multinn import backend as K
 
 from .kernel_bias import KernelBiasLayer
 
@@ -165,17 +165,7 @@ class EinsumDense(KernelBiasLayer):
         return tuple(analyze_einsum_equation(self.equation, None, tuple(input_shape), self.partial_output_shape)[2])
 
     def get_config(self) -> dict:
-        config = {
-            "output_shape": self.partial_output_shape,
-            "equation": self.equation,
-            "activation": activations.serialize(self.activation),
-            "bias_axes": self.bias_axes,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
-        return {**super().get_config(), **config}
+        options = self._kernel_bias_config()
+        del options["use_bias"]  # tf.keras spells it bias_axes
+        config = {"output_shape": self.partial_output_shape, "equation": self.equation, "bias_axes": self.bias_axes}
+        return {**super().get_config(), **config, **options}

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import backend as K, constraints, initializers, regularizers
-from multinn.engine.base_layer import InputSpec, Layer
+from multinn import backend as K
+from multinn.engine.base_layer import InputSpec
+
+from .center_scale import CenterScaleLayer
 
 __all__ = ["GroupNormalization"]
 
 
-class GroupNormalization(Layer):
+class GroupNormalization(CenterScaleLayer):
     """Splits the channels along `axis` into `groups` and normalizes each group of each sample
     (Wu & He, 2018): `gamma * (x - mean) / sqrt(var + epsilon) + beta`, the statistics taken
     over the group's channels and every other non-batch axis.
@@ -59,14 +61,8 @@ class GroupNormalization(Layer):
         self.groups = groups
         self.axis = axis
         self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._set_center_scale_options(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                                       gamma_regularizer, beta_constraint, gamma_constraint)
 
     def build(self, input_shape: tuple) -> None:
         ndim = len(input_shape)
@@ -84,12 +80,7 @@ class GroupNormalization(Layer):
         if dim % self.groups != 0:
             raise ValueError(f"Number of groups ({self.groups}) must be a divisor of the number of channels ({dim}).")
         self.input_spec = InputSpec(ndim=ndim, axes={self.axis: dim})
-        self.gamma = self.add_weight(
-            name="gamma", shape=(dim,), initializer=self.gamma_initializer, regularizer=self.gamma_regularizer,
-            constraint=self.gamma_constraint) if self.scale else None
-        self.beta = self.add_weight(
-            name="beta", shape=(dim,), initializer=self.beta_initializer, regularizer=self.beta_regularizer,
-            constraint=self.beta_constraint) if self.center else None
+        self._add_gamma_beta((dim,))
         self.built = True
 
     def _grouped_shape(self, shape: tuple) -> tuple:
@@ -129,17 +120,5 @@ class GroupNormalization(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        config = {
-            "groups": self.groups,
-            "axis": self.axis,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-        }
+        config = {"groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, **self._center_scale_config()}
         return {**super().get_config(), **config}

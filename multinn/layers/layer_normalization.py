@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import backend as K, constraints, initializers, regularizers
-from multinn.engine.base_layer import Layer
+from multinn import backend as K
+
+from .center_scale import CenterScaleLayer
 
 __all__ = ["LayerNormalization", "validate_axes"]
 
@@ -40,7 +41,7 @@ def check_axis_argument(axis: Any, layer: str) -> Any:
     raise TypeError(f"{layer}: expected an int or a list/tuple of ints for `axis`. Received: axis={axis!r}")
 
 
-class LayerNormalization(Layer):
+class LayerNormalization(CenterScaleLayer):
     """`gamma * (x - mean) / sqrt(var + epsilon) + beta`, mean and var over `axis` of each sample.
 
     tf.keras 2's layer (Ba et al., 2016). The computation is one fused K primitive,
@@ -80,14 +81,8 @@ class LayerNormalization(Layer):
         super().__init__(**kwargs)
         self.axis = check_axis_argument(axis, "LayerNormalization")
         self.epsilon = float(epsilon)
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        self._set_center_scale_options(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                                       gamma_regularizer, beta_constraint, gamma_constraint)
         self.supports_masking = True
 
     def build(self, input_shape: tuple) -> None:
@@ -96,12 +91,7 @@ class LayerNormalization(Layer):
         if any(d is None for d in shape):
             raise ValueError(
                 f"LayerNormalization needs known sizes along axis {self.axis}. Received: input_shape={tuple(input_shape)}")
-        self.gamma = self.add_weight(
-            name="gamma", shape=shape, initializer=self.gamma_initializer, regularizer=self.gamma_regularizer,
-            constraint=self.gamma_constraint) if self.scale else None
-        self.beta = self.add_weight(
-            name="beta", shape=shape, initializer=self.beta_initializer, regularizer=self.beta_regularizer,
-            constraint=self.beta_constraint) if self.center else None
+        self._add_gamma_beta(shape)
         self.built = True
 
     def call(self, inputs: Any) -> Any:
@@ -111,16 +101,4 @@ class LayerNormalization(Layer):
         return input_shape
 
     def get_config(self) -> dict:
-        config = {
-            "axis": self.axis,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-        }
-        return {**super().get_config(), **config}
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, **self._center_scale_config()}

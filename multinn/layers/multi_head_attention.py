@@ -8,7 +8,7 @@ from typing import Any
 from multinn import backend as K, constraints, initializers, regularizers
 from multinn.engine.base_layer import Layer
 
-from .base_dense_attention import padding_bias
+from .base_dense_attention import call_noting_scores, padding_bias
 from .einsum_dense import EinsumDense
 
 __all__ = ["MultiHeadAttention"]
@@ -172,12 +172,7 @@ class MultiHeadAttention(Layer):
             packed = [query, value, value if key is None else key]
             if attention_mask is not None:
                 packed.append(attention_mask)
-        previous = self.__dict__.get("_returns_scores", False)
-        object.__setattr__(self, "_returns_scores", bool(kwargs.get("return_attention_scores", False)))
-        try:
-            return super().__call__(packed, **kwargs)
-        finally:
-            object.__setattr__(self, "_returns_scores", previous)
+        return call_noting_scores(self, super().__call__, packed, kwargs)
 
     # ------------------------------------------------------------------ building
     def _common_kwargs(self) -> dict:

@@ -10,23 +10,10 @@ from typing import Any, Sequence
 from ..tensor import Tensor
 from .core import Primitive, recording, symbolic, to_tensor
 from .math import mean, reshape, sqrt, square, sum
+from .normalization import _bn_fwd, _bn_grad_composite
 from .softmax import normalize_axis
 
 __all__ = ["layer_normalization"]
-
-
-def _ln_fwd(b, x, gamma, beta, axes, epsilon, stash):
-    xp = b.xp
-    mu = x.mean(axis=axes, keepdims=True)
-    xhat = x - mu
-    var = xp.square(xhat).mean(axis=axes, keepdims=True)
-    inv = 1.0 / xp.sqrt(var + epsilon)
-    xhat *= inv
-    out = xhat * gamma if gamma is not None else xhat.copy()
-    if beta is not None:
-        out += beta
-    stash.update(xhat=xhat, inv=inv)
-    return out
 
 
 def _ln_backward_fwd(b, dy, xhat, inv, gamma, axes):
@@ -44,13 +31,10 @@ _ln_backward = Primitive("layer_norm_backward", _ln_backward_fwd)
 
 
 def _ln_dx_composite(dy, x, gamma, axes, epsilon):
-    mu = mean(x, axis=axes, keepdims=True)
-    centered = x - mu
-    inv = 1.0 / sqrt(mean(square(centered), axis=axes, keepdims=True) + epsilon)
-    xhat = centered * inv
-    g = dy * gamma if gamma is not None else dy
-    dx = inv * (g - mean(g, axis=axes, keepdims=True) - xhat * mean(g * xhat, axis=axes, keepdims=True))
-    return dx, xhat
+    # The same expression as batch normalization's over its reduced axes (gamma broadcasts either way).
+    dx, _ = _bn_grad_composite(dy, x, gamma, axes, epsilon)
+    centered = x - mean(x, axis=axes, keepdims=True)
+    return dx, centered / sqrt(mean(square(centered), axis=axes, keepdims=True) + epsilon)
 
 
 def _ln_grad(dy, y, x, gamma, beta, axes, epsilon, stash):
@@ -69,7 +53,9 @@ def _ln_grad(dy, y, x, gamma, beta, axes, epsilon, stash):
     return (dx if x.needs_grad else None), dgamma, dbeta
 
 
-_layer_norm = Primitive("layer_norm", _ln_fwd, _ln_grad)
+# The forward is batch normalization's: statistics over `axes`, gamma and beta broadcast
+# (here over the kept axes); it leaves xhat and 1/std in the stash for the backward.
+_layer_norm = Primitive("layer_norm", _bn_fwd, _ln_grad)
 
 
 def _param(p: Any, x: Tensor, axes: tuple, name: str) -> "Tensor | None":
