@@ -166,9 +166,9 @@ def test_attention_rejects_a_single_input(backend_name):
 @pytest.mark.parametrize(
     "kwargs,shapes",
     [
-        (dict(num_heads=2, key_dim=3), [(2, 4, 5), (2, 3, 5), (2, 3, 5)]),
-        (dict(num_heads=2, key_dim=2, value_dim=3, output_shape=4, use_bias=False), [(2, 3, 5), (2, 4, 6), (2, 4, 7)]),
-        (dict(num_heads=1, key_dim=2, attention_axes=(2,)), [(2, 2, 3, 4), (2, 2, 3, 4), (2, 2, 3, 4)]),
+        (dict(num_heads=2, key_dim=2), [(2, 3, 4), (2, 2, 4), (2, 2, 4)]),
+        (dict(num_heads=2, key_dim=2, value_dim=3, output_shape=2, use_bias=False), [(2, 3, 3), (2, 2, 4), (2, 2, 5)]),
+        (dict(num_heads=1, key_dim=2, attention_axes=(2,)), [(2, 2, 3, 3), (2, 2, 3, 3), (2, 2, 3, 3)]),
     ],
 )
 def test_multi_head_attention_layer_test(backend_name, kwargs, shapes):
