@@ -1,4 +1,4 @@
-"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN training.
+"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN and Transformer-encoder training.
 
 Run: python -m benchmarks [--quick] [--json-dir DIR]
 """
@@ -23,6 +23,7 @@ def main() -> None:
         ("op_overhead", []),
         ("mlp", ["--samples", "6000", "--rounds", "1"] if args.quick else []),
         ("cnn", ["--batches", "5"] if args.quick else []),
+        ("transformer", ["--batches", "3", "--rounds", "1"] if args.quick else []),
     ]
     for name, extra in runs:
         if not os.path.exists(os.path.join(os.path.dirname(__file__), f"{name}.py")):
