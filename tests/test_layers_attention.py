@@ -155,6 +155,12 @@ def test_attention_propagates_the_query_mask(backend_name):
     assert model.layers[-1].compute_mask([e, e], [K.constant(mask), K.constant(mask)]).numpy().tolist() == mask.tolist()
 
 
+def test_attention_masks_in_a_model_come_from_propagation(backend_name):
+    q, q_mask = Input(shape=(3, 4)), Input(shape=(3,), dtype="bool")
+    with pytest.raises(ValueError, match="mask propagation"):
+        Attention()([q, q], mask=[q_mask, q_mask])
+
+
 def test_attention_rejects_a_single_input(backend_name):
     with pytest.raises(ValueError, match="must be called on a list of inputs"):
         Attention()(K.ones((2, 3, 4)))

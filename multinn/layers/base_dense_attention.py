@@ -10,6 +10,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.engine.keras_tensor import is_symbolic
 
 __all__ = ["BaseDenseAttention", "causal_mask_like", "padding_bias", "call_noting_scores"]
 
@@ -66,6 +67,12 @@ class BaseDenseAttention(Layer):
 
     # ------------------------------------------------------------------ calling
     def __call__(self, inputs: Any, **kwargs: Any) -> Any:
+        if is_symbolic(kwargs.get("mask")):
+            # A model graph records tensors only among a layer's inputs, not in its keyword arguments.
+            raise ValueError(
+                f"{type(self).__name__}: in a model, the query and value masks come from mask propagation "
+                "(an Embedding(mask_zero=True) or Masking layer before this one); `mask=` takes real tensors "
+                f"(an eager call). Received: mask={kwargs['mask']!r}")
         return call_noting_scores(self, super().__call__, inputs, kwargs)
 
     def _produces_mask(self) -> bool:
