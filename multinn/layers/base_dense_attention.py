@@ -18,7 +18,14 @@ __all__ = ["BaseDenseAttention", "causal_mask_like", "padding_bias", "call_notin
 def call_noting_scores(layer: Any, call: Any, inputs: Any, kwargs: dict) -> Any:
     """`call(inputs, **kwargs)` with `layer._returns_scores` telling whether this call returns
     the attention scores too: the output structure depends on that call argument, and
-    compute_output_shape / compute_mask read it from there during the call."""
+    compute_output_shape / compute_mask read it from there during the call.
+
+    Example:
+        >>> from multinn.layers import Attention
+        >>> layer = Attention()
+        >>> call_noting_scores(layer, lambda x, **kw: layer._returns_scores, None, {"return_attention_scores": True})
+        True
+    """
     previous = layer.__dict__.get("_returns_scores", False)
     object.__setattr__(layer, "_returns_scores", bool(kwargs.get("return_attention_scores", False)))
     try:
@@ -31,13 +38,24 @@ def causal_mask_like(scores: Any) -> Any:
     """A boolean (1, ..., Tq, Tv) mask, True where the query step i may see value step j (j <= i).
 
     Built from `scores` itself so that it lives on the scores' backend.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> causal_mask_like(K.zeros((2, 3, 3))).numpy().astype(int).tolist()
+        [[[1, 0, 0], [1, 1, 0], [1, 1, 1]]]
     """
     ones = K.ones_like(scores[tuple([slice(0, 1)] * (scores.ndim - 2))])
     return K.greater_equal(K.cumsum(ones, axis=-2), K.cumsum(ones, axis=-1))
 
 
 def padding_bias(mask: Any, dtype: str) -> Any:
-    """What is added to the scores where `mask` is False: a large negative number (tf.keras's)."""
+    """What is added to the scores where `mask` is False: a large negative number (tf.keras's).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> padding_bias(K.constant([True, False]), "float32").numpy().tolist()
+        [-0.0, -1000000000.0]
+    """
     big = 65504.0 if dtype == "float16" else 1.0e9
     return K.cast(K.logical_not(K.cast(mask, "bool")), dtype) * (-big)
 
@@ -53,6 +71,14 @@ class BaseDenseAttention(Layer):
 
     Args:
         dropout: fraction of the attention scores to drop while training.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> class Plain(BaseDenseAttention):
+        ...     def _calculate_scores(self, query, key):
+        ...         return K.einsum("bik,bjk->bij", query, key)
+        >>> Plain()([K.ones((1, 2, 3)), K.ones((1, 4, 3))]).shape
+        (1, 2, 3)
     """
 
     def __init__(self, dropout: float = 0.0, **kwargs: Any):

@@ -7,7 +7,7 @@ from multinn import backend as K
 
 from .center_scale import CenterScaleLayer
 
-__all__ = ["LayerNormalization", "validate_axes"]
+__all__ = ["LayerNormalization", "validate_axes", "check_axis_argument"]
 
 
 def validate_axes(axis: Any, input_shape: tuple, layer: str) -> list:
@@ -33,7 +33,12 @@ def validate_axes(axis: Any, input_shape: tuple, layer: str) -> list:
 
 
 def check_axis_argument(axis: Any, layer: str) -> Any:
-    """An int stays an int, a list or tuple of ints becomes a list (tf.keras); anything else is an error."""
+    """An int stays an int, a list or tuple of ints becomes a list (tf.keras); anything else is an error.
+
+    Example:
+        >>> check_axis_argument((1, 2), "LayerNormalization"), check_axis_argument(-1, "LayerNormalization")
+        ([1, 2], -1)
+    """
     if isinstance(axis, (list, tuple)) and all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
         return list(axis)
     if isinstance(axis, int) and not isinstance(axis, bool):
