@@ -7,6 +7,7 @@ as one batched matrix product on transposed operands, so they reach BLAS / cuBLA
 """
 from __future__ import annotations
 
+import functools
 import string
 from typing import Any
 
@@ -21,8 +22,13 @@ def _unique(letters: str) -> str:
     return "".join(dict.fromkeys(letters))
 
 
-def _parse(equation: str, shapes: list) -> tuple:
-    """(input subscripts, output subscripts, letter sizes) with no ellipsis left."""
+@functools.lru_cache(maxsize=1024)
+def _parse(equation: str, shapes: tuple) -> tuple:
+    """(input subscripts, output subscripts, letter sizes) with no ellipsis left.
+
+    Cached: a model calls the same few equations on the same shapes every step. The sizes
+    dict is shared between calls and never changed.
+    """
     eq = equation.replace(" ", "")
     if "->" in eq:
         lhs, out = eq.split("->", 1)
@@ -224,6 +230,6 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     first = next((x for x in operands if isinstance(x, Tensor)), None)
     backend = first.backend if first is not None else None
     tensors = tuple(to_tensor(x, backend) for x in operands)
-    subs, out, sizes = _parse(equation, [x.shape for x in tensors])
+    subs, out, sizes = _parse(equation, tuple(tuple(x.shape) for x in tensors))
     explicit = ",".join(subs) + "->" + out
     return _einsum(*tensors, equation=explicit, subs=subs, out=out, sizes=sizes)
