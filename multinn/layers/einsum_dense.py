@@ -144,9 +144,11 @@ class EinsumDense(KernelBiasLayer):
                 f"EinsumDense `output_shape` must be an int or a list of ints (None for sizes read from the input). "
                 f"Received: output_shape={output_shape!r}")
         self.bias_axes = bias_axes
-        self._set_kernel_bias_options(activation, bias_axes is not None, kernel_initializer, bias_initializer,
-                                      kernel_regularizer, bias_regularizer, activity_regularizer,
-                                      kernel_constraint, bias_constraint)
+        self._set_kernel_bias_options(activation=activation, use_bias=bias_axes is not None,
+                                      kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                                      kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                                      activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                                      bias_constraint=bias_constraint)
 
     def build(self, input_shape: tuple) -> None:
         kernel_shape, bias_shape, _ = analyze_einsum_equation(
