@@ -2,8 +2,10 @@
 
 Each method updates a parameter and its optimizer state in place with the formulas
 of Keras 2's optimizers. Scalars arrive as Python floats computed on the host (the
-bias corrections of the step), so float32 arrays stay float32. A backend may
-override any of them with a fused kernel (one launch per variable on a GPU).
+bias corrections of the step), so float32 arrays stay float32. Scratch arrays are made
+with `out=`, so a 0-d weight (tf.keras's Attention `scale`) keeps arrays, not NumPy
+scalars, through the step. A backend may override any of them with a fused kernel (one
+launch per variable on a GPU).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ class OptimizerKernels:
     ) -> None:
         """a = rho*a + (1-rho)*g²; p -= lr*g/(sqrt(a)+eps); with momentum m (and centered mg) as Keras 2."""
         xp = self.xp
-        tmp = xp.multiply(g, g)
+        tmp = xp.multiply(g, g, out=xp.empty_like(g))
         tmp *= 1.0 - rho
         a *= rho
         a += tmp
@@ -60,7 +62,7 @@ class OptimizerKernels:
     def adagrad_update(self, p, g, a, lr: float, epsilon: float) -> None:
         """a += g²; p -= lr*g/(sqrt(a)+eps)."""
         xp = self.xp
-        tmp = xp.multiply(g, g)
+        tmp = xp.multiply(g, g, out=xp.empty_like(g))
         a += tmp
         xp.sqrt(a, out=tmp)
         tmp += epsilon
@@ -71,11 +73,11 @@ class OptimizerKernels:
     def adadelta_update(self, p, g, a, d, lr: float, rho: float, epsilon: float) -> None:
         """a = rho*a + (1-rho)*g²; u = g*sqrt(d+eps)/sqrt(a+eps); p -= lr*u; d = rho*d + (1-rho)*u²."""
         xp = self.xp
-        tmp = xp.multiply(g, g)
+        tmp = xp.multiply(g, g, out=xp.empty_like(g))
         tmp *= 1.0 - rho
         a *= rho
         a += tmp
-        u = xp.add(d, epsilon)
+        u = xp.add(d, epsilon, out=xp.empty_like(d))
         xp.sqrt(u, out=u)
         u *= g
         xp.add(a, epsilon, out=tmp)
@@ -92,7 +94,7 @@ class OptimizerKernels:
         """m = b1*m + (1-b1)*g and v = b2*v + (1-b2)*g² in place (Adam, Nadam); returns a scratch
         array shaped like g for the rest of the step."""
         xp = self.xp
-        tmp = xp.multiply(g, 1.0 - beta_1)
+        tmp = xp.multiply(g, 1.0 - beta_1, out=xp.empty_like(g))
         m *= beta_1
         m += tmp
         xp.multiply(g, g, out=tmp)
@@ -122,7 +124,7 @@ class OptimizerKernels:
     def adamax_update(self, p, g, m, u, lr_t: float, beta_1: float, beta_2: float, epsilon: float) -> None:
         """m = b1*m + (1-b1)*g; u = max(b2*u, |g|); p -= lr_t*m/(u+eps)."""
         xp = self.xp
-        tmp = xp.multiply(g, 1.0 - beta_1)
+        tmp = xp.multiply(g, 1.0 - beta_1, out=xp.empty_like(g))
         m *= beta_1
         m += tmp
         u *= beta_2
@@ -142,7 +144,7 @@ class OptimizerKernels:
         """
         xp = self.xp
         tmp = self._update_moments(g, m, v, beta_1, beta_2)
-        denom = xp.multiply(v, c_v)
+        denom = xp.multiply(v, c_v, out=xp.empty_like(v))
         xp.sqrt(denom, out=denom)
         denom += epsilon
         xp.multiply(g, c_g, out=tmp)

@@ -1,5 +1,5 @@
-"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN training, and
-data-parallel scaling (multinn.distribute; needs `pip install '.[mpi]'`).
+"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN, recurrent and
+Transformer-encoder training, and data-parallel scaling (multinn.distribute; needs `pip install '.[mpi]'`).
 
 Run: python -m benchmarks [--quick] [--json-dir DIR]
 """
@@ -24,7 +24,9 @@ def main() -> None:
         ("op_overhead", []),
         ("mlp", ["--samples", "6000", "--rounds", "1"] if args.quick else []),
         ("cnn", ["--batches", "5"] if args.quick else []),
+        ("rnn", ["--batches", "2", "--rounds", "1", "--models", "lstm"] if args.quick else []),
         ("distributed", ["--samples", "1024", "--rounds", "1"] if args.quick else []),
+        ("transformer", ["--batches", "3", "--rounds", "1"] if args.quick else []),
     ]
     for name, extra in runs:
         if not os.path.exists(os.path.join(os.path.dirname(__file__), f"{name}.py")):

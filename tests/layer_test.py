@@ -10,6 +10,9 @@ For a layer class, keyword arguments and an input shape it checks that
 - one training step (`train_on_batch`) runs and gives a finite loss;
 - in float64, K's gradients of the output with respect to the input and the trainable
   weights agree with central differences (`K.check_gradients`).
+
+A layer taking several inputs (Attention's [query, value]) gets `input_data` (or
+`input_shape`) as a list, one entry per input; the Sequential check is then skipped.
 """
 from __future__ import annotations
 
@@ -102,16 +105,21 @@ def layer_test(
     """Checks `layer_cls(**kwargs)` on inputs of `input_shape` (with the batch size); returns its output."""
     kwargs = dict(kwargs or {})
     call_kwargs = dict(call_kwargs or {})
+    multi = isinstance(input_data, list) or (input_data is None and isinstance(input_shape, list))
     if input_data is None:
-        input_data = _random_input(tuple(input_shape), input_dtype)
-    input_data = np.asarray(input_data)
-    input_shape = tuple(input_data.shape)
-    input_dtype = str(input_data.dtype)
+        shapes = input_shape if multi else [input_shape]
+        input_data = [_random_input(tuple(s), input_dtype, seed=i) for i, s in enumerate(shapes)]
+        input_data = input_data if multi else input_data[0]
+    datas = [np.asarray(d) for d in (input_data if multi else [input_data])]
+    input_data = datas if multi else datas[0]
+    input_shape = [tuple(d.shape) for d in datas] if multi else tuple(datas[0].shape)
+    input_dtype = str(datas[0].dtype)
     expected_output_dtype = expected_output_dtype or (input_dtype if input_dtype.startswith("float") else K.floatx())
 
     # functional use: symbolic shape, compute_output_shape and real output agree
     layer = layer_cls(**kwargs)
-    x = Input(batch_shape=(None,) + input_shape[1:], dtype=input_dtype)
+    xs = [Input(batch_shape=(None,) + d.shape[1:], dtype=str(d.dtype)) for d in datas]
+    x = xs if multi else xs[0]
     y = layer(x, **call_kwargs)
     assert K.dtype(y) == expected_output_dtype, f"symbolic dtype {K.dtype(y)} != {expected_output_dtype}"
     model = Model(x, y)
@@ -128,7 +136,8 @@ def layer_test(
 
     # eager use gives the same values
     with K.learning_phase_scope(0):
-        eager = layer(K.constant(input_data, dtype=input_dtype), **call_kwargs)
+        eager_in = [K.constant(d, dtype=str(d.dtype)) for d in datas]
+        eager = layer(eager_in if multi else eager_in[0], **call_kwargs)
     np.testing.assert_allclose(eager.numpy(), actual, rtol=rtol, atol=atol)
 
     # weights round-trip
@@ -150,7 +159,7 @@ def layer_test(
     json_model = multinn.models.model_from_json(model.to_json(), custom_objects=custom_objects, safe_mode=False)
     json_model.set_weights(model.get_weights())
     np.testing.assert_allclose(json_model.predict(input_data), actual, rtol=rtol, atol=atol)
-    if not call_kwargs:
+    if not call_kwargs and not multi:
         seq = Sequential([layer_cls(**{**kwargs, "batch_input_shape": (None,) + input_shape[1:], "dtype": kwargs.get("dtype", None)})])
         seq.set_weights(model.get_weights())
         np.testing.assert_allclose(seq.predict(input_data), actual, rtol=rtol, atol=atol)
@@ -164,17 +173,21 @@ def layer_test(
     # float64 gradients of the output w.r.t. the input and the trainable weights
     if gradcheck and input_dtype.startswith("float"):
         layer64 = layer_cls(**{**kwargs, "dtype": "float64"})
-        x64 = input_data.astype(np.float64)
+        x64 = [d.astype(np.float64) for d in datas]
+        n_in = len(x64)
         with K.learning_phase_scope(0):
-            layer64(K.constant(x64, dtype="float64"), **call_kwargs)
+            first = [K.constant(d, dtype="float64") for d in x64]
+            layer64(first if multi else first[0], **call_kwargs)
         start = [K.get_value(w).astype(np.float64) for w in layer64.trainable_weights]
 
-        def f(xt, *ws):
+        def f(*args):
+            xt = list(args[:n_in]) if multi else args[0]
+
             def run():
                 with K.learning_phase_scope(1 if gradcheck_training else 0):
                     return layer64.call(xt, **call_kwargs)
 
-            return _with_weights(layer64, list(ws), run)
+            return _with_weights(layer64, list(args[n_in:]), run)
 
-        K.check_gradients(f, [x64] + start, atol=1e-5, rtol=1e-4)
+        K.check_gradients(f, x64 + start, atol=1e-5, rtol=1e-4)
     return actual

@@ -34,3 +34,10 @@ def test_mlp_benchmark_smoke_run():
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
     assert "epoch_vs_numpy_reference " in out.stdout and "peak_rss_vs_numpy_reference" in out.stdout
+
+
+def test_transformer_benchmark_smoke_run():
+    out = subprocess.run([sys.executable, "-m", "benchmarks.transformer", "--batches", "2", "--rounds", "1"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "Transformer encoder block training" in out.stdout and "multinn" in out.stdout

@@ -99,6 +99,7 @@ CALLS = {
     "depthwise_conv2d": lambda t: K.depthwise_conv2d(t(1, 4, 4, 2), t(3, 3, 2, 2), padding="same"),
     "divide": lambda t: K.divide(t(3, 4), t.pos(3, 4)),
     "dot": lambda t: K.dot(t(2, 3, 4), t(5, 4, 2)),
+    "einsum": lambda t: K.einsum("abc,cd->abd", t(2, 3, 4), t(4, 5)),
     "dropout": lambda t: K.dropout(t(3, 4), 0.5, seed=1),
     "dtype": lambda t: K.dtype(t(2)),
     "elu": lambda t: K.elu(t(3, 4), 0.5),
@@ -157,6 +158,7 @@ CALLS = {
     "ndim": lambda t: K.ndim(t(2, 3)),
     "negative": lambda t: K.negative(t(3)),
     "normalize_batch_in_training": lambda t: K.normalize_batch_in_training(t(4, 3), t(3), t(3), [0]),
+    "layer_normalization": lambda t: K.layer_normalization(t(4, 3), t(3), t(3)),
     "not_equal": lambda t: K.not_equal(t(3), 0.0),
     "one_hot": lambda t: K.one_hot(_ints(0, 2), 3),  # floatx by contract; checked in test_one_hot_dtype
     "ones": lambda t: K.ones((2, 3), dtype=t.dtype),
@@ -298,6 +300,7 @@ INT_KEPT = {
     "cumsum": lambda i: K.cumsum(i, axis=1),
     "cumprod": lambda i: K.cumprod(i),
     "dot": lambda i: K.dot(i, i),
+    "einsum": lambda i: K.einsum("ij,jk->ik", i, i),
     "relu": lambda i: K.relu(i),
     "concatenate": lambda i: K.concatenate([i, i]),
     "where": lambda i: K.where(K.greater(i, 0), i, 0),

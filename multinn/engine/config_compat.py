@@ -13,6 +13,8 @@ _OBJECT_KEYS = ("module", "registered_name", "build_config", "compile_config", "
 _LAYER_KEYS = ("ragged", "optional", "time_major", "zero_output_for_mask", "synchronized")
 # Keys newer versions added that Keras 2.3.1 can follow only at these values (dropped then).
 _DEFAULT_ONLY = {"groups": 1}
+# Layers for which such a key is their own argument, kept whatever its value.
+_OWN_KEYS = {"GroupNormalization": ("groups",)}
 _CLASS_NAMES = {"Functional": "Model"}
 
 
@@ -23,9 +25,10 @@ def _dtype(value: Any) -> Any:
     return value
 
 
-def _layer_config(config: dict) -> dict:
+def _layer_config(config: dict, class_name: Any = None) -> dict:
+    own = _OWN_KEYS.get(class_name, ())
     config = {k: v for k, v in config.items()
-              if k not in _LAYER_KEYS and not (k in _DEFAULT_ONLY and v == _DEFAULT_ONLY[k])}
+              if k not in _LAYER_KEYS and not (k in _DEFAULT_ONLY and v == _DEFAULT_ONLY[k] and k not in own)}
     if "dtype" in config:
         config["dtype"] = _dtype(config["dtype"])
     if "batch_shape" in config and "batch_input_shape" not in config:  # Keras 3's InputLayer
@@ -53,7 +56,7 @@ def normalize_config(value: Any) -> Any:
         if isinstance(name, str):
             out["class_name"] = _CLASS_NAMES.get(name, name)
         if isinstance(out["config"], dict):
-            out["config"] = _layer_config(out["config"])
+            out["config"] = _layer_config(out["config"], out["class_name"])
         return out
     return {k: normalize_config(v) for k, v in value.items()}
 

@@ -710,17 +710,33 @@ class Network(Layer):
         created: dict = {}
         pending: dict = {}
 
+        def output_of(inbound_name, node_index, tensor_index):
+            inbound = created[inbound_name]
+            node_index = _own_node_index(inbound, node_index)
+            if len(inbound._inbound_nodes) <= node_index:
+                return None
+            return inbound._inbound_nodes[node_index].output_tensors[tensor_index]
+
+        def is_coordinate(value):
+            # tf.keras 2.4+ writes a tensor passed by keyword (MultiHeadAttention's `value`) as
+            # [layer name, node index, tensor index] among the call's keyword arguments.
+            return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) and value[0] in created
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:]))
+
         def process_node(layer, node_data):
             tensors = []
             kwargs = {}
             for item in node_data:
-                inbound_name, node_index, tensor_index = item[0], item[1], item[2]
-                kwargs = item[3] if len(item) > 3 and item[3] else {}
-                inbound = created[inbound_name]
-                node_index = _own_node_index(inbound, node_index)
-                if len(inbound._inbound_nodes) <= node_index:
+                kwargs = dict(item[3]) if len(item) > 3 and item[3] else {}
+                tensor = output_of(item[0], item[1], item[2])
+                if tensor is None:
                     return False
-                tensors.append(inbound._inbound_nodes[node_index].output_tensors[tensor_index])
+                tensors.append(tensor)
+            for key, value in kwargs.items():
+                if is_coordinate(value):
+                    kwargs[key] = output_of(*value)
+                    if kwargs[key] is None:
+                        return False
             layer(unpack_singleton(tensors), **kwargs)
             return True
 

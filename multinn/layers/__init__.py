@@ -35,6 +35,15 @@ from .masking import Masking  # noqa: F401
 from .noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
 from .wrappers import TimeDistributed, Wrapper  # noqa: F401
 
+# tf.keras 2 layers: attention and normalization
+from .einsum_dense import EinsumDense  # noqa: F401
+from .attention import Attention  # noqa: F401
+from .additive_attention import AdditiveAttention  # noqa: F401
+from .multi_head_attention import MultiHeadAttention  # noqa: F401
+from .layer_normalization import LayerNormalization  # noqa: F401
+from .group_normalization import GroupNormalization  # noqa: F401
+from .unit_normalization import UnitNormalization  # noqa: F401
+
 
 def serialize(layer: Layer) -> dict:
     """{'class_name': ..., 'config': ...} for `layer`.
