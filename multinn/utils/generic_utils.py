@@ -198,7 +198,9 @@ def as_int(value: Any) -> "int | None":
         >>> as_int(3), as_int(2.5), as_int(True)
         (3, None, None)
     """
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    # NumPy's bool scalar is named bool_ (NumPy 1) or bool (NumPy 2); NumPy < 2.3 still lets
+    # operator.index take it (with a DeprecationWarning), so refuse it by name.
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):
         return None
     try:
         return operator.index(value)
