@@ -17,6 +17,7 @@ from .dense import Dense  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .elu import ELU  # noqa: F401
 from .flatten import Flatten  # noqa: F401
+from .identity import Identity  # noqa: F401  (tf.keras 2)
 from .lambda_layer import Lambda  # noqa: F401
 from .merge import (  # noqa: F401
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,

@@ -19,8 +19,9 @@ from .legacy_interfaces import CONV1D, CONV2D, CONV2D_TRANSPOSE, CONV3D, SEPARAB
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
-    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution2DTranspose", "Convolution3DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
+    "Convolution3DTranspose",
     "SeparableConvolution1D", "SeparableConvolution2D", "Deconvolution2D", "Deconvolution3D", "Deconv2D", "Deconv3D",
 ]
 
@@ -364,7 +365,56 @@ class _Multiplied(_Conv):
         return config
 
 
-class DepthwiseConv2D(_Multiplied):
+class _DepthwiseConv(_Multiplied):
+    """Depthwise convolution of any rank: `depth_multiplier` filters per input channel, output
+    channel c * depth_multiplier + m from input channel c and filter m (Keras's order);
+    depthwise_kernel (*kernel_size, in_channels, depth_multiplier)."""
+
+    _filters_from_input = True
+
+    def build(self, input_shape: tuple) -> None:
+        cin = input_channels(self, input_shape)
+        self.depthwise_kernel = self._add_kernel(self.kernel_size + (cin, self.depth_multiplier), "depthwise")
+        self.bias = self._make_bias((cin * self.depth_multiplier,))
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
+        self.built = True
+
+    def _convolve(self, inputs):
+        # A depthwise kernel is a grouped one with a single input channel per group, so the
+        # grouped convolution (with its fused bias) computes it.
+        cin, mult = self.depthwise_kernel.shape[-2:]
+        grouped = K.reshape(self.depthwise_kernel, self.kernel_size + (1, cin * mult))
+        return K.conv_nd(inputs, grouped, self.bias, strides=self.strides, padding=self.padding,
+                         data_format=self.data_format, dilation_rate=self.dilation_rate, groups=cin)
+
+    def _output_channels(self, input_shape: tuple) -> Any:
+        cin = input_shape[channel_axis(self.data_format)]
+        return None if cin is None else cin * self.depth_multiplier
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1-D convolution (tf.keras 2): `depth_multiplier` filters per input channel,
+    no mixing across channels; padding 'valid' or 'same'.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import DepthwiseConv1D
+        >>> layer = DepthwiseConv1D(3, depth_multiplier=2, padding="same")
+        >>> layer(K.ones((2, 7, 4))).shape, layer.depthwise_kernel.shape
+        ((2, 7, 8), (3, 4, 2))
+    """
+
+    def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", depth_multiplier: int = 1,
+                 data_format: "str | None" = None, dilation_rate: Any = 1, activation: Any = None,
+                 use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 depthwise_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(1, None, **forwarded_arguments(locals()))
+        if self.padding == "causal":  # tf.keras's DepthwiseConv1D refuses it too
+            raise ValueError(f"DepthwiseConv1D takes padding 'valid' or 'same'. Received: padding={padding!r}")
+
+
+class DepthwiseConv2D(_DepthwiseConv):
     """Depthwise 2-D convolution: `depth_multiplier` filters per input channel.
 
     Example:
@@ -374,30 +424,12 @@ class DepthwiseConv2D(_Multiplied):
         (1, 3, 3, 8)
     """
 
-    _filters_from_input = True
-
     def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid", depth_multiplier: int = 1,
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = None,
                  use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  depthwise_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  depthwise_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
         super().__init__(2, None, **forwarded_arguments(locals()))
-
-    def build(self, input_shape: tuple) -> None:
-        cin = input_channels(self, input_shape)
-        self.depthwise_kernel = self._add_kernel(self.kernel_size + (cin, self.depth_multiplier), "depthwise")
-        self.bias = self._make_bias((cin * self.depth_multiplier,))
-        self.input_spec = InputSpec(ndim=4, axes={channel_axis(self.data_format): cin})
-        self.built = True
-
-    def _convolve(self, inputs):
-        return self._add_bias(K.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides,
-                                                 padding=self.padding, data_format=self.data_format,
-                                                 dilation_rate=self.dilation_rate))
-
-    def _output_channels(self, input_shape: tuple) -> Any:
-        cin = input_shape[channel_axis(self.data_format)]
-        return None if cin is None else cin * self.depth_multiplier
 
 
 class _SeparableConv(_Multiplied):
@@ -466,6 +498,7 @@ class SeparableConv2D(_SeparableConv):
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution3D = Conv3D
+Convolution1DTranspose = Conv1DTranspose  # tf.keras 2
 Convolution2DTranspose = Conv2DTranspose
 Convolution3DTranspose = Conv3DTranspose
 Deconvolution2D = Deconv2D = Conv2DTranspose
