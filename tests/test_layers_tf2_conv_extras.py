@@ -104,6 +104,8 @@ def test_identity_on_lists_and_masks(backend_name):
     masked = layers.Masking(0.0)(layers.Reshape((4, 1))(seq))
     mask = layers.Identity()(masked)._keras_mask
     assert mask is not None
+    # no mask in, none out: a layer that refuses masks may follow
+    assert layers.Flatten()(layers.Identity()(Input((2, 3)))).shape == (None, 6)
     # gradients flow unchanged: d(sum(identity(x) * w))/dx == w
     x, w = K.variable(rand(2, 3, seed=8).astype(np.float64)), rand(2, 3, seed=9).astype(np.float64)
     with K.GradientTape() as tape:
