@@ -91,11 +91,11 @@ def test_defaults_weight_layout_and_return_state(backend_name):
 
 
 @pytest.mark.parametrize("cls,kwargs,shape", [
-    (ConvLSTM1D, dict(filters=2, kernel_size=2, padding="same"), (2, 3, 4, 2)),
+    (ConvLSTM1D, dict(filters=2, kernel_size=2, padding="same"), (1, 3, 4, 2)),
     (ConvLSTM1D, dict(filters=2, kernel_size=2, data_format="channels_first", return_sequences=True), (1, 2, 2, 4)),
     (ConvLSTM1D, dict(filters=1, kernel_size=2, go_backwards=True, return_sequences=True, dropout=0.3,
                       recurrent_dropout=0.2), (2, 2, 3, 1)),
-    (ConvLSTM3D, dict(filters=2, kernel_size=2, padding="same"), (1, 2, 2, 3, 2, 1)),
+    (ConvLSTM3D, dict(filters=1, kernel_size=(2, 1, 2), padding="same"), (1, 2, 2, 3, 2, 1)),
 ])
 def test_layer_test(backend_name, cls, kwargs, shape):
     layer_test(cls, kwargs=kwargs, input_shape=shape)
