@@ -443,3 +443,59 @@ def test_wide_channels_take_the_strided_im2col_path(backend_name):
     K.check_gradients(lambda k: K.conv2d(x64, k, (2, 1), "same"), [w], atol=1e-5, rtol=1e-4)
     w64 = K.constant(w, dtype="float64")
     K.check_gradients(lambda a: K.conv2d(a, w64, (2, 1), "same"), [x[:1, :3, :4]], atol=1e-5, rtol=1e-4)
+
+
+# ------------------------------------------------------------------ grouped convolution (tf.keras 2's groups=)
+def ref_grouped(x, w, groups, conv):
+    """A grouped convolution as `groups` plain ones on the channel blocks, concatenated."""
+    cg, og = x.shape[-1] // groups, w.shape[-1] // groups
+    return np.concatenate([conv(x[..., g * cg:(g + 1) * cg], w[..., g * og:(g + 1) * og]) for g in range(groups)],
+                          axis=-1)
+
+
+@pytest.mark.parametrize("nd,xs,ws,groups,strides,padding,dilation", [
+    (1, (2, 7, 4), (3, 2, 6), 2, (1,), "causal", (2,)),
+    (1, (2, 8, 6), (2, 2, 3), 3, (2,), "same", (1,)),
+    (2, (2, 5, 6, 4), (3, 2, 1, 8), 4, (1, 1), "same", (1, 1)),
+    (2, (1, 7, 6, 6), (3, 3, 3, 4), 2, (2, 1), "valid", (1, 1)),
+    (2, (1, 7, 7, 4), (2, 2, 2, 6), 2, (1, 1), "valid", (2, 2)),
+    (3, (1, 4, 5, 3, 4), (2, 2, 2, 2, 4), 2, (1, 2, 1), "same", (1, 1, 1)),
+])
+def test_grouped_conv_matches_one_conv_per_group(backend_name, nd, xs, ws, groups, strides, padding, dilation):
+    x, w = rand(*xs, seed=70), rand(*ws, seed=71)
+    fn = (K.conv1d, K.conv2d, K.conv3d)[nd - 1]
+    check_op(lambda a, b: fn(a, b, strides, padding, "channels_last", dilation, groups=groups),
+             lambda a, b: ref_grouped(a, b, groups, lambda xa, wb: ref_conv(xa, wb, strides, padding, dilation)),
+             [x, w], rtol=1e-4, atol=1e-5)
+
+
+def test_grouped_conv_channels_first_and_fused_bias(backend_name):
+    x, w, b = rand(2, 5, 5, 6, seed=72), rand(3, 3, 2, 9, seed=73), rand(9, seed=74)
+    check_op(lambda a, k, c: K.conv_nd(a, k, c, padding="same", data_format="channels_first", groups=3),
+             lambda a, k, c: cf(ref_grouped(cl(a), k, 3, lambda xa, wb: ref_conv(xa, wb, (1, 1), "same", (1, 1)))
+                                + c),
+             [cf(x), w, b], rtol=1e-4, atol=1e-5)
+    got = K.conv2d(cf(x), w, data_format="channels_first", groups=3).numpy()
+    want = cf(ref_grouped(x, w, 3, lambda xa, wb: ref_conv(xa, wb, (1, 1), "valid", (1, 1))))
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_grouped_conv_second_order(backend_name):
+    def grad_of_loss(x, w):
+        loss = K.sum(K.square(K.conv2d(x, w, (2, 1), "same", groups=2)))
+        gx, gw = K.gradients(loss, [x, w], create_graph=True)
+        return K.sum(gx * gx) + K.sum(K.sin(gw))
+
+    K.check_gradients(differentiable_inside(grad_of_loss), [rand(1, 5, 4, 4, seed=75), rand(3, 2, 2, 6, seed=76)],
+                      atol=1e-5, rtol=1e-4)
+
+
+def test_grouped_conv_bad_groups_name_what_was_received(backend_name):
+    x = K.ones((1, 5, 5, 4))
+    with pytest.raises(ValueError, match="divisible by `groups`. Received: groups=2"):
+        K.conv2d(x, K.ones((3, 3, 2, 5)), groups=2)
+    with pytest.raises(ValueError, match="expects 6 .*Received: groups=3"):
+        K.conv2d(x, K.ones((3, 3, 2, 6)), groups=3)
+    for bad in (0, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="`groups` must be a positive int"):
+            K.conv1d(K.ones((1, 5, 4)), K.ones((3, 2, 4)), groups=bad)

@@ -17,6 +17,7 @@ from .dense import Dense  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .elu import ELU  # noqa: F401
 from .flatten import Flatten  # noqa: F401
+from .identity import Identity  # noqa: F401  (tf.keras 2)
 from .lambda_layer import Lambda  # noqa: F401
 from .merge import (  # noqa: F401
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
@@ -77,7 +78,7 @@ from .spatial import *  # noqa: F401,F403,E402
 
 # Recurrent family (cells, RNN, SimpleRNN, LSTM, GRU, Bidirectional)
 from .recurrent import *  # noqa: F401,F403,E402
-from .convolutional_recurrent import ConvLSTM2D, ConvLSTM2DCell  # noqa: F401,E402
+from .convolutional_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM2DCell, ConvLSTM3D  # noqa: F401,E402
 from .wrappers_bidirectional import Bidirectional  # noqa: F401,E402
 from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM  # noqa: F401,E402
 

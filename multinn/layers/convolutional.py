@@ -19,8 +19,9 @@ from .legacy_interfaces import CONV1D, CONV2D, CONV2D_TRANSPOSE, CONV3D, SEPARAB
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
-    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution2DTranspose", "Convolution3DTranspose",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
+    "Convolution3DTranspose",
     "SeparableConvolution1D", "SeparableConvolution2D", "Deconvolution2D", "Deconvolution3D", "Deconv2D", "Deconv3D",
 ]
 
@@ -75,19 +76,29 @@ class _Conv(KernelBiasLayer):
         data_format: 'channels_last' or 'channels_first'; None means K.image_data_format().
         activation, use_bias, kernel_/bias_initializer, kernel_/bias_/activity_regularizer,
         kernel_/bias_constraint: as in Keras 2.
+        groups: tf.keras 2's grouped convolution (Conv1D/2D/3D only): input and output
+            channels split into `groups` blocks, output block g computed from input block g
+            alone; kernel (*kernel_size, in_channels // groups, filters).
     """
 
     _filters_from_input = False  # DepthwiseConv2D: its output channels follow from the input's
+    _grouped = False  # Conv1D/2D/3D: `groups` is one of their options (and in their config)
 
     def __init__(self, rank: int, filters: "int | None", kernel_size: Any, *, strides: Any = 1,
                  padding: str = "valid", data_format: "str | None" = None, dilation_rate: Any = 1,
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
-                 **kwargs: Any):
+                 groups: int = 1, **kwargs: Any):
+        if not self._grouped and groups != 1:
+            kwargs["groups"] = groups  # not this layer's option: the Layer base refuses it by name
         super().__init__(**kwargs)
         self.rank = rank
         self.filters = None if self._filters_from_input else check_int(filters, "filters")
+        self.groups = check_int(groups, "groups")
+        if self.filters is not None and self.filters % self.groups:
+            raise ValueError(f"The number of filters must be evenly divisible by the number of groups. "
+                             f"Received: groups={self.groups}, filters={self.filters}")
         self.kernel_size = int_tuple(kernel_size, rank, "kernel_size")
         self.strides = int_tuple(strides, rank, "strides")
         allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
@@ -103,18 +114,24 @@ class _Conv(KernelBiasLayer):
 
     def build(self, input_shape: tuple) -> None:
         cin = input_channels(self, input_shape)
+        if cin % self.groups:
+            raise ValueError(
+                f"Layer {self.name}: the number of input channels must be evenly divisible by the number of groups. "
+                f"Received: groups={self.groups}, but the input has {cin} channels "
+                f"(full input shape is {tuple(input_shape)})"
+            )
         self.kernel = self._add_kernel(self._kernel_shape(cin))
         self.bias = self._make_bias((self.filters,))
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
         self.built = True
 
     def _kernel_shape(self, cin: int) -> tuple:
-        return self.kernel_size + (cin, self.filters)
+        return self.kernel_size + (cin // self.groups, self.filters)
 
     def _convolve(self, inputs):
         """The convolution with its bias (K.conv_nd adds the bias in the same pass)."""
         return K.conv_nd(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
-                         data_format=self.data_format, dilation_rate=self.dilation_rate)
+                         data_format=self.data_format, dilation_rate=self.dilation_rate, groups=self.groups)
 
     def call(self, inputs):
         return self.activation(self._convolve(inputs))
@@ -142,6 +159,7 @@ class _Conv(KernelBiasLayer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
+            **({"groups": self.groups} if self._grouped else {}),
             **self._kernel_bias_config(),
         }
         return {**super().get_config(), **config}
@@ -157,12 +175,14 @@ class Conv1D(_Conv):
         (2, 10, 4)
     """
 
+    _grouped = True
+
     @legacy_support(CONV1D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str = "channels_last", dilation_rate: Any = 1, activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+                 kernel_constraint: Any = None, bias_constraint: Any = None, groups: int = 1, **kwargs: Any):
         super().__init__(1, **steps_input_kwargs(forwarded_arguments(locals())))
 
 
@@ -174,14 +194,19 @@ class Conv2D(_Conv):
         >>> from multinn.layers import Conv2D
         >>> Conv2D(8, (3, 3), padding="same", activation="relu")(K.ones((1, 6, 6, 2))).shape
         (1, 6, 6, 8)
+        >>> grouped = Conv2D(6, 3, groups=2)
+        >>> grouped(K.ones((1, 5, 5, 4))).shape, grouped.kernel.shape
+        ((1, 3, 3, 6), (3, 3, 2, 6))
     """
+
+    _grouped = True
 
     @legacy_support(CONV2D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+                 kernel_constraint: Any = None, bias_constraint: Any = None, groups: int = 1, **kwargs: Any):
         super().__init__(2, **forwarded_arguments(locals()))
 
 
@@ -195,12 +220,14 @@ class Conv3D(_Conv):
         (1, 3, 3, 3, 2)
     """
 
+    _grouped = True
+
     @legacy_support(CONV3D)
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1), padding: str = "valid",
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1, 1), activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+                 kernel_constraint: Any = None, bias_constraint: Any = None, groups: int = 1, **kwargs: Any):
         super().__init__(3, **forwarded_arguments(locals()))
 
 
@@ -338,7 +365,56 @@ class _Multiplied(_Conv):
         return config
 
 
-class DepthwiseConv2D(_Multiplied):
+class _DepthwiseConv(_Multiplied):
+    """Depthwise convolution of any rank: `depth_multiplier` filters per input channel, output
+    channel c * depth_multiplier + m from input channel c and filter m (Keras's order);
+    depthwise_kernel (*kernel_size, in_channels, depth_multiplier)."""
+
+    _filters_from_input = True
+
+    def build(self, input_shape: tuple) -> None:
+        cin = input_channels(self, input_shape)
+        self.depthwise_kernel = self._add_kernel(self.kernel_size + (cin, self.depth_multiplier), "depthwise")
+        self.bias = self._make_bias((cin * self.depth_multiplier,))
+        self.input_spec = InputSpec(ndim=self.rank + 2, axes={channel_axis(self.data_format): cin})
+        self.built = True
+
+    def _convolve(self, inputs):
+        # A depthwise kernel is a grouped one with a single input channel per group, so the
+        # grouped convolution (with its fused bias) computes it.
+        cin, mult = self.depthwise_kernel.shape[-2:]
+        grouped = K.reshape(self.depthwise_kernel, self.kernel_size + (1, cin * mult))
+        return K.conv_nd(inputs, grouped, self.bias, strides=self.strides, padding=self.padding,
+                         data_format=self.data_format, dilation_rate=self.dilation_rate, groups=cin)
+
+    def _output_channels(self, input_shape: tuple) -> Any:
+        cin = input_shape[channel_axis(self.data_format)]
+        return None if cin is None else cin * self.depth_multiplier
+
+
+class DepthwiseConv1D(_DepthwiseConv):
+    """Depthwise 1-D convolution (tf.keras 2): `depth_multiplier` filters per input channel,
+    no mixing across channels; padding 'valid' or 'same'.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import DepthwiseConv1D
+        >>> layer = DepthwiseConv1D(3, depth_multiplier=2, padding="same")
+        >>> layer(K.ones((2, 7, 4))).shape, layer.depthwise_kernel.shape
+        ((2, 7, 8), (3, 4, 2))
+    """
+
+    def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", depth_multiplier: int = 1,
+                 data_format: "str | None" = None, dilation_rate: Any = 1, activation: Any = None,
+                 use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 depthwise_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 depthwise_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
+        super().__init__(1, None, **forwarded_arguments(locals()))
+        if self.padding == "causal":  # tf.keras's DepthwiseConv1D refuses it too
+            raise ValueError(f"DepthwiseConv1D takes padding 'valid' or 'same'. Received: padding={padding!r}")
+
+
+class DepthwiseConv2D(_DepthwiseConv):
     """Depthwise 2-D convolution: `depth_multiplier` filters per input channel.
 
     Example:
@@ -348,30 +424,12 @@ class DepthwiseConv2D(_Multiplied):
         (1, 3, 3, 8)
     """
 
-    _filters_from_input = True
-
     def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid", depth_multiplier: int = 1,
                  data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = None,
                  use_bias: bool = True, depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  depthwise_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  depthwise_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
         super().__init__(2, None, **forwarded_arguments(locals()))
-
-    def build(self, input_shape: tuple) -> None:
-        cin = input_channels(self, input_shape)
-        self.depthwise_kernel = self._add_kernel(self.kernel_size + (cin, self.depth_multiplier), "depthwise")
-        self.bias = self._make_bias((cin * self.depth_multiplier,))
-        self.input_spec = InputSpec(ndim=4, axes={channel_axis(self.data_format): cin})
-        self.built = True
-
-    def _convolve(self, inputs):
-        return self._add_bias(K.depthwise_conv2d(inputs, self.depthwise_kernel, strides=self.strides,
-                                                 padding=self.padding, data_format=self.data_format,
-                                                 dilation_rate=self.dilation_rate))
-
-    def _output_channels(self, input_shape: tuple) -> Any:
-        cin = input_shape[channel_axis(self.data_format)]
-        return None if cin is None else cin * self.depth_multiplier
 
 
 class _SeparableConv(_Multiplied):
@@ -440,6 +498,7 @@ class SeparableConv2D(_SeparableConv):
 Convolution1D = Conv1D
 Convolution2D = Conv2D
 Convolution3D = Conv3D
+Convolution1DTranspose = Conv1DTranspose  # tf.keras 2
 Convolution2DTranspose = Conv2DTranspose
 Convolution3DTranspose = Conv3DTranspose
 Deconvolution2D = Deconv2D = Conv2DTranspose

@@ -1,9 +1,10 @@
-"""Keras 2.3.1's convolutional LSTM: ConvLSTM2DCell (one step) and ConvLSTM2D (the layer).
+"""Convolutional LSTMs: Keras 2.3.1's ConvLSTM2DCell (one step) and ConvLSTM2D (the layer),
+and tf.keras 2's ConvLSTM1D and ConvLSTM3D, one code path by the number of spatial dims.
 
-The layer is the RNN base (recurrent.py) with a cell whose input and recurrent transforms
-are 2-D convolutions, so its states are feature maps (batch, rows, cols, filters) (or
-channels first) rather than vectors. Weight layout follows Keras 2 so exported weights
-load: kernel (kh, kw, in_channels, 4 filters), recurrent_kernel (kh, kw, filters,
+Each layer is the RNN base (recurrent.py) with a cell whose input and recurrent transforms
+are convolutions, so its states are feature maps (batch, *spatial, filters) (or channels
+first) rather than vectors. Weight layout follows Keras 2 so exported weights load:
+kernel (*kernel_size, in_channels, 4 filters), recurrent_kernel (*kernel_size, filters,
 4 filters), bias (4 filters,), gates in the order i, f, c, o.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .legacy_interfaces import CONVLSTM2D
 from .recurrent import RNN
 from .recurrent_cells import _RecurrentCell
 
-__all__ = ["ConvLSTM2DCell", "ConvLSTM2D"]
+__all__ = ["ConvLSTM1D", "ConvLSTM2DCell", "ConvLSTM2D", "ConvLSTM3D"]
 
 _GATES = 4
 
@@ -31,37 +32,14 @@ _CONV_OWN = ("filters", "kernel_size", "strides", "padding", "data_format", "dil
              "unit_forget_bias")
 
 
-class ConvLSTM2DCell(_RecurrentCell):
-    """One step of a convolutional LSTM (Shi et al. 2015), Keras 2.3.1's formula.
+class _ConvLSTMCell(_RecurrentCell):
+    """One step of a convolutional LSTM over `rank` spatial dims (ConvLSTM2DCell documents
+    the formula and the arguments; `rank` is a class attribute of each subclass)."""
 
-    With `*` a convolution and gates in Keras's order i, f, c, o along the kernels' last axis:
-    i = ra(W_i * x + b_i + U_i * h), f = ra(W_f * x + b_f + U_f * h),
-    o = ra(W_o * x + b_o + U_o * h), c = f c_prev + i a(W_c * x + b_c + U_c * h),
-    h = o a(c); states [h, c]. The input convolutions use the layer's strides, padding and
-    dilation; the recurrent ones use strides 1 and 'same' padding (as in Keras 2).
+    rank = 2
 
-    Args:
-        filters: number of output channels (of h and c).
-        kernel_size, strides ((1, 1)), dilation_rate ((1, 1)): an int or a tuple of 2 ints.
-        padding: 'valid' (default) or 'same'.
-        data_format: 'channels_last' or 'channels_first'; None means K.image_data_format().
-        activation (a): 'tanh'. recurrent_activation (ra): 'hard_sigmoid' (Keras 2.3.1).
-        unit_forget_bias: True adds 1 to the forget gate's bias at initialization.
-        use_bias, initializers, regularizers, constraints: as in Keras 2's LSTMCell.
-        dropout, recurrent_dropout: fractions of the inputs / of h dropped in training (one
-            mask per gate, element-wise, drawn once per sequence).
-
-    Example:
-        >>> from multinn import backend as K
-        >>> from multinn.layers import ConvLSTM2DCell
-        >>> cell = ConvLSTM2DCell(3, 3, padding="same")
-        >>> h, (h2, c) = cell(K.ones((2, 5, 5, 1)), states=[K.zeros((2, 5, 5, 3))] * 2)
-        >>> h.shape, c.shape
-        ((2, 5, 5, 3), (2, 5, 5, 3))
-    """
-
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
-                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = "tanh",
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = 1, activation: Any = "tanh",
                  recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
                  bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
@@ -69,12 +47,13 @@ class ConvLSTM2DCell(_RecurrentCell):
                  recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
                  recurrent_dropout: float = 0.0, **kwargs: Any):
         super().__init__(**forwarded_arguments(locals(), exclude=_CONV_OWN))
+        rank = self.rank
         self.filters = check_int(filters, "filters")
-        self.kernel_size = int_tuple(kernel_size, 2, "kernel_size")
-        self.strides = int_tuple(strides, 2, "strides")
+        self.kernel_size = int_tuple(kernel_size, rank, "kernel_size")
+        self.strides = int_tuple(strides, rank, "strides")
         self.padding = conv_utils.normalize_padding(padding, ("valid", "same"))
         self.data_format = K.normalize_data_format(data_format)
-        self.dilation_rate = int_tuple(dilation_rate, 2, "dilation_rate")
+        self.dilation_rate = int_tuple(dilation_rate, rank, "dilation_rate")
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
         self.state_size = (self.filters, self.filters)
@@ -86,17 +65,17 @@ class ConvLSTM2DCell(_RecurrentCell):
     def _channel_axis(self) -> int:
         return 1 if self.data_format == "channels_first" else -1
 
-    def output_spatial(self, rows: "int | None", cols: "int | None") -> tuple:
-        """The (rows, cols) of h and c for inputs of (rows, cols) (None stays None)."""
+    def output_spatial(self, *sizes: "int | None") -> tuple:
+        """The spatial sizes of h and c for inputs of spatial `sizes` (None stays None)."""
         return tuple(conv_utils.conv_output_length(n, k, self.padding, s, d)
-                     for n, k, s, d in zip((rows, cols), self.kernel_size, self.strides, self.dilation_rate))
+                     for n, k, s, d in zip(sizes, self.kernel_size, self.strides, self.dilation_rate))
 
     def build(self, input_shape: Any) -> None:
         input_shape = tuple(input_shape)
-        if len(input_shape) != 4:
+        if len(input_shape) != self.rank + 2:
             raise ValueError(
-                f"ConvLSTM2DCell {self.name!r} expects one step of shape (batch, rows, cols, channels) or "
-                f"(batch, channels, rows, cols). Received: input_shape={input_shape}"
+                f"{type(self).__name__} {self.name!r} expects one step of shape (batch, {self.rank} spatial dims, "
+                f"channels) or (batch, channels, {self.rank} spatial dims). Received: input_shape={input_shape}"
             )
         channels = input_shape[self._channel_axis()]
         if channels is None:
@@ -132,13 +111,16 @@ class ConvLSTM2DCell(_RecurrentCell):
 
     def input_conv(self, x: Any, kernel: Any, bias: Any = None) -> Any:
         """The input transform: a convolution with the layer's strides, padding and dilation."""
-        out = K.conv2d(x, kernel, strides=self.strides, padding=self.padding, data_format=self.data_format,
-                       dilation_rate=self.dilation_rate)
+        out = self._conv_fn()(x, kernel, strides=self.strides, padding=self.padding, data_format=self.data_format,
+                              dilation_rate=self.dilation_rate)
         return out if bias is None else K.bias_add(out, bias, data_format=self.data_format)
 
     def recurrent_conv(self, h: Any, kernel: Any) -> Any:
         """The recurrent transform: strides 1 and 'same' padding, so h keeps its size."""
-        return K.conv2d(h, kernel, strides=(1, 1), padding="same", data_format=self.data_format)
+        return self._conv_fn()(h, kernel, strides=1, padding="same", data_format=self.data_format)
+
+    def _conv_fn(self):
+        return (K.conv1d, K.conv2d, K.conv3d)[self.rank - 1]
 
     def call(self, inputs: Any, states: Any, training: Any = None):
         h_prev, c_prev = states[0], states[1]
@@ -181,6 +163,60 @@ class ConvLSTM2DCell(_RecurrentCell):
         return {**super().get_config(), **config}
 
 
+class ConvLSTM2DCell(_ConvLSTMCell):
+    """One step of a convolutional LSTM (Shi et al. 2015), Keras 2.3.1's formula.
+
+    With `*` a convolution and gates in Keras's order i, f, c, o along the kernels' last axis:
+    i = ra(W_i * x + b_i + U_i * h), f = ra(W_f * x + b_f + U_f * h),
+    o = ra(W_o * x + b_o + U_o * h), c = f c_prev + i a(W_c * x + b_c + U_c * h),
+    h = o a(c); states [h, c]. The input convolutions use the layer's strides, padding and
+    dilation; the recurrent ones use strides 1 and 'same' padding (as in Keras 2).
+
+    Args:
+        filters: number of output channels (of h and c).
+        kernel_size, strides ((1, 1)), dilation_rate ((1, 1)): an int or a tuple of 2 ints.
+        padding: 'valid' (default) or 'same'.
+        data_format: 'channels_last' or 'channels_first'; None means K.image_data_format().
+        activation (a): 'tanh'. recurrent_activation (ra): 'hard_sigmoid' (Keras 2.3.1).
+        unit_forget_bias: True adds 1 to the forget gate's bias at initialization.
+        use_bias, initializers, regularizers, constraints: as in Keras 2's LSTMCell.
+        dropout, recurrent_dropout: fractions of the inputs / of h dropped in training (one
+            mask per gate, element-wise, drawn once per sequence).
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ConvLSTM2DCell
+        >>> cell = ConvLSTM2DCell(3, 3, padding="same")
+        >>> h, (h2, c) = cell(K.ones((2, 5, 5, 1)), states=[K.zeros((2, 5, 5, 3))] * 2)
+        >>> h.shape, c.shape
+        ((2, 5, 5, 3), (2, 5, 5, 3))
+    """
+
+    rank = 2
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = "tanh",
+                 recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
+                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 recurrent_constraint: Any = None, bias_constraint: Any = None, dropout: float = 0.0,
+                 recurrent_dropout: float = 0.0, **kwargs: Any):
+        super().__init__(**forwarded_arguments(locals()))
+
+
+class _ConvLSTM1DCell(_ConvLSTMCell):
+    """ConvLSTM1D's step: ConvLSTM2DCell's formula over (batch, steps, channels) maps."""
+
+    rank = 1
+
+
+class _ConvLSTM3DCell(_ConvLSTMCell):
+    """ConvLSTM3D's step: ConvLSTM2DCell's formula over (batch, d1, d2, d3, channels) volumes."""
+
+    rank = 3
+
+
 # The cell's options a ConvLSTM2D forwards and exposes, in Keras 2.3.1's constructor order.
 _CELL_OPTIONS = (
     "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation",
@@ -190,55 +226,23 @@ _CELL_OPTIONS = (
 )
 
 
-class ConvLSTM2D(RNN):
-    """Convolutional LSTM over sequences of images (Keras 2.3.1's ConvLSTM2D).
+class _ConvLSTM(RNN):
+    """The convolutional LSTM layer over `rank` spatial dims: the RNN base with a `_cell_class`
+    cell; its states are feature maps of the output's spatial size."""
 
-    Like LSTM, but the input and recurrent transforms are convolutions (see ConvLSTM2DCell
-    for the formula and the arguments it shares).
+    _cell_class: type = ConvLSTM2DCell
 
-    Input: (samples, time, rows, cols, channels) with data_format 'channels_last', or
-    (samples, time, channels, rows, cols) with 'channels_first'. Output: the last h,
-    (samples, out_rows, out_cols, filters) (channels first: (samples, filters, out_rows,
-    out_cols)), or with `return_sequences` every step's h with the time axis after the
-    samples. With padding 'valid' out_rows = rows - (kh - 1) * dilation (over the strides).
-
-    Args: filters, kernel_size, strides ((1, 1)), padding ('valid'), data_format (None:
-    K.image_data_format()), dilation_rate ((1, 1)), activation ('tanh'), recurrent_activation
-    ('hard_sigmoid'), use_bias, kernel_initializer ('glorot_uniform'), recurrent_initializer
-    ('orthogonal'), bias_initializer ('zeros'), unit_forget_bias (True), kernel/recurrent/bias
-    regularizers and constraints, activity_regularizer, return_sequences, go_backwards,
-    stateful (the kept states are feature maps of the output's size), dropout,
-    recurrent_dropout. A (samples, time) mask makes masked steps keep the states. As in
-    Keras 2.3.1, `return_state=True` may come through the keyword arguments (output, h, c);
-    `unroll=True` is refused.
-
-    Example:
-        >>> from multinn import backend as K
-        >>> from multinn.layers import ConvLSTM2D
-        >>> ConvLSTM2D(4, (3, 3), return_sequences=True)(K.ones((2, 5, 8, 8, 1))).shape
-        (2, 5, 6, 6, 4)
-    """
-
-    @legacy_support(CONVLSTM2D)  # Keras 1's ConvLSTM2D(5, 3, 3, subsample=..., inner_init=...)
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
-                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = "tanh",
-                 recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
-                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
-                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
-                 return_sequences: bool = False, go_backwards: bool = False, stateful: bool = False,
-                 dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
-        options = dict(locals())
+    def _setup(self, options: dict, kwargs: dict) -> None:
+        """The constructor's body: `options` is its `locals()`, `kwargs` its extra keywords."""
         if kwargs.get("unroll"):
             raise TypeError("Unrolling isn't possible with convolutional RNNs (Keras 2). Received: unroll=True")
         kwargs.pop("unroll", None)
-        return_state = bool(kwargs.pop("return_state", False))
-        cell = ConvLSTM2DCell(**{k: options[k] for k in _CELL_OPTIONS}, dtype=kwargs.get("dtype"))
-        super().__init__(cell, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, **kwargs)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.input_spec = InputSpec(ndim=5)
+        return_state = bool(options.get("return_state", False) or kwargs.pop("return_state", False))
+        cell = self._cell_class(**{k: options[k] for k in _CELL_OPTIONS}, dtype=kwargs.get("dtype"))
+        RNN.__init__(self, cell, return_sequences=options["return_sequences"], return_state=return_state,
+                     go_backwards=options["go_backwards"], stateful=options["stateful"], **kwargs)
+        self.activity_regularizer = regularizers.get(options["activity_regularizer"])
+        self.input_spec = InputSpec(ndim=cell.rank + 3)
 
     def __getattr__(self, key: str) -> Any:
         # filters, kernel, ... read through to the cell, as Keras 2's properties do
@@ -251,10 +255,8 @@ class ConvLSTM2D(RNN):
         """The shape of h and c for inputs of `input_shape` (samples, time, ...)."""
         cell = self.cell
         if cell.data_format == "channels_first":
-            rows, cols = cell.output_spatial(input_shape[3], input_shape[4])
-            return (input_shape[0], cell.filters, rows, cols)
-        rows, cols = cell.output_spatial(input_shape[2], input_shape[3])
-        return (input_shape[0], rows, cols, cell.filters)
+            return (input_shape[0], cell.filters) + cell.output_spatial(*input_shape[3:])
+        return (input_shape[0],) + cell.output_spatial(*input_shape[2:-1]) + (cell.filters,)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if isinstance(input_shape, list):
@@ -268,8 +270,8 @@ class ConvLSTM2D(RNN):
         """Zero h and c of the output's size, on the inputs' backend and dtype."""
         shape = self._state_shape(tuple(inputs.shape))
         if any(d is None for d in shape[1:]):
-            raise ValueError(f"Layer {self.name} needs known rows and cols. Received: input shape {inputs.shape}")
-        zero = K.zeros_like(inputs[:, 0, :1, :1, :1])  # (samples, 1, 1, 1)
+            raise ValueError(f"Layer {self.name} needs known spatial sizes. Received: input shape {inputs.shape}")
+        zero = K.zeros_like(inputs[(slice(None), 0) + (slice(0, 1),) * (self.cell.rank + 1)])  # (samples, 1, ...)
         return [K.tile(zero, (1,) + shape[1:]) for _ in range(2)]
 
     def _build_states(self, input_shape: tuple) -> None:
@@ -304,5 +306,108 @@ class ConvLSTM2D(RNN):
         return {**base, **config}
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "ConvLSTM2D":
+    def from_config(cls, config: dict, custom_objects: "dict | None" = None) -> "_ConvLSTM":
         return cls(**config)
+
+
+class ConvLSTM2D(_ConvLSTM):
+    """Convolutional LSTM over sequences of images (Keras 2.3.1's ConvLSTM2D).
+
+    Like LSTM, but the input and recurrent transforms are convolutions (see ConvLSTM2DCell
+    for the formula and the arguments it shares).
+
+    Input: (samples, time, rows, cols, channels) with data_format 'channels_last', or
+    (samples, time, channels, rows, cols) with 'channels_first'. Output: the last h,
+    (samples, out_rows, out_cols, filters) (channels first: (samples, filters, out_rows,
+    out_cols)), or with `return_sequences` every step's h with the time axis after the
+    samples. With padding 'valid' out_rows = rows - (kh - 1) * dilation (over the strides).
+
+    Args: filters, kernel_size, strides ((1, 1)), padding ('valid'), data_format (None:
+    K.image_data_format()), dilation_rate ((1, 1)), activation ('tanh'), recurrent_activation
+    ('hard_sigmoid'), use_bias, kernel_initializer ('glorot_uniform'), recurrent_initializer
+    ('orthogonal'), bias_initializer ('zeros'), unit_forget_bias (True), kernel/recurrent/bias
+    regularizers and constraints, activity_regularizer, return_sequences, go_backwards,
+    stateful (the kept states are feature maps of the output's size), dropout,
+    recurrent_dropout. A (samples, time) mask makes masked steps keep the states. As in
+    Keras 2.3.1, `return_state=True` may come through the keyword arguments (output, h, c);
+    `unroll=True` is refused.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ConvLSTM2D
+        >>> ConvLSTM2D(4, (3, 3), return_sequences=True)(K.ones((2, 5, 8, 8, 1))).shape
+        (2, 5, 6, 6, 4)
+    """
+
+    _cell_class = ConvLSTM2DCell
+
+    @legacy_support(CONVLSTM2D)  # Keras 1's ConvLSTM2D(5, 3, 3, subsample=..., inner_init=...)
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1), activation: Any = "tanh",
+                 recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
+                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
+                 return_sequences: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
+        self._setup(dict(locals()), kwargs)
+
+
+class ConvLSTM1D(_ConvLSTM):
+    """Convolutional LSTM over sequences of 1-D maps (tf.keras 2's ConvLSTM1D).
+
+    ConvLSTM2D with one spatial dim: input (samples, time, steps, channels) (channels first:
+    (samples, time, channels, steps)); kernel (k, in_channels, 4 filters), recurrent_kernel
+    (k, filters, 4 filters). Same arguments and formula as ConvLSTM2D, `return_state` in
+    the signature as tf.keras has it.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ConvLSTM1D
+        >>> out, h, c = ConvLSTM1D(4, 3, padding="same", return_state=True)(K.ones((2, 5, 8, 3)))
+        >>> out.shape, c.shape
+        ((2, 8, 4), (2, 8, 4))
+    """
+
+    _cell_class = _ConvLSTM1DCell
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = 1, activation: Any = "tanh",
+                 recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
+                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
+        self._setup(dict(locals()), kwargs)
+
+
+class ConvLSTM3D(_ConvLSTM):
+    """Convolutional LSTM over sequences of volumes (tf.keras 2's ConvLSTM3D).
+
+    ConvLSTM2D with three spatial dims: input (samples, time, d1, d2, d3, channels)
+    (channels first: (samples, time, channels, d1, d2, d3)); kernel (k1, k2, k3,
+    in_channels, 4 filters). Same arguments and formula as ConvLSTM2D, `return_state` in
+    the signature as tf.keras has it.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.layers import ConvLSTM3D
+        >>> ConvLSTM3D(2, 2, return_sequences=True)(K.ones((1, 3, 4, 4, 4, 1))).shape
+        (1, 3, 3, 3, 3, 2)
+    """
+
+    _cell_class = _ConvLSTM3DCell
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1), padding: str = "valid",
+                 data_format: "str | None" = None, dilation_rate: Any = (1, 1, 1), activation: Any = "tanh",
+                 recurrent_activation: Any = "hard_sigmoid", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", unit_forget_bias: bool = True, kernel_regularizer: Any = None,
+                 recurrent_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, recurrent_constraint: Any = None, bias_constraint: Any = None,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, dropout: float = 0.0, recurrent_dropout: float = 0.0, **kwargs: Any):
+        self._setup(dict(locals()), kwargs)

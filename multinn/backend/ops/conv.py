@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from .. import config
 from ...utils import conv_utils
+from ...utils.generic_utils import as_int
 from ..tensor import Tensor
 from .core import Primitive, recording, symbolic, to_tensor
 from .math import broadcast_to, dot, matmul, reshape, transpose
@@ -146,11 +147,19 @@ def _conv_args(name, x, kernel, nd, strides, padding, data_format, dilation_rate
 def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, groups=1, allowed=("valid", "same"),
             bias=None):
     x, kernel, strides, dilation, padding, data_format = _conv_args(
-        name, x, kernel, nd, strides, padding, data_format, dilation_rate, allowed, "in_channels, out_channels")
+        name, x, kernel, nd, strides, padding, data_format, dilation_rate, allowed,
+        "in_channels // groups, out_channels")
+    count = as_int(groups)
+    if count is None or count < 1:
+        raise ValueError(f"K.{name}: `groups` must be a positive int. Received: groups={groups!r}")
+    groups = count
+    if kernel.shape[-1] % groups:
+        raise ValueError(f"K.{name}: the kernel's {kernel.shape[-1]} output channels must be divisible by "
+                         f"`groups`. Received: groups={groups}, kernel.shape={kernel.shape}")
     if x.shape[-1] != kernel.shape[-2] * groups:
         raise ValueError(
             f"K.{name}: the input has {x.shape[-1]} channels but the kernel of shape {kernel.shape} expects "
-            f"{kernel.shape[-2] * groups}."
+            f"{kernel.shape[-2] * groups} (kernel.shape[-2] * groups). Received: groups={groups}"
         )
     out, lo = _geometry(x.shape[1:-1], kernel.shape[:nd], strides, dilation, padding, name)
     if bias is not None:
@@ -166,60 +175,65 @@ def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, g
 # ------------------------------------------------------------------ convolutions
 @_placeholder_aware
 def conv1d(x: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: "str | None" = None,
-           dilation_rate: Any = 1) -> Tensor:
+           dilation_rate: Any = 1, *, groups: int = 1) -> Tensor:
     """1-D convolution; padding 'valid', 'same' or 'causal' (zeros before the sequence only).
 
     Args:
         x: (batch, steps, channels) for channels_last, (batch, channels, steps) for channels_first.
-        kernel: (kernel_size, in_channels, filters).
+        kernel: (kernel_size, in_channels // groups, filters).
+        groups: the channels split into `groups` blocks, block g of the output computed from
+            block g of the input only (tf.keras 2's grouped convolution); filters % groups == 0.
 
     Example:
         >>> from multinn import backend as K
         >>> K.conv1d(K.ones((2, 10, 3)), K.ones((3, 3, 4)), padding="causal").shape
         (2, 10, 4)
     """
-    return _convnd("conv1d", x, kernel, 1, strides, padding, data_format, dilation_rate,
+    return _convnd("conv1d", x, kernel, 1, strides, padding, data_format, dilation_rate, groups=groups,
                    allowed=("valid", "same", "causal"))
 
 
 @_placeholder_aware
 def conv2d(x: Any, kernel: Any, strides: Any = (1, 1), padding: str = "valid", data_format: "str | None" = None,
-           dilation_rate: Any = (1, 1)) -> Tensor:
+           dilation_rate: Any = (1, 1), *, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras).
 
     Args:
         x: (batch, rows, cols, channels) or (batch, channels, rows, cols) for channels_first.
-        kernel: (kernel_rows, kernel_cols, in_channels, filters).
+        kernel: (kernel_rows, kernel_cols, in_channels // groups, filters).
+        groups: grouped convolution (see `conv1d`).
 
     Example:
         >>> from multinn import backend as K
         >>> K.conv2d(K.ones((1, 5, 5, 2)), K.ones((3, 3, 2, 4)), padding="same").shape
         (1, 5, 5, 4)
+        >>> K.conv2d(K.ones((1, 5, 5, 4)), K.ones((3, 3, 2, 6)), groups=2).shape
+        (1, 3, 3, 6)
     """
-    return _convnd("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate)
+    return _convnd("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate, groups=groups)
 
 
 @_placeholder_aware
 def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid", data_format: "str | None" = None,
-           dilation_rate: Any = (1, 1, 1)) -> Tensor:
-    """3-D convolution; kernel (k1, k2, k3, in_channels, filters).
+           dilation_rate: Any = (1, 1, 1), *, groups: int = 1) -> Tensor:
+    """3-D convolution; kernel (k1, k2, k3, in_channels // groups, filters); `groups` as in `conv1d`.
 
     Example:
         >>> from multinn import backend as K
         >>> K.conv3d(K.ones((1, 4, 4, 4, 1)), K.ones((2, 2, 2, 1, 3))).shape
         (1, 3, 3, 3, 3)
     """
-    return _convnd("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate)
+    return _convnd("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate, groups=groups)
 
 
 @_placeholder_aware
 def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: str = "valid",
-            data_format: "str | None" = None, dilation_rate: Any = 1) -> Tensor:
+            data_format: "str | None" = None, dilation_rate: Any = 1, *, groups: int = 1) -> Tensor:
     """Convolution of any rank (taken from the kernel) with an optional bias added in the same pass.
 
     The same as `conv1d/2d/3d` followed by `bias_add`, but the bias is added in place
     to the convolution's output and its gradient is one matrix-vector product: the
-    convolution layers use it.
+    convolution layers use it. `groups` as in `conv1d`.
 
     Example:
         >>> from multinn import backend as K
@@ -232,7 +246,7 @@ def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: st
     if nd not in (1, 2, 3):
         raise ValueError(f"K.conv_nd expects a 3-D to 5-D kernel (*kernel_size, in_channels, out_channels). "
                          f"Received: kernel.shape={kernel.shape}")
-    return _convnd("conv_nd", x, kernel, nd, strides, padding, data_format, dilation_rate,
+    return _convnd("conv_nd", x, kernel, nd, strides, padding, data_format, dilation_rate, groups=groups,
                    allowed=("valid", "same", "causal") if nd == 1 else ("valid", "same"), bias=bias)
 
 
