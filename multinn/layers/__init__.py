@@ -44,6 +44,9 @@ from .layer_normalization import LayerNormalization  # noqa: F401
 from .group_normalization import GroupNormalization  # noqa: F401
 from .unit_normalization import UnitNormalization  # noqa: F401
 
+# tf.keras 2 preprocessing layers
+from .preprocessing import CategoryEncoding, Discretization, Hashing, Normalization, Rescaling  # noqa: F401
+
 
 def serialize(layer: Layer) -> dict:
     """{'class_name': ..., 'config': ...} for `layer`.
