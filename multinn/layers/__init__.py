@@ -46,6 +46,10 @@ from .unit_normalization import UnitNormalization  # noqa: F401
 
 # tf.keras 2 preprocessing layers
 from .preprocessing import CategoryEncoding, Discretization, Hashing, Normalization, Rescaling  # noqa: F401
+from .preprocessing import (  # noqa: F401
+    CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomHeight, RandomRotation,
+    RandomTranslation, RandomWidth, RandomZoom, Resizing,
+)
 
 
 def serialize(layer: Layer) -> dict:
