@@ -41,7 +41,8 @@ def _sample_line(line, out_size, method):
             lo, hi = np.clip([f, f + 1], 0, n - 1)
             out.append(line[lo] * (1 - (src - f)) + line[hi] * (src - f))
         else:
-            taps = [(i, _keys(src - i)) for i in range(f - 1, f + 3) if 0 <= i < n]
+            q = round((src - f) * 1024) / 1024          # TensorFlow's weight table has 1024 steps
+            taps = [(i, _keys(q + f - i)) for i in range(f - 1, f + 3) if 0 <= i < n]
             out.append(sum(line[i] * w for i, w in taps) / sum(w for _, w in taps))
     return np.stack(out)
 
@@ -148,28 +149,32 @@ def test_random_flip_flips_whole_images(backend_name):
 
 
 def _reference_affine(img, matrix, mode, fill, method):
-    """TensorFlow's transform for one image, pixel by pixel (matrix: output (x, y) -> input)."""
+    """TensorFlow's transform for one image, pixel by pixel (matrix: output (x, y) -> input):
+    the fill mode maps the sampling point into the image, then its neighbours are read, any
+    outside the image giving `fill`."""
     h, w, _ = img.shape
     a0, a1, a2, a3, a4, a5 = matrix
 
     def mapped(c, n):
         if mode == "constant":
             return c
-        if mode == "nearest":
-            return min(max(c, 0), n - 1)
         if mode == "wrap":
-            return c % n
-        c = c % (2 * n)
-        return c if c < n else 2 * n - 1 - c
+            if c < 0:
+                c += n * (int(-c / (n - 1)) + 1)
+            elif c > n - 1:
+                c -= n * int(c / (n - 1))
+        elif mode == "reflect":
+            c = (c + 0.5) % (2 * n)
+            c = (2 * n - c if c > n else c) - 0.5
+        return min(max(c, 0.0), n - 1.0)
 
     def read(y, x):
-        y, x = mapped(y, h), mapped(x, w)
         return img[y, x] if 0 <= y < h and 0 <= x < w else np.full(img.shape[-1], fill)
 
     out = np.zeros_like(img, dtype=np.float64)
     for y in range(h):
         for x in range(w):
-            sx, sy = a0 * x + a1 * y + a2, a3 * x + a4 * y + a5
+            sx, sy = mapped(a0 * x + a1 * y + a2, w), mapped(a3 * x + a4 * y + a5, h)
             if method == "nearest":
                 out[y, x] = read(int(math.floor(sy + 0.5)), int(math.floor(sx + 0.5)))
                 continue

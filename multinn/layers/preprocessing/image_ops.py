@@ -19,6 +19,7 @@ __all__ = ["INTERPOLATIONS", "FILL_MODES", "interpolation_matrix", "resize", "cr
 
 INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+_CUBIC_STEPS = 1024
 
 
 def _keys_cubic(x: float, a: float = -0.5) -> float:
@@ -49,10 +50,13 @@ def interpolation_matrix(out_size: int, in_size: int, method: str) -> list:
             frac = src - low
             row[min(max(low, 0), in_size - 1)] += 1.0 - frac
             row[min(max(low + 1, 0), in_size - 1)] += frac
-        else:  # bicubic: Keys' a = -0.5; taps outside the image get no weight, the rest renormalized
+        else:
+            # bicubic: Keys' a = -0.5, at the fractional position rounded to 1/1024 as TensorFlow's
+            # table of weights does; taps outside the image get no weight, the rest renormalized
             src = (o + 0.5) * scale - 0.5
             low = math.floor(src)
-            taps = [(i, _keys_cubic(src - i)) for i in range(low - 1, low + 3) if 0 <= i < in_size]
+            frac = round((src - low) * _CUBIC_STEPS) / _CUBIC_STEPS
+            taps = [(i, _keys_cubic(frac + low - i)) for i in range(low - 1, low + 3) if 0 <= i < in_size]
             total = sum(w for _, w in taps)
             for i, w in taps:
                 row[i] += w / total
@@ -106,20 +110,24 @@ def smart_resize(images: Any, height: int, width: int, method: str) -> Any:
 
 
 def _fill_coordinates(coord: Any, size: int, mode: str) -> Any:
-    """Source coordinates outside [0, size - 1] mapped back in as `mode` says (constant: kept)."""
-    if mode == "nearest":
-        return K.clip(coord, 0.0, size - 1.0)
-    if mode == "wrap":  # the image tiles the plane
-        return coord - size * _floor(coord / size)
-    if mode == "reflect":  # mirrored about the pixel edges: d c b a | a b c d | d c b a
-        if size == 1:
-            return coord * 0.0
-        period = 2.0 * size
-        c = coord + 0.5
-        c = c - period * _floor(c / period)
-        c = K.switch(c > size, period - c, c)
-        return K.clip(c - 0.5, 0.0, size - 1.0)
-    return coord
+    """Source coordinates outside [0, size - 1] mapped back in as TensorFlow's image transform
+    maps them (constant: kept; the pixels they read are then fill_value)."""
+    if mode == "constant":
+        return coord
+    last = size - 1.0
+    if size == 1 or mode == "nearest":
+        return K.clip(coord, 0.0, last)
+    if mode == "wrap":  # TensorFlow steps by whole widths counted in units of (size - 1)
+        below = coord + size * (_floor(-coord / last) + 1.0)
+        above = coord - size * _floor(coord / last)
+        coord = K.switch(coord < 0.0, below, K.switch(coord > last, above, coord))
+        return K.clip(coord, 0.0, last)
+    # reflect: mirrored about the outer pixel edges -0.5 and size - 0.5 (d c b a | a b c d | d c b a)
+    period = 2.0 * size
+    c = coord + 0.5
+    c = c - period * _floor(c / period)
+    c = K.switch(c > size, period - c, c)
+    return K.clip(c - 0.5, 0.0, last)
 
 
 def _floor(x: Any) -> Any:
@@ -156,9 +164,7 @@ def affine_sample(images: Any, transforms: Any, method: str, fill_mode: str, fil
     base = K.reshape(K.arange(batch) * (h * w), (batch, 1, 1))
 
     def read(py: Any, px: Any) -> Any:
-        """Pixels at integer coordinates (as floats), each mapped in by the fill mode, as
-        TensorFlow's transform does per neighbour; outside the image (constant): fill_value."""
-        py, px = _fill_coordinates(py, h, fill_mode), _fill_coordinates(px, w, fill_mode)
+        """Pixels at integer coordinates (as floats); outside the image: fill_value."""
         inside = K.cast(K.greater_equal(py, 0.0), dtype) * K.cast(K.less_equal(py, h - 1.0), dtype) * \
             K.cast(K.greater_equal(px, 0.0), dtype) * K.cast(K.less_equal(px, w - 1.0), dtype)
         iy = K.cast(K.clip(py, 0.0, h - 1.0), "int64")
@@ -167,6 +173,10 @@ def affine_sample(images: Any, transforms: Any, method: str, fill_mode: str, fil
         inside = K.expand_dims(inside, -1)
         return values * inside + (1.0 - inside) * fill_value
 
+    # as TensorFlow: the fill mode maps the sampling point, then its neighbours are read
+    src_x, src_y = _fill_coordinates(src_x, w, fill_mode), _fill_coordinates(src_y, h, fill_mode)
+    # as TensorFlow: the fill mode maps the sampling point, then its neighbours are read
+    src_x, src_y = _fill_coordinates(src_x, w, fill_mode), _fill_coordinates(src_y, h, fill_mode)
     if method == "nearest":
         return read(_floor(src_y + 0.5), _floor(src_x + 0.5))
     y0, x0 = _floor(src_y), _floor(src_x)
