@@ -50,6 +50,7 @@ from .preprocessing import (  # noqa: F401
     CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomHeight, RandomRotation,
     RandomTranslation, RandomWidth, RandomZoom, Resizing,
 )
+from .preprocessing import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
 
 
 def serialize(layer: Layer) -> dict:

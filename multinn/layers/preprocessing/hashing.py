@@ -15,6 +15,7 @@ from multinn.utils.argument_validation import check_choice, check_int
 
 from .adapt_data import host_values
 from .encoding import OUTPUT_MODES, encode, encoded_shape
+from .host_inputs import is_host_text, nested_values
 
 __all__ = ["Hashing", "stable_hash"]
 
@@ -35,22 +36,6 @@ def stable_hash(value: Any, key: bytes = b"") -> int:
     """
     data = value if isinstance(value, bytes) else str(value).encode("utf-8")
     return int.from_bytes(hashlib.blake2b(data, digest_size=8, key=key).digest(), "little")
-
-
-def _nested(values: Any) -> "tuple[list, tuple]":
-    """Flat list and shape of a nested list / tuple / object array of strings."""
-    if hasattr(values, "tolist") and not isinstance(values, (str, bytes)):
-        values = values.tolist()
-    if not isinstance(values, (list, tuple)):
-        return [values], ()
-    flat, shapes = [], []
-    for item in values:
-        f, s = _nested(item)
-        flat.extend(f)
-        shapes.append(s)
-    if any(s != shapes[0] for s in shapes):
-        raise ValueError(f"Hashing: ragged inputs are not supported; every row needs the same length. Received: {values!r}")
-    return flat, (len(values),) + (shapes[0] if shapes else ())
 
 
 class Hashing(Layer):
@@ -99,12 +84,9 @@ class Hashing(Layer):
         return stable_hash(value, self._key) % self.num_bins
 
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        if not K.is_tensor(inputs) and isinstance(inputs, (list, tuple)) or type(inputs).__name__ == "ndarray":
-            flat, shape = _nested(inputs)
-            if any(isinstance(v, (str, bytes)) for v in flat):
-                inputs = K.constant([self._bucket(v) for v in flat], dtype="int64")
-                inputs = K.reshape(inputs, shape)
-                return self._encode(inputs)
+        if is_host_text(inputs):
+            flat, shape = nested_values(inputs)
+            return self._encode(K.reshape(K.constant([self._bucket(v) for v in flat], dtype="int64"), shape))
         return super().__call__(inputs, *args, **kwargs)
 
     def _encode(self, buckets: Any) -> Any:
