@@ -41,3 +41,24 @@ def test_loads_a_tf_keras_h5_model_with_preprocessing_layers(backend_name):
     pytest.importorskip("h5py", reason="reading .h5 files needs h5py (pip install 'multinn[h5]')")
     model = load_model(os.path.join(HERE, "tf_keras_preprocessing.h5"), compile=False)
     np.testing.assert_allclose(model.predict(FIXTURES["h5_model/x"]), FIXTURES["h5_model/y"], rtol=1e-5, atol=1e-5)
+
+
+TEXT_CASES = sorted(k for k in FIXTURES.files if k.startswith("text_"))
+
+
+def test_fixture_covers_the_text_layers():
+    classes = {json.loads(str(FIXTURES[c]))["class"] for c in TEXT_CASES}
+    assert classes == {"TextVectorization", "StringLookup", "IntegerLookup"}
+
+
+@pytest.mark.parametrize("name", TEXT_CASES)
+def test_text_layers_match_tf_keras(backend_name, name):
+    case = json.loads(str(FIXTURES[name]))
+    layer = getattr(multinn.layers, case["class"])(**case["config"])
+    layer.adapt(case["adapt"])
+    assert layer.get_vocabulary() == case["vocabulary"]
+    x = case["x"]
+    if case["class"] == "IntegerLookup":
+        x = K.constant(x, dtype="int64")
+    out = layer(x).numpy()
+    np.testing.assert_allclose(out, np.asarray(case["y"]), rtol=1e-5, atol=1e-6)
