@@ -8,7 +8,7 @@ from multinn import backend as K
 from multinn.engine.base_layer import Layer
 from multinn.utils.argument_validation import check_number
 
-from .resizing import check_image_rank
+from .resizing import check_image_rank, float_dtype
 
 __all__ = ["RandomImageLayer", "factor_range"]
 
@@ -73,10 +73,10 @@ class RandomImageLayer(Layer):
         return K.random_uniform(shape, low, high, dtype="float32", seed=seed)
 
     def _float(self, x: Any) -> Any:
-        return K.cast(x, self.dtype if self.dtype.startswith("float") else K.floatx())
+        return K.cast(x, float_dtype(self))
 
     def _output_dtype(self, input_list: list) -> str:
-        return self.dtype if self.dtype.startswith("float") else K.floatx()
+        return float_dtype(self)
 
     def augment(self, images: Any) -> Any:
         raise NotImplementedError
