@@ -15,9 +15,8 @@ __all__ = ["StringLookup", "IntegerLookup"]
 
 class _Lookup(IndexLookup):
     def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        if is_host_text(inputs) or (self.invert and not K.is_tensor(inputs) and not hasattr(inputs, "_keras_history")):
-            return self._host_call(inputs)
-        if self.invert:  # ids to tokens: the output is host data, not a tensor
+        # strings in, or tokens out (invert): host data, which cannot be a tensor of the graph
+        if is_host_text(inputs) or self.invert:
             return self._host_call(inputs)
         return super().__call__(inputs, *args, **kwargs)
 
