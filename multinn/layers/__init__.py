@@ -45,6 +45,14 @@ from .layer_normalization import LayerNormalization  # noqa: F401
 from .group_normalization import GroupNormalization  # noqa: F401
 from .unit_normalization import UnitNormalization  # noqa: F401
 
+# tf.keras 2 preprocessing layers
+from .preprocessing import CategoryEncoding, Discretization, Hashing, Normalization, Rescaling  # noqa: F401
+from .preprocessing import (  # noqa: F401
+    CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomHeight, RandomRotation,
+    RandomTranslation, RandomWidth, RandomZoom, Resizing,
+)
+from .preprocessing import IntegerLookup, StringLookup, TextVectorization  # noqa: F401
+
 
 def serialize(layer: Layer) -> dict:
     """{'class_name': ..., 'config': ...} for `layer`.
