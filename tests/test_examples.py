@@ -61,3 +61,10 @@ def test_plot_history_saves_a_png_into_the_given_folder(tmp_path):
     path = tmp_path / "plots" / "history.png"
     assert f"Saved the plot to {path}" in result.stdout
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_transformer_text_learns_word_order_a_bag_of_words_cannot(tmp_path):
+    out = run_example("transformer_text.py", "numpy", tmp_path)
+    transformer = float(re.search(r"Transformer test accuracy: ([\d.]+)", out).group(1))
+    bag = float(re.search(r"Bag-of-words test accuracy: ([\d.]+)", out).group(1))
+    assert transformer >= 0.95 and bag <= 0.8, out[-2000:]
