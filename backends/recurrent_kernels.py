@@ -180,7 +180,8 @@ class RecurrentKernels:
             h_prev = self._previous(h0, ys[:, :, u:2 * u])
             if recurrent_mask is not None:
                 h_prev = h_prev * recurrent_mask
-            grk = xp.matmul(h_prev.reshape(steps * batch, u).T, dz.reshape(steps * batch, 4 * u))
+            with self.serial_blas():
+                grk = xp.matmul(h_prev.reshape(steps * batch, u).T, dz.reshape(steps * batch, 4 * u))
         gxw = self._x_grad(dz, go_backwards) if need_xw else None
         return gxw, grk, (dh if need_h0 else None), (dc if need_c0 else None)
 
@@ -291,12 +292,13 @@ class RecurrentKernels:
         flat_hd = hd.reshape(steps * batch, u).T
         grk = grb = gxw = None
         if need_rk:
-            if reset_after:
-                grk = xp.matmul(flat_hd, dz[:, :, :3 * u].reshape(steps * batch, 3 * u))
-            else:
-                rh = (r * hd).reshape(steps * batch, u).T
-                grk = xp.concatenate([xp.matmul(flat_hd, dz[:, :, :2 * u].reshape(steps * batch, 2 * u)),
-                                      xp.matmul(rh, dz[:, :, 2 * u:].reshape(steps * batch, u))], axis=1)
+            with self.serial_blas():
+                if reset_after:
+                    grk = xp.matmul(flat_hd, dz[:, :, :3 * u].reshape(steps * batch, 3 * u))
+                else:
+                    rh = (r * hd).reshape(steps * batch, u).T
+                    grk = xp.concatenate([xp.matmul(flat_hd, dz[:, :, :2 * u].reshape(steps * batch, 2 * u)),
+                                          xp.matmul(rh, dz[:, :, 2 * u:].reshape(steps * batch, u))], axis=1)
         if need_rb and reset_after:
             grb = dz[:, :, 2 * u:3 * u].sum(axis=(0, 1))
         if need_xw:
@@ -379,6 +381,7 @@ class RecurrentKernels:
             hd = self._previous(h0, h_all)
             if recurrent_mask is not None:
                 hd = hd * recurrent_mask
-            grk = xp.matmul(hd.reshape(steps * batch, u).T, dz.reshape(steps * batch, u))
+            with self.serial_blas():
+                grk = xp.matmul(hd.reshape(steps * batch, u).T, dz.reshape(steps * batch, u))
         gxw = self._x_grad(dz, go_backwards) if need_xw else None
         return gxw, grk, (dh if need_h0 else None)
