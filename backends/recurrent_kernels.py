@@ -63,10 +63,13 @@ class RecurrentKernels:
             mask = None if mask is None else mask[:, ::-1]
         return xw, mask
 
-    def _hold(self, buf, t: int, mask, u: int, states: list) -> None:
-        """A masked step t of `buf`: where the mask is false the output slot repeats the
-        last output (zeros at first) and the state slots keep `states`."""
+    def _emit(self, buf, t: int, mask, u: int, states: list) -> None:
+        """Ends step t of `buf`: the output slot takes the new h; where the mask is false it
+        repeats the last output (zeros at first) and the state slots keep `states`."""
         xp = self.xp
+        if mask is None:
+            buf[t][:, :u] = buf[t][:, u:2 * u]
+            return
         y, m = buf[t], mask[:, t:t + 1]
         prev_out = buf[t - 1][:, :u] if t > 0 else xp.zeros_like(states[0])
         y[:, :u] = xp.where(m, y[:, u:2 * u], prev_out)
@@ -120,10 +123,7 @@ class RecurrentKernels:
                 c_new += tmp
                 xp.tanh(c_new, out=h_new)
                 h_new *= o
-                if mask is None:
-                    y[:, :u] = h_new
-                else:
-                    self._hold(buf, t, mask, u, [h, c])
+                self._emit(buf, t, mask, u, [h, c])
                 h, c = h_new, c_new
         return buf.transpose(1, 0, 2)
 
@@ -227,10 +227,7 @@ class RecurrentKernels:
                 xp.subtract(hd, cand, out=h_new)  # z * hd + (1 - z) * cand
                 h_new *= zr[:, :u]
                 h_new += cand
-                if mask is None:
-                    y[:, :u] = h_new
-                else:
-                    self._hold(buf, t, mask, u, [h])
+                self._emit(buf, t, mask, u, [h])
                 h = h_new
         return buf.transpose(1, 0, 2)
 
@@ -330,10 +327,7 @@ class RecurrentKernels:
                 xp.matmul(h if recurrent_mask is None else h * recurrent_mask, recurrent_kernel, out=h_new)
                 h_new += xw[:, t]
                 self._simple_activate(h_new, activation)
-                if mask is None:
-                    y[:, :u] = h_new
-                else:
-                    self._hold(buf, t, mask, u, [h])
+                self._emit(buf, t, mask, u, [h])
                 h = h_new
         return buf.transpose(1, 0, 2)
 

@@ -47,6 +47,19 @@ def _kernel_name(fn: Any, known: tuple) -> "str | None":
     return next((name for f, name in known if fn is f), None)
 
 
+def _gated_fused_inputs(cell: Any, own: type, inputs: Any, states: list, mask: Any, training: Any) -> "tuple | None":
+    """(inputs after dropout, recurrent dropout mask, gate name) for LSTMCell's and GRUCell's
+    fused kernels, or None where the step-by-step loop must run (a subclass's own `call`,
+    an activation other than tanh, a recurrent one other than sigmoid/hard_sigmoid, graph
+    tensors, implementation 1 with dropout)."""
+    gate = _kernel_name(cell.recurrent_activation, _GATE_NAMES)
+    if not (type(cell).call is own.call and cell.activation is activations.tanh and gate
+            and _fusable(inputs, states, mask)):
+        return None
+    dropped = _fused_dropout(cell, inputs, states[0], training)
+    return None if dropped is None else (*dropped, gate)
+
+
 def _fused_dropout(cell: Any, inputs: Any, h0: Any, training: Any) -> "tuple | None":
     """(inputs with the input dropout applied, the recurrent dropout mask or None), drawn as
     the cell's first step draws them (input masks, then recurrent ones); None where
@@ -313,14 +326,10 @@ class LSTMCell(_CellBase):
         None where this cell's setup needs the step-by-step loop (an activation other than
         tanh, a recurrent activation other than sigmoid/hard_sigmoid, a subclass's own
         `call`, implementation 1 with dropout)."""
-        gate = _kernel_name(self.recurrent_activation, _GATE_NAMES)
-        if not (type(self).call is LSTMCell.call and self.activation is activations.tanh and gate
-                and _fusable(inputs, states, mask)):
+        ready = _gated_fused_inputs(self, LSTMCell, inputs, states, mask, training)
+        if ready is None:
             return None
-        dropped = _fused_dropout(self, inputs, states[0], training)
-        if dropped is None:
-            return None
-        x, rec_mask = dropped
+        x, rec_mask, gate = ready
         return K.lstm_sequence(x, self.kernel, self.recurrent_kernel, self.bias, states[0], states[1], mask=mask,
                                go_backwards=go_backwards, recurrent_dropout_mask=rec_mask, recurrent_activation=gate)
 
@@ -425,14 +434,10 @@ class GRUCell(_CellBase):
     def fused_sequence(self, inputs: Any, states: list, mask: Any, go_backwards: bool, training: Any = None):
         """The whole sequence through K.gru_sequence, as (last, outputs, states) like K.rnn;
         None where this cell's setup needs the step-by-step loop (as LSTMCell's)."""
-        gate = _kernel_name(self.recurrent_activation, _GATE_NAMES)
-        if not (type(self).call is GRUCell.call and self.activation is activations.tanh and gate
-                and _fusable(inputs, states, mask)):
+        ready = _gated_fused_inputs(self, GRUCell, inputs, states, mask, training)
+        if ready is None:
             return None
-        dropped = _fused_dropout(self, inputs, states[0], training)
-        if dropped is None:
-            return None
-        x, rec_mask = dropped
+        x, rec_mask, gate = ready
         return K.gru_sequence(x, self.kernel, self.recurrent_kernel, self.bias, states[0], mask=mask,
                               go_backwards=go_backwards, reset_after=self.reset_after,
                               recurrent_dropout_mask=rec_mask, recurrent_activation=gate)
