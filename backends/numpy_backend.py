@@ -8,7 +8,7 @@ import os
 import numpy
 
 from .base import ArrayBackend
-from .numpy_blas import find_axpy
+from .numpy_blas import find_axpy, find_serial_blas
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -48,6 +48,11 @@ class NumpyBackend(ArrayBackend):
     def __init__(self):
         _keep_freed_memory_for_reuse()
         self._axpy = find_axpy()
+        self._serial_blas = find_serial_blas()
+
+    def serial_blas(self):
+        """One BLAS thread for a recurrent loop's small products (ArrayBackend.serial_blas)."""
+        return self._serial_blas if self._serial_blas is not None else super().serial_blas()
 
     def sgd_update(self, p, g, lr: float, momentum: float = 0.0, nesterov: bool = False, m=None) -> None:
         """SGD as BLAS axpy/scal passes where they apply (no temporaries, a third of the memory

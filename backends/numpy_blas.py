@@ -67,3 +67,46 @@ def find_axpy() -> "dict | None":
         if len(found) == 2:
             return found
     return None
+
+
+class SerialBlas:
+    """A context that runs the bundled OpenBLAS on one thread, then restores its count.
+
+    OpenBLAS's thread count is process-wide: other Python threads' products inside the
+    context run on one thread too (they stay correct, only not parallel).
+    """
+
+    def __init__(self, get_threads, set_threads):
+        self._get, self._set = get_threads, set_threads
+        self._saved = []
+
+    def __enter__(self) -> "SerialBlas":
+        count = self._get()
+        self._saved.append(count)
+        if count != 1:
+            self._set(1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        count = self._saved.pop()
+        if count != 1:
+            self._set(count)
+
+
+def find_serial_blas() -> "SerialBlas | None":
+    """A SerialBlas for NumPy's bundled OpenBLAS, or None (no such library, or MULTINN_SERIAL_BLAS=0)."""
+    if os.environ.get("MULTINN_SERIAL_BLAS", "1") == "0":
+        return None
+    try:
+        lib = _bundled_openblas()
+    except Exception:  # a broken install must not stop the backend from loading
+        return None
+    for prefix in ("scipy_openblas_", "openblas_"):
+        for suffix in ("64_", ""):
+            get = getattr(lib, f"{prefix}get_num_threads{suffix}", None) if lib is not None else None
+            put = getattr(lib, f"{prefix}set_num_threads{suffix}", None) if lib is not None else None
+            if get is not None and put is not None:
+                get.restype, get.argtypes = ctypes.c_int, []
+                put.restype, put.argtypes = None, [ctypes.c_int]
+                return SerialBlas(get, put)
+    return None

@@ -38,6 +38,41 @@ def _fusable(inputs: Any, states: list, mask: Any) -> bool:
     return all(isinstance(s, K.Tensor) and s.dtype == inputs.dtype for s in states) and K.dtype(inputs).startswith("float")
 
 
+_GATE_NAMES = ((activations.sigmoid, "sigmoid"), (activations.hard_sigmoid, "hard_sigmoid"))
+_ACTIVATION_NAMES = ((activations.tanh, "tanh"), (activations.relu, "relu"), (activations.linear, "linear"))
+
+
+def _kernel_name(fn: Any, known: tuple) -> "str | None":
+    """The fused kernels' name for one of Keras's activation functions, by identity."""
+    return next((name for f, name in known if fn is f), None)
+
+
+def _gated_fused_inputs(cell: Any, own: type, inputs: Any, states: list, mask: Any, training: Any) -> "tuple | None":
+    """(inputs after dropout, recurrent dropout mask, gate name) for LSTMCell's and GRUCell's
+    fused kernels, or None where the step-by-step loop must run (a subclass's own `call`,
+    an activation other than tanh, a recurrent one other than sigmoid/hard_sigmoid, graph
+    tensors, implementation 1 with dropout)."""
+    gate = _kernel_name(cell.recurrent_activation, _GATE_NAMES)
+    if not (type(cell).call is own.call and cell.activation is activations.tanh and gate
+            and _fusable(inputs, states, mask)):
+        return None
+    dropped = _fused_dropout(cell, inputs, states[0], training)
+    return None if dropped is None else (*dropped, gate)
+
+
+def _fused_dropout(cell: Any, inputs: Any, h0: Any, training: Any) -> "tuple | None":
+    """(inputs with the input dropout applied, the recurrent dropout mask or None), drawn as
+    the cell's first step draws them (input masks, then recurrent ones); None where
+    implementation 1's per-gate masks need the step-by-step loop."""
+    dropping = 0.0 < cell.dropout < 1.0 or 0.0 < cell.recurrent_dropout < 1.0
+    if dropping and getattr(cell, "implementation", 2) == 1:
+        return None
+    masks = cell._input_masks(inputs[:, 0], training, 1)
+    rec_masks = cell._recurrent_masks(h0, training, 1)
+    x = inputs * K.expand_dims(masks[0], 1) if masks else inputs
+    return x, (rec_masks[0] if rec_masks else None)
+
+
 class _RecurrentCell(KernelBiasLayer):
     """The options and dropout every built-in cell has (these three and ConvLSTM2DCell):
     activation, use_bias, the kernel's, recurrent kernel's and bias's initializer,
@@ -188,6 +223,17 @@ class SimpleRNNCell(_CellBase):
             output = self.activation(output)
         return output, [output]
 
+    def fused_sequence(self, inputs: Any, states: list, mask: Any, go_backwards: bool, training: Any = None):
+        """The whole sequence through K.simple_rnn_sequence, as (last, outputs, states) like
+        K.rnn; None where this cell's setup needs the step-by-step loop (an activation other
+        than tanh, relu or linear, a subclass's own `call`)."""
+        name = "linear" if self.activation is None else _kernel_name(self.activation, _ACTIVATION_NAMES)
+        if not (type(self).call is SimpleRNNCell.call and name and _fusable(inputs, states, mask)):
+            return None
+        x, rec_mask = _fused_dropout(self, inputs, states[0], training)
+        return K.simple_rnn_sequence(x, self.kernel, self.recurrent_kernel, self.bias, states[0], mask=mask,
+                                     go_backwards=go_backwards, activation=name, recurrent_dropout_mask=rec_mask)
+
     def get_config(self) -> dict:
         return {**super().get_config(), **self._base_config(), **self._weights_config(), **self._rest_config()}
 
@@ -277,17 +323,15 @@ class LSTMCell(_CellBase):
 
     def fused_sequence(self, inputs: Any, states: list, mask: Any, go_backwards: bool, training: Any = None):
         """The whole sequence through K.lstm_sequence, as (last, outputs, states) like K.rnn;
-        None where this cell's setup needs the step-by-step loop (another activation, a
-        subclass's own `call`, recurrent dropout, per-gate input dropout)."""
-        if not (type(self).call is LSTMCell.call and self.activation is activations.tanh
-                and self.recurrent_activation is activations.sigmoid and _fusable(inputs, states, mask)):
+        None where this cell's setup needs the step-by-step loop (an activation other than
+        tanh, a recurrent activation other than sigmoid/hard_sigmoid, a subclass's own
+        `call`, implementation 1 with dropout)."""
+        ready = _gated_fused_inputs(self, LSTMCell, inputs, states, mask, training)
+        if ready is None:
             return None
-        if 0.0 < self.recurrent_dropout < 1.0 or (0.0 < self.dropout < 1.0 and self.implementation == 1):
-            return None
-        masks = self._input_masks(inputs[:, 0], training, 1)  # drawn as the first step would
-        x = inputs * K.expand_dims(masks[0], 1) if masks else inputs
-        return K.lstm_sequence(x, self.kernel, self.recurrent_kernel, self.bias, states[0], states[1],
-                               mask=mask, go_backwards=go_backwards)
+        x, rec_mask, gate = ready
+        return K.lstm_sequence(x, self.kernel, self.recurrent_kernel, self.bias, states[0], states[1], mask=mask,
+                               go_backwards=go_backwards, recurrent_dropout_mask=rec_mask, recurrent_activation=gate)
 
     def get_config(self) -> dict:
         config = {**self._base_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),
@@ -386,6 +430,17 @@ class GRUCell(_CellBase):
         blend = hs[0] if count == 1 else h_prev
         h = z * blend + (1.0 - z) * hh
         return h, [h]
+
+    def fused_sequence(self, inputs: Any, states: list, mask: Any, go_backwards: bool, training: Any = None):
+        """The whole sequence through K.gru_sequence, as (last, outputs, states) like K.rnn;
+        None where this cell's setup needs the step-by-step loop (as LSTMCell's)."""
+        ready = _gated_fused_inputs(self, GRUCell, inputs, states, mask, training)
+        if ready is None:
+            return None
+        x, rec_mask, gate = ready
+        return K.gru_sequence(x, self.kernel, self.recurrent_kernel, self.bias, states[0], mask=mask,
+                              go_backwards=go_backwards, reset_after=self.reset_after,
+                              recurrent_dropout_mask=rec_mask, recurrent_activation=gate)
 
     def get_config(self) -> dict:
         config = {**self._base_config(), "recurrent_activation": activations.serialize(self.recurrent_activation),
