@@ -15,18 +15,20 @@ from .tensor import Tensor
 
 
 class _RecordingScope(contextlib.ContextDecorator):
-    """Sets `recording.on` inside the block and restores it after (a class, not a generator:
-    the engine enters a few of these every training step)."""
+    """Sets recording on or off inside the block, for this thread (or asyncio task) only, and
+    restores it after (a class, not a generator: the engine enters a few of these every training
+    step). It restores by value rather than by token, so a generator that enters the block in one
+    thread and leaves it in another restores without an error."""
 
     __slots__ = ("_previous",)
     _value = True
 
     def __enter__(self) -> None:
-        self._previous = recording.on
-        recording.on = self._value
+        self._previous = recording.get()
+        recording.set(self._value)
 
     def __exit__(self, *exc: Any) -> None:
-        recording.on = self._previous
+        recording.set(self._previous)
 
     def _recreate_cm(self) -> "_RecordingScope":
         return type(self)()  # as a decorator, a fresh scope per call (recursion nests correctly)
@@ -34,6 +36,8 @@ class _RecordingScope(contextlib.ContextDecorator):
 
 class no_grad(_RecordingScope):
     """Turns recording off inside the block: results carry no graph.
+
+    Only in the thread (or asyncio task) that enters it: other threads keep recording.
 
     Example:
         >>> from multinn import backend as K
@@ -65,7 +69,19 @@ class enable_grad(_RecordingScope):
 
 
 def is_recording() -> bool:
-    return recording.on
+    """Whether K calls in this thread record a graph for `K.gradients` (False inside `K.no_grad()`).
+
+    Each thread and asyncio task has its own setting; a new thread starts recording.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> with K.no_grad():
+        ...     K.is_recording()
+        False
+        >>> K.is_recording()
+        True
+    """
+    return recording.get()
 
 
 def stop_gradient(variables: Any) -> Any:
@@ -169,12 +185,12 @@ class GradientTape:
         self._used = False
 
     def __enter__(self) -> "GradientTape":
-        self._previous = recording.on
-        recording.on = True
+        self._previous = recording.get()
+        recording.set(True)
         return self
 
     def __exit__(self, *exc) -> None:
-        recording.on = self._previous
+        recording.set(self._previous)
 
     def watch(self, tensor: Any) -> None:
         tensors = tensor if isinstance(tensor, (list, tuple)) else [tensor]

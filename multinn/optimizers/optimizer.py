@@ -466,9 +466,9 @@ class _Step:
         self.name = f"{optimizer._name}_step"
 
     def __call__(self, *grads: Any) -> Any:
-        from multinn.engine.base_layer import _state
+        from multinn.engine.call_state import inferring
 
-        if _state.inferring:  # a model graph finding this node's shape on dummy data: no step
+        if inferring():  # a model graph finding this node's shape on dummy data: no step
             return self.optimizer.iterations
         self.optimizer._apply(list(zip(grads, self.params)), clipped=False)
         # K.function assigns this to `iterations`, which _apply has just advanced: a no-op.
