@@ -82,6 +82,11 @@ class ArrayBackend(DenseKernels, OptimizerKernels):
     def free_memory(self) -> None:
         """Returns cached device memory to the device (a no-op on the host)."""
 
+    def prepare_for_training(self) -> None:
+        """Called when a model (an optimizer) starts training variables of this backend; a backend
+        may tune process settings for training here (the NumPy backend's malloc thresholds).
+        Nothing by default; may be called more than once."""
+
     # ----------------------------------------------------------- random
     def random_uniform(self, shape: tuple, minval: float, maxval: float, dtype: Any, key: int, start: int):
         """Uniform draws in [minval, maxval) from Philox stream `key` at block `start`."""

@@ -128,6 +128,24 @@ def default_backend():
     return _default
 
 
+def prepare_for_training(variables) -> None:
+    """Lets the backend of each of `variables` set itself up for training (optimizers call this
+    before their first update of a variable). The NumPy backend tunes glibc's malloc here, for
+    the whole process; see `help(multinn.backend)`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.backend.config import prepare_for_training
+        >>> prepare_for_training([K.variable([1.0])])
+    """
+    seen: set = set()
+    for v in variables:
+        b = getattr(v, "backend", None)
+        if b is not None and id(b) not in seen:
+            seen.add(id(b))
+            b.prepare_for_training()
+
+
 def backend() -> str:
     """Name of the current default backend ('numpy' or 'cupy').
 
