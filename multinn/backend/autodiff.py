@@ -1,37 +1,29 @@
 """Reverse-mode autodiff over the graph that primitive calls record.
 
 Recording is on by default and costs nothing where no input needs a gradient
-(constants, non-trainable weights, `K.no_grad()`). Each recorded tensor holds its
+(constants, non-trainable weights, `K.no_grad()`). Whether it is on is per thread (and asyncio
+task): a `K.no_grad()` block in one thread leaves another's recording on. Each recorded tensor holds its
 inputs, so a graph lives exactly as long as the tensors computed from it.
 """
 from __future__ import annotations
 
-import contextlib
 import heapq
 from typing import Any
 
+from .context_scope import ContextVarScope
 from .ops.core import recording, symbolic, to_tensor
 from .tensor import Tensor
 
 
-class _RecordingScope(contextlib.ContextDecorator):
-    """Sets recording on or off inside the block, for this thread (or asyncio task) only, and
-    restores it after (a class, not a generator: the engine enters a few of these every training
-    step). It restores by value rather than by token, so a generator that enters the block in one
-    thread and leaves it in another restores without an error."""
+class _RecordingScope(ContextVarScope):
+    """Sets recording on or off inside the block, for this thread (or asyncio task) only."""
 
-    __slots__ = ("_previous",)
+    __slots__ = ()
+    variable = recording
     _value = True
 
-    def __enter__(self) -> None:
-        self._previous = recording.get()
-        recording.set(self._value)
-
-    def __exit__(self, *exc: Any) -> None:
-        recording.set(self._previous)
-
-    def _recreate_cm(self) -> "_RecordingScope":
-        return type(self)()  # as a decorator, a fresh scope per call (recursion nests correctly)
+    def value(self) -> bool:
+        return self._value
 
 
 class no_grad(_RecordingScope):

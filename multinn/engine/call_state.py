@@ -8,9 +8,7 @@ threads can train two models, or one can predict while another trains, without s
 other's flags. A thread starts with the defaults (outside any call, not inferring, updates
 on, no model training), whatever the thread that started it was doing.
 
-Scopes restore the previous value by value, not by `ContextVar.reset(token)`: a block that a
-generator enters in one thread and leaves in another (a data generator run by a worker
-thread) then restores without an error.
+Scopes restore the previous value by value, as K's do (see `multinn.backend.context_scope`).
 
 One value here is shared by every thread on purpose: the structure version, bumped whenever a
 layer gains sub-layers or a model's graph changes, which invalidates cached layer lists in
@@ -21,6 +19,8 @@ from __future__ import annotations
 import contextvars
 import threading
 from typing import Any
+
+from multinn.backend.context_scope import ContextVarScope
 
 # Call levels: where the running code is relative to layer calls.
 OUTSIDE = 0  # not inside any layer's call (a direct call from user code starts here)
@@ -87,7 +87,7 @@ def runs_updates(layer: Any) -> bool:
     )
 
 
-class shape_inference_scope:
+class shape_inference_scope(ContextVarScope):
     """Within it, layer calls run on dummy data: they count no metrics, add no losses and run no
     updates.
 
@@ -99,17 +99,14 @@ class shape_inference_scope:
         False
     """
 
-    __slots__ = ("_previous",)
+    __slots__ = ()
+    variable = _inferring
 
-    def __enter__(self) -> None:
-        self._previous = _inferring.get()
-        _inferring.set(True)
-
-    def __exit__(self, *exc: Any) -> None:
-        _inferring.set(self._previous)  # by value: see the module doc
+    def value(self) -> bool:
+        return True
 
 
-class no_updates_scope:
+class no_updates_scope(ContextVarScope):
     """Within it, layers run no updates (Keras 2's test and predict functions run none).
 
     Example:
@@ -122,14 +119,11 @@ class no_updates_scope:
         [0.0]
     """
 
-    __slots__ = ("_previous",)
+    __slots__ = ()
+    variable = _updates
 
-    def __enter__(self) -> None:
-        self._previous = _updates.get()
-        _updates.set(False)
-
-    def __exit__(self, *exc: Any) -> None:
-        _updates.set(self._previous)
+    def value(self) -> bool:
+        return False
 
 
 class training_step_scope:

@@ -9,6 +9,7 @@ import threading
 from typing import Any, Callable, Sequence
 
 from .. import config
+from ..context_scope import ContextVarScope
 from ..tensor import Tensor, Variable
 from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
 from .sparse import SparseTensor, from_matrix, is_sparse_matrix, to_dense
@@ -413,11 +414,9 @@ def set_learning_phase(value: int) -> None:
     _learning_phase.set(value)
 
 
-class learning_phase_scope(contextlib.ContextDecorator):
+class learning_phase_scope(ContextVarScope):
     """Fixes the learning phase within the scope, in this thread only, and restores the previous
     state (set or not) after.
-
-    A class rather than a generator: the engine enters one every training and predict step.
 
     Example:
         >>> from multinn import backend as K
@@ -428,22 +427,16 @@ class learning_phase_scope(contextlib.ContextDecorator):
         0
     """
 
-    __slots__ = ("_value", "_previous")
+    __slots__ = ("_phase",)
+    variable = _learning_phase
 
     def __init__(self, value: int):
         if value not in (0, 1):
             raise ValueError(f"Expected learning phase to be 0 or 1. Received: value={value!r}")
-        self._value = value
+        self._phase = value
 
-    def __enter__(self) -> None:
-        self._previous = _learning_phase.get()
-        _learning_phase.set(self._value)
-
-    def __exit__(self, *exc: Any) -> None:
-        _learning_phase.set(self._previous)
-
-    def _recreate_cm(self) -> "learning_phase_scope":
-        return type(self)(self._value)  # as a decorator, a fresh scope per call (recursion nests correctly)
+    def value(self) -> int:
+        return self._phase
 
 
 @contextlib.contextmanager
