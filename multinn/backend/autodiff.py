@@ -22,9 +22,6 @@ class _RecordingScope(ContextVarScope):
     variable = recording
     _value = True
 
-    def value(self) -> bool:
-        return self._value
-
 
 class no_grad(_RecordingScope):
     """Turns recording off inside the block: results carry no graph.

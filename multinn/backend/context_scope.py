@@ -15,18 +15,18 @@ from typing import Any
 
 
 class ContextVarScope(contextlib.ContextDecorator):
-    """Sets `variable` to `value()` inside the block and restores its previous value after.
+    """Sets `variable` to `_value` inside the block and restores its previous value after.
 
-    Subclasses name the variable and say which value the block sets. Usable as a decorator too:
-    each call then enters a fresh copy, so recursive calls nest correctly.
+    Subclasses name the variable and the value the block sets (a class attribute, or a slot set
+    in `__init__`). Usable as a decorator too: each call then enters a fresh copy, so recursive
+    calls nest correctly.
 
     Example:
         >>> import contextvars
         >>> flag = contextvars.ContextVar("flag", default=False)
         >>> class flag_on(ContextVarScope):
         ...     variable = flag
-        ...     def value(self):
-        ...         return True
+        ...     _value = True
         >>> with flag_on():
         ...     flag.get()
         True
@@ -36,18 +36,20 @@ class ContextVarScope(contextlib.ContextDecorator):
 
     __slots__ = ("_previous",)
     variable: contextvars.ContextVar
+    _value: Any
 
-    def value(self) -> Any:
-        """The value the block sets."""
-        raise NotImplementedError
-
+    # Setting a context variable costs several times reading it, and nested blocks often find
+    # the value already set (no_grad inside predict): both sides skip a set that changes nothing.
     def __enter__(self) -> None:
         variable = self.variable
-        self._previous = variable.get()
-        variable.set(self.value())
+        previous = self._previous = variable.get()
+        if previous is not self._value:
+            variable.set(self._value)
 
     def __exit__(self, *exc: Any) -> None:
-        self.variable.set(self._previous)
+        variable = self.variable
+        if variable.get() is not self._previous:
+            variable.set(self._previous)
 
     def _recreate_cm(self) -> "ContextVarScope":
         return copy.copy(self)

@@ -558,7 +558,7 @@ class Layer:
     def _self_and_sublayers(self) -> list:
         # Cached: the training loop asks twice per step (clearing and collecting losses).
         cache = self.__dict__.get("_flat_cache")
-        version = call_state.structure_version()
+        version = call_state.structure_version
         if cache is not None and cache[0] == version:
             return cache[1]
         seen = {}

@@ -101,9 +101,7 @@ class shape_inference_scope(ContextVarScope):
 
     __slots__ = ()
     variable = _inferring
-
-    def value(self) -> bool:
-        return True
+    _value = True
 
 
 class no_updates_scope(ContextVarScope):
@@ -121,9 +119,7 @@ class no_updates_scope(ContextVarScope):
 
     __slots__ = ()
     variable = _updates
-
-    def value(self) -> bool:
-        return False
+    _value = False
 
 
 class training_step_scope:
@@ -149,35 +145,36 @@ class training_step_scope:
         self._model = model if trainable_at_compile else None
 
     def __enter__(self) -> None:
-        self._previous = (_updates.get(), _trained.get())
-        _updates.set(True)
-        _trained.set(self._model)
+        updates, trained = self._previous = (_updates.get(), _trained.get())
+        if updates is not True:  # sets only what changes, as ContextVarScope does
+            _updates.set(True)
+        if trained is not self._model:
+            _trained.set(self._model)
 
     def __exit__(self, *exc: Any) -> None:
         updates, trained = self._previous
-        _updates.set(updates)
-        _trained.set(trained)
+        if _updates.get() is not updates:
+            _updates.set(updates)
+        if _trained.get() is not trained:
+            _trained.set(trained)
 
 
 # Process-wide: a structure change made in one thread must invalidate caches in all of them.
-_structure = 0
+# A module attribute rather than a function: caches compare it on every training step.
+structure_version = 0  # changes whenever some layer gains sub-layers or a model's graph changes
 _structure_lock = threading.Lock()
 
 
-def structure_version() -> int:
-    """A number that changes whenever some layer gains sub-layers or a model's graph changes.
+def structure_changed() -> None:
+    """Invalidates every cache keyed by `call_state.structure_version` (in every thread).
 
     Example:
-        >>> before = structure_version()
-        >>> structure_changed()
-        >>> structure_version() > before
+        >>> from multinn.engine import call_state
+        >>> before = call_state.structure_version
+        >>> call_state.structure_changed()
+        >>> call_state.structure_version > before
         True
     """
-    return _structure
-
-
-def structure_changed() -> None:
-    """Invalidates every cache keyed by `structure_version()` (in every thread)."""
-    global _structure
+    global structure_version
     with _structure_lock:  # `+=` is a read and a write: two threads could lose one bump
-        _structure += 1
+        structure_version += 1

@@ -387,7 +387,7 @@ class Network(Layer):
 
     def _pending_losses(self) -> list:
         cached = self.__dict__.get("_pending_cache")
-        version = call_state.structure_version()
+        version = call_state.structure_version
         if cached is not None and cached[0] == version:
             return list(cached[1])
         pending = [t for kind, t, _ in self._hidden if kind == "loss"]

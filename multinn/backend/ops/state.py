@@ -427,16 +427,13 @@ class learning_phase_scope(ContextVarScope):
         0
     """
 
-    __slots__ = ("_phase",)
+    __slots__ = ("_value",)
     variable = _learning_phase
 
     def __init__(self, value: int):
         if value not in (0, 1):
             raise ValueError(f"Expected learning phase to be 0 or 1. Received: value={value!r}")
-        self._phase = value
-
-    def value(self) -> int:
-        return self._phase
+        self._value = 1 if value else 0  # an int: the scope compares values by identity
 
 
 @contextlib.contextmanager
