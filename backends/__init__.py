@@ -5,6 +5,7 @@ Third-party packages add backends through the entry-point group `multinn.backend
 """
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 from .base import ArrayBackend
@@ -13,6 +14,7 @@ _factories: dict[str, Callable[[], ArrayBackend]] = {}
 _probes: dict[str, Callable[[], "str | None"]] = {}
 _instances: dict[str, ArrayBackend] = {}
 _entry_points_loaded = False
+_building = threading.RLock()  # a factory may itself ask for another backend
 
 
 def register(name: str, factory: Callable[[], ArrayBackend], unusable_reason: Callable[[], "str | None"] | None = None) -> None:
@@ -91,12 +93,16 @@ def get(name: str) -> ArrayBackend:
     backend = _instances.get(name)
     if backend is not None:
         return backend
-    _load_entry_points()
-    factory = _factories.get(name)
-    if factory is None:
-        raise ValueError(f"Unknown backend {name!r}. Available backends: {', '.join(names())}.")
-    backend = factory()
-    _instances[name] = backend
+    with _building:  # two threads' first calls must share one instance: K compares backends by identity
+        backend = _instances.get(name)
+        if backend is not None:
+            return backend
+        _load_entry_points()
+        factory = _factories.get(name)
+        if factory is None:
+            raise ValueError(f"Unknown backend {name!r}. Available backends: {', '.join(names())}.")
+        backend = factory()
+        _instances[name] = backend
     return backend
 
 

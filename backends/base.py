@@ -138,6 +138,11 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
             return LocalCollectives(self, group)
         return MpiCollectives(self, group, staged=self.owns(self.xp.empty(0)))
 
+    def prepare_for_training(self) -> None:
+        """Called when a model (an optimizer) starts training variables of this backend; a backend
+        may tune process settings for training here (the NumPy backend's malloc thresholds).
+        Nothing by default; may be called more than once."""
+
     # ----------------------------------------------------------- random
     def random_uniform(self, shape: tuple, minval: float, maxval: float, dtype: Any, key: int, start: int):
         """Uniform draws in [minval, maxval) from Philox stream `key` at block `start`."""

@@ -14,6 +14,9 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
 
+_tuned = False
+
+
 def _keep_freed_memory_for_reuse() -> None:
     """Asks glibc's malloc to keep freed arrays of up to 32 MiB in the heap.
 
@@ -21,10 +24,14 @@ def _keep_freed_memory_for_reuse() -> None:
     that memory is often returned to the system and faulted back in at the next step,
     which cost ~1,500 page faults per MLP batch (2x the epoch time). Fixed thresholds
     (the adaptive maximum, 32 MiB, for mmap; 64 MiB for trimming) keep it for reuse.
-    Skipped off glibc, or when MULTINN_MALLOC_TUNING=0.
+    These settings hold for the whole process (every library's allocations), so the
+    backend applies them only when training starts (`prepare_for_training`), not on
+    import or first use. Skipped off glibc, or when MULTINN_MALLOC_TUNING=0.
     """
-    if os.environ.get("MULTINN_MALLOC_TUNING", "1") == "0":
+    global _tuned
+    if _tuned or os.environ.get("MULTINN_MALLOC_TUNING", "1") == "0":
         return
+    _tuned = True
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt
@@ -46,13 +53,17 @@ class NumpyBackend(ArrayBackend):
     array_type = numpy.ndarray
 
     def __init__(self):
-        _keep_freed_memory_for_reuse()
         self._axpy = find_axpy()
         self._serial_blas = find_serial_blas()
 
     def serial_blas(self):
         """One BLAS thread for a recurrent loop's small products (ArrayBackend.serial_blas)."""
         return self._serial_blas if self._serial_blas is not None else super().serial_blas()
+
+    def prepare_for_training(self) -> None:
+        """Tunes glibc's malloc for training's allocation pattern, once per process (see
+        `_keep_freed_memory_for_reuse`; MULTINN_MALLOC_TUNING=0 keeps glibc's defaults)."""
+        _keep_freed_memory_for_reuse()
 
     def sgd_update(self, p, g, lr: float, momentum: float = 0.0, nesterov: bool = False, m=None) -> None:
         """SGD as BLAS axpy/scal passes where they apply (no temporaries, a third of the memory

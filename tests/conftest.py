@@ -43,9 +43,9 @@ def _no_learning_phase_leaks():
     Keras 2; restore the previous state (usually not set) so no later test runs in it."""
     from multinn.backend.ops import state
 
-    saved = state._learning_phase[0]
+    saved = state._learning_phase.get()
     yield
-    state._learning_phase[0] = saved
+    state._learning_phase.set(saved)
 
 
 def pytest_report_header(config):

@@ -1,39 +1,32 @@
 """Reverse-mode autodiff over the graph that primitive calls record.
 
 Recording is on by default and costs nothing where no input needs a gradient
-(constants, non-trainable weights, `K.no_grad()`). Each recorded tensor holds its
+(constants, non-trainable weights, `K.no_grad()`). Whether it is on is per thread (and asyncio
+task): a `K.no_grad()` block in one thread leaves another's recording on. Each recorded tensor holds its
 inputs, so a graph lives exactly as long as the tensors computed from it.
 """
 from __future__ import annotations
 
-import contextlib
 import heapq
 from typing import Any
 
+from .context_scope import ContextVarScope
 from .ops.core import recording, symbolic, to_tensor
 from .tensor import Tensor
 
 
-class _RecordingScope(contextlib.ContextDecorator):
-    """Sets `recording.on` inside the block and restores it after (a class, not a generator:
-    the engine enters a few of these every training step)."""
+class _RecordingScope(ContextVarScope):
+    """Sets recording on or off inside the block, for this thread (or asyncio task) only."""
 
-    __slots__ = ("_previous",)
+    __slots__ = ()
+    variable = recording
     _value = True
-
-    def __enter__(self) -> None:
-        self._previous = recording.on
-        recording.on = self._value
-
-    def __exit__(self, *exc: Any) -> None:
-        recording.on = self._previous
-
-    def _recreate_cm(self) -> "_RecordingScope":
-        return type(self)()  # as a decorator, a fresh scope per call (recursion nests correctly)
 
 
 class no_grad(_RecordingScope):
     """Turns recording off inside the block: results carry no graph.
+
+    Only in the thread (or asyncio task) that enters it: other threads keep recording.
 
     Example:
         >>> from multinn import backend as K
@@ -65,7 +58,19 @@ class enable_grad(_RecordingScope):
 
 
 def is_recording() -> bool:
-    return recording.on
+    """Whether K calls in this thread record a graph for `K.gradients` (False inside `K.no_grad()`).
+
+    Each thread and asyncio task has its own setting; a new thread starts recording.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> with K.no_grad():
+        ...     K.is_recording()
+        False
+        >>> K.is_recording()
+        True
+    """
+    return recording.get()
 
 
 def stop_gradient(variables: Any) -> Any:
@@ -169,12 +174,12 @@ class GradientTape:
         self._used = False
 
     def __enter__(self) -> "GradientTape":
-        self._previous = recording.on
-        recording.on = True
+        self._previous = recording.get()
+        recording.set(True)
         return self
 
     def __exit__(self, *exc) -> None:
-        recording.on = self._previous
+        recording.set(self._previous)
 
     def watch(self, tensor: Any) -> None:
         tensors = tensor if isinstance(tensor, (list, tuple)) else [tensor]

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 from multinn import backend as K
 
-from .base_layer import no_updates_scope
+from .call_state import no_updates_scope
 from .keras_tensor import KerasTensor
 from .training_utils import to_backend_tensor
 

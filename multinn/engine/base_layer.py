@@ -22,6 +22,8 @@ from multinn import backend as K
 from multinn.utils import generic_utils
 from multinn.utils.generic_utils import to_list, unpack_singleton  # noqa: F401  (the engine's modules import them from here)
 
+from . import call_state
+from .call_state import FROZEN, INSIDE, OUTSIDE, call_level, no_updates_scope, training_step_scope  # noqa: F401  (imported from here)
 from .conditions import condition_of, same_condition
 from .input_spec import InputSpec
 from .model_files import charge_allocation
@@ -63,74 +65,6 @@ def _call_args(fn) -> frozenset:
         return frozenset(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         return frozenset()
-
-
-class _State:
-    """Engine-wide flags: nesting depth of eager calls, shape inference in progress, and
-    whether layers may run their updates (see `Layer._runs_updates`)."""
-
-    depth = 0
-    inferring = False
-    structure = 0  # bumped whenever a layer gains sub-layers or a model's graph changes
-    updates = True  # False while evaluate/predict/K.function run: Keras 2 runs updates only in training
-    frozen = False  # True while a layer with trainable=False (or one inside it) runs
-    trained = None  # the model a training step trains: its own flag counts as of compile time
-
-
-_state = _State()
-
-
-class no_updates_scope:
-    """Within it, layers run no updates (Keras 2's test and predict functions run none).
-
-    Example:
-        >>> from multinn import backend as K
-        >>> from multinn.layers import BatchNormalization
-        >>> bn = BatchNormalization()
-        >>> with no_updates_scope():
-        ...     _ = bn(K.constant([[1.0], [3.0]]), training=True)
-        >>> K.get_value(bn.moving_mean).tolist()
-        [0.0]
-    """
-
-    __slots__ = ("_previous",)
-
-    def __enter__(self) -> None:
-        self._previous = _state.updates
-        _state.updates = False
-
-    def __exit__(self, *exc: Any) -> None:
-        _state.updates = self._previous
-
-
-class training_step_scope:
-    """Within it, layers of `model` run their updates, except those frozen now or inside a
-    frozen network; `model`'s own flag counts as it was when the model was compiled, as its
-    trainable weights do (Keras 2 collects both when it makes the training function).
-
-    Example:
-        >>> from multinn import backend as K
-        >>> from multinn.models import Sequential
-        >>> from multinn.layers import BatchNormalization
-        >>> model = Sequential([BatchNormalization(input_shape=(1,))])
-        >>> model.trainable = False  # frozen after compiling: it still trains as compiled
-        >>> with training_step_scope(model, trainable_at_compile=True):
-        ...     _ = model(K.constant([[1.0], [3.0]]), training=True)
-        >>> round(float(K.get_value(model.layers[0].moving_mean)[0]), 3)
-        0.02
-    """
-
-    __slots__ = ("_model", "_previous")
-
-    def __init__(self, model: Any, trainable_at_compile: bool):
-        self._model = model if trainable_at_compile else None
-
-    def __enter__(self) -> None:
-        self._previous = (_state.updates, _state.trained)
-        _state.updates, _state.trained = True, self._model
-
-    def __exit__(self, *exc: Any) -> None:
-        _state.updates, _state.trained = self._previous
 
 
 @register_layer
@@ -223,7 +157,7 @@ class Layer:
             for layer in value if isinstance(value, (list, tuple)) else [value]:
                 if not any(layer is t for t in tracked) and layer is not self:
                     tracked.append(layer)
-                    _state.structure += 1
+                    call_state.structure_changed()
         elif isinstance(value, K.Variable) and "_trainable_weights" in self.__dict__ and not self.__dict__.get("_built"):
             # A variable kept as an attribute (`self.w = K.variable(...)`) in __init__ or build
             # is a weight of the layer, as in Keras 2; one made by `add_weight` is already listed.
@@ -429,15 +363,16 @@ class Layer:
             >>> [float(loss) for loss in layer.losses]
             [2.5]
         """
-        if _state.inferring:
+        if call_state.inferring():
             return
-        if _state.depth == 0:
+        nested = call_state.in_layer_call()
+        if not nested:
             self._loss_inputs_from.append((len(self._persistent_losses), condition_of(inputs)))
             for item in losses if isinstance(losses, (list, tuple)) else [losses]:
                 if type(item) is KerasTensor:  # kept apart from the others once graph losses are allowed
                     self._symbolic_loss_inputs.append((item, condition_of(inputs)))
         items = losses if isinstance(losses, (list, tuple)) else [losses]
-        target = self._call_losses if _state.depth > 0 else self._persistent_losses
+        target = self._call_losses if nested else self._persistent_losses
         for item in items:
             if type(item) is KerasTensor:
                 # A loss on graph tensors: the model whose inputs determine it computes it
@@ -481,7 +416,7 @@ class Layer:
             return
         owner = getattr(value, "_metric_obj", None)
         metric = self._register_metric(name, owner)
-        if owner is None and not _state.inferring:  # shape inference runs `call` on dummy zeros: no data
+        if owner is None and not call_state.inferring():  # shape inference runs `call` on dummy zeros: no data
             with K.no_grad():
                 metric.update_state(value)
 
@@ -522,7 +457,7 @@ class Layer:
             >>> layer.get_updates_for(None)
             [1]
         """
-        if _state.inferring or _state.depth > 0:
+        if call_state.inferring() or call_state.in_layer_call():
             return
         condition = condition_of(inputs)
         for item in updates if isinstance(updates, (list, tuple)) else [updates]:
@@ -633,7 +568,8 @@ class Layer:
     def _self_and_sublayers(self) -> list:
         # Cached: the training loop asks twice per step (clearing and collecting losses).
         cache = self.__dict__.get("_flat_cache")
-        if cache is not None and cache[0] == _state.structure:
+        version = call_state.structure_version
+        if cache is not None and cache[0] == version:
             return cache[1]
         seen = {}
         stack = [self]
@@ -644,7 +580,7 @@ class Layer:
             seen[id(layer)] = layer
             stack.extend(reversed(layer._sublayers()))
         flat = list(seen.values())
-        self.__dict__["_flat_cache"] = (_state.structure, flat)
+        self.__dict__["_flat_cache"] = (version, flat)
         return flat
 
     def _clear_call_losses(self) -> None:
@@ -685,8 +621,7 @@ class Layer:
             >>> bn._runs_updates()
             False
         """
-        state = _state
-        return state.updates and not state.frozen and not state.inferring and (self.trainable or self is state.trained)
+        return call_state.runs_updates(self)
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for `input_shape`, by running `call` on dummy zeros (see the module doc).
@@ -732,22 +667,27 @@ class Layer:
                 self._maybe_build([(None,) + tuple(x.shape[1:]) for x in inputs])
             else:
                 self._maybe_build((None,) + tuple(inputs.shape[1:]))
-        if _state.depth == 0:
+        level = call_level.get()  # this thread's: another thread's model calls are its own
+        if level == OUTSIDE:
             # A direct call: check the input against the built layer (inside a model the
             # model's own input check already covers it).
             self._assert_input_compatibility(inputs)
             self._clear_call_losses()
-        _state.depth += 1
-        frozen = _state.frozen
-        if not self.trainable and self is not _state.trained:  # the property: wrappers delegate it
+        inner = level
+        if level != FROZEN and not self.trainable and self is not call_state.trained_model():  # the property: wrappers delegate it
             # Keras 2: a frozen layer or network runs no updates, nor do the layers inside it.
-            _state.frozen = True
-        try:
+            inner = FROZEN
+        elif level == OUTSIDE:
+            inner = INSIDE
+        if inner == level:  # nested in a call at the same level: nothing to set
             outputs = self.call(inputs, **kwargs)
-        finally:
-            _state.depth -= 1
-            _state.frozen = frozen
-        if getattr(self, "activity_regularizer", None) is not None and not _state.inferring:
+        else:
+            call_level.set(inner)
+            try:
+                outputs = self.call(inputs, **kwargs)
+            finally:
+                call_level.set(level)  # by value: see call_state's module doc
+        if getattr(self, "activity_regularizer", None) is not None and not call_state.inferring():
             start = len(self._call_losses)
             for out in to_list(outputs):
                 self._call_losses.append(self.activity_regularizer(out))

@@ -21,7 +21,8 @@ from .layer_registry import deserialize_layer, register_layer
 from .legacy import legacy_support
 from .legacy_interfaces import MODEL
 
-from .base_layer import Layer, _state, check_weight_shape, to_list, unpack_singleton
+from . import call_state
+from .base_layer import Layer, check_weight_shape, to_list, unpack_singleton
 from .conditions import condition_of, same_condition
 from .input_layer import InputLayer
 from .keras_tensor import KerasTensor, is_symbolic
@@ -104,7 +105,7 @@ class Network(Layer):
 
     def _set_graph(self, inputs: Any, outputs: Any) -> None:
         """Makes this network the graph from `inputs` to `outputs` (also used to rebuild a Sequential)."""
-        _state.structure += 1
+        call_state.structure_changed()
         self._is_graph_network = True
         inputs = to_list(inputs, allow_tuple=True)
         outputs = to_list(outputs, allow_tuple=True)
@@ -353,9 +354,10 @@ class Network(Layer):
             with K.learning_phase_scope(1 if training else 0):
                 outs = self._run(xs, masks)
         n = len(self._output_slots)
-        if not _state.inferring:
+        inferring = call_state.inferring()
+        if not inferring:
             self.__dict__["_has_run"] = True
-        if len(outs) > n and not _state.inferring:
+        if len(outs) > n and not inferring:
             for (kind, _, metric), value in zip(self._hidden, outs[n:]):
                 if kind == "loss":
                     self._call_losses.append(value)
@@ -387,7 +389,8 @@ class Network(Layer):
 
     def _pending_losses(self) -> list:
         cached = self.__dict__.get("_pending_cache")
-        if cached is not None and cached[0] == _state.structure:
+        version = call_state.structure_version
+        if cached is not None and cached[0] == version:
             return list(cached[1])
         pending = [t for kind, t, _ in self._hidden if kind == "loss"]
         for layer in self._layers:
@@ -402,7 +405,7 @@ class Network(Layer):
             for i, node in enumerate(layer._inbound_nodes):
                 if _node_key(layer, i) in self._network_nodes:
                     pending += [regularizer(t) for t in node.output_tensors]
-        self.__dict__["_pending_cache"] = (_state.structure, pending)
+        self.__dict__["_pending_cache"] = (version, pending)
         return list(pending)
 
     def _run(self, xs: list, masks: "list | None") -> list:
@@ -463,13 +466,8 @@ class Network(Layer):
         multi = isinstance(input_shape, list)
         shapes = input_shape if multi else [input_shape]
         xs = [K.constant(0.0, shape=tuple(1 if d is None else d for d in s)) for s in shapes]
-        previous = _state.inferring
-        _state.inferring = True
-        try:
-            with K.no_grad(), K.learning_phase_scope(0):
-                self(xs if multi else xs[0])
-        finally:
-            _state.inferring = previous
+        with call_state.shape_inference_scope(), K.no_grad(), K.learning_phase_scope(0):
+            self(xs if multi else xs[0])
         self.built = True
 
     def _sublayers(self) -> list:

@@ -7,7 +7,8 @@ from typing import Any
 
 from multinn import backend as K
 
-from .base_layer import Layer, _state
+from . import call_state
+from .base_layer import Layer
 from .input_layer import Input, InputLayer
 from .layer_registry import deserialize_layer, register_layer
 from .network import Network
@@ -64,13 +65,13 @@ class Sequential(Model):
                 t = layer.inputs[0]
                 x = Input(batch_shape=t._keras_shape, dtype=t.dtype, name=f"{layer.name}_input")
             self._seq_layers.append(layer)
-            _state.structure += 1
+            call_state.structure_changed()
             if x is not None:
                 self._seq_input = x
                 self._chain_from(0, x)
             return
         self._seq_layers.append(layer)
-        _state.structure += 1
+        call_state.structure_changed()
         if self._is_graph_network:
             self._chain_from(len(self._seq_layers) - 1, self._seq_outputs[-1] if self._seq_outputs else self._seq_input)
 
@@ -103,7 +104,7 @@ class Sequential(Model):
         if not self._seq_layers:
             raise TypeError("There are no layers in the model.")
         self._seq_layers.pop()
-        _state.structure += 1
+        call_state.structure_changed()
         if self._is_graph_network:
             del self._seq_outputs[len(self._seq_layers):]
             if not self._seq_layers and not hasattr(self, "_input_layer"):

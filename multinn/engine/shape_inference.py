@@ -31,7 +31,8 @@ def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0) ->
     1/(1-x) finite for K calls on graph tensors); the output dtypes are left in
     `layer._inferred_output_dtypes`.
     """
-    from .base_layer import _state, to_list
+    from .base_layer import to_list
+    from .call_state import shape_inference_scope
 
     multi = isinstance(input_shape, list)
     shapes = input_shape if multi else [input_shape]
@@ -39,9 +40,7 @@ def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0) ->
     if not dtypes or len(dtypes) != len(shapes):
         dtypes = [layer.dtype or K.floatx()] * len(shapes)
     results = []
-    previous = _state.inferring
-    _state.inferring = True
-    try:
+    with shape_inference_scope():
         for fill in (2, 3):
             xs = [_dummy(_dummy_shape(tuple(s), fill), d, fill_float) for s, d in zip(shapes, dtypes)]
             kwargs = {"training": False} if "training" in layer._call_fn_args else {}
@@ -54,8 +53,6 @@ def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0) ->
             outs = to_list(out, allow_tuple=True)
             results.append([tuple(o.shape) for o in outs])
             out_multi = isinstance(out, (list, tuple))
-    finally:
-        _state.inferring = previous
     layer._inferred_output_dtypes = [K.dtype(o) for o in outs]
     merged = [tuple(a if a == b else None for a, b in zip(s2, s3)) for s2, s3 in zip(*results)]
     return merged if out_multi else merged[0]

@@ -11,7 +11,8 @@ from typing import Any
 
 from multinn import backend as K
 from multinn import regularizers
-from multinn.engine.base_layer import InputSpec, Layer, _state as _engine_state
+from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.call_state import inferring
 from multinn.engine.keras_tensor import is_symbolic
 
 from .legacy import legacy_support
@@ -275,7 +276,7 @@ class RNN(Layer):
         if isinstance(mask, list):
             mask = mask[0]
         # Shape inference runs `call` on dummy batches: those neither see nor change the kept states.
-        stateful = self.stateful and self._states is not None and not _engine_state.inferring
+        stateful = self.stateful and self._states is not None and not inferring()
         if stateful:
             self._check_batch(inputs)
         if initial_state is None and stateful:

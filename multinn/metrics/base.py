@@ -86,12 +86,12 @@ class Metric(Layer):
         the graph: each run of the model adds its batch.
         """
         from multinn.backend.ops.core import symbolic
-        from multinn.engine.base_layer import _state
+        from multinn.engine.call_state import inferring
 
         if symbolic.any(*args, *kwargs.values()):
             return symbolic.defer(self, *args, **kwargs)
         with K.no_grad():
-            if not _state.inferring:  # inferring a graph's shapes runs calls on dummy data: count none
+            if not inferring():  # inferring a graph's shapes runs calls on dummy data: count none
                 self.update_state(*args, **kwargs)
             value = K.identity(self.result())  # a copy: later updates must not change it
         out = MetricResult(value.data, value.backend)

@@ -18,6 +18,7 @@ import struct
 from typing import Any, Iterable, Sequence
 
 from multinn import backend as K
+from multinn.backend.config import prepare_for_training
 from multinn.utils.generic_utils import check_kwargs
 
 from . import schedules as schedules_module
@@ -173,8 +174,11 @@ class Optimizer:
             [(), (2,), (2,)]
         """
         var_list = list(var_list)
-        for var in var_list:
-            if id(var) in self._slots:
+        new = [var for var in var_list if id(var) not in self._slots]
+        if new:
+            prepare_for_training(new)  # the NumPy backend tunes malloc only once something trains
+        for var in new:
+            if id(var) in self._slots:  # listed twice
                 continue
             slots = {}
             for kind in self._slot_kinds:
@@ -466,9 +470,9 @@ class _Step:
         self.name = f"{optimizer._name}_step"
 
     def __call__(self, *grads: Any) -> Any:
-        from multinn.engine.base_layer import _state
+        from multinn.engine.call_state import inferring
 
-        if _state.inferring:  # a model graph finding this node's shape on dummy data: no step
+        if inferring():  # a model graph finding this node's shape on dummy data: no step
             return self.optimizer.iterations
         self.optimizer._apply(list(zip(grads, self.params)), clipped=False)
         # K.function assigns this to `iterations`, which _apply has just advanced: a no-op.

@@ -13,6 +13,7 @@ import tarfile
 import tempfile
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from typing import Callable
 
@@ -72,13 +73,25 @@ def validate_file(fpath: str, file_hash: str, algorithm: str = "auto", chunk_siz
     return hash_file(fpath, algo, chunk_size) == str(file_hash)
 
 
+_warned_dirs: set = set()
+
+
 def _writable_dir(base: str, cache_subdir: str) -> str:
     datadir = os.path.join(os.path.expanduser(base), cache_subdir)
     try:
         os.makedirs(datadir, exist_ok=True)
-    except OSError:
-        # Keras falls back to a temporary folder when the cache cannot be written.
-        datadir = os.path.join(tempfile.gettempdir(), ".multinn", cache_subdir)
+    except OSError as exc:
+        # Keras falls back to a temporary folder when the cache cannot be written; say so, once.
+        fallback = os.path.join(tempfile.gettempdir(), ".multinn", cache_subdir)
+        if datadir not in _warned_dirs:
+            _warned_dirs.add(datadir)
+            warnings.warn(
+                f"Cannot create the download cache folder {datadir} ({exc}); using {fallback} instead. "
+                "Point MULTINN_HOME (or cache_dir) at a writable folder.",
+                UserWarning,
+                stacklevel=3,
+            )
+        datadir = fallback
         os.makedirs(datadir, exist_ok=True)
     return datadir
 

@@ -85,7 +85,7 @@ _conv_bpf = Primitive("conv_backprop_filter", lambda b, x, dy, **p: b.conv_backp
 
 def _stash_for(*inputs) -> "dict | None":
     """A dict for the forward to leave intermediates in, when a backward pass may follow."""
-    return {} if recording.on and any(_wants(t) for t in inputs) else None
+    return {} if recording.get() and any(_wants(t) for t in inputs) else None
 
 
 # ------------------------------------------------------------------ argument checking

@@ -18,13 +18,10 @@ _SCALARS = (int, float, bool)
 _creation_order = itertools.count(1)  # numbers recorded tensors; see autodiff.gradients
 
 
-class _Recording:
-    """Whether primitive calls record themselves (off inside `K.no_grad()`)."""
-
-    on = True
-
-
-recording = _Recording()
+# Whether primitive calls record themselves (off inside `K.no_grad()`). A context variable, so
+# each thread and each asyncio task has its own: one thread's predict leaves another's gradients
+# alone. A thread starts with recording on, Keras's default, whatever its starter had set.
+recording: contextvars.ContextVar = contextvars.ContextVar("multinn_recording", default=True)
 
 
 class _Symbolic:
@@ -237,7 +234,7 @@ class Primitive:
         out = self.forward(backend, *raw, **params)
         if type(out) is not backend.array_type:
             out = backend.asarray(out)
-        if needs and recording.on and self.grad is not None:
+        if needs and recording.get() and self.grad is not None:
             t = Tensor(out, backend, (self, args, params), True)
             t.seq = next(_creation_order)
             return t

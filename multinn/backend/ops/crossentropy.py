@@ -51,7 +51,7 @@ def _xent_grad(dy, y, logits, target, probs, axis):
     g_target = None
     if isinstance(target, Tensor) and target.needs_grad:
         g_target = -expand_dims(dy, axis) * (logits - logsumexp(logits, axis=axis, keepdims=True))
-    if recording.on:  # create_graph: the backward from K ops, differentiable again
+    if recording.get():  # create_graph: the backward from K ops, differentiable again
         p = probs if probs is not None else softmax(logits, axis=axis)
         g = (p * sum(target, axis=axis, keepdims=True) - target) * expand_dims(dy, axis)
     else:
@@ -163,7 +163,7 @@ def _one_hot_like(p: Tensor, targets: Tensor) -> Tensor:
 
 
 def _sparse_grad(dy, y, logits, targets, probs):
-    if recording.on:  # create_graph: the backward from K ops, differentiable again
+    if recording.get():  # create_graph: the backward from K ops, differentiable again
         p = probs if probs is not None else softmax(logits, axis=1)
         return (p - _one_hot_like(p, targets)) * expand_dims(dy, 1), None, None
     source = probs if probs is not None else logits
@@ -256,7 +256,7 @@ def _sigmoid_xent_grad(dy, y, x, t, probs):
     g_t = None
     if isinstance(t, Tensor) and t.needs_grad:
         g_t = sum_to_shape(-x * dy, t.shape)
-    if recording.on:  # create_graph: the backward from K ops, differentiable again
+    if recording.get():  # create_graph: the backward from K ops, differentiable again
         p = probs if probs is not None else sigmoid(x)
         g = (p - t) * dy
     else:

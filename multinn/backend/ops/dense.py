@@ -39,7 +39,7 @@ def _activation_grad(dy: Tensor, y: Tensor, activation: str) -> Tensor:
 
 def _dense_grad(dy, y, x, kernel, bias, activation):
     need_x, need_kernel, need_bias = _needs(x), _needs(kernel), _needs(bias)
-    if not recording.on:  # a plain backward pass: the backend's fused kernel on raw arrays
+    if not recording.get():  # a plain backward pass: the backend's fused kernel on raw arrays
         b = dy.backend
         gx, gk, gb = b.dense_backward(dy.data, y.data, x.data, kernel.data, activation, need_x, need_kernel, need_bias)
         return (None if gx is None else Tensor(gx, b), None if gk is None else Tensor(gk, b),

@@ -38,7 +38,7 @@ def _ln_dx_composite(dy, x, gamma, axes, epsilon):
 
 
 def _ln_grad(dy, y, x, gamma, beta, axes, epsilon, stash):
-    if recording.on:  # create_graph: the backward from K ops, differentiable again
+    if recording.get():  # create_graph: the backward from K ops, differentiable again
         dx, xhat = _ln_dx_composite(dy, x, gamma, axes, epsilon)
     else:
         xhat = Tensor(stash["xhat"], x.backend)

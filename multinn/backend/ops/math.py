@@ -478,7 +478,7 @@ def _mean_fwd(b, x, axis, keepdims, scale):
 
 
 def _mean_grad(dy, y, x, axis, keepdims, scale):
-    if not recording.on:  # every step's loss goes through here: raw arrays, no graph
+    if not recording.get():  # every step's loss goes through here: raw arrays, no graph
         g = dy.data * scale
         if not keepdims:
             g = g.reshape(_keep_shape(x.shape, axis))
@@ -680,7 +680,7 @@ def cumprod(x: Any, axis: int = 0) -> Tensor:
 def _matmul_grad(dy, z, x, y):
     # Skip the product for an input that takes no gradient (a model's data batch): it is
     # the largest matmul of a first layer's backward pass.
-    if not recording.on and x.ndim == 2 and y.ndim == 2:
+    if not recording.get() and x.ndim == 2 and y.ndim == 2:
         # The hot path of training (a backward pass nobody differentiates): two BLAS calls on
         # transposed views, without building transpose/matmul tensors for a graph.
         b = dy.backend

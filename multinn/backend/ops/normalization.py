@@ -57,7 +57,7 @@ def _bn_grad_composite(dy, x, gamma, axes, epsilon):
 
 def _bn_grad(dy, y, x, gamma, beta, axes, epsilon, stash):
     dbeta = sum(dy, axis=axes, keepdims=True)
-    if recording.on:  # create_graph: the backward from K ops, differentiable again
+    if recording.get():  # create_graph: the backward from K ops, differentiable again
         dx, dgamma = _bn_grad_composite(dy, x, gamma, axes, epsilon)
     else:
         xhat = Tensor(stash["xhat"], x.backend)

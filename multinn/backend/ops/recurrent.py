@@ -46,7 +46,7 @@ def _sequence_primitive(name: str, kernel: str, with_k: Callable, differentiable
     def grad(dy, y, *inputs, **params):
         tensors, rest = inputs[:differentiable], inputs[differentiable:]
         needs = tuple(_needs(t) for t in tensors)
-        if not recording.on:  # a plain backward pass: the backend's kernel on raw arrays
+        if not recording.get():  # a plain backward pass: the backend's kernel on raw arrays
             b = dy.backend
             raw = getattr(b, kernel + "_backward")(dy.data, y.data, *[_raw(t) for t in inputs[1:]], needs=needs,
                                                    **params)

@@ -31,7 +31,7 @@ softmax_backward = Primitive("softmax_backward", _softmax_backward_fwd)
 
 
 def _softmax_grad(dy, y, x, axis):
-    if recording.on:  # create_graph: build the backward from K ops so it can be differentiated again
+    if recording.get():  # create_graph: build the backward from K ops so it can be differentiated again
         return (y * (dy - sum(dy * y, axis=axis, keepdims=True)),)
     return (softmax_backward(dy, y, axis=axis),)
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import sys
+import threading
 from typing import Any, Callable, Sequence
 
 from .. import config
+from ..context_scope import ContextVarScope
 from ..tensor import Tensor, Variable
 from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
 from .sparse import SparseTensor, from_matrix, is_sparse_matrix, to_dense
@@ -332,25 +335,43 @@ def _print_unless(x: Any, message: str, stand_ins: tuple) -> Any:
     return x
 
 
+# Shared by all threads, as in Keras (layer names stay unique in the process); the lock makes
+# two threads creating layers at once draw different numbers.
 _uids: collections.defaultdict = collections.defaultdict(int)
+_uids_lock = threading.Lock()
 
 
 def get_uid(prefix: str = "") -> int:
-    """A counter per prefix, starting at 1 (used for default layer names)."""
-    _uids[prefix] += 1
-    return _uids[prefix]
+    """A counter per prefix, starting at 1 (used for default layer names), shared by all threads."""
+    with _uids_lock:
+        _uids[prefix] += 1
+        return _uids[prefix]
 
 
 def reset_uids() -> None:
-    _uids.clear()
+    with _uids_lock:
+        _uids.clear()
 
 
-_learning_phase = [None]  # None: not set, the default (test) phase and the engine's own phases apply
+# None: not set, the default (test) phase and the engine's own phases apply. Per thread and per
+# asyncio task, so one thread's fit (phase 1) never turns Dropout on in another's predict; a new
+# thread starts unset, Keras's default, whatever the thread that started it had set.
+_learning_phase: contextvars.ContextVar = contextvars.ContextVar("multinn_learning_phase", default=None)
 
 
 def learning_phase() -> int:
-    """0 for test, 1 for train (0 unless set or inside training)."""
-    return 0 if _learning_phase[0] is None else _learning_phase[0]
+    """0 for test, 1 for train (0 unless set or inside training), in this thread.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> K.learning_phase()
+        0
+        >>> with K.learning_phase_scope(1):
+        ...     K.learning_phase()
+        1
+    """
+    phase = _learning_phase.get()
+    return 0 if phase is None else phase
 
 
 def global_learning_phase_is_set() -> bool:
@@ -369,12 +390,15 @@ def global_learning_phase_is_set() -> bool:
         ...     global_learning_phase_is_set()
         True
     """
-    return _learning_phase[0] is not None
+    return _learning_phase.get() is not None
 
 
 def set_learning_phase(value: int) -> None:
     """Fixes the learning phase (0: test, 1: train) until `clear_session()`; fit, evaluate and
     predict then run in it too, as in Keras 2.
+
+    The phase belongs to the calling thread (or asyncio task): other threads, and threads
+    started later, keep the default (not set).
 
     Example:
         >>> from multinn import backend as K
@@ -387,18 +411,29 @@ def set_learning_phase(value: int) -> None:
     """
     if value not in (0, 1):
         raise ValueError(f"Expected learning phase to be 0 or 1. Received: value={value!r}")
-    _learning_phase[0] = value
+    _learning_phase.set(value)
 
 
-@contextlib.contextmanager
-def learning_phase_scope(value: int):
-    """Fixes the learning phase within the scope and restores the previous state (set or not) after."""
-    previous = _learning_phase[0]
-    set_learning_phase(value)
-    try:
-        yield
-    finally:
-        _learning_phase[0] = previous
+class learning_phase_scope(ContextVarScope):
+    """Fixes the learning phase within the scope, in this thread only, and restores the previous
+    state (set or not) after.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> with K.learning_phase_scope(1):
+        ...     K.learning_phase()
+        1
+        >>> K.learning_phase()
+        0
+    """
+
+    __slots__ = ("_value",)
+    variable = _learning_phase
+
+    def __init__(self, value: int):
+        if value not in (0, 1):
+            raise ValueError(f"Expected learning phase to be 0 or 1. Received: value={value!r}")
+        self._value = 1 if value else 0  # an int: the scope compares values by identity
 
 
 @contextlib.contextmanager
@@ -429,9 +464,10 @@ def control_dependencies(control_inputs: Any):
 
 
 def clear_session() -> None:
-    """Resets name counters and the learning phase to its default, not set (eager: no graph to drop)."""
+    """Resets the name counters (for all threads) and this thread's learning phase to its
+    default, not set (eager: no graph to drop)."""
     reset_uids()
-    _learning_phase[0] = None
+    _learning_phase.set(None)
     for backend in _active_backends():
         backend.free_memory()
 
