@@ -43,6 +43,40 @@ class Level1:
         self._scal(n, alpha, x, 1)
 
 
+class ThreadLimit:
+    """OpenBLAS's per-calling-thread thread count (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27).
+
+    `single()` makes this thread's next BLAS calls run on one thread and returns the
+    previous setting for `restore`. Other threads' BLAS calls are not affected.
+    """
+
+    def __init__(self, set_local):
+        self._set_local = set_local
+
+    def single(self) -> int:
+        return self._set_local(1)
+
+    def restore(self, previous: int) -> None:
+        self._set_local(previous)
+
+
+def find_thread_limit() -> "ThreadLimit | None":
+    """The bundled OpenBLAS's per-thread thread-count control, or None (no such library or symbol,
+    or MULTINN_BLAS_SMALL_SINGLE=0)."""
+    if os.environ.get("MULTINN_BLAS_SMALL_SINGLE", "1") == "0":
+        return None
+    try:
+        lib = _bundled_openblas()
+    except Exception:  # a broken install must not stop the backend from loading
+        return None
+    set_local = getattr(lib, "openblas_set_num_threads_local", None) if lib is not None else None
+    if set_local is None:
+        return None
+    set_local.argtypes = [ctypes.c_int]
+    set_local.restype = ctypes.c_int
+    return ThreadLimit(set_local)
+
+
 def find_axpy() -> "dict | None":
     """{dtype: Level1} for float32 and float64, or None (no bundled OpenBLAS, or MULTINN_BLAS_AXPY=0)."""
     if os.environ.get("MULTINN_BLAS_AXPY", "1") == "0":
