@@ -13,6 +13,11 @@ warm-up, the first full epoch is timed on its own (issue 13's warm-up target: wi
 later epochs), then the workers take turns one epoch at a time, --rounds times, and the ratio
 is the median of the ratios within a round, in wall time and in process CPU time.
 
+A third, informational row runs multinn with OPENBLAS_NUM_THREADS=1: on a machine shared
+with other busy processes, OpenBLAS's worker threads (which spin while they wait for work)
+cost more than they gain, and this row shows how much of a ratio is that. --no-single-blas
+leaves it out.
+
 Run: python -m benchmarks.mnist_cnn [--batches 16] [--rounds 4] [--json out.json]
 """
 from __future__ import annotations
@@ -97,6 +102,9 @@ def torch_variant(x, y):
 
 
 VARIANTS = {"multinn": multinn_variant, "torch": torch_variant}
+# (worker name, variant, extra environment), in turn order
+WORKERS = (("multinn", "multinn", {}), ("torch", "torch", {}),
+           ("multinn_1blas", "multinn", {"OPENBLAS_NUM_THREADS": "1"}))
 
 
 def serve_variant(name: str, batches: int) -> None:
@@ -115,6 +123,7 @@ def main() -> None:
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="(internal) serve one variant as a worker")
     parser.add_argument("--batches", type=int, default=16, help="batches per epoch-equivalent")
     parser.add_argument("--rounds", type=int, default=4, help="timed epochs per variant, taken in turns")
+    parser.add_argument("--no-single-blas", action="store_true", help="leave out the 1-BLAS-thread multinn row")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     if args.variant:
@@ -124,9 +133,11 @@ def main() -> None:
     from .workers import Worker, paired_ratio, take_turns
 
     workers, how = [], {}
-    for name in VARIANTS:
-        w = Worker(name, [sys.executable, "-m", "benchmarks.mnist_cnn", "--variant", name,
-                          "--batches", str(args.batches)])
+    for name, variant, env in WORKERS:
+        if name == "multinn_1blas" and (args.no_single_blas or os.environ.get("MULTINN_BACKEND", "numpy") != "numpy"):
+            continue
+        w = Worker(name, [sys.executable, "-m", "benchmarks.mnist_cnn", "--variant", variant,
+                          "--batches", str(args.batches)], env=env)
         if not w.alive:
             print(f"  ({name} did not run: {w.error})")
             continue
@@ -152,10 +163,11 @@ def main() -> None:
           f"28x28x1, batch {BATCH}, {args.batches} batches per epoch-equivalent, {args.rounds} epochs per variant "
           f"taken in turns (backend: {backend}, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.2f})")
-    print(f"  {'variant':<10}{'best s':>9}{'median s':>10}{'cpu s':>8}{'samples/s':>11}{'1st/later':>11}   how")
+    print(f"  {'variant':<14}{'best s':>9}{'median s':>10}{'cpu s':>8}{'samples/s':>11}{'1st/later':>11}   how")
     for name, r in results.items():
-        print(f"  {name:<10}{r['epoch_s_best']:>9.3f}{r['epoch_s_median']:>10.3f}{r['cpu_s_median']:>8.3f}"
-              f"{r['samples_per_s_median']:>11.0f}{r['first_over_later'] or float('nan'):>11.2f}   {r['how']}")
+        print(f"  {name:<14}{r['epoch_s_best']:>9.3f}{r['epoch_s_median']:>10.3f}{r['cpu_s_median']:>8.3f}"
+              f"{r['samples_per_s_median']:>11.0f}{r['first_over_later'] or float('nan'):>11.2f}   {r['how']}"
+              + (" (OPENBLAS_NUM_THREADS=1)" if name == "multinn_1blas" else ""))
     ratios = {}
     if "multinn" in results and "torch" in results:
         ratios["epoch_vs_torch"] = paired_ratio(times, "multinn", "torch")
@@ -164,6 +176,9 @@ def main() -> None:
         verdict = "met" if ratios["epoch_vs_torch"] <= target else "MISSED"
         print(f"  ratio multinn / torch (median of per-round ratios): {ratios['epoch_vs_torch']:.3f} wall, "
               f"{ratios['cpu_vs_torch']:.3f} CPU time   (target <= {target:.2f}: {verdict})")
+        if "multinn_1blas" in results:
+            ratios["single_blas_vs_torch"] = paired_ratio(times, "multinn_1blas", "torch")
+            print(f"  informational: multinn with 1 BLAS thread / torch: {ratios['single_blas_vs_torch']:.3f} wall")
     elif "torch" not in results:
         print("  (PyTorch not installed: no ratio; pip install torch to compare)")
     if "multinn" in results and results["multinn"]["first_over_later"] is not None:
