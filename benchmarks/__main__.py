@@ -1,4 +1,5 @@
-"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN training, and
+"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN training (the suite's
+small CNN and Keras's mnist_cnn network), and
 data-parallel scaling (multinn.distribute; needs `pip install '.[mpi]'`).
 
 Run: python -m benchmarks [--quick] [--json-dir DIR]
@@ -24,6 +25,7 @@ def main() -> None:
         ("op_overhead", []),
         ("mlp", ["--samples", "6000", "--rounds", "1"] if args.quick else []),
         ("cnn", ["--batches", "5"] if args.quick else []),
+        ("mnist_cnn", ["--batches", "2", "--rounds", "1"] if args.quick else []),
         ("distributed", ["--samples", "1024", "--rounds", "1"] if args.quick else []),
     ]
     for name, extra in runs:
