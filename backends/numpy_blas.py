@@ -19,6 +19,16 @@ _CANDIDATES = (("scipy_cblas_{}axpy64_", ctypes.c_int64), ("cblas_{}axpy64_", ct
                ("cblas_{}axpy", ctypes.c_int))
 
 
+def _openblas_unless(env: str) -> "ctypes.CDLL | None":
+    """The bundled OpenBLAS, or None where it is missing, fails to load, or `env` is set to 0."""
+    if os.environ.get(env, "1") == "0":
+        return None
+    try:
+        return _bundled_openblas()
+    except Exception:  # a broken install must not stop the backend from loading
+        return None
+
+
 def _bundled_openblas() -> "ctypes.CDLL | None":
     here = os.path.dirname(numpy.__file__)
     for folder in (os.path.join(here, "..", "numpy.libs"), os.path.join(here, ".libs")):
@@ -63,12 +73,7 @@ class ThreadLimit:
 def find_thread_limit() -> "ThreadLimit | None":
     """The bundled OpenBLAS's per-thread thread-count control, or None (no such library or symbol,
     or MULTINN_BLAS_SMALL_SINGLE=0)."""
-    if os.environ.get("MULTINN_BLAS_SMALL_SINGLE", "1") == "0":
-        return None
-    try:
-        lib = _bundled_openblas()
-    except Exception:  # a broken install must not stop the backend from loading
-        return None
+    lib = _openblas_unless("MULTINN_BLAS_SMALL_SINGLE")
     set_local = getattr(lib, "openblas_set_num_threads_local", None) if lib is not None else None
     if set_local is None:
         return None
@@ -79,12 +84,7 @@ def find_thread_limit() -> "ThreadLimit | None":
 
 def find_axpy() -> "dict | None":
     """{dtype: Level1} for float32 and float64, or None (no bundled OpenBLAS, or MULTINN_BLAS_AXPY=0)."""
-    if os.environ.get("MULTINN_BLAS_AXPY", "1") == "0":
-        return None
-    try:
-        lib = _bundled_openblas()
-    except Exception:  # a broken install must not stop the backend from loading
-        return None
+    lib = _openblas_unless("MULTINN_BLAS_AXPY")
     if lib is None:
         return None
     for pattern, int_type in _CANDIDATES:

@@ -5,16 +5,7 @@ import pytest
 
 from multinn import backend as K
 from multinn.backends import philox
-
-
-def _philox_by_hand(counter, key):
-    c0, c1, c2, c3 = counter
-    k0, k1 = key
-    for _ in range(10):
-        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
-        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & 0xFFFFFFFF, (p0 >> 32) ^ c3 ^ k1, p0 & 0xFFFFFFFF
-        k0, k1 = (k0 + 0x9E3779B9) & 0xFFFFFFFF, (k1 + 0xBB67AE85) & 0xFFFFFFFF
-    return [c0, c1, c2, c3]
+from tests.test_ops_random import _philox_by_hand
 
 
 @pytest.mark.parametrize("chunk", [None, 1, 3, 4, 1000])
