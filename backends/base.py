@@ -24,6 +24,8 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
     name: str = "base"
     xp: Any = None
     array_type: type = object
+    # Philox blocks generated per pass (see philox.philox_words); None: all in one pass.
+    philox_chunk: "int | None" = None
 
     def __reduce__(self):
         """Pickles as the backend's name; unpickling gets this process's instance of that backend.
@@ -148,7 +150,7 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         """Uniform draws in [minval, maxval) from Philox stream `key` at block `start`."""
         xp = self.xp
         count = _size(shape)
-        u = philox.uniform01(xp, key, start, count, dtype)
+        u = philox.uniform01(xp, key, start, count, dtype, self.philox_chunk)
         dtype = xp.dtype(dtype)
         lo = dtype.type(minval)
         span = dtype.type(maxval) - lo
@@ -162,7 +164,7 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         word >= ceil(level * 2**24) << 8, with level rounded to float32 first.
         """
         xp = self.xp
-        words = philox.random_words(xp, key, start, _size(shape)).reshape(shape)
+        words = philox.random_words(xp, key, start, _size(shape), self.philox_chunk).reshape(shape)
         steps = math.ceil(float(xp.float32(level)) * (1 << 24))
         if steps >= 1 << 24:  # level rounds up to 1.0 in float32: no uniform reaches it
             return xp.zeros(shape, dtype=bool)
@@ -170,7 +172,7 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
 
     def random_normal(self, shape: tuple, mean: float, stddev: float, dtype: Any, key: int, start: int):
         xp = self.xp
-        z = philox.standard_normal(xp, key, start, _size(shape))
+        z = philox.standard_normal(xp, key, start, _size(shape), self.philox_chunk)
         return (z * stddev + mean).astype(dtype).reshape(shape)
 
     def random_permutation(self, n: int, key: int, start: int):
@@ -180,7 +182,7 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         so every backend gives the same permutation. Consumes blocks_for(2 * n) blocks.
         """
         xp = self.xp
-        words = philox.random_words(xp, key, start, 2 * n).astype(xp.uint64).reshape(n, 2)
+        words = philox.random_words(xp, key, start, 2 * n, self.philox_chunk).astype(xp.uint64).reshape(n, 2)
         keys = (words[:, 0] << xp.uint64(32)) | words[:, 1]
         return xp.argsort(keys, kind="stable").astype(xp.int64)
 
@@ -197,7 +199,7 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         used = 0
         while have < count:
             want = max(2 * (count - have), 16)
-            z = philox.standard_normal(xp, key, start + used, want)
+            z = philox.standard_normal(xp, key, start + used, want, self.philox_chunk)
             used += philox.blocks_for(4 * want)
             z = z[xp.abs(z) <= 2.0]
             kept.append(z)

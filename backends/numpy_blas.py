@@ -11,12 +11,23 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import threading
 
 import numpy
 
 # (symbol, integer type) pairs tried in order: NumPy 2 wheels, then older wheels.
 _CANDIDATES = (("scipy_cblas_{}axpy64_", ctypes.c_int64), ("cblas_{}axpy64_", ctypes.c_int64),
                ("cblas_{}axpy", ctypes.c_int))
+
+
+def _openblas_unless(env: str) -> "ctypes.CDLL | None":
+    """The bundled OpenBLAS, or None where it is missing, fails to load, or `env` is set to 0."""
+    if os.environ.get(env, "1") == "0":
+        return None
+    try:
+        return _bundled_openblas()
+    except Exception:  # a broken install must not stop the backend from loading
+        return None
 
 
 def _bundled_openblas() -> "ctypes.CDLL | None":
@@ -43,14 +54,42 @@ class Level1:
         self._scal(n, alpha, x, 1)
 
 
+class ThreadLimit:
+    """OpenBLAS's per-calling-thread thread count (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27).
+
+    `single()` makes this thread's next BLAS calls run on one thread and returns the
+    previous setting for `restore`. Other threads' BLAS calls are not affected.
+    """
+
+    def __init__(self, set_local):
+        self._set_local = set_local
+
+    def single(self) -> int:
+        return self._set_local(1)
+
+    def restore(self, previous: int) -> None:
+        self._set_local(previous)
+
+
+def _local_thread_setter(lib: "ctypes.CDLL"):
+    set_local = getattr(lib, "openblas_set_num_threads_local", None)
+    if set_local is not None:
+        set_local.argtypes = [ctypes.c_int]
+        set_local.restype = ctypes.c_int
+    return set_local
+
+
+def find_thread_limit() -> "ThreadLimit | None":
+    """The bundled OpenBLAS's per-thread thread-count control, or None (no such library or symbol,
+    or MULTINN_BLAS_SMALL_SINGLE=0)."""
+    lib = _openblas_unless("MULTINN_BLAS_SMALL_SINGLE")
+    set_local = _local_thread_setter(lib) if lib is not None else None
+    return None if set_local is None else ThreadLimit(set_local)
+
+
 def find_axpy() -> "dict | None":
     """{dtype: Level1} for float32 and float64, or None (no bundled OpenBLAS, or MULTINN_BLAS_AXPY=0)."""
-    if os.environ.get("MULTINN_BLAS_AXPY", "1") == "0":
-        return None
-    try:
-        lib = _bundled_openblas()
-    except Exception:  # a broken install must not stop the backend from loading
-        return None
+    lib = _openblas_unless("MULTINN_BLAS_AXPY")
     if lib is None:
         return None
     for pattern, int_type in _CANDIDATES:
@@ -72,41 +111,50 @@ def find_axpy() -> "dict | None":
 class SerialBlas:
     """A context that runs the bundled OpenBLAS on one thread, then restores its count.
 
-    OpenBLAS's thread count is process-wide: other Python threads' products inside the
-    context run on one thread too (they stay correct, only not parallel).
+    With OpenBLAS's per-calling-thread control (`openblas_set_num_threads_local`, >= 0.3.27)
+    only this Python thread's products go serial; with the older process-wide setter, other
+    threads' products inside the context run on one thread too (still correct, not parallel).
     """
 
-    def __init__(self, get_threads, set_threads):
-        self._get, self._set = get_threads, set_threads
-        self._saved = []
+    def __init__(self, single, restore):
+        self._single, self._restore = single, restore
+        self._saved = threading.local()  # per thread: contexts nest within one thread only
 
     def __enter__(self) -> "SerialBlas":
-        count = self._get()
-        self._saved.append(count)
-        if count != 1:
-            self._set(1)
+        stack = self._saved.__dict__.setdefault("stack", [])
+        stack.append(self._single())
         return self
 
     def __exit__(self, *exc) -> None:
-        count = self._saved.pop()
-        if count != 1:
-            self._set(count)
+        self._restore(self._saved.stack.pop())
 
 
 def find_serial_blas() -> "SerialBlas | None":
     """A SerialBlas for NumPy's bundled OpenBLAS, or None (no such library, or MULTINN_SERIAL_BLAS=0)."""
-    if os.environ.get("MULTINN_SERIAL_BLAS", "1") == "0":
+    lib = _openblas_unless("MULTINN_SERIAL_BLAS")
+    if lib is None:
         return None
-    try:
-        lib = _bundled_openblas()
-    except Exception:  # a broken install must not stop the backend from loading
-        return None
+    local = _local_thread_setter(lib)
+    if local is not None:
+        limit = ThreadLimit(local)
+        return SerialBlas(limit.single, limit.restore)
     for prefix in ("scipy_openblas_", "openblas_"):
         for suffix in ("64_", ""):
-            get = getattr(lib, f"{prefix}get_num_threads{suffix}", None) if lib is not None else None
-            put = getattr(lib, f"{prefix}set_num_threads{suffix}", None) if lib is not None else None
+            get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
             if get is not None and put is not None:
                 get.restype, get.argtypes = ctypes.c_int, []
                 put.restype, put.argtypes = None, [ctypes.c_int]
-                return SerialBlas(get, put)
+
+                def single(get=get, put=put) -> int:
+                    count = get()
+                    if count != 1:
+                        put(1)
+                    return count
+
+                def restore(count: int, put=put) -> None:
+                    if count != 1:
+                        put(count)
+
+                return SerialBlas(single, restore)
     return None

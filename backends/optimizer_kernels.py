@@ -71,20 +71,27 @@ class OptimizerKernels:
         p -= tmp
 
     def adadelta_update(self, p, g, a, d, lr: float, rho: float, epsilon: float) -> None:
-        """a = rho*a + (1-rho)*g²; u = g*sqrt(d+eps)/sqrt(a+eps); p -= lr*u; d = rho*d + (1-rho)*u²."""
+        """a = rho*a + (1-rho)*g²; u = g*sqrt(d+eps)/sqrt(a+eps); p -= lr*u; d = rho*d + (1-rho)*u².
+
+        14 passes over the arrays (15 at lr != 1; Keras 2's default is 1) instead of 16: the two
+        square roots are taken as one, sqrt((d+eps)/(a+eps)), which differs from the quotient
+        of two roots by float rounding only.
+        """
         xp = self.xp
         tmp = xp.multiply(g, g, out=xp.empty_like(g))
         tmp *= 1.0 - rho
         a *= rho
         a += tmp
-        u = xp.add(d, epsilon, out=xp.empty_like(d))
+        u = xp.add(d, epsilon, out=xp.empty_like(d))  # out=: 0-d weights stay arrays
+        xp.add(a, epsilon, out=tmp)
+        u /= tmp
         xp.sqrt(u, out=u)
         u *= g
-        xp.add(a, epsilon, out=tmp)
-        xp.sqrt(tmp, out=tmp)
-        u /= tmp
-        xp.multiply(u, lr, out=tmp)
-        p -= tmp
+        if lr == 1.0:
+            p -= u
+        else:
+            xp.multiply(u, lr, out=tmp)
+            p -= tmp
         xp.multiply(u, u, out=tmp)
         tmp *= 1.0 - rho
         d *= rho

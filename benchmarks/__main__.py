@@ -1,5 +1,6 @@
-"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN, recurrent and
-Transformer-encoder training, and data-parallel scaling (multinn.distribute; needs `pip install '.[mpi]'`).
+"""Runs the whole suite: per-op overhead, MLP training/inference/memory, CNN training (the suite's
+small CNN and Keras's mnist_cnn network), recurrent and Transformer-encoder training, and
+data-parallel scaling (multinn.distribute; needs `pip install '.[mpi]'`).
 
 Run: python -m benchmarks [--quick] [--json-dir DIR]
 """
@@ -25,6 +26,7 @@ def main() -> None:
         ("mlp", ["--samples", "6000", "--rounds", "1"] if args.quick else []),
         ("cnn", ["--batches", "5"] if args.quick else []),
         ("rnn", ["--batches", "2", "--rounds", "1", "--models", "lstm"] if args.quick else []),
+        ("mnist_cnn", ["--batches", "2", "--rounds", "1"] if args.quick else []),
         ("distributed", ["--samples", "1024", "--rounds", "1"] if args.quick else []),
         ("transformer", ["--batches", "3", "--rounds", "1"] if args.quick else []),
     ]

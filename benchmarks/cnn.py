@@ -27,15 +27,9 @@ CLASSES = 10
 
 
 def make_data(batches: int):
-    import numpy as np
+    from .common import synthetic_images
 
-    rng = np.random.default_rng(0)
-    n = batches * BATCH
-    x = rng.random((n, 28, 28, 1), dtype=np.float32)
-    labels = rng.integers(0, CLASSES, n)
-    y = np.zeros((n, CLASSES), np.float32)
-    y[np.arange(n), labels] = 1.0
-    return x, y
+    return synthetic_images(batches * BATCH, CLASSES)
 
 
 # --------------------------------------------------------------------------- variants

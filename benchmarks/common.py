@@ -35,3 +35,15 @@ def write_json(path: str | None, data: dict) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         json.dump(data, f, indent=2)
+
+
+def synthetic_images(n: int, classes: int, seed: int = 0):
+    """`n` random 28x28x1 float32 images and one-hot float32 labels of `classes` classes (fixed seed)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 28, 28, 1), dtype=np.float32)
+    labels = rng.integers(0, classes, n)
+    y = np.zeros((n, classes), np.float32)
+    y[np.arange(n), labels] = 1.0
+    return x, y

@@ -13,6 +13,7 @@ the worker answers `{"seconds": ..., "cpu_seconds": ...}` (wall and process CPU 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -44,11 +45,13 @@ def serve(actions: dict, sync: Callable[[], object], info: "dict | None" = None)
 
 
 class Worker:
-    """One variant's process, started with `cmd` (which must end up calling `serve`)."""
+    """One variant's process, started with `cmd` (which must end up calling `serve`); `env` adds
+    environment variables for that process only."""
 
-    def __init__(self, name: str, cmd: list):
+    def __init__(self, name: str, cmd: list, env: "dict | None" = None):
         self.name = name
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, **env} if env else None)
         self.error = None
         self.info = self._read()
         if self.info is None:

@@ -85,3 +85,66 @@ def test_momentum_update_matches_the_generic_one(backend, nesterov, dtype):
     tol = 8 * np.finfo(dtype).eps
     np.testing.assert_allclose(m, m_ref, rtol=tol, atol=tol)
     np.testing.assert_allclose(p, p_ref, rtol=tol, atol=tol)
+
+
+class _RecordingLimit:
+    """A stand-in for OpenBLAS's per-thread thread count that records what matmul asked for."""
+
+    def __init__(self):
+        self.current = 2
+        self.calls = []
+
+    def single(self):
+        previous, self.current = self.current, 1
+        self.calls.append("single")
+        return previous
+
+    def restore(self, previous):
+        self.current = previous
+        self.calls.append(("restore", previous))
+
+
+@pytest.mark.parametrize("a_shape,b_shape,single", [
+    ((9, 86528), (86528, 32), True),   # a first conv layer's kernel gradient: tiny output, long reduction
+    ((86528,), (86528, 32), True),     # a bias gradient as a matrix-vector product
+    ((64, 5000), (5000,), True),
+    ((128, 9216), (9216, 128), False),  # a big output: BLAS's threads split it
+    ((4, 8), (8, 3), False),            # too little work for OpenBLAS to thread anyway
+    ((2, 30, 40), (40, 5), False),      # stacked products: NumPy's own loop
+])
+def test_matmul_runs_small_outputs_on_one_blas_thread(backend, a_shape, b_shape, single):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal(a_shape).astype(np.float32)
+    b = rng.standard_normal(b_shape).astype(np.float32)
+    backend._threads = _RecordingLimit()
+    out = backend.matmul(a, b)
+    np.testing.assert_array_equal(out, np.matmul(a, b))
+    assert backend._threads.calls == (["single", ("restore", 2)] if single else [])
+    assert backend._threads.current == 2
+
+
+def test_matmul_restores_the_thread_count_when_the_product_fails(backend):
+    backend._threads = _RecordingLimit()
+    with pytest.raises(ValueError):
+        backend.matmul(np.ones((9, 50000), np.float32), np.ones((40000, 32), np.float32))
+    assert backend._threads.current == 2
+
+
+def test_thread_limit_found_is_per_thread_and_restorable():
+    limit = numpy_blas.find_thread_limit()
+    if limit is None:
+        pytest.skip("this NumPy build bundles no OpenBLAS with openblas_set_num_threads_local; matmul is NumPy's")
+    previous = limit.single()
+    try:
+        assert limit.single() == 1  # the second call reports the first one's setting
+    finally:
+        limit.restore(previous)
+    b = NumpyBackend()
+    a = np.arange(9 * 40000, dtype=np.float64).reshape(9, 40000) % 7
+    c = np.arange(40000 * 3, dtype=np.float64).reshape(40000, 3) % 5
+    np.testing.assert_array_equal(b.matmul(a, c), a @ c)
+
+
+def test_single_thread_products_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("MULTINN_BLAS_SMALL_SINGLE", "0")
+    assert numpy_blas.find_thread_limit() is None

@@ -63,3 +63,14 @@ def test_normals_agree_to_a_few_ulp(backends, fn):
     ref, *others = [_draw_on(n, lambda: fn((300, 17), mean=0.5, stddev=2.0, dtype="float64", seed=7)) for n in backends]
     for out in others:
         assert_close(out, ref)
+
+
+def test_dropout_mask_spanning_many_numpy_chunks_identical(backends):
+    """The NumPy backend generates Philox words 16,384 blocks at a time, CuPy in one pass."""
+    def fn():
+        K.set_seed(3)  # restarts the seeded streams too
+        return K.dropout(K.ones((16, 12, 12, 64)), 0.25, seed=5)  # 147,456 words: 3 NumPy chunks
+
+    ref, *others = [_draw_on(n, fn) for n in backends]
+    for out in others:
+        np.testing.assert_array_equal(out, ref)
