@@ -173,13 +173,9 @@ VARIANTS = {"multinn": multinn_variant, "torch": torch_variant, "kernels": kerne
 
 def serve_variant(name: str, batches: int) -> None:
     """The worker process of one variant: builds it, warms up on one batch, then runs epochs on request."""
-    from .workers import serve
+    from .workers import serve_epochs
 
-    x, y = make_data(batches)
-    epoch, sync, how = VARIANTS[name](x, y)
-    epoch(BATCH)
-    sync()
-    serve({"epoch": lambda: epoch(batches * BATCH)}, sync, info={"how": how})
+    serve_epochs(VARIANTS[name], make_data(batches), BATCH, batches)
 
 
 def main() -> None:
@@ -193,18 +189,13 @@ def main() -> None:
         serve_variant(args.variant, args.batches)
         return
     from .common import write_json
-    from .workers import Worker, paired_ratio, take_turns
+    from .workers import paired_ratio, start_workers, take_turns
 
-    workers, how = [], {}
-    for name in ("multinn", "torch", "kernels"):
-        if name == "kernels" and os.environ.get("MULTINN_BACKEND", "numpy") != "numpy":
-            continue
-        w = Worker(name, [sys.executable, "-m", "benchmarks.cnn", "--variant", name, "--batches", str(args.batches)])
-        if not w.alive:
-            print(f"  ({name} did not run: {w.error})")
-            continue
-        how[name] = w.info["how"]
-        workers.append(w)
+    names = [n for n in ("multinn", "torch", "kernels")
+             if n != "kernels" or os.environ.get("MULTINN_BACKEND", "numpy") == "numpy"]
+    workers, how = start_workers([
+        (name, [sys.executable, "-m", "benchmarks.cnn", "--variant", name, "--batches", str(args.batches)], None)
+        for name in names])
     turns = take_turns(workers, "epoch", args.rounds, warmup=0, field=None)
     for w in workers:
         w.close()

@@ -103,13 +103,9 @@ WORKERS = (("multinn", "multinn", {}), ("torch", "torch", {}),
 
 def serve_variant(name: str, batches: int) -> None:
     """The worker process of one variant: builds it, warms up on one batch, then runs epochs on request."""
-    from .workers import serve
+    from .workers import serve_epochs
 
-    x, y = make_data(batches)
-    epoch, sync, how = VARIANTS[name](x, y)
-    epoch(BATCH)
-    sync()
-    serve({"epoch": lambda: epoch(batches * BATCH)}, sync, info={"how": how})
+    serve_epochs(VARIANTS[name], make_data(batches), BATCH, batches)
 
 
 def main() -> None:
@@ -124,19 +120,12 @@ def main() -> None:
         serve_variant(args.variant, args.batches)
         return
     from .common import write_json
-    from .workers import Worker, paired_ratio, take_turns
+    from .workers import paired_ratio, start_workers, take_turns
 
-    workers, how = [], {}
-    for name, variant, env in WORKERS:
-        if name == "multinn_1blas" and (args.no_single_blas or os.environ.get("MULTINN_BACKEND", "numpy") != "numpy"):
-            continue
-        w = Worker(name, [sys.executable, "-m", "benchmarks.mnist_cnn", "--variant", variant,
-                          "--batches", str(args.batches)], env=env)
-        if not w.alive:
-            print(f"  ({name} did not run: {w.error})")
-            continue
-        how[name] = w.info["how"]
-        workers.append(w)
+    single_blas = not args.no_single_blas and os.environ.get("MULTINN_BACKEND", "numpy") == "numpy"
+    workers, how = start_workers([
+        (name, [sys.executable, "-m", "benchmarks.mnist_cnn", "--variant", variant, "--batches", str(args.batches)], env)
+        for name, variant, env in WORKERS if name != "multinn_1blas" or single_blas])
     first = take_turns(workers, "epoch", 1, warmup=0)  # the first full epoch after the one-batch warm-up
     turns = take_turns(workers, "epoch", args.rounds, warmup=0, field=None)
     for w in workers:

@@ -128,17 +128,12 @@ def serve_variant(name: str, model_name: str, batches: int) -> None:
 
 
 def _run_model(model_name: str, batches: int, rounds: int) -> dict:
-    from .workers import Worker, paired_ratio, take_turns
+    from .workers import paired_ratio, start_workers, take_turns
 
-    workers, how = [], {}
-    for name in ("multinn", "torch"):
-        w = Worker(name, [sys.executable, "-m", "benchmarks.rnn", "--variant", name, "--models", model_name,
-                          "--batches", str(batches)])
-        if not w.alive:
-            print(f"  ({name} {model_name} did not run: {w.error})")
-            continue
-        how[name] = w.info["how"]
-        workers.append(w)
+    workers, how = start_workers([
+        (name, [sys.executable, "-m", "benchmarks.rnn", "--variant", name, "--models", model_name,
+                "--batches", str(batches)], None)
+        for name in ("multinn", "torch")])
     first = take_turns(workers, "epoch", 1, warmup=0)  # the first full epoch after the one-batch warm-up
     train = take_turns(workers, "epoch", rounds, warmup=0)
     infer = take_turns(workers, "predict", rounds, warmup=0)

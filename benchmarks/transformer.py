@@ -87,13 +87,9 @@ VARIANTS = {"multinn": multinn_variant, "torch": torch_variant}
 
 def serve_variant(name: str, batches: int) -> None:
     """The worker process of one variant: builds it, warms up on one batch, then runs epochs on request."""
-    from .workers import serve
+    from .workers import serve_epochs
 
-    x, y = make_data(batches)
-    epoch, sync, how = VARIANTS[name](x, y)
-    epoch(BATCH)
-    sync()
-    serve({"epoch": lambda: epoch(batches * BATCH)}, sync, info={"how": how})
+    serve_epochs(VARIANTS[name], make_data(batches), BATCH, batches)
 
 
 def main() -> None:
@@ -107,16 +103,11 @@ def main() -> None:
         serve_variant(args.variant, args.batches)
         return
     from .common import write_json
-    from .workers import Worker, paired_ratio, take_turns
+    from .workers import paired_ratio, start_workers, take_turns
 
-    workers, how = [], {}
-    for name in VARIANTS:
-        w = Worker(name, [sys.executable, "-m", "benchmarks.transformer", "--variant", name, "--batches", str(args.batches)])
-        if not w.alive:
-            print(f"  ({name} did not run: {w.error})")
-            continue
-        how[name] = w.info["how"]
-        workers.append(w)
+    workers, how = start_workers([
+        (name, [sys.executable, "-m", "benchmarks.transformer", "--variant", name, "--batches", str(args.batches)], None)
+        for name in VARIANTS])
     turns = take_turns(workers, "epoch", args.rounds, warmup=0, field=None)
     for w in workers:
         w.close()

@@ -103,3 +103,26 @@ def paired_ratio(times: dict, numerator: str, denominator: str) -> "float | None
     if not a or not b:
         return None
     return statistics.median(x / y for x, y in zip(a, b))
+
+
+def serve_epochs(variant: Callable, data: tuple, batch: int, batches: int) -> None:
+    """A worker that trains: builds `variant(*data)` -> (epoch(n), sync, how), warms it up on
+    one batch, then serves "epoch" (`batches` batches of `batch` samples, timed)."""
+    epoch, sync, how = variant(*data)
+    epoch(batch)
+    sync()
+    serve({"epoch": lambda: epoch(batches * batch)}, sync, info={"how": how})
+
+
+def start_workers(specs: list) -> "tuple[list, dict]":
+    """Starts one Worker per (name, command, env) spec; returns the ones that came up and their
+    `how` lines, and prints why any other did not run."""
+    workers, how = [], {}
+    for name, cmd, env in specs:
+        w = Worker(name, cmd, env=env)
+        if not w.alive:
+            print(f"  ({name} did not run: {w.error})")
+            continue
+        how[name] = w.info["how"]
+        workers.append(w)
+    return workers, how
