@@ -138,7 +138,7 @@ def test_a_model_with_a_user_layer_round_trips_its_config(backend_name):
     np.testing.assert_allclose(rebuilt.predict(x), (x * factor) @ kernel + bias, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("first_import", ["multinn.engine", "multinn.engine.training", "multinn.layers.legacy"])
+@pytest.mark.parametrize("first_import", ["multinn.engine", "multinn.engine.training", "multinn.layers.legacy_interfaces"])
 def test_the_engine_and_layers_import_in_any_order(first_import):
     """A fresh interpreter whose first import is an engine module still finds the catalogue."""
     code = (f"import {first_import}\n"

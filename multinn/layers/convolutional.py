@@ -10,11 +10,11 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.legacy import legacy_support
 from multinn.utils import conv_utils
 from multinn.utils.argument_validation import check_int, forwarded_arguments, int_tuple
 
 from .kernel_bias import KernelBiasLayer
-from .legacy import legacy_support
 from .legacy_interfaces import CONV1D, CONV2D, CONV2D_TRANSPOSE, CONV3D, SEPARABLE_CONV2D
 
 __all__ = [

@@ -14,10 +14,10 @@ from typing import Any
 from multinn import activations, regularizers
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec
+from multinn.engine.legacy import legacy_support
 from multinn.utils import conv_utils
 from multinn.utils.argument_validation import check_int, forwarded_arguments, int_tuple
 
-from .legacy import legacy_support
 from .legacy_interfaces import CONVLSTM2D
 from .recurrent import RNN
 from .recurrent_cells import _RecurrentCell

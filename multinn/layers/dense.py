@@ -5,10 +5,10 @@ from typing import Any
 
 from multinn import activations, backend as K
 from multinn.engine.base_layer import InputSpec
+from multinn.engine.legacy import legacy_support
 from multinn.utils.argument_validation import check_int
 
 from .kernel_bias import KernelBiasLayer
-from .legacy import legacy_support
 from .legacy_interfaces import DENSE
 
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.engine.legacy import legacy_support
 from multinn.utils.argument_validation import check_rate, optional_sizes
 
-from .legacy import legacy_support
 from .legacy_interfaces import DROPOUT
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from multinn import backend as K  # noqa: F401  (deserialized lambdas look K up in this module's globals)
 from multinn.engine.base_layer import Layer
+from multinn.engine.legacy import legacy_support
 from multinn.engine.shape_inference import infer_output_shape
 from multinn.utils.generic_utils import func_dump as _func_dump, func_load as _func_load
 
-from .legacy import legacy_support
 from .legacy_interfaces import LAMBDA
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec
+from multinn.engine.legacy import legacy_support
 from multinn.utils import conv_utils
 from multinn.utils.argument_validation import check_choice, check_int, forwarded_arguments, int_tuple
 
 from .convolutional import channel_axis, input_channels, spatial_dims, steps_input_kwargs, with_spatial
 from .kernel_bias import KernelBiasLayer
-from .legacy import legacy_support
 from .legacy_interfaces import LOCALLY_CONNECTED1D, LOCALLY_CONNECTED2D
 
 __all__ = ["LocallyConnected1D", "LocallyConnected2D"]

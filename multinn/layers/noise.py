@@ -11,10 +11,10 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import Layer
+from multinn.engine.legacy import legacy_support
 from multinn.utils.argument_validation import check_number, check_rate
 
 from .dropout import set_dropout_options
-from .legacy import legacy_support
 from .legacy_interfaces import GAUSSIAN_DROPOUT, GAUSSIAN_NOISE
 
 __all__ = ["GaussianNoise", "GaussianDropout", "AlphaDropout"]

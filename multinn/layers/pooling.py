@@ -7,11 +7,11 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.legacy import legacy_support
 from multinn.utils import conv_utils
 from multinn.utils.argument_validation import int_tuple
 
 from .convolutional import spatial_dims, with_spatial
-from .legacy import legacy_support
 from .legacy_interfaces import GLOBAL_POOLING, POOLING, POOLING1D
 
 __all__ = [

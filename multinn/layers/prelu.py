@@ -6,9 +6,9 @@ from typing import Any
 from multinn import backend as K
 from multinn import constraints, initializers, regularizers
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.legacy import legacy_support
 from multinn.utils.argument_validation import check_axis_list
 
-from .legacy import legacy_support
 from .legacy_interfaces import PRELU
 
 

@@ -14,8 +14,8 @@ from multinn import regularizers
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.engine.call_state import inferring
 from multinn.engine.keras_tensor import is_symbolic
+from multinn.engine.legacy import legacy_support
 
-from .legacy import legacy_support
 from .legacy_interfaces import RECURRENT, SIMPLE_RNN
 from .recurrent_cells import (
     GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells, _call_cell, _output_size, _state_sizes,

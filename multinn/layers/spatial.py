@@ -7,12 +7,12 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec, Layer
+from multinn.engine.legacy import legacy_support
 from multinn.utils.argument_validation import check_choice, check_int, int_tuple
 from multinn.utils.generic_utils import as_int
 
 from .convolutional import spatial_dims, with_spatial
 from .dropout import Dropout
-from .legacy import legacy_support
 from .legacy_interfaces import DIM_ORDERING, SPATIAL_DROPOUT, SPATIAL_DROPOUT1D, UPSAMPLING1D, ZERO_PADDING2D
 
 __all__ = [
