@@ -105,26 +105,47 @@ class RecurrentKernels:
         u = recurrent_kernel.shape[0]
         xw, mask = self._time_major(xw, mask, go_backwards)
         buf = xp.empty((steps, batch, LSTM_BLOCKS * u), dtype=xw.dtype)
+        projected = xp.empty((steps, batch, 4 * u), dtype=xw.dtype)  # time-major: each step contiguous
+        sigmoid = recurrent_activation == "sigmoid"
+        if sigmoid:
+            # sigmoid(v) = 0.5 * tanh(v / 2) + 0.5. Halving the sigmoid gates' columns of the
+            # kernel and of the projection once (exact in binary floating point) lets one tanh
+            # pass over a contiguous array activate all four gates at every step.
+            half = xp.full((4 * u,), 0.5, dtype=xw.dtype)
+            half[2 * u:3 * u] = 1.0
+            recurrent_kernel = recurrent_kernel * half
+            xp.multiply(xw.transpose(1, 0, 2), half, out=projected)
+        else:
+            projected[...] = xw.transpose(1, 0, 2)
+        z = xp.empty((batch, 4 * u), dtype=xw.dtype)
         tmp = xp.empty((batch, u), dtype=xw.dtype)
         h, c = h0, c0
         with self.serial_blas():
             for t in range(steps):
-                y = buf[t]
-                z = y[:, 3 * u:]
                 xp.matmul(h if recurrent_mask is None else h * recurrent_mask, recurrent_kernel, out=z)
-                z += xw[:, t]
-                self._gate(y[:, 3 * u:5 * u], recurrent_activation)  # i, f
-                xp.tanh(y[:, 5 * u:6 * u], out=y[:, 5 * u:6 * u])  # g
-                self._gate(y[:, 6 * u:], recurrent_activation)  # o
-                i, f, g, o = y[:, 3 * u:4 * u], y[:, 4 * u:5 * u], y[:, 5 * u:6 * u], y[:, 6 * u:]
-                c_new, h_new = y[:, 2 * u:3 * u], y[:, u:2 * u]
-                xp.multiply(f, c, out=c_new)
+                z += projected[t]
+                if sigmoid:
+                    xp.tanh(z, out=z)
+                    for part in (z[:, :2 * u], z[:, 3 * u:]):
+                        part *= 0.5
+                        part += 0.5
+                else:
+                    self._gate(z[:, :2 * u], recurrent_activation)  # i, f
+                    xp.tanh(z[:, 2 * u:3 * u], out=z[:, 2 * u:3 * u])  # g
+                    self._gate(z[:, 3 * u:], recurrent_activation)  # o
+                i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+                c_new = f * c
                 xp.multiply(i, g, out=tmp)
                 c_new += tmp
-                xp.tanh(c_new, out=h_new)
+                h_new = xp.tanh(c_new)
                 h_new *= o
+                y = buf[t]
+                y[:, u:2 * u] = h_new
+                y[:, 2 * u:3 * u] = c_new
+                y[:, 3 * u:] = z
                 self._emit(buf, t, mask, u, [h, c])
-                h, c = h_new, c_new
+                # masked rows hold their states, which _emit wrote into the buffer's slots
+                h, c = (h_new, c_new) if mask is None else (y[:, u:2 * u], y[:, 2 * u:3 * u])
         return buf.transpose(1, 0, 2)
 
     def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
