@@ -171,24 +171,28 @@ class RecurrentKernels:
         through_h = o * (1.0 - tc)  # dc from dh: o * tanh'(c)
         dz4 = xp.empty((steps, batch, 4, u), dtype=y.dtype)
         dz = dz4.reshape(steps, batch, 4 * u)
-        rk_t = recurrent_kernel.T
+        rk_t = xp.ascontiguousarray(recurrent_kernel.T)
+        # The incoming gradients, the forget gate and (unmasked) the output's and h's gradients
+        # summed, each made contiguous once: the loop below then reads whole rows per step.
+        d_h, d_c, f_gate = (xp.ascontiguousarray(a) for a in (dys[:, :, u:2 * u], dys[:, :, 2 * u:3 * u], f))
+        if mask is None:
+            d_h += dys[:, :, :u]
         kept = None if mask is None else mask.astype(y.dtype).T[:, :, None]  # (time, batch, 1)
         dh, dc = xp.zeros_like(h0), xp.zeros_like(c0)
         carry = xp.zeros_like(h0) if mask is not None else None
         with self.serial_blas():
             for t in range(steps - 1, -1, -1):
-                g_h = dh + dys[t, :, u:2 * u]
-                g_c = dc + dys[t, :, 2 * u:3 * u]
+                g_h = dh + d_h[t]
+                g_c = dc + d_c[t]
                 if mask is None:
                     dh_new, dc_new = g_h, g_c
-                    dh_new += dys[t, :, :u]
                 else:
                     dh_new, carry, m = self._mask_back(kept, t, carry, dys[t, :, :u], g_h)
                     dc_new = g_c * m
                 dc_new += dh_new * through_h[t]
                 xp.multiply(slope[t, :, :3], dc_new[:, None, :], out=dz4[t, :, :3])
                 xp.multiply(slope[t, :, 3], dh_new, out=dz4[t, :, 3])
-                dc = dc_new * f[t]
+                dc = dc_new * f_gate[t]
                 dh = xp.matmul(dz[t], rk_t)
                 if recurrent_mask is not None:
                     dh *= recurrent_mask
