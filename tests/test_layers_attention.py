@@ -5,8 +5,8 @@ import pytest
 
 from multinn import backend as K
 from multinn.layers import (
-    AdditiveAttention, Attention, Dense, EinsumDense, Embedding, GlobalAveragePooling1D, Input, LayerNormalization,
-    MultiHeadAttention,
+    AdditiveAttention, Attention, Dense, EinsumDense, Embedding, GlobalAveragePooling1D, GroupNormalization, Input,
+    LayerNormalization, MultiHeadAttention,
 )
 from multinn.models import Model, load_model
 from tests.layer_test import layer_test
@@ -278,3 +278,11 @@ def test_multi_head_attention_errors(backend_name):
         MultiHeadAttention(num_heads=1, key_dim=2, dropout=1.5)
     with pytest.raises(ValueError, match="value=None"):
         MultiHeadAttention(num_heads=1, key_dim=2)(K.ones((1, 2, 3)))
+
+
+def test_numpy_integer_arguments_count_as_ints(backend_name):
+    layer = MultiHeadAttention(num_heads=np.int64(2), key_dim=np.int32(3))
+    assert layer.get_config()["num_heads"] == 2 and type(layer.get_config()["key_dim"]) is int
+    assert type(GroupNormalization(groups=np.int64(2)).groups) is int
+    with pytest.raises(ValueError, match="num_heads=True"):
+        MultiHeadAttention(num_heads=True, key_dim=2)

@@ -5,6 +5,7 @@ from typing import Any
 
 from multinn import backend as K
 from multinn.engine.base_layer import InputSpec
+from multinn.utils.generic_utils import as_int
 
 from .center_scale import CenterScaleLayer
 
@@ -53,13 +54,15 @@ class GroupNormalization(CenterScaleLayer):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        if isinstance(groups, bool) or not isinstance(groups, int) or (groups <= 0 and groups != -1):
+        # as_int: NumPy integers count, bools do not (as for every layer's int arguments)
+        count, axis_number = as_int(groups), as_int(axis)
+        if count is None or (count <= 0 and count != -1):
             raise ValueError(f"GroupNormalization `groups` must be a positive integer or -1. Received: groups={groups!r}")
-        if isinstance(axis, bool) or not isinstance(axis, int):
+        if axis_number is None:
             raise TypeError(f"GroupNormalization `axis` must be an int. Received: axis={axis!r}")
         self.supports_masking = True
-        self.groups = groups
-        self.axis = axis
+        self.groups = count
+        self.axis = axis_number
         self.epsilon = float(epsilon)
         self._set_center_scale_options(center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                                        gamma_regularizer, beta_constraint, gamma_constraint)

@@ -7,6 +7,7 @@ from typing import Any
 
 from multinn import backend as K, constraints, initializers, regularizers
 from multinn.engine.base_layer import Layer
+from multinn.utils.argument_validation import check_int
 
 from .base_dense_attention import call_noting_scores, padding_bias
 from .einsum_dense import EinsumDense
@@ -50,12 +51,6 @@ def attention_equations(rank: int, attn_axes: tuple) -> tuple:
             offset += 1
     product = "".join([target[i] for i in batch_dims] + [target[i] for i in attn_axes] + [source[i] for i in attn_axes])
     return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"MultiHeadAttention `{name}` must be a positive integer. Received: {name}={value!r}")
-    return value
 
 
 class MultiHeadAttention(Layer):
@@ -122,9 +117,9 @@ class MultiHeadAttention(Layer):
     ):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self._num_heads = _positive_int(num_heads, "num_heads")
-        self._key_dim = _positive_int(key_dim, "key_dim")
-        self._value_dim = _positive_int(value_dim, "value_dim") if value_dim else self._key_dim
+        self._num_heads = check_int(num_heads, "num_heads")
+        self._key_dim = check_int(key_dim, "key_dim")
+        self._value_dim = check_int(value_dim, "value_dim") if value_dim else self._key_dim
         rate = float(dropout)
         if not 0.0 <= rate < 1.0:
             raise ValueError(f"MultiHeadAttention `dropout` must be a fraction in [0, 1). Received: dropout={dropout!r}")
