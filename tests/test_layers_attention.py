@@ -286,3 +286,13 @@ def test_numpy_integer_arguments_count_as_ints(backend_name):
     assert type(GroupNormalization(groups=np.int64(2)).groups) is int
     with pytest.raises(ValueError, match="num_heads=True"):
         MultiHeadAttention(num_heads=True, key_dim=2)
+
+
+def test_normalization_and_preprocessing_take_numpy_integers(backend_name):
+    from multinn.layers import IntegerLookup, RandomFlip
+
+    assert LayerNormalization(axis=np.int64(-1)).get_config()["axis"] == -1
+    assert LayerNormalization(axis=[np.int64(1)]).get_config()["axis"] == [1]
+    assert type(RandomFlip(seed=np.int64(3)).seed) is int
+    lookup = IntegerLookup(mask_token=np.int64(0), vocabulary=[5, 6])
+    assert type(lookup.get_config()["mask_token"]) is int

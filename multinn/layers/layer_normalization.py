@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.utils.generic_utils import as_int
 
 from .center_scale import CenterScaleLayer
 
@@ -20,9 +21,10 @@ def validate_axes(axis: Any, input_shape: tuple, layer: str) -> list:
     ndim = len(input_shape)
     listed = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     out = []
-    for a in listed:
-        if isinstance(a, bool) or not isinstance(a, int) or not -ndim <= a < ndim:
-            raise ValueError(f"{layer}: invalid axis {a!r} for inputs of {ndim} dimensions. Received: axis={axis!r}")
+    for given in listed:
+        a = as_int(given)
+        if a is None or not -ndim <= a < ndim:
+            raise ValueError(f"{layer}: invalid axis {given!r} for inputs of {ndim} dimensions. Received: axis={axis!r}")
         a %= ndim
         if a == 0 and ndim > 1:
             raise ValueError(f"{layer} cannot normalize over the batch axis. Received: axis={axis!r}")
@@ -39,10 +41,10 @@ def check_axis_argument(axis: Any, layer: str) -> Any:
         >>> check_axis_argument((1, 2), "LayerNormalization"), check_axis_argument(-1, "LayerNormalization")
         ([1, 2], -1)
     """
-    if isinstance(axis, (list, tuple)) and all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
-        return list(axis)
-    if isinstance(axis, int) and not isinstance(axis, bool):
-        return axis
+    if isinstance(axis, (list, tuple)) and all(as_int(a) is not None for a in axis):
+        return [as_int(a) for a in axis]
+    if as_int(axis) is not None:
+        return as_int(axis)
     raise TypeError(f"{layer}: expected an int or a list/tuple of ints for `axis`. Received: axis={axis!r}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.utils.generic_utils import as_int
 
 from .adapt_data import host_values
 from .encoding import encoded_shape
@@ -115,8 +116,9 @@ class IntegerLookup(_Lookup):
                  oov_token: int = -1, vocabulary: Any = None, idf_weights: Any = None, invert: bool = False,
                  output_mode: str = "int", sparse: bool = False, pad_to_max_tokens: bool = False, **kwargs: Any):
         for name, value in (("mask_token", mask_token), ("oov_token", oov_token)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            if value is not None and as_int(value) is None:
                 raise ValueError(f"IntegerLookup: `{name}` must be an int or None. Received: {name}={value!r}")
+        mask_token, oov_token = (None if v is None else as_int(v) for v in (mask_token, oov_token))
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary, idf_weights, invert,
                          output_mode, sparse, pad_to_max_tokens, **kwargs)
 

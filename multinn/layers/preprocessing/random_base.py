@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from multinn import backend as K
+from multinn.utils.generic_utils import as_int
 from multinn.engine.base_layer import Layer
 from multinn.utils.argument_validation import check_number
 
@@ -58,9 +59,9 @@ class RandomImageLayer(Layer):
 
     def __init__(self, seed: "int | None" = None, **kwargs: Any):
         super().__init__(**kwargs)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if seed is not None and as_int(seed) is None:
             raise TypeError(f"{type(self).__name__}: `seed` must be an integer or None. Received: seed={seed!r}")
-        self.seed = seed
+        self.seed = None if seed is None else as_int(seed)
         self._draws = 0
 
     def uniform(self, shape: tuple, low: float, high: float) -> Any:
