@@ -44,3 +44,14 @@ def test_the_cuda_extras_bring_the_cuda_runtime_for_a_driver_only_machine():
     text = (ROOT / "pyproject.toml").read_text()
     extras = dict(re.findall(r'^(cuda1[23]) = \["([^"]+)"\]', text, re.MULTILINE))
     assert extras == {"cuda12": "cupy-cuda12x[ctk]>=14", "cuda13": "cupy-cuda13x[ctk]>=14"}
+
+
+def test_the_examples_extra_has_what_the_main_job_imports_or_writes():
+    # README step 1 is `pip install '.[examples]' && python examples/digits_mlp.py`: the test
+    # extra (what CI installs) must not be the only place its needs are listed.
+    text = (ROOT / "pyproject.toml").read_text()
+    examples = re.search(r'^examples = \[([^\]]*)\]', text, re.MULTILINE).group(1)
+    main_job = (ROOT / "examples" / "digits_mlp.py").read_text()
+    assert "scikit-learn" in examples  # the digits ship inside scikit-learn
+    if re.search(r'\.h5"', main_job):
+        assert "h5py" in examples  # .h5 names are written in Keras 2's HDF5 layout
