@@ -8,6 +8,7 @@ import os
 import numpy
 
 from .base import ArrayBackend
+from .numba_recurrent import CompiledLSTM
 from .numpy_blas import find_axpy, find_serial_blas, find_thread_limit
 
 _M_TRIM_THRESHOLD = -1
@@ -53,7 +54,7 @@ _SINGLE_THREAD_MAX_OUTPUT = 4096
 _OPENBLAS_SINGLE_MNK = 65536 * 4
 
 
-class NumpyBackend(ArrayBackend):
+class NumpyBackend(CompiledLSTM, ArrayBackend):
     """CPU arrays through NumPy; BLAS does the matrix products (and plain SGD's update)."""
 
     name = "numpy"

@@ -199,6 +199,13 @@ class RecurrentKernels:
                 if mask is not None:  # a skipped step hands its states' gradients straight back
                     dh += g_h - g_h * m
                     dc += g_c - g_c * m
+        return self._lstm_gradients(dz, ys, h0, dh, dc, recurrent_mask, go_backwards, needs)
+
+    def _lstm_gradients(self, dz, ys, h0, dh, dc, recurrent_mask, go_backwards: bool, needs: tuple):
+        """lstm_backward's results from the gate gradients `dz` (time, batch, 4u) of every step:
+        the recurrent kernel's gradient is one GEMM over all steps."""
+        xp = self.xp
+        steps, batch, u = ys.shape[0], ys.shape[1], h0.shape[1]
         need_xw, need_rk, need_h0, need_c0 = needs
         grk = None
         if need_rk:

@@ -1,0 +1,238 @@
+"""Compiled LSTM steps for the NumPy backend, through numba where it is installed.
+
+The NumPy kernels (recurrent_kernels.py) spend a time step in about fifteen array passes,
+each a ufunc call over a (batch, units) block: at a text classifier's sizes the calls cost
+more than their arithmetic. Here one compiled loop per step reads the recurrent product
+and the projected inputs once and writes the gates, states and output; a second does the
+step's backward. The recurrent products stay BLAS calls (`numpy.matmul`) between steps.
+
+NumPy's tanh cannot be called from a compiled loop and libm's is not vectorised, so tanh
+is the rational function `tanh_approx` (below): within 3.5e-7 of the exact value in
+float32, about 4 units in the last place near +-1, against 1.4 for `numpy.tanh`. The
+sigmoid gates use sigmoid(v) = 0.5 * tanh(v / 2) + 0.5, as the NumPy kernel does. Only
+float32 with Keras's default sigmoid takes this path; float64 (the gradient checks) and
+hard_sigmoid keep the NumPy kernels, whose results these match to float32 rounding.
+
+`MULTINN_NUMBA=0` turns the compiled path off; without numba it is off.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy
+
+# tanh(x) ~= x * P(x^2) / Q(x^2) on [-8, 8] (clamped outside, where tanh rounds to +-1 within
+# 2.3e-7): coefficients from a least-squares fit in float64 with Lawson reweighting toward the
+# worst error. All are positive, so Q >= 1 and Horner's scheme stays accurate in float32.
+_LIMIT = 8.0
+_P = (1.0, 0.1343822330236435, 0.003564191982150078, 2.177376882173121e-05, 1.506239222237582e-08)
+_Q = (1.0, 0.46771544218063354, 0.026136156171560287, 0.0003399235138203949, 8.453931172880402e-07)
+
+
+def tanh_approx_reference(x):
+    """The same rational tanh in NumPy (float32), for tests and for platforms without numba."""
+    f = numpy.float32
+    x = numpy.clip(numpy.asarray(x, dtype=f), f(-_LIMIT), f(_LIMIT))
+    s = x * x
+    p = f(_P[4])
+    q = f(_Q[4])
+    for k in (3, 2, 1, 0):
+        p = p * s + f(_P[k])
+        q = q * s + f(_Q[k])
+    return x * p / q
+
+
+def _compile():
+    """The jitted kernels, or None where numba is missing or fails to import."""
+    try:
+        import numba
+    except Exception:  # numba absent or broken: the NumPy kernels serve
+        return None
+
+    f32 = numpy.float32
+    lim, p0, p1, p2, p3, p4 = f32(_LIMIT), *(f32(v) for v in _P)
+    q0, q1, q2, q3, q4 = (f32(v) for v in _Q)
+    half, one = f32(0.5), f32(1.0)
+    # error_model="numpy": a division compiles without Python's zero check, which would stop
+    # the loops from being vectorised; fastmath lets LLVM reassociate and use FMA.
+    jit = numba.njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
+    inline = numba.njit(inline="always", fastmath=True, error_model="numpy")
+
+    @inline
+    def tanh(x):
+        x = min(max(x, -lim), lim)
+        s = x * x
+        return x * ((((p4 * s + p3) * s + p2) * s + p1) * s + p0) / ((((q4 * s + q3) * s + q2) * s + q1) * s + q0)
+
+    # Each loop below reads and writes separate contiguous rows: LLVM vectorises those, but
+    # not loops that write one part of a row and read another part of the same row.
+    @jit
+    def lstm_forward_step(t, z, projected, scale, h, c, out, buf, keep, masked):
+        """Step t: z (batch, 4u) holds h @ kernel (sigmoid columns halved) and becomes the
+        gates; h, c and out (batch, u), the carried state and last output, are updated where
+        the step is kept; buf[t] (batch, 7u) <- output, h, c, gates i f g o."""
+        batch, u = h.shape
+        for b in range(batch):
+            zb, pb = z[b], projected[t, b]
+            for k in range(4 * u):  # sigmoid(v) = 0.5 * tanh(v / 2) + 0.5 where scale is 0.5
+                zb[k] = tanh(zb[k] + pb[k]) * scale[k] + (one - scale[k])
+            if not masked or keep[t, b]:
+                hb, cb, ob = h[b], c[b], out[b]
+                for j in range(u):
+                    cn = zb[u + j] * cb[j] + zb[j] * zb[2 * u + j]
+                    hn = zb[3 * u + j] * tanh(cn)
+                    cb[j] = cn
+                    hb[j] = hn
+                    ob[j] = hn
+            yb = buf[t, b]
+            for j in range(u):
+                yb[j] = out[b, j]
+            for j in range(u):
+                yb[u + j] = h[b, j]
+            for j in range(u):
+                yb[2 * u + j] = c[b, j]
+            for k in range(4 * u):
+                yb[3 * u + k] = zb[k]
+
+    @jit
+    def lstm_backward_step(t, dy, ys, c0, dz, dh, dc, carry, held, slope, keep, masked):
+        """Step t's backward: dz[t] (batch, 4u) <- the gate gradients, dc <- the gradient for
+        the previous c. dh enters as the gradient from later steps (dz[t] @ kernel.T follows,
+        outside). A masked step hands its states' gradients straight back (`held`, added to
+        that product) and its output's to the earlier output (`carry`). dy is (batch, time,
+        7u), ys and dz time-major; `slope` (batch, u) is scratch."""
+        batch, u = dh.shape
+        for b in range(batch):
+            yb, db, gb = ys[t, b], dy[b, t], dz[t, b]
+            hb, cb, sb = dh[b], dc[b], slope[b]
+            if masked and not keep[t, b]:
+                kb, lb = carry[b], held[b]
+                for j in range(u):
+                    kb[j] += db[j]
+                for j in range(u):
+                    lb[j] = hb[j] + db[u + j]
+                for j in range(u):
+                    cb[j] += db[2 * u + j]
+                for k in range(4 * u):
+                    gb[k] = f32(0.0)
+                continue
+            if masked:  # a kept step takes the output gradient carried from later masked steps
+                kb, lb = carry[b], held[b]
+                for j in range(u):
+                    hb[j] += kb[j]
+                    kb[j] = f32(0.0)
+                    lb[j] = f32(0.0)
+            for j in range(u):
+                g_h = hb[j] + db[u + j] + db[j]
+                tc = tanh(yb[2 * u + j])
+                o = yb[6 * u + j]
+                cb[j] = cb[j] + db[2 * u + j] + g_h * o * (one - tc * tc)
+                hb[j] = g_h
+                sb[j] = tc * o * (one - o)
+            cp = ys[t - 1, b, 2 * u:3 * u] if t > 0 else c0[b]
+            for j in range(u):
+                i = yb[3 * u + j]
+                gb[j] = cb[j] * yb[5 * u + j] * i * (one - i)
+            for j in range(u):
+                f = yb[4 * u + j]
+                gb[u + j] = cb[j] * cp[j] * f * (one - f)
+            for j in range(u):
+                g = yb[5 * u + j]
+                gb[2 * u + j] = cb[j] * yb[3 * u + j] * (one - g * g)
+            for j in range(u):
+                gb[3 * u + j] = hb[j] * sb[j]
+            for j in range(u):
+                cb[j] *= yb[4 * u + j]
+
+    return lstm_forward_step, lstm_backward_step
+
+
+_kernels = None
+_loaded = False
+
+
+def kernels():
+    """(lstm_forward_step, lstm_backward_step), compiled on first use; None when off."""
+    global _kernels, _loaded
+    if not _loaded:
+        _kernels = None if os.environ.get("MULTINN_NUMBA", "1") == "0" else _compile()
+        _loaded = True
+    return _kernels
+
+
+def _float32(*arrays) -> bool:
+    return all(a is None or a.dtype == numpy.float32 for a in arrays)
+
+
+def _keep(mask, steps: int, batch: int):
+    """(time, batch) bool of the kept rows, and whether anything is masked."""
+    if mask is None:
+        return numpy.ones((1, 1), dtype=bool), False
+    return numpy.ascontiguousarray(mask.T, dtype=bool), True
+
+
+class CompiledLSTM:
+    """Mixin of NumpyBackend: `lstm_forward` / `lstm_backward` through the compiled steps above
+    where they apply (float32, sigmoid gates, numba present), else the NumPy kernels."""
+
+    def _compiled_lstm(self, recurrent_activation: str, *arrays):
+        steps = kernels()
+        if steps is None or recurrent_activation != "sigmoid" or not _float32(*arrays):
+            return None
+        return steps
+
+    def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
+                     recurrent_activation: str = "sigmoid"):
+        steps = self._compiled_lstm(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask)
+        if steps is None:
+            return super().lstm_forward(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
+                                        recurrent_activation)
+        forward_step = steps[0]
+        batch, time = xw.shape[:2]
+        u = recurrent_kernel.shape[0]
+        xw, mask = self._time_major(xw, mask, go_backwards)
+        keep, masked = _keep(mask, time, batch)
+        # The sigmoid gates' columns halved once (exact): sigmoid(v) = 0.5 * tanh(v / 2) + 0.5.
+        scale = numpy.full((4 * u,), 0.5, dtype=numpy.float32)
+        scale[2 * u:3 * u] = 1.0
+        kernel = recurrent_kernel * scale
+        projected = numpy.empty((time, batch, 4 * u), dtype=numpy.float32)
+        numpy.multiply(xw.transpose(1, 0, 2), scale, out=projected)
+        buf = numpy.empty((time, batch, 7 * u), dtype=numpy.float32)
+        z = numpy.empty((batch, 4 * u), dtype=numpy.float32)
+        h, c = numpy.array(h0, dtype=numpy.float32), numpy.array(c0, dtype=numpy.float32)
+        out = numpy.zeros_like(h)
+        with self.serial_blas():
+            for t in range(time):
+                numpy.matmul(h if recurrent_mask is None else h * recurrent_mask, kernel, out=z)
+                forward_step(t, z, projected, scale, h, c, out, buf, keep, masked)
+        return buf.transpose(1, 0, 2)
+
+    def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
+                      needs: tuple, recurrent_activation: str = "sigmoid"):
+        steps = self._compiled_lstm(recurrent_activation, dy, y, recurrent_kernel, h0, c0, recurrent_mask)
+        if steps is None:
+            return super().lstm_backward(dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
+                                         needs, recurrent_activation)
+        backward_step = steps[1]
+        batch, time = y.shape[:2]
+        u = recurrent_kernel.shape[0]
+        _, mask = self._time_major(y, mask, go_backwards)
+        keep, masked = _keep(mask, time, batch)
+        ys = y.transpose(1, 0, 2)  # the forward's own time-major buffer
+        if not ys.flags.c_contiguous:
+            ys = numpy.ascontiguousarray(ys)
+        dy = numpy.ascontiguousarray(dy)
+        c_first = numpy.ascontiguousarray(c0)
+        kernel_t = numpy.ascontiguousarray(recurrent_kernel.T)
+        dz = numpy.empty((time, batch, 4 * u), dtype=numpy.float32)
+        dh, dc, carry, held, slope = (numpy.zeros((batch, u), dtype=numpy.float32) for _ in range(5))
+        with self.serial_blas():
+            for t in range(time - 1, -1, -1):
+                backward_step(t, dy, ys, c_first, dz, dh, dc, carry, held, slope, keep, masked)
+                numpy.matmul(dz[t], kernel_t, out=dh)
+                if recurrent_mask is not None:
+                    dh *= recurrent_mask
+                if masked:
+                    dh += held
+        return self._lstm_gradients(dz, ys, h0, dh, dc, recurrent_mask, go_backwards, needs)

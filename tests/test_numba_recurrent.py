@@ -1,0 +1,150 @@
+"""The NumPy backend's compiled LSTM steps (backends/numba_recurrent.py) against the NumPy kernels
+and a plain NumPy LSTM, masks, recurrent dropout and go_backwards included; and when they apply."""
+import numpy as np
+import pytest
+
+from multinn.backends import numba_recurrent
+from multinn.backends.numpy_backend import NumpyBackend
+
+ALL = (True, True, True, True)
+
+
+class PlainKernels(NumpyBackend):
+    """The same backend with the compiled path switched off: the NumPy kernels."""
+
+    def _compiled_lstm(self, *args):
+        return None
+
+
+def _case(seed, batch=7, steps=9, units=5, masked=False, dropped=False):
+    rng = np.random.default_rng(seed)
+    xw = rng.normal(size=(batch, steps, 4 * units)).astype(np.float32)
+    kernel = (rng.normal(size=(units, 4 * units)) * 0.6).astype(np.float32)
+    h0, c0 = (rng.normal(size=(batch, units)).astype(np.float32) for _ in range(2))
+    mask = rng.random((batch, steps)) > 0.35 if masked else None
+    recurrent_mask = ((rng.random((batch, units)) > 0.5) * 2.0).astype(np.float32) if dropped else None
+    return xw, kernel, h0, c0, mask, recurrent_mask
+
+
+def _numpy_lstm(xw, kernel, h0, c0, mask, recurrent_mask, go_backwards):
+    """A step loop written straight from the LSTM equations (Keras 2's gate order i, f, c, o)."""
+    sig = lambda v: 1.0 / (1.0 + np.exp(-v))
+    x, m = (xw[:, ::-1], None if mask is None else mask[:, ::-1]) if go_backwards else (xw, mask)
+    h, c, out, outs = h0.astype(np.float64), c0.astype(np.float64), np.zeros(h0.shape), []
+    u = h0.shape[1]
+    for t in range(x.shape[1]):
+        z = x[:, t] + (h if recurrent_mask is None else h * recurrent_mask) @ kernel
+        i, f, g, o = sig(z[:, :u]), sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), sig(z[:, 3 * u:])
+        c_new = f * c + i * g
+        h_new = o * np.tanh(c_new)
+        keep = np.ones((len(h), 1), bool) if m is None else m[:, t:t + 1]
+        h, c, out = np.where(keep, h_new, h), np.where(keep, c_new, c), np.where(keep, h_new, out)
+        outs.append(out)
+    return np.stack(outs, axis=1), h, c
+
+
+def test_rational_tanh_is_within_float32_rounding():
+    x = np.linspace(-12, 12, 400_001).astype(np.float32)
+    exact = np.tanh(x.astype(np.float64))
+    approx = numba_recurrent.tanh_approx_reference(x)
+    assert approx.dtype == np.float32
+    assert np.abs(approx - exact).max() < 3.5e-7
+    assert np.all(np.abs(approx) <= 1.0)
+    assert np.array_equal(numba_recurrent.tanh_approx_reference(-x), -approx)  # odd, as tanh
+
+
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("dropped", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_compiled_steps_equal_the_numpy_kernels(masked, dropped, go_backwards):
+    assert numba_recurrent.kernels() is not None, "numba is a dependency: the compiled path must load"
+    xw, kernel, h0, c0, mask, rmask = _case(1, masked=masked, dropped=dropped)
+    compiled, plain = NumpyBackend(), PlainKernels()
+    y = compiled.lstm_forward(xw, kernel, h0, c0, mask, rmask, go_backwards)
+    y_ref = plain.lstm_forward(xw, kernel, h0, c0, mask, rmask, go_backwards)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-5, atol=2e-6)
+    u = kernel.shape[0]
+    outputs, h, c = _numpy_lstm(xw, kernel, h0, c0, mask, rmask, go_backwards)
+    np.testing.assert_allclose(y[:, :, :u], outputs, rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(y[:, -1, u:2 * u], h, rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(y[:, -1, 2 * u:3 * u], c, rtol=1e-5, atol=2e-6)
+    dy = np.random.default_rng(2).normal(size=y.shape).astype(np.float32)
+    grads = compiled.lstm_backward(dy, y, kernel, h0, c0, mask, rmask, go_backwards, ALL)
+    want = plain.lstm_backward(dy, y_ref, kernel, h0, c0, mask, rmask, go_backwards, ALL)
+    for got, expected in zip(grads, want):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_compiled_gradients_match_finite_differences_of_the_compiled_forward():
+    """The hand-written backward is the derivative of the compiled forward (float32 central
+    differences on a tiny case, weighted sum of the output blocks)."""
+    xw, kernel, h0, c0, mask, _ = _case(3, batch=2, steps=4, units=3, masked=True)
+    b = NumpyBackend()
+    u = kernel.shape[0]
+    weights = np.random.default_rng(4).normal(size=(2, 4, 3 * u)).astype(np.float32)
+
+    def loss(kernel_value):
+        y = b.lstm_forward(xw, kernel_value, h0, c0, mask, None, False)
+        return float((y[:, :, :3 * u].astype(np.float64) * weights).sum())
+
+    y = b.lstm_forward(xw, kernel, h0, c0, mask, None, False)
+    dy = np.zeros_like(y)
+    dy[:, :, :3 * u] = weights
+    grk = b.lstm_backward(dy, y, kernel, h0, c0, mask, None, False, ALL)[1]
+    eps = 1e-2
+    numeric = np.zeros_like(kernel, dtype=np.float64)
+    for idx in np.ndindex(kernel.shape):
+        up, down = kernel.copy(), kernel.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        numeric[idx] = (loss(up) - loss(down)) / (2 * eps)
+    np.testing.assert_allclose(grk, numeric, rtol=2e-2, atol=2e-3)
+
+
+def test_float64_and_hard_sigmoid_keep_the_numpy_kernels(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the compiled step ran")
+
+    monkeypatch.setattr(numba_recurrent, "kernels", lambda: (refuse, refuse))
+    b = NumpyBackend()
+    xw, kernel, h0, c0, mask, rmask = _case(5)
+    b.lstm_forward(*(a.astype(np.float64) for a in (xw, kernel, h0, c0)), None, None, False)
+    b.lstm_forward(xw, kernel, h0, c0, None, None, False, recurrent_activation="hard_sigmoid")
+    with pytest.raises(AssertionError, match="compiled step ran"):
+        b.lstm_forward(xw, kernel, h0, c0, None, None, False)
+
+
+def test_lstm_layer_trains_the_same_with_and_without_the_compiled_steps(monkeypatch):
+    import multinn
+    from multinn import backend as K
+
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(8, 6, 3)).astype(np.float32)
+    x[:3, 4:] = 0.0  # masked tails
+    y = rng.normal(size=(8, 4)).astype(np.float32)
+
+    def trained():
+        with K.backend_scope("numpy"):
+            multinn.utils.set_random_seed(7)
+            model = multinn.Sequential([multinn.layers.Masking(0.0, input_shape=(6, 3)),
+                                        multinn.layers.LSTM(4, return_sequences=False)])
+            model.compile("adam", "mse")
+            model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0)
+            return model.predict(x), [w.copy() for w in model.get_weights()]
+
+    fast_out, fast_weights = trained()
+    monkeypatch.setattr(numba_recurrent, "kernels", lambda: None)
+    plain_out, plain_weights = trained()
+    np.testing.assert_allclose(fast_out, plain_out, rtol=1e-4, atol=1e-5)
+    for a, b in zip(fast_weights, plain_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_numba_can_be_switched_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv("MULTINN_NUMBA", "0")
+    monkeypatch.setattr(numba_recurrent, "_loaded", False)
+    monkeypatch.setattr(numba_recurrent, "_kernels", None)
+    assert numba_recurrent.kernels() is None
+    monkeypatch.delenv("MULTINN_NUMBA")
+    monkeypatch.setattr(numba_recurrent, "_loaded", False)
+    assert numba_recurrent.kernels() is not None
