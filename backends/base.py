@@ -227,6 +227,10 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
     def matmul(self, a, b):
         return self.xp.matmul(a, b)
 
+    def add_at(self, out, index, values) -> None:
+        """out[index] += values, with repeated indices accumulating (an embedding's gradient)."""
+        self.xp.add.at(out, index, values)
+
     def erf(self, x):
         """The error function, elementwise, in x's dtype (NumPy has none of its own).
 

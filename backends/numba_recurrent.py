@@ -144,7 +144,70 @@ def _compile():
             for j in range(u):
                 cb[j] *= yb[4 * u + j]
 
-    return lstm_forward_step, lstm_backward_step
+    @jit
+    def gru_gates_step(src, zr, xw, hd, rh):
+        """Keras 2's GRU (reset_after=False), first half of a step: zr (batch, 2u) holds
+        hd @ kernel[:, :2u] and becomes the gates z, r; rh <- r * hd, the input of the
+        candidate's product. xw is (batch, time, 3u), read at time `src`."""
+        batch, u = hd.shape
+        for b in range(batch):
+            zb, xb = zr[b], xw[b, src]
+            for k in range(2 * u):
+                zb[k] = tanh(half * (zb[k] + xb[k])) * half + half
+            rb, hb = rh[b], hd[b]
+            for j in range(u):
+                rb[j] = zb[u + j] * hb[j]
+
+    @jit
+    def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, reset_after):
+        """The rest of a GRU step: cand (batch, u) holds the candidate's recurrent product
+        ((r * hd) @ kernel_h), or with `reset_after` the recurrent part `part` (bias added)
+        to be gated by r; cand <- tanh(x_h + ...); h = z * hd + (1 - z) * cand where the step
+        is kept; buf[t] <- output, h, z, r, candidate (and part)."""
+        batch, u = hd.shape
+        for b in range(batch):
+            zb, cb, xb = zr[b], cand[b], xw[b, src]
+            if reset_after:
+                pb = part[b]
+                for j in range(u):
+                    cb[j] = tanh(xb[2 * u + j] + zb[u + j] * pb[j])
+            else:
+                for j in range(u):
+                    cb[j] = tanh(xb[2 * u + j] + cb[j])
+            if not masked or keep[t, b]:
+                hb, ob, db = h[b], out[b], hd[b]
+                for j in range(u):  # out first: hd may be h itself
+                    ob[j] = (db[j] - cb[j]) * zb[j] + cb[j]
+                for j in range(u):
+                    hb[j] = ob[j]
+            yb = buf[t, b]
+            for j in range(u):
+                yb[j] = out[b, j]
+            for j in range(u):
+                yb[u + j] = h[b, j]
+            for k in range(2 * u):
+                yb[2 * u + k] = zb[k]
+            for j in range(u):
+                yb[4 * u + j] = cb[j]
+            if reset_after:
+                for j in range(u):
+                    yb[5 * u + j] = part[b, j]
+
+    @jit
+    def gru_after_gates_step(src, product, bias, xw, zr, part):
+        """reset_after's first half: product (batch, 3u) = hd @ kernel; zr <- the gates z, r
+        from its first 2u columns; part <- its last u columns plus the recurrent bias."""
+        batch = product.shape[0]
+        u = product.shape[1] // 3
+        for b in range(batch):
+            mb, zb, xb = product[b], zr[b], xw[b, src]
+            for k in range(2 * u):
+                zb[k] = tanh(half * (mb[k] + xb[k])) * half + half
+            pb = part[b]
+            for j in range(u):
+                pb[j] = mb[2 * u + j] + bias[j]
+
+    return lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step
 
 
 _kernels = None
@@ -152,7 +215,8 @@ _loaded = False
 
 
 def kernels():
-    """(lstm_forward_step, lstm_backward_step), compiled on first use; None when off."""
+    """The compiled steps (lstm_forward_step, lstm_backward_step, gru_gates_step,
+    gru_update_step, gru_after_gates_step), compiled on first use; None when off."""
     global _kernels, _loaded
     if not _loaded:
         _kernels = None if os.environ.get("MULTINN_NUMBA", "1") == "0" else _compile()
@@ -171,9 +235,10 @@ def _keep(mask, steps: int, batch: int):
     return numpy.ascontiguousarray(mask.T, dtype=bool), True
 
 
-class CompiledLSTM:
-    """Mixin of NumpyBackend: `lstm_forward` / `lstm_backward` through the compiled steps above
-    where they apply (float32, sigmoid gates, numba present), else the NumPy kernels."""
+class CompiledRecurrent:
+    """Mixin of NumpyBackend: `lstm_forward`, `lstm_backward` and `gru_forward` through the
+    compiled steps above where they apply (float32, sigmoid gates, numba present), else the
+    NumPy kernels. The GRU's backward stays NumPy's: it reads the same packed buffer."""
 
     def _compiled_lstm(self, recurrent_activation: str, *arrays):
         steps = kernels()
@@ -236,3 +301,38 @@ class CompiledLSTM:
                 if masked:
                     dh += held
         return self._lstm_gradients(dz, ys, h0, dh, dc, recurrent_mask, go_backwards, needs)
+
+    def gru_forward(self, xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,
+                    reset_after: bool = False, recurrent_activation: str = "sigmoid"):
+        steps = self._compiled_lstm(recurrent_activation, xw, recurrent_kernel, recurrent_bias, h0, recurrent_mask)
+        if steps is None:
+            return super().gru_forward(xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask,
+                                       go_backwards, reset_after, recurrent_activation)
+        gates_step, update_step, after_gates_step = steps[2:5]
+        batch, time = xw.shape[:2]
+        u = recurrent_kernel.shape[0]
+        f32 = numpy.float32
+        xw = numpy.ascontiguousarray(xw)
+        if mask is not None and go_backwards:
+            mask = mask[:, ::-1]
+        keep, masked = _keep(mask, time, batch)
+        buf = numpy.empty((time, batch, (6 if reset_after else 5) * u), dtype=f32)
+        h, out = numpy.array(h0, dtype=f32), numpy.zeros((batch, u), dtype=f32)
+        zr, cand, part, reset = (numpy.empty((batch, n * u), dtype=f32) for n in (2, 1, 1, 1))
+        product = numpy.empty((batch, 3 * u), dtype=f32)
+        bias = numpy.zeros((u,), dtype=f32) if recurrent_bias is None else numpy.ascontiguousarray(recurrent_bias)
+        kernel_zr = numpy.ascontiguousarray(recurrent_kernel[:, :2 * u])
+        kernel_h = numpy.ascontiguousarray(recurrent_kernel[:, 2 * u:])
+        with self.serial_blas():
+            for t in range(time):
+                src = time - 1 - t if go_backwards else t
+                hd = h if recurrent_mask is None else h * recurrent_mask
+                if reset_after:
+                    numpy.matmul(hd, recurrent_kernel, out=product)
+                    after_gates_step(src, product, bias, xw, zr, part)
+                else:
+                    numpy.matmul(hd, kernel_zr, out=zr)
+                    gates_step(src, zr, xw, hd, reset)
+                    numpy.matmul(reset, kernel_h, out=cand)
+                update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, reset_after)
+        return buf.transpose(1, 0, 2)

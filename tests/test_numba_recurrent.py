@@ -148,3 +148,42 @@ def test_numba_can_be_switched_off_by_the_environment(monkeypatch):
     monkeypatch.delenv("MULTINN_NUMBA")
     monkeypatch.setattr(numba_recurrent, "_loaded", False)
     assert numba_recurrent.kernels() is not None
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("dropped", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_compiled_gru_forward_equals_the_numpy_kernel_and_a_plain_loop(reset_after, masked, dropped, go_backwards):
+    rng = np.random.default_rng(11)
+    batch, steps, u = 6, 8, 5
+    xw = rng.normal(size=(batch, steps, 3 * u)).astype(np.float32)
+    # weights small enough that the recurrence contracts: an expanding one (doubled by the dropout
+    # mask's 1 / (1 - rate)) amplifies float32 rounding itself, whichever tanh is used
+    kernel = (rng.normal(size=(u, 3 * u)) * 0.3).astype(np.float32)
+    bias = rng.normal(size=(u,)).astype(np.float32) if reset_after else None
+    h0 = rng.normal(size=(batch, u)).astype(np.float32)
+    mask = rng.random((batch, steps)) > 0.35 if masked else None
+    rmask = ((rng.random((batch, u)) > 0.5) * 2.0).astype(np.float32) if dropped else None
+    args = (xw, kernel, bias, h0, mask, rmask, go_backwards, reset_after)
+    y = NumpyBackend().gru_forward(*args)
+    np.testing.assert_allclose(y, PlainKernels().gru_forward(*args), rtol=1e-4, atol=1e-5)
+    # Keras 2.3.1's GRU equations, step by step in float64
+    sig = lambda v: 1.0 / (1.0 + np.exp(-v))
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    h, out = h0.astype(np.float64), np.zeros((batch, u))
+    for k, t in enumerate(order):
+        hd = h if rmask is None else h * rmask
+        x = xw[:, t]
+        if reset_after:
+            m = hd @ kernel
+            z, r = sig(x[:, :u] + m[:, :u]), sig(x[:, u:2 * u] + m[:, u:2 * u])
+            cand = np.tanh(x[:, 2 * u:] + r * (m[:, 2 * u:] + bias))
+        else:
+            z, r = sig(x[:, :u] + hd @ kernel[:, :u]), sig(x[:, u:2 * u] + hd @ kernel[:, u:2 * u])
+            cand = np.tanh(x[:, 2 * u:] + (r * hd) @ kernel[:, 2 * u:])
+        h_new = z * hd + (1 - z) * cand
+        keep = np.ones((batch, 1), bool) if mask is None else mask[:, t:t + 1]
+        h, out = np.where(keep, h_new, h), np.where(keep, h_new, out)
+        np.testing.assert_allclose(y[:, k, :u], out, rtol=1e-5, atol=2e-6)
+        np.testing.assert_allclose(y[:, k, u:2 * u], h, rtol=1e-5, atol=2e-6)

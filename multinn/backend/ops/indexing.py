@@ -33,7 +33,7 @@ def _scatter_fwd(b, dy, x, index):
     if _is_basic(index):
         out[index] = dy
     else:
-        b.xp.add.at(out, index, dy)  # repeated indices accumulate
+        b.add_at(out, index, dy)  # repeated indices accumulate
     return out
 
 

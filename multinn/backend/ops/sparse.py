@@ -117,7 +117,7 @@ def to_dense(x: Any) -> Tensor:
 
 def _segment_sum_fwd(b, rows_values, rows, count):
     out = b.xp.zeros((count,) + rows_values.shape[1:], dtype=rows_values.dtype)
-    b.xp.add.at(out, rows, rows_values)
+    b.add_at(out, rows, rows_values)
     return out
 
 
