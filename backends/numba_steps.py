@@ -1,0 +1,179 @@
+"""The compiled steps of numba_recurrent.py (imported only where numba is installed).
+
+Module-level functions, so numba's on-disk cache (`cache=True`, in __pycache__ or numba's
+user cache) serves later processes without compiling again; the tanh coefficients are
+module constants, which numba compiles in as literals.
+"""
+from __future__ import annotations
+
+import numba
+import numpy
+
+from .numba_recurrent import _LIMIT, _P, _Q
+
+f32 = numpy.float32
+lim, p0, p1, p2, p3, p4 = f32(_LIMIT), *(f32(v) for v in _P)
+q0, q1, q2, q3, q4 = (f32(v) for v in _Q)
+half, one = f32(0.5), f32(1.0)
+# error_model="numpy": a division compiles without Python's zero check, which would stop
+# the loops from being vectorised; fastmath lets LLVM reassociate and use FMA.
+jit = numba.njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
+inline = numba.njit(inline="always", fastmath=True, error_model="numpy")
+
+
+@inline
+def tanh(x):
+    x = min(max(x, -lim), lim)
+    s = x * x
+    return x * ((((p4 * s + p3) * s + p2) * s + p1) * s + p0) / ((((q4 * s + q3) * s + q2) * s + q1) * s + q0)
+
+
+# Each loop below reads and writes separate contiguous rows: LLVM vectorises those, but
+# not loops that write one part of a row and read another part of the same row.
+@jit
+def lstm_forward_step(t, z, projected, scale, h, c, out, buf, keep, masked):
+    """Step t: z (batch, 4u) holds h @ kernel (sigmoid columns halved) and becomes the
+    gates; h, c and out (batch, u), the carried state and last output, are updated where
+    the step is kept; buf[t] (batch, 7u) <- output, h, c, gates i f g o."""
+    batch, u = h.shape
+    for b in range(batch):
+        zb, pb = z[b], projected[t, b]
+        for k in range(4 * u):  # sigmoid(v) = 0.5 * tanh(v / 2) + 0.5 where scale is 0.5
+            zb[k] = tanh(zb[k] + pb[k]) * scale[k] + (one - scale[k])
+        if not masked or keep[t, b]:
+            hb, cb, ob = h[b], c[b], out[b]
+            for j in range(u):
+                cn = zb[u + j] * cb[j] + zb[j] * zb[2 * u + j]
+                hn = zb[3 * u + j] * tanh(cn)
+                cb[j] = cn
+                hb[j] = hn
+                ob[j] = hn
+        yb = buf[t, b]
+        for j in range(u):
+            yb[j] = out[b, j]
+        for j in range(u):
+            yb[u + j] = h[b, j]
+        for j in range(u):
+            yb[2 * u + j] = c[b, j]
+        for k in range(4 * u):
+            yb[3 * u + k] = zb[k]
+
+
+@jit
+def lstm_backward_step(t, dy, ys, c0, dz, dh, dc, carry, held, slope, keep, masked):
+    """Step t's backward: dz[t] (batch, 4u) <- the gate gradients, dc <- the gradient for
+    the previous c. dh enters as the gradient from later steps (dz[t] @ kernel.T follows,
+    outside). A masked step hands its states' gradients straight back (`held`, added to
+    that product) and its output's to the earlier output (`carry`). dy is (batch, time,
+    7u), ys and dz time-major; `slope` (batch, u) is scratch."""
+    batch, u = dh.shape
+    for b in range(batch):
+        yb, db, gb = ys[t, b], dy[b, t], dz[t, b]
+        hb, cb, sb = dh[b], dc[b], slope[b]
+        if masked and not keep[t, b]:
+            kb, lb = carry[b], held[b]
+            for j in range(u):
+                kb[j] += db[j]
+            for j in range(u):
+                lb[j] = hb[j] + db[u + j]
+            for j in range(u):
+                cb[j] += db[2 * u + j]
+            for k in range(4 * u):
+                gb[k] = f32(0.0)
+            continue
+        if masked:  # a kept step takes the output gradient carried from later masked steps
+            kb, lb = carry[b], held[b]
+            for j in range(u):
+                hb[j] += kb[j]
+                kb[j] = f32(0.0)
+                lb[j] = f32(0.0)
+        for j in range(u):
+            g_h = hb[j] + db[u + j] + db[j]
+            tc = tanh(yb[2 * u + j])
+            o = yb[6 * u + j]
+            cb[j] = cb[j] + db[2 * u + j] + g_h * o * (one - tc * tc)
+            hb[j] = g_h
+            sb[j] = tc * o * (one - o)
+        cp = ys[t - 1, b, 2 * u:3 * u] if t > 0 else c0[b]
+        for j in range(u):
+            i = yb[3 * u + j]
+            gb[j] = cb[j] * yb[5 * u + j] * i * (one - i)
+        for j in range(u):
+            f = yb[4 * u + j]
+            gb[u + j] = cb[j] * cp[j] * f * (one - f)
+        for j in range(u):
+            g = yb[5 * u + j]
+            gb[2 * u + j] = cb[j] * yb[3 * u + j] * (one - g * g)
+        for j in range(u):
+            gb[3 * u + j] = hb[j] * sb[j]
+        for j in range(u):
+            cb[j] *= yb[4 * u + j]
+
+
+@jit
+def gru_gates_step(src, zr, xw, hd, rh):
+    """Keras 2's GRU (reset_after=False), first half of a step: zr (batch, 2u) holds
+    hd @ kernel[:, :2u] and becomes the gates z, r; rh <- r * hd, the input of the
+    candidate's product. xw is (batch, time, 3u), read at time `src`."""
+    batch, u = hd.shape
+    for b in range(batch):
+        zb, xb = zr[b], xw[b, src]
+        for k in range(2 * u):
+            zb[k] = tanh(half * (zb[k] + xb[k])) * half + half
+        rb, hb = rh[b], hd[b]
+        for j in range(u):
+            rb[j] = zb[u + j] * hb[j]
+
+
+@jit
+def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, reset_after):
+    """The rest of a GRU step: cand (batch, u) holds the candidate's recurrent product
+    ((r * hd) @ kernel_h), or with `reset_after` the recurrent part `part` (bias added)
+    to be gated by r; cand <- tanh(x_h + ...); h = z * hd + (1 - z) * cand where the step
+    is kept; buf[t] <- output, h, z, r, candidate (and part)."""
+    batch, u = hd.shape
+    for b in range(batch):
+        zb, cb, xb = zr[b], cand[b], xw[b, src]
+        if reset_after:
+            pb = part[b]
+            for j in range(u):
+                cb[j] = tanh(xb[2 * u + j] + zb[u + j] * pb[j])
+        else:
+            for j in range(u):
+                cb[j] = tanh(xb[2 * u + j] + cb[j])
+        if not masked or keep[t, b]:
+            hb, ob, db = h[b], out[b], hd[b]
+            for j in range(u):  # out first: hd may be h itself
+                ob[j] = (db[j] - cb[j]) * zb[j] + cb[j]
+            for j in range(u):
+                hb[j] = ob[j]
+        yb = buf[t, b]
+        for j in range(u):
+            yb[j] = out[b, j]
+        for j in range(u):
+            yb[u + j] = h[b, j]
+        for k in range(2 * u):
+            yb[2 * u + k] = zb[k]
+        for j in range(u):
+            yb[4 * u + j] = cb[j]
+        if reset_after:
+            for j in range(u):
+                yb[5 * u + j] = part[b, j]
+
+
+@jit
+def gru_after_gates_step(src, product, bias, xw, zr, part):
+    """reset_after's first half: product (batch, 3u) = hd @ kernel; zr <- the gates z, r
+    from its first 2u columns; part <- its last u columns plus the recurrent bias."""
+    batch = product.shape[0]
+    u = product.shape[1] // 3
+    for b in range(batch):
+        mb, zb, xb = product[b], zr[b], xw[b, src]
+        for k in range(2 * u):
+            zb[k] = tanh(half * (mb[k] + xb[k])) * half + half
+        pb = part[b]
+        for j in range(u):
+            pb[j] = mb[2 * u + j] + bias[j]
+
+
+KERNELS = (lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step)
