@@ -96,14 +96,14 @@ class CompiledRecurrent:
         forward_step = steps[0]
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
-        xw, mask = self._time_major(xw, mask, go_backwards)
+        xw = numpy.ascontiguousarray(xw)
+        if mask is not None and go_backwards:
+            mask = mask[:, ::-1]
         keep, masked = _keep(mask, time, batch)
-        # The sigmoid gates' columns halved once (exact): sigmoid(v) = 0.5 * tanh(v / 2) + 0.5.
+        # The sigmoid gates' columns scaled by a half (exact): sigmoid(v) = 0.5 * tanh(v / 2) + 0.5.
         scale = numpy.full((4 * u,), 0.5, dtype=numpy.float32)
         scale[2 * u:3 * u] = 1.0
         kernel = recurrent_kernel * scale
-        projected = numpy.empty((time, batch, 4 * u), dtype=numpy.float32)
-        numpy.multiply(xw.transpose(1, 0, 2), scale, out=projected)
         buf = numpy.empty((time, batch, 7 * u), dtype=numpy.float32)
         z = numpy.empty((batch, 4 * u), dtype=numpy.float32)
         h, c = numpy.array(h0, dtype=numpy.float32), numpy.array(c0, dtype=numpy.float32)
@@ -111,7 +111,7 @@ class CompiledRecurrent:
         with self.serial_blas():
             for t in range(time):
                 numpy.matmul(h if recurrent_mask is None else h * recurrent_mask, kernel, out=z)
-                forward_step(t, z, projected, scale, h, c, out, buf, keep, masked)
+                forward_step(t, time - 1 - t if go_backwards else t, z, xw, scale, h, c, out, buf, keep, masked)
         return buf.transpose(1, 0, 2)
 
     def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,

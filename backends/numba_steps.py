@@ -31,15 +31,16 @@ def tanh(x):
 # Each loop below reads and writes separate contiguous rows: LLVM vectorises those, but
 # not loops that write one part of a row and read another part of the same row.
 @jit
-def lstm_forward_step(t, z, projected, scale, h, c, out, buf, keep, masked):
-    """Step t: z (batch, 4u) holds h @ kernel (sigmoid columns halved) and becomes the
-    gates; h, c and out (batch, u), the carried state and last output, are updated where
-    the step is kept; buf[t] (batch, 7u) <- output, h, c, gates i f g o."""
+def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked):
+    """Step t: z (batch, 4u) holds h @ (kernel * scale) and becomes the gates; xw (batch,
+    time, 4u) is the input projection, read at time `src`. h, c and out (batch, u), the
+    carried state and last output, are updated where the step is kept; buf[t] (batch, 7u)
+    <- output, h, c, gates i f g o."""
     batch, u = h.shape
     for b in range(batch):
-        zb, pb = z[b], projected[t, b]
+        zb, xb = z[b], xw[b, src]
         for k in range(4 * u):  # sigmoid(v) = 0.5 * tanh(v / 2) + 0.5 where scale is 0.5
-            zb[k] = tanh(zb[k] + pb[k]) * scale[k] + (one - scale[k])
+            zb[k] = tanh(zb[k] + xb[k] * scale[k]) * scale[k] + (one - scale[k])
         if not masked or keep[t, b]:
             hb, cb, ob = h[b], c[b], out[b]
             for j in range(u):
