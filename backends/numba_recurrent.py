@@ -69,17 +69,26 @@ def _float32(*arrays) -> bool:
     return all(a is None or a.dtype == numpy.float32 for a in arrays)
 
 
-def _keep(mask, steps: int, batch: int):
-    """(time, batch) bool of the kept rows, and whether anything is masked."""
+def _keep(mask, go_backwards: bool):
+    """(time, batch) bool of the kept rows in the order the steps run, and whether anything
+    is masked."""
     if mask is None:
         return numpy.ones((1, 1), dtype=bool), False
-    return numpy.ascontiguousarray(mask.T, dtype=bool), True
+    return numpy.ascontiguousarray((mask[:, ::-1] if go_backwards else mask).T, dtype=bool), True
+
+
+def _rows(keep, masked: bool, lo: int, hi: int):
+    return numpy.ascontiguousarray(keep[:, lo:hi]) if masked else keep
 
 
 class CompiledRecurrent:
     """Mixin of NumpyBackend: `lstm_forward`, `lstm_backward` and `gru_forward` through the
     compiled steps above where they apply (float32, sigmoid gates, numba present), else the
-    NumPy kernels. The GRU's backward stays NumPy's: it reads the same packed buffer."""
+    NumPy kernels. The GRU's backward stays NumPy's: it reads the same packed buffer.
+
+    The packed buffers here are batch-major (batch, time, width), C-contiguous, so a range
+    of batch rows is a contiguous block and the gate gradients come out in the inputs'
+    layout: the rows of a batch are independent, and each range runs its own time loop."""
 
     def _compiled_lstm(self, recurrent_activation: str, *arrays):
         steps = kernels()
@@ -97,22 +106,26 @@ class CompiledRecurrent:
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
         xw = numpy.ascontiguousarray(xw)
-        if mask is not None and go_backwards:
-            mask = mask[:, ::-1]
-        keep, masked = _keep(mask, time, batch)
+        keep, masked = _keep(mask, go_backwards)
         # The sigmoid gates' columns scaled by a half (exact): sigmoid(v) = 0.5 * tanh(v / 2) + 0.5.
         scale = numpy.full((4 * u,), 0.5, dtype=numpy.float32)
         scale[2 * u:3 * u] = 1.0
         kernel = recurrent_kernel * scale
-        buf = numpy.empty((time, batch, 7 * u), dtype=numpy.float32)
-        z = numpy.empty((batch, 4 * u), dtype=numpy.float32)
-        h, c = numpy.array(h0, dtype=numpy.float32), numpy.array(c0, dtype=numpy.float32)
-        out = numpy.zeros_like(h)
-        with self.serial_blas():
-            for t in range(time):
-                numpy.matmul(h if recurrent_mask is None else h * recurrent_mask, kernel, out=z)
-                forward_step(t, time - 1 - t if go_backwards else t, z, xw, scale, h, c, out, buf, keep, masked)
-        return buf.transpose(1, 0, 2)
+        buf = numpy.empty((batch, time, 7 * u), dtype=numpy.float32)
+
+        def rows(lo: int, hi: int) -> None:
+            z = numpy.empty((hi - lo, 4 * u), dtype=numpy.float32)
+            h, c = numpy.array(h0[lo:hi], dtype=numpy.float32), numpy.array(c0[lo:hi], dtype=numpy.float32)
+            out = numpy.zeros_like(h)
+            dropped = None if recurrent_mask is None else recurrent_mask[lo:hi]
+            kept, x, y = _rows(keep, masked, lo, hi), xw[lo:hi], buf[lo:hi]
+            with self.serial_blas():
+                for t in range(time):
+                    numpy.matmul(h if dropped is None else h * dropped, kernel, out=z)
+                    forward_step(t, time - 1 - t if go_backwards else t, z, x, scale, h, c, out, y, kept, masked)
+
+        rows(0, batch)
+        return buf
 
     def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
                       needs: tuple, recurrent_activation: str = "sigmoid"):
@@ -123,25 +136,41 @@ class CompiledRecurrent:
         backward_step = steps[1]
         batch, time = y.shape[:2]
         u = recurrent_kernel.shape[0]
-        _, mask = self._time_major(y, mask, go_backwards)
-        keep, masked = _keep(mask, time, batch)
-        ys = y.transpose(1, 0, 2)  # the forward's own time-major buffer
-        if not ys.flags.c_contiguous:
-            ys = numpy.ascontiguousarray(ys)
-        dy = numpy.ascontiguousarray(dy)
-        c_first = numpy.ascontiguousarray(c0)
+        keep, masked = _keep(mask, go_backwards)
+        y, dy = numpy.ascontiguousarray(y), numpy.ascontiguousarray(dy)
         kernel_t = numpy.ascontiguousarray(recurrent_kernel.T)
-        dz = numpy.empty((time, batch, 4 * u), dtype=numpy.float32)
-        dh, dc, carry, held, slope = (numpy.zeros((batch, u), dtype=numpy.float32) for _ in range(5))
-        with self.serial_blas():
-            for t in range(time - 1, -1, -1):
-                backward_step(t, dy, ys, c_first, dz, dh, dc, carry, held, slope, keep, masked)
-                numpy.matmul(dz[t], kernel_t, out=dh)
-                if recurrent_mask is not None:
-                    dh *= recurrent_mask
-                if masked:
-                    dh += held
-        return self._lstm_gradients(dz, ys, h0, dh, dc, recurrent_mask, go_backwards, needs)
+        dz = numpy.empty((batch, time, 4 * u), dtype=numpy.float32)
+        dh, dc = numpy.empty((batch, u), dtype=numpy.float32), numpy.empty((batch, u), dtype=numpy.float32)
+
+        def rows(lo: int, hi: int) -> None:
+            n = hi - lo
+            carry, held, slope = (numpy.zeros((n, u), dtype=numpy.float32) for _ in range(3))
+            h_grad, c_grad = numpy.zeros((n, u), dtype=numpy.float32), numpy.zeros((n, u), dtype=numpy.float32)
+            dropped = None if recurrent_mask is None else recurrent_mask[lo:hi]
+            kept, c_first, g, gz, ys = _rows(keep, masked, lo, hi), numpy.ascontiguousarray(c0[lo:hi]), \
+                dy[lo:hi], dz[lo:hi], y[lo:hi]
+            with self.serial_blas():
+                for t in range(time - 1, -1, -1):
+                    backward_step(t, g, ys, c_first, gz, h_grad, c_grad, carry, held, slope, kept, masked)
+                    numpy.matmul(gz[:, t], kernel_t, out=h_grad)
+                    if dropped is not None:
+                        h_grad *= dropped
+                    if masked:
+                        h_grad += held
+            dh[lo:hi], dc[lo:hi] = h_grad, c_grad
+
+        rows(0, batch)
+        need_xw, need_rk, need_h0, need_c0 = needs
+        grk = None
+        if need_rk:  # one product over every step: sum over (batch, time) of h_prev^T dz
+            h_prev = numpy.empty((batch, time, u), dtype=numpy.float32)
+            h_prev[:, 0] = h0
+            h_prev[:, 1:] = y[:, :-1, u:2 * u]
+            if recurrent_mask is not None:
+                h_prev *= recurrent_mask[:, None, :]
+            grk = numpy.matmul(h_prev.reshape(batch * time, u).T, dz.reshape(batch * time, 4 * u))
+        gxw = (dz[:, ::-1] if go_backwards else dz) if need_xw else None
+        return gxw, grk, (dh if need_h0 else None), (dc if need_c0 else None)
 
     def gru_forward(self, xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,
                     reset_after: bool = False, recurrent_activation: str = "sigmoid"):
@@ -154,26 +183,31 @@ class CompiledRecurrent:
         u = recurrent_kernel.shape[0]
         f32 = numpy.float32
         xw = numpy.ascontiguousarray(xw)
-        if mask is not None and go_backwards:
-            mask = mask[:, ::-1]
-        keep, masked = _keep(mask, time, batch)
-        buf = numpy.empty((time, batch, (6 if reset_after else 5) * u), dtype=f32)
-        h, out = numpy.array(h0, dtype=f32), numpy.zeros((batch, u), dtype=f32)
-        zr, cand, part, reset = (numpy.empty((batch, n * u), dtype=f32) for n in (2, 1, 1, 1))
-        product = numpy.empty((batch, 3 * u), dtype=f32)
+        keep, masked = _keep(mask, go_backwards)
+        buf = numpy.empty((batch, time, (6 if reset_after else 5) * u), dtype=f32)
         bias = numpy.zeros((u,), dtype=f32) if recurrent_bias is None else numpy.ascontiguousarray(recurrent_bias)
         kernel_zr = numpy.ascontiguousarray(recurrent_kernel[:, :2 * u])
         kernel_h = numpy.ascontiguousarray(recurrent_kernel[:, 2 * u:])
-        with self.serial_blas():
-            for t in range(time):
-                src = time - 1 - t if go_backwards else t
-                hd = h if recurrent_mask is None else h * recurrent_mask
-                if reset_after:
-                    numpy.matmul(hd, recurrent_kernel, out=product)
-                    after_gates_step(src, product, bias, xw, zr, part)
-                else:
-                    numpy.matmul(hd, kernel_zr, out=zr)
-                    gates_step(src, zr, xw, hd, reset)
-                    numpy.matmul(reset, kernel_h, out=cand)
-                update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, reset_after)
-        return buf.transpose(1, 0, 2)
+
+        def rows(lo: int, hi: int) -> None:
+            n = hi - lo
+            h, out = numpy.array(h0[lo:hi], dtype=f32), numpy.zeros((n, u), dtype=f32)
+            zr, cand, part, reset = (numpy.empty((n, k * u), dtype=f32) for k in (2, 1, 1, 1))
+            product = numpy.empty((n, 3 * u), dtype=f32)
+            dropped = None if recurrent_mask is None else recurrent_mask[lo:hi]
+            kept, x, y = _rows(keep, masked, lo, hi), xw[lo:hi], buf[lo:hi]
+            with self.serial_blas():
+                for t in range(time):
+                    src = time - 1 - t if go_backwards else t
+                    hd = h if dropped is None else h * dropped
+                    if reset_after:
+                        numpy.matmul(hd, recurrent_kernel, out=product)
+                        after_gates_step(src, product, bias, x, zr, part)
+                    else:
+                        numpy.matmul(hd, kernel_zr, out=zr)
+                        gates_step(src, zr, x, hd, reset)
+                        numpy.matmul(reset, kernel_h, out=cand)
+                    update_step(t, src, zr, cand, part, x, hd, h, out, y, kept, masked, reset_after)
+
+        rows(0, batch)
+        return buf

@@ -34,8 +34,8 @@ def tanh(x):
 def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked):
     """Step t: z (batch, 4u) holds h @ (kernel * scale) and becomes the gates; xw (batch,
     time, 4u) is the input projection, read at time `src`. h, c and out (batch, u), the
-    carried state and last output, are updated where the step is kept; buf[t] (batch, 7u)
-    <- output, h, c, gates i f g o."""
+    carried state and last output, are updated where the step is kept; buf[:, t] (of
+    buf's (batch, time, 7u)) <- output, h, c, gates i f g o."""
     batch, u = h.shape
     for b in range(batch):
         zb, xb = z[b], xw[b, src]
@@ -49,7 +49,7 @@ def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked):
                 cb[j] = cn
                 hb[j] = hn
                 ob[j] = hn
-        yb = buf[t, b]
+        yb = buf[b, t]
         for j in range(u):
             yb[j] = out[b, j]
         for j in range(u):
@@ -61,15 +61,15 @@ def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked):
 
 
 @jit
-def lstm_backward_step(t, dy, ys, c0, dz, dh, dc, carry, held, slope, keep, masked):
-    """Step t's backward: dz[t] (batch, 4u) <- the gate gradients, dc <- the gradient for
-    the previous c. dh enters as the gradient from later steps (dz[t] @ kernel.T follows,
-    outside). A masked step hands its states' gradients straight back (`held`, added to
-    that product) and its output's to the earlier output (`carry`). dy is (batch, time,
-    7u), ys and dz time-major; `slope` (batch, u) is scratch."""
+def lstm_backward_step(t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked):
+    """Step t's backward: dz[:, t] (batch, 4u) <- the gate gradients, dc <- the gradient
+    for the previous c. dh enters as the gradient from later steps (dz[:, t] @ kernel.T
+    follows, outside). A masked step hands its states' gradients straight back (`held`,
+    added to that product) and its output's to the earlier output (`carry`). dy and y are
+    (batch, time, 7u), dz (batch, time, 4u); `slope` (batch, u) is scratch."""
     batch, u = dh.shape
     for b in range(batch):
-        yb, db, gb = ys[t, b], dy[b, t], dz[t, b]
+        yb, db, gb = y[b, t], dy[b, t], dz[b, t]
         hb, cb, sb = dh[b], dc[b], slope[b]
         if masked and not keep[t, b]:
             kb, lb = carry[b], held[b]
@@ -95,7 +95,7 @@ def lstm_backward_step(t, dy, ys, c0, dz, dh, dc, carry, held, slope, keep, mask
             cb[j] = cb[j] + db[2 * u + j] + g_h * o * (one - tc * tc)
             hb[j] = g_h
             sb[j] = tc * o * (one - o)
-        cp = ys[t - 1, b, 2 * u:3 * u] if t > 0 else c0[b]
+        cp = y[b, t - 1, 2 * u:3 * u] if t > 0 else c0[b]
         for j in range(u):
             i = yb[3 * u + j]
             gb[j] = cb[j] * yb[5 * u + j] * i * (one - i)
@@ -131,7 +131,7 @@ def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, r
     """The rest of a GRU step: cand (batch, u) holds the candidate's recurrent product
     ((r * hd) @ kernel_h), or with `reset_after` the recurrent part `part` (bias added)
     to be gated by r; cand <- tanh(x_h + ...); h = z * hd + (1 - z) * cand where the step
-    is kept; buf[t] <- output, h, z, r, candidate (and part)."""
+    is kept; buf[:, t] <- output, h, z, r, candidate (and part)."""
     batch, u = hd.shape
     for b in range(batch):
         zb, cb, xb = zr[b], cand[b], xw[b, src]
@@ -148,7 +148,7 @@ def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, r
                 ob[j] = (db[j] - cb[j]) * zb[j] + cb[j]
             for j in range(u):
                 hb[j] = ob[j]
-        yb = buf[t, b]
+        yb = buf[b, t]
         for j in range(u):
             yb[j] = out[b, j]
         for j in range(u):

@@ -114,9 +114,15 @@ def test_float64_and_hard_sigmoid_keep_the_numpy_kernels(monkeypatch):
         b.lstm_forward(xw, kernel, h0, c0, None, None, False)
 
 
-def test_lstm_layer_trains_the_same_with_and_without_the_compiled_steps(monkeypatch):
+@pytest.mark.parametrize("layer", ["LSTM", "GRU", "GRU_reset_after"])
+def test_recurrent_layers_train_the_same_with_and_without_the_compiled_steps(monkeypatch, layer):
     import multinn
     from multinn import backend as K
+
+    def recurrent():
+        if layer == "LSTM":
+            return multinn.layers.LSTM(4, recurrent_dropout=0.3)
+        return multinn.layers.GRU(4, reset_after=layer == "GRU_reset_after", recurrent_dropout=0.3)
 
     rng = np.random.default_rng(6)
     x = rng.normal(size=(8, 6, 3)).astype(np.float32)
@@ -127,7 +133,7 @@ def test_lstm_layer_trains_the_same_with_and_without_the_compiled_steps(monkeypa
         with K.backend_scope("numpy"):
             multinn.utils.set_random_seed(7)
             model = multinn.Sequential([multinn.layers.Masking(0.0, input_shape=(6, 3)),
-                                        multinn.layers.LSTM(4, return_sequences=False)])
+                                        recurrent()])
             model.compile("adam", "mse")
             model.fit(x, y, epochs=3, batch_size=4, shuffle=False, verbose=0)
             return model.predict(x), [w.copy() for w in model.get_weights()]
