@@ -81,6 +81,17 @@ def _rows(keep, masked: bool, lo: int, hi: int):
     return numpy.ascontiguousarray(keep[:, lo:hi]) if masked else keep
 
 
+# Fewer rows than this per thread and a step's products and loops are too small to share.
+_MIN_ROWS_PER_THREAD = 16
+
+
+def _ranges(batch: int, workers: int) -> list:
+    """(lo, hi) row ranges, one per worker thread where the batch is large enough."""
+    parts = max(1, min(workers, batch // _MIN_ROWS_PER_THREAD))
+    bounds = [batch * k // parts for k in range(parts + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 class CompiledRecurrent:
     """Mixin of NumpyBackend: `lstm_forward`, `lstm_backward` and `gru_forward` through the
     compiled steps above where they apply (float32, sigmoid gates, numba present), else the
@@ -89,6 +100,16 @@ class CompiledRecurrent:
     The packed buffers here are batch-major (batch, time, width), C-contiguous, so a range
     of batch rows is a contiguous block and the gate gradients come out in the inputs'
     layout: the rows of a batch are independent, and each range runs its own time loop."""
+
+    def _run_rows(self, rows, batch: int) -> None:
+        """rows(lo, hi) for ranges covering the batch, on the backend's worker threads (the
+        compiled steps and BLAS release the GIL; each thread's Python loop is a few µs a step)."""
+        pool = getattr(self, "chunk_pool", None)
+        ranges = _ranges(batch, pool.workers if pool is not None else 1)
+        if len(ranges) == 1:
+            rows(0, batch)
+        else:
+            pool.map(lambda r: rows(*r), ranges)
 
     def _compiled_lstm(self, recurrent_activation: str, *arrays):
         steps = kernels()
@@ -124,7 +145,7 @@ class CompiledRecurrent:
                     numpy.matmul(h if dropped is None else h * dropped, kernel, out=z)
                     forward_step(t, time - 1 - t if go_backwards else t, z, x, scale, h, c, out, y, kept, masked)
 
-        rows(0, batch)
+        self._run_rows(rows, batch)
         return buf
 
     def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
@@ -159,7 +180,7 @@ class CompiledRecurrent:
                         h_grad += held
             dh[lo:hi], dc[lo:hi] = h_grad, c_grad
 
-        rows(0, batch)
+        self._run_rows(rows, batch)
         need_xw, need_rk, need_h0, need_c0 = needs
         grk = None
         if need_rk:  # one product over every step: sum over (batch, time) of h_prev^T dz
@@ -209,5 +230,5 @@ class CompiledRecurrent:
                         numpy.matmul(reset, kernel_h, out=cand)
                     update_step(t, src, zr, cand, part, x, hd, h, out, y, kept, masked, reset_after)
 
-        rows(0, batch)
+        self._run_rows(rows, batch)
         return buf

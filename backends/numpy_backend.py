@@ -10,6 +10,7 @@ import numpy
 from .base import ArrayBackend
 from .numba_recurrent import CompiledRecurrent
 from .numpy_blas import find_axpy, find_serial_blas, find_thread_limit
+from .numpy_threads import ChunkPool
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -68,6 +69,7 @@ class NumpyBackend(CompiledRecurrent, ArrayBackend):
         self._axpy = find_axpy()
         self._serial_blas = find_serial_blas()
         self._threads = find_thread_limit()
+        self.chunk_pool = ChunkPool(self._threads)
 
     def serial_blas(self):
         """One BLAS thread for a recurrent loop's small products (ArrayBackend.serial_blas)."""

@@ -193,3 +193,36 @@ def test_compiled_gru_forward_equals_the_numpy_kernel_and_a_plain_loop(reset_aft
         h, out = np.where(keep, h_new, h), np.where(keep, h_new, out)
         np.testing.assert_allclose(y[:, k, :u], out, rtol=1e-5, atol=2e-6)
         np.testing.assert_allclose(y[:, k, u:2 * u], h, rtol=1e-5, atol=2e-6)
+
+
+class ThreeThreads:
+    """A stand-in for the backend's worker pool: three real threads."""
+
+    workers = 3
+
+    def map(self, fn, items):
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(3) as pool:
+            return list(pool.map(fn, items))
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, masked):
+    xw, kernel, h0, c0, mask, rmask = _case(8, batch=7, masked=masked, dropped=True)
+    single = NumpyBackend()
+    monkeypatch.setattr(numba_recurrent, "_MIN_ROWS_PER_THREAD", 10 ** 9)
+    y1 = single.lstm_forward(xw, kernel, h0, c0, mask, rmask, True)
+    dy = np.random.default_rng(10).normal(size=y1.shape).astype(np.float32)
+    g1 = single.lstm_backward(dy, y1, kernel, h0, c0, mask, rmask, True, ALL)
+    gru_args = (xw[:, :, :15], kernel[:, :15], None, h0, mask, rmask, True, False)
+    r1 = single.gru_forward(*gru_args)
+    threaded = NumpyBackend()
+    threaded.chunk_pool = ThreeThreads()
+    monkeypatch.setattr(numba_recurrent, "_MIN_ROWS_PER_THREAD", 2)
+    assert numba_recurrent._ranges(7, 3) == [(0, 2), (2, 4), (4, 7)]
+    y3 = threaded.lstm_forward(xw, kernel, h0, c0, mask, rmask, True)
+    np.testing.assert_allclose(y3, y1, rtol=1e-6, atol=1e-7)
+    for a, b in zip(threaded.lstm_backward(dy, y3, kernel, h0, c0, mask, rmask, True, ALL), g1):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(threaded.gru_forward(*gru_args), r1, rtol=1e-6, atol=1e-7)
