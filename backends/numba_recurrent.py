@@ -232,3 +232,66 @@ class CompiledRecurrent:
 
         self._run_rows(rows, batch)
         return buf
+
+    def gru_backward(self, dy, y, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,
+                     needs: tuple, reset_after: bool = False, recurrent_activation: str = "sigmoid"):
+        steps = self._compiled_lstm(recurrent_activation, dy, y, recurrent_kernel, recurrent_bias, h0,
+                                    recurrent_mask)
+        if steps is None:
+            return super().gru_backward(dy, y, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask,
+                                        go_backwards, needs, reset_after, recurrent_activation)
+        gates, reset_step, carry_step = steps[5:8]
+        batch, time = y.shape[:2]
+        u = recurrent_kernel.shape[0]
+        f32 = numpy.float32
+        keep, masked = _keep(mask, go_backwards)
+        y, dy, first = numpy.ascontiguousarray(y), numpy.ascontiguousarray(dy), numpy.ascontiguousarray(h0)
+        dropout = numpy.ones((batch, u), dtype=f32) if recurrent_mask is None else numpy.ascontiguousarray(
+            recurrent_mask)
+        # reset_after: columns d(z), d(r), d(recurrent part), d(candidate); else d(z), d(r), d(candidate)
+        dz = numpy.empty((batch, time, (4 if reset_after else 3) * u), dtype=f32)
+        kernel_t = numpy.ascontiguousarray(recurrent_kernel.T)
+        kernel_zr_t = numpy.ascontiguousarray(recurrent_kernel[:, :2 * u].T)
+        kernel_h_t = numpy.ascontiguousarray(recurrent_kernel[:, 2 * u:].T)
+        dh = numpy.empty((batch, u), dtype=f32)
+
+        def rows(lo: int, hi: int) -> None:
+            n = hi - lo
+            h_grad, acc, carry, held, d_rh, dhd = (numpy.zeros((n, u), dtype=f32) for _ in range(6))
+            kept, g, ys, gz, h_first, rm = (_rows(keep, masked, lo, hi), dy[lo:hi], y[lo:hi], dz[lo:hi],
+                                            first[lo:hi], dropout[lo:hi])
+            with self.serial_blas():
+                for t in range(time - 1, -1, -1):
+                    gates(t, g, ys, h_first, rm, gz, h_grad, acc, carry, held, kept, masked, reset_after)
+                    step = gz[:, t]
+                    if reset_after:
+                        numpy.matmul(step[:, :3 * u], kernel_t, out=dhd)
+                    else:
+                        numpy.matmul(step[:, 2 * u:], kernel_h_t, out=d_rh)
+                        reset_step(t, ys, h_first, rm, d_rh, gz, acc)
+                        numpy.matmul(step[:, :2 * u], kernel_zr_t, out=dhd)
+                    carry_step(dhd, acc, rm, held, h_grad, masked)
+            dh[lo:hi] = h_grad
+
+        self._run_rows(rows, batch)
+        need_xw, need_rk, need_rb, need_h0 = needs
+        grk = grb = gxw = None
+        if need_rk:  # products over every step: sum over (batch, time) of the inputs^T times dz
+            hd = numpy.empty((batch, time, u), dtype=f32)
+            hd[:, 0] = h0
+            hd[:, 1:] = y[:, :-1, u:2 * u]
+            if recurrent_mask is not None:
+                hd *= recurrent_mask[:, None, :]
+            flat_hd = hd.reshape(batch * time, u).T
+            if reset_after:
+                grk = numpy.matmul(flat_hd, dz[:, :, :3 * u].reshape(batch * time, 3 * u))
+            else:
+                rh = (y[:, :, 3 * u:4 * u] * hd).reshape(batch * time, u).T
+                grk = numpy.concatenate([numpy.matmul(flat_hd, dz[:, :, :2 * u].reshape(batch * time, 2 * u)),
+                                         numpy.matmul(rh, dz[:, :, 2 * u:].reshape(batch * time, u))], axis=1)
+        if need_rb and reset_after:
+            grb = dz[:, :, 2 * u:3 * u].sum(axis=(0, 1))
+        if need_xw:
+            dx = numpy.concatenate([dz[:, :, :2 * u], dz[:, :, 3 * u:]], axis=2) if reset_after else dz
+            gxw = dx[:, ::-1] if go_backwards else dx
+        return gxw, grk, grb, (dh if need_h0 else None)

@@ -177,4 +177,83 @@ def gru_after_gates_step(src, product, bias, xw, zr, part):
             pb[j] = mb[2 * u + j] + bias[j]
 
 
-KERNELS = (lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step)
+@jit
+def gru_backward_gates(t, dy, y, h0, rmask, dz, dh, acc, carry, held, keep, masked, reset_after):
+    """A GRU step's backward, up to the recurrent products: dz[:, t] <- d(z pre-activation)
+    and d(candidate pre-activation) (reset_after: also d(r) and d(recurrent part)); dh
+    becomes the gradient of the step's new h; acc <- its share through z * hd. dy and y are
+    (batch, time, width); rmask (batch, u) the recurrent dropout mask (ones without one)."""
+    batch, u = dh.shape
+    cand_col = 3 * u if reset_after else 2 * u
+    for b in range(batch):
+        yb, db, gb = y[b, t], dy[b, t], dz[b, t]
+        hb, ab, mb = dh[b], acc[b], rmask[b]
+        if masked and not keep[t, b]:
+            kb, lb = carry[b], held[b]
+            for j in range(u):
+                kb[j] += db[j]
+            for j in range(u):
+                lb[j] = hb[j] + db[u + j]
+            for k in range(gb.shape[0]):
+                gb[k] = f32(0.0)
+            for j in range(u):
+                ab[j] = f32(0.0)
+            continue
+        if masked:  # a kept step takes the output gradient carried from later masked steps
+            kb, lb = carry[b], held[b]
+            for j in range(u):
+                hb[j] += kb[j]
+                kb[j] = f32(0.0)
+                lb[j] = f32(0.0)
+        hp = y[b, t - 1, u:2 * u] if t > 0 else h0[b]
+        for j in range(u):
+            hb[j] = hb[j] + db[u + j] + db[j]
+        for j in range(u):
+            z = yb[2 * u + j]
+            gb[j] = hb[j] * (hp[j] * mb[j] - yb[4 * u + j]) * z * (one - z)
+        for j in range(u):
+            ab[j] = hb[j] * yb[2 * u + j]
+        for j in range(u):
+            c = yb[4 * u + j]
+            gb[cand_col + j] = hb[j] * (one - yb[2 * u + j]) * (one - c * c)
+        if reset_after:
+            for j in range(u):
+                c, r = yb[4 * u + j], yb[3 * u + j]
+                gb[u + j] = hb[j] * (one - yb[2 * u + j]) * (one - c * c) * r * (one - r) * yb[5 * u + j]
+            for j in range(u):
+                c = yb[4 * u + j]
+                gb[2 * u + j] = hb[j] * (one - yb[2 * u + j]) * (one - c * c) * yb[3 * u + j]
+
+
+@jit
+def gru_backward_reset(t, y, h0, rmask, d_rh, dz, acc):
+    """reset_after=False: from d_rh = d(candidate) @ kernel_h.T, dz[:, t, u:2u] <- d(r
+    pre-activation) and acc += d_rh * r (the product's share of d(hd))."""
+    batch, u = d_rh.shape
+    for b in range(batch):
+        yb, gb, eb, ab, mb = y[b, t], dz[b, t], d_rh[b], acc[b], rmask[b]
+        hp = y[b, t - 1, u:2 * u] if t > 0 else h0[b]
+        for j in range(u):
+            r = yb[3 * u + j]
+            gb[u + j] = eb[j] * r * (one - r) * hp[j] * mb[j]
+        for j in range(u):
+            ab[j] += eb[j] * yb[3 * u + j]
+
+
+@jit
+def gru_backward_carry(dhd, acc, rmask, held, dh, masked):
+    """dh <- (dhd + acc) * rmask (+ held where steps are masked): the gradient for the
+    previous step's h."""
+    batch, u = dh.shape
+    for b in range(batch):
+        hb, xb, ab, mb = dh[b], dhd[b], acc[b], rmask[b]
+        for j in range(u):
+            hb[j] = (xb[j] + ab[j]) * mb[j]
+        if masked:
+            lb = held[b]
+            for j in range(u):
+                hb[j] += lb[j]
+
+
+KERNELS = (lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step,
+           gru_backward_gates, gru_backward_reset, gru_backward_carry)

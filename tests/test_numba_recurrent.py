@@ -160,7 +160,7 @@ def test_numba_can_be_switched_off_by_the_environment(monkeypatch):
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("dropped", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_compiled_gru_forward_equals_the_numpy_kernel_and_a_plain_loop(reset_after, masked, dropped, go_backwards):
+def test_compiled_gru_equals_the_numpy_kernels_and_a_plain_loop(reset_after, masked, dropped, go_backwards):
     rng = np.random.default_rng(11)
     batch, steps, u = 6, 8, 5
     xw = rng.normal(size=(batch, steps, 3 * u)).astype(np.float32)
@@ -193,6 +193,14 @@ def test_compiled_gru_forward_equals_the_numpy_kernel_and_a_plain_loop(reset_aft
         h, out = np.where(keep, h_new, h), np.where(keep, h_new, out)
         np.testing.assert_allclose(y[:, k, :u], out, rtol=1e-5, atol=2e-6)
         np.testing.assert_allclose(y[:, k, u:2 * u], h, rtol=1e-5, atol=2e-6)
+    dy = rng.normal(size=y.shape).astype(np.float32)
+    needs = (True, True, reset_after, True)
+    got = NumpyBackend().gru_backward(dy, y, kernel, bias, h0, mask, rmask, go_backwards, needs, reset_after)
+    want = PlainKernels().gru_backward(dy, y, kernel, bias, h0, mask, rmask, go_backwards, needs, reset_after)
+    for a, e in zip(got, want):
+        assert (a is None) == (e is None)
+        if a is not None:
+            np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)
 
 
 class ThreeThreads:
@@ -215,8 +223,12 @@ def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, maske
     y1 = single.lstm_forward(xw, kernel, h0, c0, mask, rmask, True)
     dy = np.random.default_rng(10).normal(size=y1.shape).astype(np.float32)
     g1 = single.lstm_backward(dy, y1, kernel, h0, c0, mask, rmask, True, ALL)
-    gru_args = (xw[:, :, :15], kernel[:, :15], None, h0, mask, rmask, True, False)
+    bias = np.random.default_rng(11).normal(size=(5,)).astype(np.float32)
+    gru_args = (xw[:, :, :15], kernel[:, :15], bias, h0, mask, rmask, True, True)
     r1 = single.gru_forward(*gru_args)
+    dr = np.random.default_rng(12).normal(size=r1.shape).astype(np.float32)
+    gru_needs = (True, True, True, True)
+    b1 = single.gru_backward(dr, r1, *gru_args[1:7], gru_needs, True)
     threaded = NumpyBackend()
     threaded.chunk_pool = ThreeThreads()
     monkeypatch.setattr(numba_recurrent, "_MIN_ROWS_PER_THREAD", 2)
@@ -225,4 +237,7 @@ def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, maske
     np.testing.assert_allclose(y3, y1, rtol=1e-6, atol=1e-7)
     for a, b in zip(threaded.lstm_backward(dy, y3, kernel, h0, c0, mask, rmask, True, ALL), g1):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(threaded.gru_forward(*gru_args), r1, rtol=1e-6, atol=1e-7)
+    r3 = threaded.gru_forward(*gru_args)
+    np.testing.assert_allclose(r3, r1, rtol=1e-6, atol=1e-7)
+    for a, b in zip(threaded.gru_backward(dr, r3, *gru_args[1:7], gru_needs, True), b1):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
