@@ -275,22 +275,13 @@ class CompiledRecurrent:
 
         self._run_rows(rows, batch)
         need_xw, need_rk, need_rb, need_h0 = needs
-        grk = grb = gxw = None
-        if need_rk:  # products over every step: sum over (batch, time) of the inputs^T times dz
-            hd = numpy.empty((batch, time, u), dtype=f32)
-            hd[:, 0] = h0
-            hd[:, 1:] = y[:, :-1, u:2 * u]
-            if recurrent_mask is not None:
-                hd *= recurrent_mask[:, None, :]
-            flat_hd = hd.reshape(batch * time, u).T
-            if reset_after:
-                grk = numpy.matmul(flat_hd, dz[:, :, :3 * u].reshape(batch * time, 3 * u))
-            else:
-                rh = (y[:, :, 3 * u:4 * u] * hd).reshape(batch * time, u).T
-                grk = numpy.concatenate([numpy.matmul(flat_hd, dz[:, :, :2 * u].reshape(batch * time, 2 * u)),
-                                         numpy.matmul(rh, dz[:, :, 2 * u:].reshape(batch * time, u))], axis=1)
-        if need_rb and reset_after:
-            grb = dz[:, :, 2 * u:3 * u].sum(axis=(0, 1))
+        hd = numpy.empty((batch, time, u), dtype=f32)  # every step's h as the step read it
+        hd[:, 0] = h0
+        hd[:, 1:] = y[:, :-1, u:2 * u]
+        if recurrent_mask is not None:
+            hd *= recurrent_mask[:, None, :]
+        grk, grb = self._gru_weight_gradients(hd, y[:, :, 3 * u:4 * u], dz, reset_after, need_rk, need_rb)
+        gxw = None
         if need_xw:
             dx = numpy.concatenate([dz[:, :, :2 * u], dz[:, :, 3 * u:]], axis=2) if reset_after else dz
             gxw = dx[:, ::-1] if go_backwards else dx

@@ -28,6 +28,29 @@ def tanh(x):
     return x * ((((p4 * s + p3) * s + p2) * s + p1) * s + p0) / ((((q4 * s + q3) * s + q2) * s + q1) * s + q0)
 
 
+@inline
+def _skip_row(b, u, db, hb, gb, carry, held):
+    """The backward of a masked (skipped) step's row: its output gradient carries on to the
+    earlier output, its h gradient goes straight back (`held`), its gates get none."""
+    kb, lb = carry[b], held[b]
+    for j in range(u):
+        kb[j] += db[j]
+    for j in range(u):
+        lb[j] = hb[j] + db[u + j]
+    for k in range(gb.shape[0]):
+        gb[k] = f32(0.0)
+
+
+@inline
+def _take_carry(b, u, hb, carry, held):
+    """A kept step's row takes the output gradient carried from later masked steps."""
+    kb, lb = carry[b], held[b]
+    for j in range(u):
+        hb[j] += kb[j]
+        kb[j] = f32(0.0)
+        lb[j] = f32(0.0)
+
+
 # Each loop below reads and writes separate contiguous rows: LLVM vectorises those, but
 # not loops that write one part of a row and read another part of the same row.
 @jit
@@ -72,22 +95,12 @@ def lstm_backward_step(t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, maske
         yb, db, gb = y[b, t], dy[b, t], dz[b, t]
         hb, cb, sb = dh[b], dc[b], slope[b]
         if masked and not keep[t, b]:
-            kb, lb = carry[b], held[b]
-            for j in range(u):
-                kb[j] += db[j]
-            for j in range(u):
-                lb[j] = hb[j] + db[u + j]
+            _skip_row(b, u, db, hb, gb, carry, held)
             for j in range(u):
                 cb[j] += db[2 * u + j]
-            for k in range(4 * u):
-                gb[k] = f32(0.0)
             continue
-        if masked:  # a kept step takes the output gradient carried from later masked steps
-            kb, lb = carry[b], held[b]
-            for j in range(u):
-                hb[j] += kb[j]
-                kb[j] = f32(0.0)
-                lb[j] = f32(0.0)
+        if masked:
+            _take_carry(b, u, hb, carry, held)
         for j in range(u):
             g_h = hb[j] + db[u + j] + db[j]
             tc = tanh(yb[2 * u + j])
@@ -189,22 +202,12 @@ def gru_backward_gates(t, dy, y, h0, rmask, dz, dh, acc, carry, held, keep, mask
         yb, db, gb = y[b, t], dy[b, t], dz[b, t]
         hb, ab, mb = dh[b], acc[b], rmask[b]
         if masked and not keep[t, b]:
-            kb, lb = carry[b], held[b]
-            for j in range(u):
-                kb[j] += db[j]
-            for j in range(u):
-                lb[j] = hb[j] + db[u + j]
-            for k in range(gb.shape[0]):
-                gb[k] = f32(0.0)
+            _skip_row(b, u, db, hb, gb, carry, held)
             for j in range(u):
                 ab[j] = f32(0.0)
             continue
-        if masked:  # a kept step takes the output gradient carried from later masked steps
-            kb, lb = carry[b], held[b]
-            for j in range(u):
-                hb[j] += kb[j]
-                kb[j] = f32(0.0)
-                lb[j] = f32(0.0)
+        if masked:
+            _take_carry(b, u, hb, carry, held)
         hp = y[b, t - 1, u:2 * u] if t > 0 else h0[b]
         for j in range(u):
             hb[j] = hb[j] + db[u + j] + db[j]

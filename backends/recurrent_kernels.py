@@ -318,22 +318,33 @@ class RecurrentKernels:
                     dhd += g_h - g_h * m
                 dh = dhd
         need_xw, need_rk, need_rb, need_h0 = needs
-        flat_hd = hd.reshape(steps * batch, u).T
-        grk = grb = gxw = None
-        if need_rk:
-            with self.serial_blas():
-                if reset_after:
-                    grk = xp.matmul(flat_hd, dz[:, :, :3 * u].reshape(steps * batch, 3 * u))
-                else:
-                    rh = (r * hd).reshape(steps * batch, u).T
-                    grk = xp.concatenate([xp.matmul(flat_hd, dz[:, :, :2 * u].reshape(steps * batch, 2 * u)),
-                                          xp.matmul(rh, dz[:, :, 2 * u:].reshape(steps * batch, u))], axis=1)
-        if need_rb and reset_after:
-            grb = dz[:, :, 2 * u:3 * u].sum(axis=(0, 1))
+        with self.serial_blas():
+            grk, grb = self._gru_weight_gradients(hd, r, dz, reset_after, need_rk, need_rb)
+        gxw = None
         if need_xw:
             dx = xp.concatenate([dz[:, :, :2 * u], dz[:, :, 3 * u:]], axis=2) if reset_after else dz
             gxw = self._x_grad(dx, go_backwards)
         return gxw, grk, grb, (dh if need_h0 else None)
+
+    def _gru_weight_gradients(self, hd, r, dz, reset_after: bool, need_rk: bool, need_rb: bool) -> tuple:
+        """(recurrent kernel, recurrent bias) gradients of a GRU from every step's h as the
+        step read it (`hd`), reset gate and gate gradients `dz`, each (..., width) with the
+        same leading axes: products over all steps at once."""
+        xp = self.xp
+        u = hd.shape[-1]
+        flat_hd = hd.reshape(-1, u).T
+        flat_dz = dz.reshape(-1, dz.shape[-1])
+        grk = grb = None
+        if need_rk:
+            if reset_after:
+                grk = xp.matmul(flat_hd, flat_dz[:, :3 * u])
+            else:
+                rh = (r * hd).reshape(-1, u).T
+                grk = xp.concatenate([xp.matmul(flat_hd, flat_dz[:, :2 * u]), xp.matmul(rh, flat_dz[:, 2 * u:])],
+                                     axis=1)
+        if need_rb and reset_after:
+            grb = flat_dz[:, 2 * u:3 * u].sum(axis=0)
+        return grk, grb
 
     # ---------------------------------------------------------------- SimpleRNN
     def _simple_activate(self, v, activation: str) -> None:
