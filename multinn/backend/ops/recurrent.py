@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ..tensor import Tensor
 from .core import Primitive, recording, symbolic, to_tensor
+from .dense import dense
 from .indexing import concatenate, stack
 from .math import dot, reverse_along, sigmoid, tanh
 from .nn import hard_sigmoid, relu
@@ -259,9 +260,7 @@ def lstm_sequence(
         ("recurrent_activation", recurrent_activation), tuple(_GATES))
     u = _check("lstm_sequence", 4, (lambda n: (4 * n,),), x, kernel, recurrent_kernel, bias, [h0, c0], mask,
                rec_mask)
-    xw = dot(x, kernel)  # every step's input projection in one product, differentiated by K
-    if bias is not None:
-        xw = xw + bias
+    xw = dense(x, kernel, bias)  # every step's input projection in one product (bias added in place)
     packed = _lstm(xw, recurrent_kernel, h0, c0, mask, rec_mask, **params)
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u], packed[:, -1, 2 * u:3 * u]]
 
@@ -316,15 +315,13 @@ def gru_sequence(
         ("recurrent_activation", recurrent_activation), tuple(_GATES))
     bias_shape = (lambda n: (2, 3 * n)) if reset_after else (lambda n: (3 * n,))
     u = _check("gru_sequence", 3, (bias_shape,), x, kernel, recurrent_kernel, bias, [h0], mask, rec_mask)
-    xw = dot(x, kernel)
     rec_bias = None
     if bias is not None and reset_after:
         # the z and r gates add both biases to sums: fold the recurrent ones into the inputs'
         # (the candidate's recurrent bias sits inside the reset product, so it stays apart)
         in_bias, rec_bias = bias[0], bias[1, 2 * u:]
-        xw = xw + concatenate([in_bias[:2 * u] + bias[1, :2 * u], in_bias[2 * u:]], axis=0)
-    elif bias is not None:
-        xw = xw + bias
+        bias = concatenate([in_bias[:2 * u] + bias[1, :2 * u], in_bias[2 * u:]], axis=0)
+    xw = dense(x, kernel, bias)
     packed = _gru(xw, recurrent_kernel, rec_bias, h0, mask, rec_mask, **params)
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u]]
 
@@ -371,9 +368,7 @@ def simple_rnn_sequence(
         ("activation", activation), tuple(_ACTIVATIONS))
     u = _check("simple_rnn_sequence", 1, (lambda n: (n,),), x, kernel, recurrent_kernel, bias, [h0], mask,
                rec_mask)
-    xw = dot(x, kernel)
-    if bias is not None:
-        xw = xw + bias
+    xw = dense(x, kernel, bias)
     packed = _simple(xw, recurrent_kernel, h0, mask, rec_mask, **params)
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u]]
 
