@@ -118,11 +118,11 @@ class CompiledRecurrent:
         return steps
 
     def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
-                     recurrent_activation: str = "sigmoid"):
+                     recurrent_activation: str = "sigmoid", gates: bool = True):
         steps = self._compiled_lstm(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask)
         if steps is None:
             return super().lstm_forward(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
-                                        recurrent_activation)
+                                        recurrent_activation, gates)
         forward_step = steps[0]
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
@@ -143,7 +143,8 @@ class CompiledRecurrent:
             with self.serial_blas():
                 for t in range(time):
                     numpy.matmul(h if dropped is None else h * dropped, kernel, out=z)
-                    forward_step(t, time - 1 - t if go_backwards else t, z, x, scale, h, c, out, y, kept, masked)
+                    forward_step(t, time - 1 - t if go_backwards else t, z, x, scale, h, c, out, y, kept, masked,
+                                 gates)
 
         self._run_rows(rows, batch)
         return buf
@@ -194,11 +195,11 @@ class CompiledRecurrent:
         return gxw, grk, (dh if need_h0 else None), (dc if need_c0 else None)
 
     def gru_forward(self, xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,
-                    reset_after: bool = False, recurrent_activation: str = "sigmoid"):
+                    reset_after: bool = False, recurrent_activation: str = "sigmoid", gates: bool = True):
         steps = self._compiled_lstm(recurrent_activation, xw, recurrent_kernel, recurrent_bias, h0, recurrent_mask)
         if steps is None:
             return super().gru_forward(xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask,
-                                       go_backwards, reset_after, recurrent_activation)
+                                       go_backwards, reset_after, recurrent_activation, gates)
         gates_step, update_step, after_gates_step = steps[2:5]
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
@@ -228,7 +229,7 @@ class CompiledRecurrent:
                         numpy.matmul(hd, kernel_zr, out=zr)
                         gates_step(src, zr, x, hd, reset)
                         numpy.matmul(reset, kernel_h, out=cand)
-                    update_step(t, src, zr, cand, part, x, hd, h, out, y, kept, masked, reset_after)
+                    update_step(t, src, zr, cand, part, x, hd, h, out, y, kept, masked, reset_after, gates)
 
         self._run_rows(rows, batch)
         return buf

@@ -54,11 +54,11 @@ def _take_carry(b, u, hb, carry, held):
 # Each loop below reads and writes separate contiguous rows: LLVM vectorises those, but
 # not loops that write one part of a row and read another part of the same row.
 @jit
-def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked):
+def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked, gates):
     """Step t: z (batch, 4u) holds h @ (kernel * scale) and becomes the gates; xw (batch,
     time, 4u) is the input projection, read at time `src`. h, c and out (batch, u), the
     carried state and last output, are updated where the step is kept; buf[:, t] (of
-    buf's (batch, time, 7u)) <- output, h, c, gates i f g o."""
+    buf's (batch, time, 7u)) <- output, h, c and, if `gates`, the gates i f g o."""
     batch, u = h.shape
     for b in range(batch):
         zb, xb = z[b], xw[b, src]
@@ -79,8 +79,9 @@ def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked):
             yb[u + j] = h[b, j]
         for j in range(u):
             yb[2 * u + j] = c[b, j]
-        for k in range(4 * u):
-            yb[3 * u + k] = zb[k]
+        if gates:
+            for k in range(4 * u):
+                yb[3 * u + k] = zb[k]
 
 
 @jit
@@ -140,11 +141,11 @@ def gru_gates_step(src, zr, xw, hd, rh):
 
 
 @jit
-def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, reset_after):
+def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, reset_after, gates):
     """The rest of a GRU step: cand (batch, u) holds the candidate's recurrent product
     ((r * hd) @ kernel_h), or with `reset_after` the recurrent part `part` (bias added)
     to be gated by r; cand <- tanh(x_h + ...); h = z * hd + (1 - z) * cand where the step
-    is kept; buf[:, t] <- output, h, z, r, candidate (and part)."""
+    is kept; buf[:, t] <- output, h and, if `gates`, z, r, candidate (and part)."""
     batch, u = hd.shape
     for b in range(batch):
         zb, cb, xb = zr[b], cand[b], xw[b, src]
@@ -166,6 +167,8 @@ def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, r
             yb[j] = out[b, j]
         for j in range(u):
             yb[u + j] = h[b, j]
+        if not gates:
+            continue
         for k in range(2 * u):
             yb[2 * u + k] = zb[k]
         for j in range(u):

@@ -96,10 +96,11 @@ class RecurrentKernels:
 
     # ---------------------------------------------------------------- LSTM
     def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
-                     recurrent_activation: str = "sigmoid"):
+                     recurrent_activation: str = "sigmoid", gates: bool = True):
         """The packed (batch, time, 7 * units) LSTM sequence from the projected inputs
         `xw = x @ kernel + bias` (batch, time, 4 * units); `mask` (batch, time) bool or None;
-        `recurrent_mask` (batch, units) or None."""
+        `recurrent_mask` (batch, units) or None. With `gates` False (no backward will follow)
+        the gate blocks may be left unwritten."""
         xp = self.xp
         batch, steps = xw.shape[:2]
         u = recurrent_kernel.shape[0]
@@ -142,7 +143,8 @@ class RecurrentKernels:
                 y = buf[t]
                 y[:, u:2 * u] = h_new
                 y[:, 2 * u:3 * u] = c_new
-                y[:, 3 * u:] = z
+                if gates:
+                    y[:, 3 * u:] = z
                 self._emit(buf, t, mask, u, [h, c])
                 # masked rows hold their states, which _emit wrote into the buffer's slots
                 h, c = (h_new, c_new) if mask is None else (y[:, u:2 * u], y[:, 2 * u:3 * u])
@@ -219,11 +221,12 @@ class RecurrentKernels:
 
     # ---------------------------------------------------------------- GRU
     def gru_forward(self, xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,
-                    reset_after: bool = False, recurrent_activation: str = "sigmoid"):
+                    reset_after: bool = False, recurrent_activation: str = "sigmoid", gates: bool = True):
         """The packed GRU sequence (batch, time, 5 or 6 units: output, h, z, r, candidate and,
         with `reset_after`, the candidate's recurrent part) from `xw` (batch, time, 3 units),
         the input projection with every bias except `recurrent_bias` (the candidate's
-        recurrent bias, (units,), reset_after only, or None)."""
+        recurrent bias, (units,), reset_after only, or None). With `gates` False the gate
+        blocks may be left unwritten (here they are the loop's workspace, so they are not)."""
         xp = self.xp
         batch, steps = xw.shape[:2]
         u = recurrent_kernel.shape[0]

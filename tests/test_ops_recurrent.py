@@ -217,3 +217,26 @@ def test_a_subclass_with_its_own_call_goes_step_by_step(backend_name):
     cell = Peephole(2)
     cell.build((1, 3))
     assert cell.fused_sequence(K.ones((1, 4, 3)), [K.zeros((1, 2))] * 2, None, False) is None
+
+
+@pytest.mark.parametrize("op", ["lstm", "gru", "gru_reset_after"])
+def test_inference_forward_without_gates_equals_the_differentiated_forward(backend_name, op):
+    """Under no_grad (predict) the kernels may skip saving the gates: outputs and states stay equal."""
+    x, k, r, b, h, c = _data(5)
+    mask = np.random.default_rng(6).random((B, T)) > 0.3
+
+    def run():
+        xs, ks, rs = (K.variable(a) for a in (x, k, r))
+        if op == "lstm":
+            return K.lstm_sequence(xs, ks, rs, K.variable(b), K.constant(h), K.constant(c), mask=K.constant(mask))
+        reset_after = op == "gru_reset_after"
+        bias = np.stack([b[:3 * U], b[U:]]) if reset_after else b[:3 * U]
+        return K.gru_sequence(xs, ks[:, :3 * U], rs[:, :3 * U], K.variable(bias), K.constant(h),
+                              mask=K.constant(mask), reset_after=reset_after)
+
+    with K.backend_scope(backend_name):
+        trained = run()
+        with K.no_grad():
+            inferred = run()
+    for a, e in zip([trained[0], trained[1], *trained[2]], [inferred[0], inferred[1], *inferred[2]]):
+        np.testing.assert_array_equal(a.numpy(), e.numpy())

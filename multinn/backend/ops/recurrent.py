@@ -45,6 +45,7 @@ def _sequence_primitive(name: str, kernel: str, with_k: Callable, differentiable
         return getattr(b, kernel + "_forward")(*args, **params)
 
     def grad(dy, y, *inputs, **params):
+        params.pop("gates", None)  # a forward that is differentiated always kept its gates
         tensors, rest = inputs[:differentiable], inputs[differentiable:]
         needs = tuple(_needs(t) for t in tensors)
         if not recording.get():  # a plain backward pass: the backend's kernel on raw arrays
@@ -64,6 +65,12 @@ def _sequence_primitive(name: str, kernel: str, with_k: Callable, differentiable
         return tuple(next(found) if need else None for need in needs) + (None,) * len(rest)
 
     return Primitive(name, forward, grad)
+
+
+def _differentiated(*tensors: Any) -> bool:
+    """Whether the sequence's gradient may be asked for: only then do the kernels keep the
+    gates (the backward's inputs) in the packed result; predict skips writing them."""
+    return recording.get() and any(_needs(t) for t in tensors)
 
 
 def _steps(xw: Tensor, mask: Any, go_backwards: bool) -> tuple:
@@ -261,7 +268,8 @@ def lstm_sequence(
     u = _check("lstm_sequence", 4, (lambda n: (4 * n,),), x, kernel, recurrent_kernel, bias, [h0, c0], mask,
                rec_mask)
     xw = dense(x, kernel, bias)  # every step's input projection in one product (bias added in place)
-    packed = _lstm(xw, recurrent_kernel, h0, c0, mask, rec_mask, **params)
+    packed = _lstm(xw, recurrent_kernel, h0, c0, mask, rec_mask, gates=_differentiated(xw, recurrent_kernel, h0, c0),
+                   **params)
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u], packed[:, -1, 2 * u:3 * u]]
 
 
@@ -322,7 +330,8 @@ def gru_sequence(
         in_bias, rec_bias = bias[0], bias[1, 2 * u:]
         bias = concatenate([in_bias[:2 * u] + bias[1, :2 * u], in_bias[2 * u:]], axis=0)
     xw = dense(x, kernel, bias)
-    packed = _gru(xw, recurrent_kernel, rec_bias, h0, mask, rec_mask, **params)
+    packed = _gru(xw, recurrent_kernel, rec_bias, h0, mask, rec_mask,
+                  gates=_differentiated(xw, recurrent_kernel, rec_bias, h0), **params)
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u]]
 
 
