@@ -11,7 +11,7 @@ import heapq
 from typing import Any
 
 from .context_scope import ContextVarScope
-from .ops.core import recording, symbolic, to_tensor
+from .ops.core import deferred_on_graph, recording, symbolic, to_tensor
 from .tensor import Tensor
 
 
@@ -73,6 +73,7 @@ def is_recording() -> bool:
     return recording.get()
 
 
+@deferred_on_graph
 def stop_gradient(variables: Any) -> Any:
     """Returns the same values cut from the graph (a list in, a list out, as in Keras).
 
@@ -84,8 +85,6 @@ def stop_gradient(variables: Any) -> Any:
     """
     if isinstance(variables, (list, tuple)):
         return [stop_gradient(v) for v in variables]
-    if symbolic.any(variables):
-        return symbolic.defer(stop_gradient, variables)
     t = to_tensor(variables)
     return Tensor(t.data, t.backend)
 

@@ -119,7 +119,8 @@ def deferred_on_graph(fn: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if symbolic.types and symbolic.any(*args, *kwargs.values()):
             bound = signature.bind(*args, **kwargs)
-            return symbolic.defer(fn, *bound.args, **bound.kwargs)
+            # The node holds the decorated function, which configs and pickles find by name.
+            return symbolic.defer(wrapper, *bound.args, **bound.kwargs)
         return fn(*args, **kwargs)
 
     return wrapper
