@@ -282,3 +282,40 @@ def test_function_output_structure_follows_outputs(backend_name):
     i = K.placeholder(shape=(2,), dtype="int32")
     out = K.function([i], K.mean(i))([np.array([1, 2], np.int32)])
     assert out.dtype == np.int32 and out.tolist() == 1
+
+
+def test_function_without_graph_tensors_recomputes_from_variables(backend_name):
+    w = K.variable([1.0, 2.0])
+    f = K.function([], [w * 2.0, K.sum(w)])
+    K.set_value(w, [3.0, 5.0])
+    doubled, total = f([])
+    np.testing.assert_allclose(doubled, [6.0, 10.0])
+    np.testing.assert_allclose(total, 8.0)
+
+
+def test_a_model_graph_can_be_fed_at_an_intermediate_tensor(backend_name):
+    import multinn
+    from multinn.layers import Dense
+
+    x = multinn.Input(shape=(3,))
+    w1, w2 = rand(3, 4, seed=21), rand(4, 2, seed=22)
+    hidden = Dense(4, activation="relu", kernel_initializer=lambda s, dtype=None: K.constant(w1))(x)
+    out = Dense(2, kernel_initializer=lambda s, dtype=None: K.constant(w2))(hidden) * 3.0
+    fed = rand(5, 4, seed=23)
+    got = K.function([hidden], [out])([fed])[0]  # what is above `hidden` does not run
+    np.testing.assert_allclose(got, fed @ w2 * 3.0, rtol=1e-5, atol=1e-6)
+
+
+def test_shapes_of_layers_and_k_calls_come_from_one_probe(backend_name):
+    import multinn
+    from multinn.layers import Lambda
+
+    kernel = K.constant(rand(5, 2, 1, seed=24))
+    seq = multinn.Input(shape=(None, 2))
+    # a valid convolution along an unknown length: the probes' sizes leave it room
+    by_layer = Lambda(lambda t: K.conv1d(t, kernel))(seq)
+    by_k_call = K.conv1d(K.placeholder(shape=(None, None, 2)), kernel)
+    assert K.int_shape(by_layer) == K.int_shape(by_k_call) == (None, None, 1)
+    data = rand(2, 7, 2, seed=25)
+    got = K.function([seq], [by_layer])([data])[0]
+    np.testing.assert_allclose(got, K.conv1d(K.constant(data), kernel).numpy(), rtol=1e-5, atol=1e-6)

@@ -111,7 +111,7 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
         [2.0, -4.0]
     """
     if symbolic.types and isinstance(loss, symbolic.types):
-        return symbolic.gradients(loss, variables)  # a K.placeholder graph: gradients K.function computes
+        return symbolic.gradients(loss, variables)  # a graph tensor: gradients the graph computes when run
     targets = [variables] if isinstance(variables, Tensor) else list(variables)
     if not isinstance(loss, Tensor):
         raise TypeError(f"K.gradients expects `loss` to be a Tensor. Received: loss={loss!r}")

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from multinn import backend as K
 from multinn.backend.ops.core import Primitive, primitive_named
-from multinn.backend.ops.symbolic import PROBE_SIZES, needs_recompute, probe_shape, recompute, resolve_shape_param
+from multinn.backend.ops.symbolic import PROBE_SIZES, ancestors, needs_recompute, probe_shape, recompute, resolve_shape_param
 
 from multinn.compat import add_note
 
@@ -422,27 +422,11 @@ def _reaches(loss: KerasTensor, target: Any) -> bool:
         layer = t._keras_history[0]
         if isinstance(layer, KOperation):
             held = _tensors_in([layer.arguments, layer.keywords], [])
-            if any(h is target for h in held) or any(
-                h is target for h in upstream_tensors([h for h in held if needs_recompute(h)])
-            ):
+            if any(h is target for h in ancestors(held)):
                 return True
         elif any(w is target for w in layer.weights) or callable(getattr(layer, "function", None)):
             return True  # a Lambda's function may use any variable: assume it does
     return False
-
-
-def upstream_tensors(tensors: list) -> list:
-    """The concrete tensors `tensors` were computed from (autodiff's record), themselves included."""
-    found, stack, seen = [], list(tensors), set()
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
-        found.append(t)
-        if t.node is not None:
-            stack.extend(a for a in t.node[1] if isinstance(a, K.Tensor))
-    return found
 
 
 class KerasGraph:

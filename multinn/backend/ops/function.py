@@ -7,6 +7,12 @@ so both functions here ask the engine's handler, registered with K's graph hooks
 (ops/core.py's `symbolic`) when the engine is imported: `K.placeholder` makes the input layer,
 and `K.function(inputs, outputs)` returns the engine's executor, which runs the graph from the
 given inputs to the given outputs on the values it is fed.
+
+Why a factory the engine registers, rather than the graph-tensor class moving down into K:
+a placeholder has to be a node of the layer graph (an input layer's tensor), so that K calls
+on it become layers that models, K.function, summaries and saving all understand. K cannot
+make layers, so a class in K would still need the engine for every node; with the engine
+owning the one type, K keeps only the hooks (`symbolic`) and knows no graph structure.
 """
 from __future__ import annotations
 

@@ -79,9 +79,17 @@ def resolve_shape_param(op: Any, params: dict, known: tuple, actual: tuple) -> d
 
 
 # ------------------------------------------------------------------ recomputing concrete tensors
-def _ancestors(outputs: Iterable[Any], stop: "set[int]") -> list:
-    """The tensors `outputs` were computed from, through autodiff's record, inputs first;
-    traversal stops at ids in `stop`."""
+def ancestors(outputs: Iterable[Any], stop: "set[int] | frozenset" = frozenset()) -> list:
+    """The tensors `outputs` were computed from through autodiff's record, themselves included,
+    inputs first; traversal stops at ids in `stop`.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.backend.ops.symbolic import ancestors
+        >>> w = K.variable([1.0])
+        >>> [t is w for t in ancestors([w * 2])]
+        [True, False]
+    """
     order, seen = [], set()
     stack = [(o, False) for o in outputs if isinstance(o, Tensor)]
     while stack:
@@ -119,7 +127,7 @@ def recompute(values: Iterable[Any], fed: "dict | None" = None) -> list:
     values = list(values)
     fed = fed or {}
     memo = dict(fed)
-    for value in _ancestors(values, set(fed)):
+    for value in ancestors(values, set(fed)):
         if id(value) in memo:
             continue
         node = value.node
