@@ -282,12 +282,14 @@ class KOperation(Layer):
 
         self._graph_shapes = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else [tuple(input_shape)]
         try:
-            output_shape = infer_output_shape(self, input_shape, fill_float=0.5, probe=self._probe_shapes)
+            output_shape = infer_output_shape(self, input_shape, fill_float=0.5, explain=False)
         except Exception as unaligned:
             # `K.ones((4, 2)) + x` with x of shape (None, None): the usual probe sizes do not
             # broadcast; retry with each unknown size taken from the other arguments' sizes.
             try:
-                output_shape = infer_output_shape(self, input_shape, fill_float=0.5, probe=self._aligned_shapes)
+                output_shape = infer_output_shape(
+                    self, input_shape, fill_float=0.5, probe=self._aligned_shapes, explain=False
+                )
             except Exception:
                 add_note(
                     unaligned,
@@ -298,10 +300,6 @@ class KOperation(Layer):
         # An elementwise call of one tensor (x * 2, K.exp(x)) keeps its mask; a reduction drops it.
         self._keeps_mask = len(self._graph_shapes) == 1 and output_shape == self._graph_shapes[0]
         return output_shape
-
-    @staticmethod
-    def _probe_shapes(shapes: list, k: int) -> list:
-        return [probe_shape(s, k) for s in shapes]
 
     def _aligned_shapes(self, shapes: list, k: int) -> list:
         """Probe k's shapes, each unknown size replaced by the size another argument has at the

@@ -23,14 +23,17 @@ def _dummy(shape: tuple, dtype: str, fill_float: float):
     return K.constant(fill_float if floating else 0, dtype=dtype, shape=shape)
 
 
-def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0, probe: Any = None) -> Any:
+def infer_output_shape(
+    layer: Any, input_shape: Any, fill_float: float = 0.0, probe: Any = None, explain: bool = True
+) -> Any:
     """Runs `layer.call` on constant inputs of the two probe sizes; dimensions that change are None.
 
     The inputs take the dtypes of the symbolic inputs being connected (else the layer's
     dtype) and hold zeros, or `fill_float` for floating dtypes (0.5 keeps log, sqrt and
     1/(1-x) finite for K calls on graph tensors); the output dtypes are left in
     `layer._inferred_output_dtypes`. `probe(shapes, k)` may choose the stand-in shapes of
-    probe k (default: `probe_shape` of each); errors propagate with a note saying where.
+    probe k (default: `probe_shape` of each); errors propagate, with a note saying where
+    unless `explain` is False (the caller adds its own).
     """
     from .base_layer import to_list
     from .call_state import shape_inference_scope
@@ -51,7 +54,7 @@ def infer_output_shape(layer: Any, input_shape: Any, fill_float: float = 0.0, pr
                 try:
                     out = layer.call(xs if multi else xs[0], **kwargs)
                 except Exception as exc:
-                    if probe is None:
+                    if explain:
                         _explain(exc, layer, [tuple(x.shape) for x in xs])
                     raise
             outs = to_list(out, allow_tuple=True)
