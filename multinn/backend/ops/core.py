@@ -26,6 +26,10 @@ _creation_order = itertools.count(1)  # numbers recorded tensors; see autodiff.g
 recording: contextvars.ContextVar = contextvars.ContextVar("multinn_recording", default=True)
 
 
+class _NoGraphTensors:
+    """Stands for the graph-tensor class until the engine registers it: no argument is one."""
+
+
 class _Symbolic:
     """Where graph tensors plug into K: a primitive called on one records a lazy node
     instead of computing.
@@ -41,6 +45,7 @@ class _Symbolic:
     """
 
     types: tuple = ()
+    kind: type = _NoGraphTensors  # the graph-tensor class, once registered
     handler: Any = None
     _probing = contextvars.ContextVar("multinn_shape_probing", default=False)
 
@@ -62,7 +67,23 @@ class _Symbolic:
     def register(self, kind: type, handler: Any) -> None:
         """Makes K record nodes for arguments of type `kind` through `handler` (the engine's)."""
         self.types = (kind,)
+        self.kind = kind
         self.handler = handler
+
+    def in_call(self, args: tuple, kwargs: dict) -> bool:
+        """Whether a call's arguments hold a graph tensor (also inside a list or tuple); cheap
+        on the hot path, where K functions take tensors, numbers and strings."""
+        kind = self.kind
+        for v in args:
+            t = type(v)
+            if t is kind or ((t is list or t is tuple) and self.any(*v)):
+                return True
+        if kwargs:
+            for v in kwargs.values():
+                t = type(v)
+                if t is kind or ((t is list or t is tuple) and self.any(*v)):
+                    return True
+        return False
 
     def any(self, *values: Any) -> bool:
         types = self.types
@@ -117,7 +138,7 @@ def deferred_on_graph(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if symbolic.types and symbolic.any(*args, *kwargs.values()):
+        if symbolic.in_call(args, kwargs):
             bound = signature.bind(*args, **kwargs)
             # The node holds the decorated function, which configs and pickles find by name.
             return symbolic.defer(wrapper, *bound.args, **bound.kwargs)
