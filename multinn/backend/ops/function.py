@@ -76,7 +76,7 @@ def is_placeholder(x: Any) -> bool:
         >>> K.is_placeholder(x), K.is_placeholder(x * 2), K.is_placeholder(K.ones((2,)))
         (True, False, False)
     """
-    history = getattr(x, "_keras_history", None) if symbolic.any(x) else None
+    history = getattr(x, "_keras_history", None)
     # The engine's input layers say whether they wait for fed values (Input(tensor=...) does not).
     return history is not None and getattr(history[0], "is_placeholder", False) is True
 
