@@ -319,3 +319,14 @@ def test_shapes_of_layers_and_k_calls_come_from_one_probe(backend_name):
     data = rand(2, 7, 2, seed=25)
     got = K.function([seq], [by_layer])([data])[0]
     np.testing.assert_allclose(got, K.conv1d(K.constant(data), kernel).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_function_feeds_the_backend_its_graph_was_built_in(backend_name):
+    import multinn.backends as registry
+
+    x = K.placeholder(shape=(None, 2))  # built inside the fixture's backend scope
+    f = K.function([x], [x * K.constant([2.0, 3.0])])
+    other = next((name for name in registry.available() if name != backend_name), backend_name)
+    with K.backend_scope(other):  # called where another backend is the default
+        got = f([np.array([[1.0, 1.0]], np.float32)])[0]
+    np.testing.assert_allclose(got, [[2.0, 3.0]])

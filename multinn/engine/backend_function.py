@@ -83,6 +83,10 @@ class GraphFunction:
             # An explicit name: no default model name is used up.
             self._network = _FunctionGraph(graph_inputs, self._graph_targets, name="k_function")
         self._dtypes = [t.dtype for t in graph_inputs]
+        # Fed values go where the graph's weights live, else to the backend it was built in
+        # (`with K.backend_scope("cupy"):` around a placeholder graph and its K.function).
+        self._feed_backend = next((w.backend for w in self._network.weights), None) if self._network else None
+        self._feed_backend = self._feed_backend or K.default_backend()
 
     def _check_fed(self, graph_inputs: list) -> None:
         fed = {id(t) for t in graph_inputs}
@@ -103,7 +107,7 @@ class GraphFunction:
             )
         phase = None
         tensors, fed = [], {}
-        backend = self._backend()
+        backend = self._feed_backend
         for slot, kind, value in zip(self.inputs, self._kinds, values):
             if kind == "phase":
                 phase = int(value)
@@ -142,11 +146,6 @@ class GraphFunction:
     @staticmethod
     def _host(value: Any) -> Any:
         return value.numpy() if isinstance(value, K.Tensor) else value
-
-    def _backend(self) -> Any:
-        for w in self._network.weights if self._network is not None else ():
-            return w.backend
-        return K.default_backend()
 
 
 class _FunctionGraph(Network):
