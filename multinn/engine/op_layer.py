@@ -72,17 +72,13 @@ def _fill(template: Any, values: list, fresh: "dict | None" = None) -> Any:
     return template
 
 
-def _tensors_in(template: Any, found: list) -> list:
-    """The concrete tensors held in `template` (the arguments of a recorded call), appended to `found`."""
-    if isinstance(template, K.Tensor):
-        found.append(template)
-    elif isinstance(template, (list, tuple)):
-        for v in template:
-            _tensors_in(v, found)
-    elif isinstance(template, dict):
-        for v in template.values():
-            _tensors_in(v, found)
-    return found
+def _leaves(template: Any) -> list:
+    """The slots and other values held in `template` (a recorded call's arguments), in order."""
+    if isinstance(template, (list, tuple)):
+        return [leaf for v in template for leaf in _leaves(v)]
+    if isinstance(template, dict):
+        return [leaf for v in template.values() for leaf in _leaves(v)]
+    return [template]
 
 
 # ------------------------------------------------------------------ arguments as JSON
@@ -272,7 +268,7 @@ class KOperation(Layer):
 
     def _recomputed(self) -> "dict | None":
         """New values of the argument tensors computed from trainable variables (`w * 2`), by id."""
-        stale = [t for t in _tensors_in([self.arguments, self.keywords], []) if needs_recompute(t)]
+        stale = [t for t in _leaves([self.arguments, self.keywords]) if needs_recompute(t)]
         if not stale:
             return None
         return {id(old): new for old, new in zip(stale, recompute(stale))}
@@ -317,22 +313,11 @@ class KOperation(Layer):
 
     def _argument_shapes(self) -> list:
         """The shapes of the call's tensor arguments in order, graph tensors' with None."""
-        shapes = []
-
-        def visit(value: Any) -> None:
-            if isinstance(value, _Slot):
-                shapes.append(self._graph_shapes[value.index])
-            elif isinstance(value, K.Tensor):
-                shapes.append(tuple(value.shape))
-            elif isinstance(value, (list, tuple)):
-                for v in value:
-                    visit(v)
-            elif isinstance(value, dict):
-                for v in value.values():
-                    visit(v)
-
-        visit([self.arguments, self.keywords])
-        return shapes
+        return [
+            self._graph_shapes[v.index] if isinstance(v, _Slot) else tuple(v.shape)
+            for v in _leaves([self.arguments, self.keywords])
+            if isinstance(v, (_Slot, K.Tensor))
+        ]
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if not getattr(self, "_keeps_mask", False):
@@ -419,7 +404,7 @@ def _reaches(loss: KerasTensor, target: Any) -> bool:
             continue
         layer = t._keras_history[0]
         if isinstance(layer, KOperation):
-            held = _tensors_in([layer.arguments, layer.keywords], [])
+            held = [v for v in _leaves([layer.arguments, layer.keywords]) if isinstance(v, K.Tensor)]
             if any(h is target for h in ancestors(held)):
                 return True
         elif any(w is target for w in layer.weights) or callable(getattr(layer, "function", None)):
