@@ -11,7 +11,7 @@ import heapq
 from typing import Any
 
 from .context_scope import ContextVarScope
-from .ops.core import recording, symbolic, to_tensor
+from .ops.core import deferred_on_graph, recording, symbolic, to_tensor
 from .tensor import Tensor
 
 
@@ -73,6 +73,7 @@ def is_recording() -> bool:
     return recording.get()
 
 
+@deferred_on_graph
 def stop_gradient(variables: Any) -> Any:
     """Returns the same values cut from the graph (a list in, a list out, as in Keras).
 
@@ -84,8 +85,6 @@ def stop_gradient(variables: Any) -> Any:
     """
     if isinstance(variables, (list, tuple)):
         return [stop_gradient(v) for v in variables]
-    if symbolic.any(variables):
-        return symbolic.defer(stop_gradient, variables)
     t = to_tensor(variables)
     return Tensor(t.data, t.backend)
 
@@ -112,7 +111,7 @@ def gradients(loss: Any, variables: Any, output_gradients: Any = None, create_gr
         [2.0, -4.0]
     """
     if symbolic.types and isinstance(loss, symbolic.types):
-        return symbolic.gradients(loss, variables)  # a K.placeholder graph: gradients K.function computes
+        return symbolic.gradients(loss, variables)  # a graph tensor: gradients the graph computes when run
     targets = [variables] if isinstance(variables, Tensor) else list(variables)
     if not isinstance(loss, Tensor):
         raise TypeError(f"K.gradients expects `loss` to be a Tensor. Received: loss={loss!r}")

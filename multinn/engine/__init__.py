@@ -10,9 +10,7 @@ from .network import Network  # noqa: F401
 from .training import Model  # noqa: F401
 from .sequential import Sequential  # noqa: F401
 
-from . import backend_function as _backend_function
 from . import op_layer as _op_layer
 
-_backend_function.register()
 _op_layer.register()
 

@@ -163,3 +163,21 @@ def Input(  # noqa: N802  (Keras 2's name)
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         layer = InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, sparse=sparse, input_tensor=tensor)
     return layer._inbound_nodes[0].output_tensors[0]
+
+
+def placeholder_input(shape: tuple, dtype: Any, sparse: bool = False, name: "str | None" = None) -> KerasTensor:
+    """What `K.placeholder` returns: the tensor of an input layer of its own, named `name` in
+    error messages. Its layer's name is unique, so placeholders named alike can meet in one graph.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> x = placeholder_input((None, 3), "float32", name="x")
+        >>> type(x) is type(Input(shape=(3,))), x.name, K.is_keras_tensor(x)
+        (True, 'x', False)
+    """
+    layer = InputLayer(batch_input_shape=shape, dtype=str(getattr(dtype, "name", dtype)), name=f"placeholder_{K.get_uid('placeholder')}")
+    tensor = layer._inbound_nodes[0].output_tensors[0]
+    tensor.name = name or layer.name
+    tensor.sparse = bool(sparse)  # Keras 2 code asks K.is_sparse; fed values are dense
+    tensor._placeholder_graph = True  # not a Keras tensor, as in Keras 2
+    return tensor

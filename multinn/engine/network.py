@@ -73,6 +73,9 @@ class Network(Layer):
                 )
             self._init_subclassed_network(**kwargs)
 
+    # K.function's network (backend_function.py) may be fed intermediate graph tensors.
+    _inputs_anywhere = False
+
     def _base_init(self, name: "str | None", trainable: bool = True, dtype: Any = None) -> None:
         super().__init__(name=name, trainable=trainable, dtype=dtype)
         self._is_graph_network = False
@@ -117,7 +120,7 @@ class Network(Layer):
                         f"them. Received: {kind}s={t!r} (missing previous layer metadata)."
                     )
         for t in inputs:
-            if not isinstance(t._keras_history[0], InputLayer):
+            if not isinstance(t._keras_history[0], InputLayer) and not self._inputs_anywhere:
                 raise ValueError(
                     f"Input tensors to a Model must come from `multinn.Input`. Received: {t!r} (produced by layer "
                     f"{t._keras_history[0].name!r})."
@@ -191,8 +194,13 @@ class Network(Layer):
         layer_order: dict = {}
         network_nodes: set = set()
 
+        # Fed intermediate tensors (K.function's) are where the walk stops.
+        fed = {id(t) for t in self.inputs if not isinstance(t._keras_history[0], InputLayer)}
+
         def enter(tensor):
-            """The node that made `tensor`, marked as in progress; None when already finished."""
+            """The node that made `tensor`, marked as in progress; None when already finished or fed."""
+            if id(tensor) in fed:
+                return None
             layer, node_index, _ = tensor._keras_history
             node = layer._inbound_nodes[node_index]
             if id(node) in in_progress:

@@ -7,7 +7,13 @@ runs when the model runs, is differentiated with it, saves by the K function's n
 shows in the summary as `k_<function>`. `K.gradients` of a graph tensor is a
 `KGradients` layer, which the model runs with its inputs watched.
 
-The engine registers `KerasGraph` with K (ops/core.py's `symbolic` hooks) when imported.
+This is the one mechanism for K on graph tensors: a `K.placeholder` is an input layer's
+KerasTensor too, so a K.placeholder graph is made of the same layers. The engine registers
+`KerasGraph` with K (ops/core.py's `symbolic` hooks) when imported; it also makes K's
+placeholders and K.function's callables.
+
+A concrete tensor among a K call's arguments that autodiff recorded (computed from trainable
+variables, as `w * 2`) is recomputed on each run, so the graph follows later changes of `w`.
 """
 from __future__ import annotations
 
@@ -16,10 +22,12 @@ from typing import Any, Callable
 
 from multinn import backend as K
 from multinn.backend.ops.core import Primitive, primitive_named
-from multinn.backend.ops.symbolic import resolve_shape_param
+from multinn.backend.ops.symbolic import PROBE_SIZES, ancestors, needs_recompute, probe_shape, recompute, resolve_shape_param
+
+from multinn.compat import add_note
 
 from .base_layer import Layer, to_list
-from .keras_tensor import KerasTensor
+from .keras_tensor import KerasTensor, upstream
 from .layer_registry import register_layer
 
 
@@ -49,16 +57,28 @@ def _extract(value: Any, found: list) -> Any:
     return value
 
 
-def _fill(template: Any, values: list) -> Any:
+def _fill(template: Any, values: list, fresh: "dict | None" = None) -> Any:
+    """`template` with slots replaced by `values`, and tensors whose ids `fresh` maps by their new values."""
     if isinstance(template, _Slot):
         return values[template.index]
     if isinstance(template, list):
-        return [_fill(v, values) for v in template]
+        return [_fill(v, values, fresh) for v in template]
     if isinstance(template, tuple):
-        return tuple(_fill(v, values) for v in template)
+        return tuple(_fill(v, values, fresh) for v in template)
     if isinstance(template, dict):
-        return {k: _fill(v, values) for k, v in template.items()}
+        return {k: _fill(v, values, fresh) for k, v in template.items()}
+    if fresh and id(template) in fresh:
+        return fresh[id(template)]
     return template
+
+
+def _leaves(template: Any) -> list:
+    """The slots and other values held in `template` (a recorded call's arguments), in order."""
+    if isinstance(template, (list, tuple)):
+        return [leaf for v in template for leaf in _leaves(v)]
+    if isinstance(template, dict):
+        return [leaf for v in template.values() for leaf in _leaves(v)]
+    return [template]
 
 
 # ------------------------------------------------------------------ arguments as JSON
@@ -165,8 +185,34 @@ def _short_name(function: Any) -> str:
 def _one_or_list(result: Any) -> Any:
     # A graph runs a layer with one output slot on a tensor, not on a list of one.
     if isinstance(result, (list, tuple)):
-        return result[0] if len(result) == 1 else list(result)
+        result = _flat(result, [])
+        return result[0] if len(result) == 1 else result
     return result
+
+
+def _flat(result: Any, found: list) -> list:
+    """The tensors of a (nested) list result in order: K.ctc_decode returns ([decoded], log_prob)."""
+    for r in result:
+        if isinstance(r, (list, tuple)):
+            _flat(r, found)
+        else:
+            found.append(r)
+    return found
+
+
+def _nesting_of(result: Any) -> Any:
+    """The nesting of a list result, leaves as None."""
+    return [_nesting_of(r) if isinstance(r, (list, tuple)) else None for r in result]
+
+
+def _nest(nesting: Any, flat: list) -> Any:
+    """`flat` (graph tensors) in `nesting` (`_nesting_of` the K call's result on stand-ins)."""
+    position = iter(flat)
+
+    def build(item: Any) -> Any:
+        return [build(v) for v in item] if isinstance(item, list) else next(position)
+
+    return build(nesting)
 
 
 # ------------------------------------------------------------------ the layers
@@ -208,22 +254,70 @@ class KOperation(Layer):
 
     def call(self, inputs: Any) -> Any:
         values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        keywords = _fill(self.keywords, values)
+        fresh = self._recomputed()
+        keywords = _fill(self.keywords, values, fresh)
         first = self.arguments[0] if self.arguments else None
         if isinstance(first, _Slot) and self._graph_shapes:
             # reshape/broadcast_to sizes copied from a graph shape hold None for the batch
             known = self._graph_shapes[first.index]
             keywords = resolve_shape_param(self.function, keywords, known, K.int_shape(values[first.index]))
-        return _one_or_list(self.function(*_fill(self.arguments, values), **keywords))
+        result = self.function(*_fill(self.arguments, values, fresh), **keywords)
+        if isinstance(result, (list, tuple)) and any(isinstance(r, (list, tuple)) for r in result):
+            self._nesting = _nesting_of(result)
+        return _one_or_list(result)
+
+    def _recomputed(self) -> "dict | None":
+        """New values of the argument tensors computed from trainable variables (`w * 2`), by id."""
+        stale = [t for t in _leaves([self.arguments, self.keywords]) if needs_recompute(t)]
+        if not stale:
+            return None
+        return {id(old): new for old, new in zip(stale, recompute(stale))}
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         from .shape_inference import infer_output_shape
 
         self._graph_shapes = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else [tuple(input_shape)]
-        output_shape = infer_output_shape(self, input_shape, fill_float=0.5)
+        try:
+            output_shape = infer_output_shape(self, input_shape, fill_float=0.5, explain=False)
+        except Exception as unaligned:
+            # `K.ones((4, 2)) + x` with x of shape (None, None): the usual probe sizes do not
+            # broadcast; retry with each unknown size taken from the other arguments' sizes.
+            try:
+                output_shape = infer_output_shape(
+                    self, input_shape, fill_float=0.5, probe=self._aligned_shapes, explain=False
+                )
+            except Exception:
+                add_note(
+                    unaligned,
+                    f"(while inferring the output shape of K op {_short_name(self.function)!r} on symbolic inputs "
+                    f"of shapes {self._argument_shapes()}; unknown dimensions were probed with sizes {PROBE_SIZES})",
+                )
+                raise unaligned from None
         # An elementwise call of one tensor (x * 2, K.exp(x)) keeps its mask; a reduction drops it.
         self._keeps_mask = len(self._graph_shapes) == 1 and output_shape == self._graph_shapes[0]
         return output_shape
+
+    def _aligned_shapes(self, shapes: list, k: int) -> list:
+        """Probe k's shapes, each unknown size replaced by the size another argument has at the
+        same place counted from the right, as broadcasting aligns shapes."""
+        known: dict = {}
+        for shape in self._argument_shapes():
+            for offset, d in enumerate(reversed(shape)):
+                if d is not None and d != 1:
+                    known.setdefault(offset, d)
+        aligned = []
+        for shape in shapes:
+            probe, n = probe_shape(shape, k), len(shape)
+            aligned.append(tuple(known.get(n - 1 - i, probe[i]) if d is None else d for i, d in enumerate(shape)))
+        return aligned
+
+    def _argument_shapes(self) -> list:
+        """The shapes of the call's tensor arguments in order, graph tensors' with None."""
+        return [
+            self._graph_shapes[v.index] if isinstance(v, _Slot) else tuple(v.shape)
+            for v in _leaves([self.arguments, self.keywords])
+            if isinstance(v, (_Slot, K.Tensor))
+        ]
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         if not getattr(self, "_keeps_mask", False):
@@ -270,7 +364,8 @@ class KGradients(KOperation):
     def call(self, inputs: Any) -> Any:
         values = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         loss, targets = _fill(self.arguments, values)
-        grads = K.gradients(loss, list(targets))
+        # Differentiated again (a gradient of this gradient): its backward is recorded too.
+        grads = K.gradients(loss, list(targets), create_graph=bool(self.keywords.get("create_graph")))
         return _one_or_list([K.zeros_like(t) if g is None else g for g, t in zip(grads, targets)])
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -289,21 +384,31 @@ def _call_as_layer(layer_class: type, function: Any, args: tuple, kwargs: dict) 
     arguments = _extract(list(args), tensors)
     keywords = _extract(dict(kwargs), tensors)
     layer = layer_class(function, arguments, keywords)
-    return layer(tensors if len(tensors) > 1 else tensors[0])
+    out = layer(tensors if len(tensors) > 1 else tensors[0])
+    # K calls on K.placeholder graphs only are not Keras tensors, as in Keras 2 (K.is_keras_tensor).
+    only_placeholders = all(t._placeholder_graph for t in tensors)
+    for t in to_list(out, allow_tuple=True):
+        t._placeholder_graph = only_placeholders
+    nesting = getattr(layer, "_nesting", None)
+    return _nest(nesting, to_list(out)) if nesting is not None else out
 
 
-def _reaches(loss: KerasTensor, target: KerasTensor) -> bool:
-    """Whether `loss` is computed from `target` in the graph."""
-    seen, stack = set(), [loss]
-    while stack:
-        t = stack.pop()
-        if t is target:
-            return True
-        if id(t) in seen or t._keras_history is None:
+def _reaches(loss: KerasTensor, target: Any) -> bool:
+    """Whether `loss` is computed from `target` (a graph tensor, or a tensor or variable that a
+    K call of the graph takes or a layer of it holds as a weight)."""
+    graph = upstream([loss])
+    if type(target) is KerasTensor:
+        return any(t is target for t in graph)
+    for t in graph:
+        if t._keras_history is None:
             continue
-        seen.add(id(t))
-        layer, node_index, _ = t._keras_history
-        stack.extend(layer._inbound_nodes[node_index].input_tensors)
+        layer = t._keras_history[0]
+        if isinstance(layer, KOperation):
+            held = [v for v in _leaves([layer.arguments, layer.keywords]) if isinstance(v, K.Tensor)]
+            if any(h is target for h in ancestors(held)):
+                return True
+        elif any(w is target for w in layer.weights) or callable(getattr(layer, "function", None)):
+            return True  # a Lambda's function may use any variable: assume it does
     return False
 
 
@@ -321,21 +426,44 @@ class KerasGraph:
     @staticmethod
     def gradients(loss: KerasTensor, variables: Any) -> list:
         targets = list(variables) if isinstance(variables, (list, tuple)) else [variables]
-        connected = [t for t in targets if type(t) is not KerasTensor or _reaches(loss, t)]
-        grads = _call_as_layer(KGradients, K.gradients, (loss, connected), {}) if connected else []
-        grads = to_list(grads)
-        out, position = [], 0
         for t in targets:
-            if type(t) is KerasTensor and not _reaches(loss, t):
-                out.append(None)  # as Keras: no path from the loss to this tensor
-            else:
+            if not (type(t) is KerasTensor or isinstance(t, K.Tensor)):
+                raise TypeError(
+                    f"K.gradients expects Tensors, Variables or graph tensors to differentiate by. Received: {t!r}"
+                )
+        reached = [_reaches(loss, t) for t in targets]
+        connected = [t for t, r in zip(targets, reached) if r]
+        if connected:
+            for t in upstream([loss]):
+                layer = t._keras_history[0] if t._keras_history else None
+                if isinstance(layer, KGradients):
+                    layer.keywords["create_graph"] = True  # differentiated again: record its backward
+        grads = to_list(_call_as_layer(KGradients, K.gradients, (loss, connected), {})) if connected else []
+        out, position = [], 0
+        for r in reached:
+            if r:
                 out.append(grads[position])
                 position += 1
+            else:
+                out.append(None)  # as Keras: no path from the loss to this tensor
         return out
+
+    @staticmethod
+    def placeholder(shape: tuple, dtype: Any, sparse: bool, name: "str | None") -> KerasTensor:
+        from .input_layer import placeholder_input
+
+        return placeholder_input(shape, dtype, sparse, name)
+
+    @staticmethod
+    def function(inputs: Any, outputs: Any, updates: Any, name: Any) -> Any:
+        from .backend_function import GraphFunction
+
+        return GraphFunction(inputs, outputs, updates, name=name)
 
 
 def register() -> None:
-    """Makes K functions called on KerasTensors build layers (called once, by the engine)."""
+    """Makes K functions called on KerasTensors build layers, and K.placeholder and K.function
+    use the engine's graph (called once, by the engine)."""
     from multinn.backend.ops.core import symbolic
 
     symbolic.register(KerasTensor, KerasGraph())

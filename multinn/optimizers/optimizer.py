@@ -290,18 +290,9 @@ class Optimizer:
             [1.0, 0.0, 0.0]
         """
         params = list(params)
-        if isinstance(loss, K.SymbolicTensor):
-            grads = K.gradients(loss, params)
-            _check_no_none(grads)
-            step = K.SymbolicTensor(
-                (), self.iterations.dtype, self.iterations.backend, (self.iterations, self.iterations),
-                _Step(self, params), tuple(grads), name=f"{self._name}_step",
-            )
-            self.updates = [(self.iterations, step)]
-            return self.updates
         if _is_model_tensor(loss):
-            # A model's loss tensor (K on Keras tensors): the step is a node of the model graph
-            # that K.function runs after computing the gradients.
+            # A graph tensor (a K.placeholder graph or a model's tensors): the step is a node of
+            # the graph that K.function runs after computing the gradients.
             from multinn.backend.ops.core import symbolic
 
             grads = K.gradients(loss, params)

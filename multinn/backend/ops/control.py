@@ -7,19 +7,15 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ..tensor import Tensor
-from .core import symbolic, to_tensor
+from .core import deferred_on_graph, symbolic, to_tensor
 from .indexing import getitem, stack
 from .math import reshape, transpose, where
 
 __all__ = ["switch", "rnn", "map_fn", "foldl", "foldr"]
 
 
-def _is_symbolic(x: Any) -> bool:
-    return symbolic.any(x)
-
-
 def _ndim(x: Any) -> int:
-    return x.ndim if isinstance(x, Tensor) or _is_symbolic(x) else to_tensor(x).ndim
+    return x.ndim if isinstance(x, Tensor) or symbolic.any(x) else to_tensor(x).ndim
 
 
 def _bool(x: Any):
@@ -50,7 +46,7 @@ def switch(condition: Any, then_expression: Any, else_expression: Any) -> Any:
         1.0
     """
     cond_ndim = _ndim(condition)
-    if cond_ndim == 0 and not _is_symbolic(condition):
+    if cond_ndim == 0 and not symbolic.any(condition):
         chosen = then_expression if bool(condition) else else_expression
         return chosen() if callable(chosen) else chosen
     then_value = then_expression() if callable(then_expression) else then_expression
@@ -85,6 +81,7 @@ def _step_mask(mask_t: Any, like: Any):
     return reshape(mask_t, (-1,) + (1,) * (like.ndim - 1))
 
 
+@deferred_on_graph
 def rnn(
     step_function: Callable,
     inputs: Any,
@@ -121,14 +118,6 @@ def rnn(
         >>> last.numpy().tolist(), outputs.shape
         ([[3.0], [3.0]], (2, 3, 1))
     """
-    states_in, constants_in = list(initial_states), list(constants or [])
-    if symbolic.any(inputs, mask, *states_in, *constants_in):
-        # K.placeholder graph: the loop runs eagerly, as one node, when K.function replays it.
-        flat = symbolic.defer(
-            _rnn_flat, inputs, mask, *states_in, *constants_in,
-            step_function=step_function, count=len(states_in), go_backwards=go_backwards,
-        )
-        return flat[0], flat[1], flat[2:]
     inputs = to_tensor(inputs)
     if inputs.ndim < 3:
         raise ValueError(
@@ -164,14 +153,7 @@ def rnn(
     return outputs[-1], stack(outputs, axis=1), states
 
 
-def _rnn_flat(inputs, mask, *rest, step_function, count, go_backwards):
-    """rnn with states and constants as positional arguments and a flat list result."""
-    last, outputs, states = rnn(
-        step_function, inputs, list(rest[:count]), go_backwards=go_backwards, mask=mask, constants=list(rest[count:])
-    )
-    return [last, outputs] + list(states)
-
-
+@deferred_on_graph
 def map_fn(fn: Callable, elems: Any, name: Any = None, dtype: Any = None) -> Tensor:
     """fn applied to each entry of `elems` along axis 0, the results stacked.
 
@@ -182,8 +164,6 @@ def map_fn(fn: Callable, elems: Any, name: Any = None, dtype: Any = None) -> Ten
     """
     from .state import cast
 
-    if symbolic.any(elems):  # the number of entries may be unknown until K.function replays
-        return symbolic.defer(map_fn, fn, elems, dtype=dtype)
     elems = to_tensor(elems)
     results = [fn(e) for e in _unstack(elems)]
     out = stack(results, axis=0)
@@ -202,6 +182,7 @@ def _fold(fn: Callable, items: list, initializer: Any, name: str):
     return acc
 
 
+@deferred_on_graph
 def foldl(fn: Callable, elems: Any, initializer: Any = None, name: Any = None) -> Any:
     """Reduces `elems` along axis 0 from the first entry: fn(fn(init, e0), e1) ...
 
@@ -212,11 +193,10 @@ def foldl(fn: Callable, elems: Any, initializer: Any = None, name: Any = None) -
         >>> K.foldl(lambda acc, x: acc * 10 + x, K.constant([1.0, 2.0, 3.0])).numpy().tolist()
         123.0
     """
-    if symbolic.any(elems, initializer):
-        return symbolic.defer(foldl, fn, elems, initializer)
     return _fold(fn, _unstack(to_tensor(elems)), initializer, "foldl")
 
 
+@deferred_on_graph
 def foldr(fn: Callable, elems: Any, initializer: Any = None, name: Any = None) -> Any:
     """Reduces `elems` along axis 0 from the last entry: fn(fn(init, e_last), ...).
 
@@ -225,6 +205,4 @@ def foldr(fn: Callable, elems: Any, initializer: Any = None, name: Any = None) -
         >>> K.foldr(lambda acc, x: acc * 10 + x, K.constant([1.0, 2.0, 3.0])).numpy().tolist()
         321.0
     """
-    if symbolic.any(elems, initializer):
-        return symbolic.defer(foldr, fn, elems, initializer)
     return _fold(fn, _unstack(to_tensor(elems))[::-1], initializer, "foldr")

@@ -10,15 +10,13 @@ gradient is written with the other two, so gradients of any order work:
 """
 from __future__ import annotations
 
-import functools
-import inspect
-from typing import Any, Callable
+from typing import Any
 
 from .. import config
 from ...utils import conv_utils
 from ...utils.generic_utils import as_int
 from ..tensor import Tensor
-from .core import Primitive, recording, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .math import broadcast_to, dot, matmul, reshape, transpose
 
 __all__ = [
@@ -26,20 +24,6 @@ __all__ = [
     "separable_conv1d", "separable_conv2d", "depthwise_conv2d", "pool1d", "pool2d", "pool3d",
     "local_conv1d", "local_conv2d", "extract_patches", "conv_nd",
 ]
-
-
-def _placeholder_aware(fn: Callable) -> Callable:
-    """On K.placeholder inputs, records the whole call as one node that K.function replays."""
-    signature = inspect.signature(fn)
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if symbolic.types and symbolic.any(*args, *kwargs.values()):
-            bound = signature.bind(*args, **kwargs)
-            return symbolic.defer(fn, *bound.args, **bound.kwargs)
-        return fn(*args, **kwargs)
-
-    return wrapper
 
 
 def _wants(t) -> bool:
@@ -173,7 +157,7 @@ def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, g
 
 
 # ------------------------------------------------------------------ convolutions
-@_placeholder_aware
+@deferred_on_graph
 def conv1d(x: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: "str | None" = None,
            dilation_rate: Any = 1, *, groups: int = 1) -> Tensor:
     """1-D convolution; padding 'valid', 'same' or 'causal' (zeros before the sequence only).
@@ -193,7 +177,7 @@ def conv1d(x: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_f
                    allowed=("valid", "same", "causal"))
 
 
-@_placeholder_aware
+@deferred_on_graph
 def conv2d(x: Any, kernel: Any, strides: Any = (1, 1), padding: str = "valid", data_format: "str | None" = None,
            dilation_rate: Any = (1, 1), *, groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras).
@@ -213,7 +197,7 @@ def conv2d(x: Any, kernel: Any, strides: Any = (1, 1), padding: str = "valid", d
     return _convnd("conv2d", x, kernel, 2, strides, padding, data_format, dilation_rate, groups=groups)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid", data_format: "str | None" = None,
            dilation_rate: Any = (1, 1, 1), *, groups: int = 1) -> Tensor:
     """3-D convolution; kernel (k1, k2, k3, in_channels // groups, filters); `groups` as in `conv1d`.
@@ -226,7 +210,7 @@ def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid"
     return _convnd("conv3d", x, kernel, 3, strides, padding, data_format, dilation_rate, groups=groups)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: str = "valid",
             data_format: "str | None" = None, dilation_rate: Any = 1, *, groups: int = 1) -> Tensor:
     """Convolution of any rank (taken from the kernel) with an optional bias added in the same pass.
@@ -250,7 +234,7 @@ def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: st
                    allowed=("valid", "same", "causal") if nd == 1 else ("valid", "same"), bias=bias)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def depthwise_conv2d(x: Any, depthwise_kernel: Any, strides: Any = (1, 1), padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = (1, 1)) -> Tensor:
     """Depthwise 2-D convolution: each input channel convolved with its own filters.
@@ -295,7 +279,7 @@ def _separable(name, x, depthwise_kernel, pointwise_kernel, nd, strides, padding
     return _from_channels_last(y, data_format)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def separable_conv1d(x: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = 1, padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = 1) -> Tensor:
     """Depthwise 1-D convolution followed by a pointwise (1-wide) convolution.
@@ -309,7 +293,7 @@ def separable_conv1d(x: Any, depthwise_kernel: Any, pointwise_kernel: Any, strid
                       dilation_rate)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def separable_conv2d(x: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = (1, 1),
                      padding: str = "valid", data_format: "str | None" = None, dilation_rate: Any = (1, 1)) -> Tensor:
     """Depthwise 2-D convolution followed by a pointwise (1x1) convolution.
@@ -365,7 +349,7 @@ def _conv_transpose(name, x, kernel, output_shape, nd, strides, padding, data_fo
     return _from_channels_last(y, data_format)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def conv1d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any = 1, padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = 1, output_padding: Any = None) -> Tensor:
     """1-D transposed convolution (the gradient of conv1d with respect to its input).
@@ -383,7 +367,7 @@ def conv1d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any
                            dilation_rate, output_padding)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def conv2d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any = (1, 1), padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = (1, 1),
                      output_padding: Any = None) -> Tensor:
@@ -398,7 +382,7 @@ def conv2d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any
                            dilation_rate, output_padding)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def conv3d_transpose(x: Any, kernel: Any, output_shape: Any = None, strides: Any = (1, 1, 1), padding: str = "valid",
                      data_format: "str | None" = None, dilation_rate: Any = (1, 1, 1),
                      output_padding: Any = None) -> Tensor:
@@ -477,7 +461,7 @@ def _poolnd(name, x, nd, pool_size, strides, padding, data_format, pool_mode):
     return _from_channels_last(y, data_format)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def pool1d(x: Any, pool_size: Any, strides: Any = 1, padding: str = "valid", data_format: "str | None" = None,
            pool_mode: str = "max") -> Tensor:
     """1-D max or average pooling over (batch, steps, channels).
@@ -490,7 +474,7 @@ def pool1d(x: Any, pool_size: Any, strides: Any = 1, padding: str = "valid", dat
     return _poolnd("pool1d", x, 1, pool_size, strides, padding, data_format, pool_mode)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def pool2d(x: Any, pool_size: Any, strides: Any = (1, 1), padding: str = "valid", data_format: "str | None" = None,
            pool_mode: str = "max") -> Tensor:
     """2-D max or average pooling; 'same' averages count only the real (unpadded) cells.
@@ -503,7 +487,7 @@ def pool2d(x: Any, pool_size: Any, strides: Any = (1, 1), padding: str = "valid"
     return _poolnd("pool2d", x, 2, pool_size, strides, padding, data_format, pool_mode)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def pool3d(x: Any, pool_size: Any, strides: Any = (1, 1, 1), padding: str = "valid", data_format: "str | None" = None,
            pool_mode: str = "max") -> Tensor:
     """3-D max or average pooling.
@@ -534,7 +518,7 @@ _patches_bp = Primitive(
 )
 
 
-@_placeholder_aware
+@deferred_on_graph
 def extract_patches(x: Any, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                     dilation_rate: Any = 1) -> Tensor:
     """The window under each output position of a channels_last convolution (differentiable).
@@ -588,7 +572,7 @@ def _local_conv(name, inputs, kernel, kernel_size, strides, out_spatial, data_fo
     return _from_channels_last(y, data_format)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def local_conv1d(inputs: Any, kernel: Any, kernel_size: Any, strides: Any, data_format: "str | None" = None) -> Tensor:
     """1-D convolution with unshared weights: one kernel per output step.
 
@@ -602,7 +586,7 @@ def local_conv1d(inputs: Any, kernel: Any, kernel_size: Any, strides: Any, data_
     return _local_conv("local_conv1d", inputs, kernel, kernel_size, strides, None, data_format)
 
 
-@_placeholder_aware
+@deferred_on_graph
 def local_conv2d(inputs: Any, kernel: Any, kernel_size: Any, strides: Any, output_shape: Any,
                  data_format: "str | None" = None) -> Tensor:
     """2-D convolution with unshared weights: one kernel per output position.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
+import inspect
 import itertools
 from typing import Any, Callable, Mapping
 
@@ -24,25 +26,28 @@ _creation_order = itertools.count(1)  # numbers recorded tensors; see autodiff.g
 recording: contextvars.ContextVar = contextvars.ContextVar("multinn_recording", default=True)
 
 
+class _NoGraphTensors:
+    """Stands for the graph-tensor class until the engine registers it: no argument is one."""
+
+
 class _Symbolic:
     """Where graph tensors plug into K: a primitive called on one records a lazy node
     instead of computing.
 
-    Two kinds register here: K.placeholder's SymbolicTensor (ops/symbolic.py) and the
-    engine's KerasTensor (functional models). Each registers a handler with `record`,
-    `defer` and `gradients`; a call goes to the handler of the first graph tensor among
-    its arguments.
+    There is one kind of graph tensor, the engine's KerasTensor: what `Input()`, layer calls on
+    it and `K.placeholder` return. K cannot import the engine (the layering wall), so the engine
+    registers its tensor type and a handler here when imported; the handler turns K calls into
+    graph nodes (`record`, `defer`, `gradients`) and makes placeholders and K.function callables
+    (`placeholder`, `function`).
 
-    A K function whose Python code needs concrete shapes guards itself with
-    `if symbolic.any(x): return symbolic.defer(this_function, x, **kwargs)`: the whole
-    call becomes one node, run eagerly when the graph runs.
+    A K function whose Python code needs concrete shapes is decorated with `deferred_on_graph`:
+    called on a graph tensor, the whole call becomes one node, run eagerly when the graph runs.
     """
 
     types: tuple = ()
+    kind: type = _NoGraphTensors  # the graph-tensor class, once registered
+    handler: Any = None
     _probing = contextvars.ContextVar("multinn_shape_probing", default=False)
-
-    def __init__(self) -> None:
-        self._handlers: list = []
 
     @property
     def probing(self) -> bool:
@@ -60,9 +65,25 @@ class _Symbolic:
             self._probing.reset(token)
 
     def register(self, kind: type, handler: Any) -> None:
-        """Makes K record nodes for arguments of type `kind` through `handler`."""
-        self._handlers = [(k, h) for k, h in self._handlers if k is not kind] + [(kind, handler)]
-        self.types = tuple(k for k, _ in self._handlers)
+        """Makes K record nodes for arguments of type `kind` through `handler` (the engine's)."""
+        self.types = (kind,)
+        self.kind = kind
+        self.handler = handler
+
+    def in_call(self, args: tuple, kwargs: dict) -> bool:
+        """Whether a call's arguments hold a graph tensor (also inside a list or tuple); cheap
+        on the hot path, where K functions take tensors, numbers and strings."""
+        kind = self.kind
+        for v in args:
+            t = type(v)
+            if t is kind or ((t is list or t is tuple) and self.any(*v)):
+                return True
+        if kwargs:
+            for v in kwargs.values():
+                t = type(v)
+                if t is kind or ((t is list or t is tuple) and self.any(*v)):
+                    return True
+        return False
 
     def any(self, *values: Any) -> bool:
         types = self.types
@@ -74,29 +95,56 @@ class _Symbolic:
                     return True
         return False
 
-    def _handler(self, values: Any) -> Any:
-        for v in values:
-            if isinstance(v, (list, tuple)):
-                found = self._handler(v)
-                if found is not None:
-                    return found
-                continue
-            for kind, handler in self._handlers:
-                if isinstance(v, kind):
-                    return handler
-        return None
+    def _engine(self) -> Any:
+        if self.handler is None:
+            raise RuntimeError("K's graph tensors need multinn's engine: `import multinn` first.")
+        return self.handler
 
     def record(self, op: Any, args: tuple, params: dict) -> Any:
-        return self._handler(args).record(op, args, params)
+        return self._engine().record(op, args, params)
 
     def defer(self, fn: Callable, *args: Any, **kwargs: Any) -> Any:
-        return self._handler(args + tuple(kwargs.values())).defer(fn, *args, **kwargs)
+        return self._engine().defer(fn, *args, **kwargs)
 
     def gradients(self, loss: Any, variables: Any) -> Any:
-        return self._handler((loss,)).gradients(loss, variables)
+        return self._engine().gradients(loss, variables)
+
+    def placeholder(self, shape: tuple, dtype: Any, sparse: bool, name: "str | None") -> Any:
+        return self._engine().placeholder(shape, dtype, sparse, name)
+
+    def function(self, inputs: Any, outputs: Any, updates: Any, name: Any) -> Any:
+        return self._engine().function(inputs, outputs, updates, name)
 
 
 symbolic = _Symbolic()
+
+
+def deferred_on_graph(fn: Callable) -> Callable:
+    """Decorates a K function whose Python code needs concrete shapes or values (sizes, loops,
+    host reads): called with a graph tensor among its arguments (also inside a list), the whole
+    call becomes one graph node, run eagerly on the real tensors when the graph runs.
+
+    Example:
+        >>> from multinn import backend as K
+        >>> from multinn.backend.ops.core import deferred_on_graph
+        >>> @deferred_on_graph
+        ... def halve_rows(x):
+        ...     return x[: x.shape[0] // 2]
+        >>> x = K.placeholder(shape=(None, 2))
+        >>> K.function([x], [halve_rows(x)])([[[1.0, 2.0], [3.0, 4.0]]])[0].tolist()
+        [[1.0, 2.0]]
+    """
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if symbolic.in_call(args, kwargs):
+            bound = signature.bind(*args, **kwargs)
+            # The node holds the decorated function, which configs and pickles find by name.
+            return symbolic.defer(wrapper, *bound.args, **bound.kwargs)
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _mixed_backends(first, second, name: str):

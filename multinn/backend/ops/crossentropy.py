@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, recording, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .math import _sigmoid_fwd, clip, expand_dims, log, logsumexp, reshape, sigmoid, sum, sum_to_shape, transpose
 from .softmax import _softmax_fwd, normalize_axis, softmax, softmax_primitive
 from .state import cast
@@ -173,6 +173,7 @@ def _sparse_grad(dy, y, logits, targets, probs):
 _sparse_softmax_xent = Primitive("sparse_softmax_cross_entropy", _sparse_fwd, _sparse_grad)
 
 
+@deferred_on_graph
 def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
     """Categorical cross-entropy with integer class targets.
 
@@ -193,8 +194,6 @@ def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool 
     """
     caller = "K.sparse_categorical_crossentropy"
     output = to_tensor(output)
-    if symbolic.any(output, target):  # sizes are needed below: run the whole call at replay
-        return symbolic.defer(sparse_categorical_crossentropy, target, output, from_logits=from_logits, axis=axis)
     ndim = len(output.shape)
     ax = _check_channels(output, axis, caller)
     probs = None

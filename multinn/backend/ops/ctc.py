@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, to_tensor
 from .math import expand_dims, log, logsumexp, reshape
 from .sparse import SparseTensor
 from .state import cast
@@ -123,6 +123,7 @@ def _nll_grad(dy, y, log_probs, labels, input_length, label_length):
 _ctc_nll = Primitive("ctc_nll", _nll_fwd, _nll_grad)
 
 
+@deferred_on_graph
 def ctc_batch_cost(y_true: Any, y_pred: Any, input_length: Any, label_length: Any) -> Tensor:
     """CTC loss of each sample: -log P(label | per-frame class probabilities), shape (samples, 1).
 
@@ -145,8 +146,6 @@ def ctc_batch_cost(y_true: Any, y_pred: Any, input_length: Any, label_length: An
         >>> round(float(K.eval(loss)[0, 0]), 4)  # -log(3/4): paths "a-", "-a", "aa"
         0.2877
     """
-    if symbolic.any(y_true, y_pred, input_length, label_length):
-        return symbolic.defer(ctc_batch_cost, y_true, y_pred, input_length, label_length)
     y_pred = to_tensor(y_pred)
     if y_pred.ndim != 3:
         raise ValueError(f"K.ctc_batch_cost expects y_pred of shape (samples, time_steps, num_categories). Received: y_pred.shape={y_pred.shape}")

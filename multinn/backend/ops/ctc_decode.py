@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import config
 from ..tensor import Tensor
-from .core import symbolic, to_array_on, to_tensor
+from .core import deferred_on_graph, to_array_on, to_tensor
 
 __all__ = ["ctc_decode"]
 
@@ -172,6 +172,7 @@ def _padded(backend, rows: list) -> Tensor:
     return Tensor(array, backend)
 
 
+@deferred_on_graph
 def ctc_decode(
     y_pred: Any,
     input_length: Any,
@@ -205,9 +206,6 @@ def ctc_decode(
         >>> K.eval(decoded[0]).tolist()
         [[0, 1]]
     """
-    if symbolic.any(y_pred, input_length):
-        return symbolic.defer(ctc_decode, y_pred, input_length, greedy=greedy, beam_width=beam_width,
-                              top_paths=top_paths, merge_repeated=merge_repeated)
     y_pred = to_tensor(y_pred)
     if y_pred.ndim != 3:
         raise ValueError(f"K.ctc_decode expects y_pred of shape (samples, time_steps, num_categories). Received: y_pred.shape={y_pred.shape}")

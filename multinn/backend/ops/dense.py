@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .core import Primitive, recording, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .math import dot, matmul, sum, tanh, transpose
 from .nn import _relu_backward, bias_add, relu
 
@@ -65,6 +65,7 @@ def _composed(x: Tensor, kernel: Tensor, bias: Any, activation: str) -> Tensor:
     return out
 
 
+@deferred_on_graph
 def dense(x: Any, kernel: Any, bias: Any = None, activation: "str | None" = None) -> Tensor:
     """`activation(K.dot(x, kernel) + bias)`, fused into one op where it can be.
 
@@ -90,13 +91,9 @@ def dense(x: Any, kernel: Any, bias: Any = None, activation: "str | None" = None
         )
     name = _ACTIVATIONS[activation]
     if not (isinstance(x, Tensor) and isinstance(kernel, Tensor)):
-        if symbolic.any(x, kernel, bias):  # a K.placeholder graph: computed when K.function replays it
-            return symbolic.defer(dense, x, kernel, bias, activation=activation)
         x = to_tensor(x)
         kernel = to_tensor(kernel, x.backend)
     if bias is not None and not isinstance(bias, Tensor):
-        if symbolic.any(bias):
-            return symbolic.defer(dense, x, kernel, bias, activation=activation)
         bias = to_tensor(bias, x.backend)
     xd, kd = x.data, kernel.data
     dt = xd.dtype

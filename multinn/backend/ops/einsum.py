@@ -12,7 +12,7 @@ import string
 from typing import Any
 
 from ..tensor import Tensor
-from .core import Primitive, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, to_tensor
 from .math import broadcast_to, reshape, sum
 
 __all__ = ["einsum"]
@@ -201,6 +201,7 @@ def _einsum_grad(dy, y, *operands, equation, subs, out, sizes):
 _einsum = Primitive("einsum", _einsum_fwd, _einsum_grad)
 
 
+@deferred_on_graph
 def einsum(equation: str, *operands: Any) -> Tensor:
     """Einstein summation: the product of `operands` summed over the subscripts `equation` leaves out.
 
@@ -225,8 +226,6 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         raise TypeError(f"K.einsum takes the equation string first. Received: equation={equation!r}")
     if not operands:
         raise ValueError(f"K.einsum needs at least one operand. Received: equation={equation!r}")
-    if symbolic.any(*operands):  # the equation is parsed against concrete shapes: run it at replay
-        return symbolic.defer(einsum, equation, *operands)
     first = next((x for x in operands if isinstance(x, Tensor)), None)
     backend = first.backend if first is not None else None
     tensors = tuple(to_tensor(x, backend) for x in operands)

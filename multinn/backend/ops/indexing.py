@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..tensor import Tensor
-from .core import Primitive, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, symbolic, to_tensor
 from .math import axis_index, common_dtype, zeros_like
 from .sparse import SparseTensor, sparse_concatenate, to_dense
 
@@ -115,6 +115,7 @@ def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
 
 
+@deferred_on_graph
 def gather(reference: Any, indices: Any) -> Tensor:
     """Rows of `reference` picked by integer `indices` (any shape): reference[indices].
 
@@ -129,8 +130,6 @@ def gather(reference: Any, indices: Any) -> Tensor:
         >>> K.gather(K.constant([[1.0], [2.0], [3.0]]), [2, 0]).numpy().tolist()
         [[3.0], [1.0]]
     """
-    if symbolic.any(reference, indices):  # a graph tensor: gathered (and checked) when the graph runs
-        return symbolic.defer(gather, reference, indices)
     reference = to_tensor(reference)
     if reference.ndim == 0:
         raise ValueError("K.gather picks rows of a tensor of rank 1 or more. Received: reference with shape ()")

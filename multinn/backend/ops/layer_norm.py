@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..tensor import Tensor
-from .core import Primitive, recording, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .math import mean, reshape, sqrt, square, sum
 from .normalization import _bn_fwd, _bn_grad_composite
 from .softmax import normalize_axis
@@ -74,6 +74,7 @@ def _param(p: Any, x: Tensor, axes: tuple, name: str) -> "Tensor | None":
     )
 
 
+@deferred_on_graph
 def layer_normalization(
     x: Any, gamma: Any = None, beta: Any = None, axis: "int | Sequence[int]" = -1, epsilon: float = 1e-3
 ) -> Tensor:
@@ -95,8 +96,6 @@ def layer_normalization(
         [[-1.0, 1.0], [-1.0, 1.0]]
     """
     x = to_tensor(x)
-    if symbolic.any(x, gamma, beta):  # sizes are needed below: run the whole call at replay
-        return symbolic.defer(layer_normalization, x, gamma, beta, axis=axis, epsilon=epsilon)
     ndim = len(x.shape)
     listed = list(axis) if isinstance(axis, (list, tuple)) else [axis]
     if not listed:

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, backend_of, recording, symbolic, to_tensor
+from .core import Primitive, backend_of, deferred_on_graph, recording, to_tensor
 from .sparse import SparseTensor, sparse_dot
 
 __all__ = [
@@ -135,19 +135,17 @@ def squeeze(x: Any, axis: int) -> Tensor:
 
 
 # ------------------------------------------------------------------ creation helpers used by gradients
+@deferred_on_graph
 def zeros_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
     """Zeros with the shape (and dtype, unless given) of `x`."""
     x = to_tensor(x)
-    if not isinstance(x, Tensor):  # a K.placeholder graph: the size is known at replay
-        return symbolic.defer(zeros_like, x, dtype=dtype)
     return Tensor(x.backend.xp.zeros(x.shape, dtype=dtype or x.dtype), x.backend)
 
 
+@deferred_on_graph
 def ones_like(x: Any, dtype: Any = None, name: Any = None) -> Tensor:
     """Ones with the shape (and dtype, unless given) of `x`."""
     x = to_tensor(x)
-    if not isinstance(x, Tensor):
-        return symbolic.defer(ones_like, x, dtype=dtype)
     return Tensor(x.backend.xp.ones(x.shape, dtype=dtype or x.dtype), x.backend)
 
 
@@ -493,6 +491,7 @@ def _mean_grad(dy, y, x, axis, keepdims, scale):
 _mean = Primitive("mean", _mean_fwd, _mean_grad)
 
 
+@deferred_on_graph
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`. Boolean input gives floatx; integer input stays integer, the sum divided
     by the count rounding toward zero (Keras 2 / TensorFlow's reduce_mean).
@@ -503,8 +502,6 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         2
     """
     x = to_tensor(x)
-    if not isinstance(x, Tensor):  # a K.placeholder graph: the count may be unknown until replay
-        return symbolic.defer(mean, x, axis=axis, keepdims=keepdims)
     if x.dtype.kind == "b":
         x = to_tensor(x.data.astype(config.floatx()), x.backend)
     axes = _axes(axis, x.ndim, "K.mean")
@@ -622,11 +619,10 @@ def argmin(x: Any, axis: int = -1) -> Tensor:
     return _argmin(x, axis=axis)
 
 
+@deferred_on_graph
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) computed stably (the maximum is subtracted first)."""
     x = to_tensor(x)
-    if not isinstance(x, Tensor):
-        return symbolic.defer(logsumexp, x, axis=axis, keepdims=keepdims)
     x = float_tensor(x)
     m = stop_max(x, axis)
     out = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
@@ -705,6 +701,7 @@ def matmul(x: Any, y: Any) -> Tensor:
     return _matmul(x, y)
 
 
+@deferred_on_graph
 def dot(x: Any, y: Any) -> Tensor:
     """Keras 2's dot: sums the last axis of x against the second-to-last of y (or y's only axis).
 
@@ -722,8 +719,6 @@ def dot(x: Any, y: Any) -> Tensor:
         return sparse_dot(x, y)
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
-    if not isinstance(x, Tensor) or not isinstance(y, Tensor):  # a K.placeholder graph: sizes known at replay
-        return symbolic.defer(dot, x, y)
     if x.ndim == 0 or y.ndim == 0:
         return x * y
     inner_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
@@ -782,6 +777,7 @@ def _dot2(x: Tensor, y: Tensor) -> Tensor:
     return reshape(out, lead + (y.shape[-1],))
 
 
+@deferred_on_graph
 def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
     """Keras 2's batch_dot: a dot product per sample over `axes`.
 
@@ -796,8 +792,6 @@ def batch_dot(x: Any, y: Any, axes: Any = None) -> Tensor:
     """
     x = to_tensor(x)
     y = to_tensor(y, x.backend)
-    if not isinstance(x, Tensor) or not isinstance(y, Tensor):
-        return symbolic.defer(batch_dot, x, y, axes=axes)
     if isinstance(axes, int):
         axes = (axes, axes)
     if axes is None:

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, to_tensor
 from .crossentropy import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
 from .math import (
     broadcast_to, clip, float_tensor, floating, greater, less, less_equal, maximum, reshape, sqrt, square, sum, where,
@@ -344,6 +344,7 @@ def _in_top_k_fwd(b, predictions, targets, k):
 _in_top_k = Primitive("in_top_k", _in_top_k_fwd)
 
 
+@deferred_on_graph
 def in_top_k(predictions: Any, targets: Any, k: int) -> Tensor:
     """Whether each target class is among the `k` highest predictions of its row (a bool vector).
 
@@ -360,8 +361,6 @@ def in_top_k(predictions: Any, targets: Any, k: int) -> Tensor:
     """
     predictions = to_tensor(predictions)
     targets = to_tensor(targets, predictions.backend)
-    if symbolic.any(predictions, targets):
-        return symbolic.defer(in_top_k, predictions, targets, k=k)
     if predictions.ndim != 2:
         raise ValueError(f"K.in_top_k expects predictions of shape (batch, classes). Received: predictions.shape={predictions.shape}")
     if targets.dtype.kind not in "iu":

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..tensor import Tensor
-from .core import Primitive, recording, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .math import broadcast_to, mean, reshape, sqrt, square, sum
 from .softmax import normalize_axis
 
@@ -102,6 +102,7 @@ def _as_broadcast(p: Any, x, bshape: tuple, kept: tuple, name: str):
     )
 
 
+@deferred_on_graph
 def normalize_batch_in_training(
     x: Any, gamma: Any, beta: Any, reduction_axes: Sequence[int], epsilon: float = 1e-3
 ) -> tuple:
@@ -128,8 +129,6 @@ def normalize_batch_in_training(
         ([2.0, 4.0], [1.0, 4.0])
     """
     x = to_tensor(x)
-    if symbolic.any(x, gamma, beta):  # sizes are needed below: run the whole call at replay
-        return symbolic.defer(normalize_batch_in_training, x, gamma, beta, reduction_axes=reduction_axes, epsilon=epsilon)
     ndim = len(x.shape)
     axes = tuple(sorted({normalize_axis(a, ndim, "K.normalize_batch_in_training") for a in reduction_axes}))
     bshape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
@@ -146,6 +145,7 @@ def normalize_batch_in_training(
 
 
 # ------------------------------------------------------------------ inference
+@deferred_on_graph
 def batch_normalization(
     x: Any, mean: Any, var: Any, beta: Any, gamma: Any, axis: int = -1, epsilon: float = 1e-3
 ) -> Tensor:
@@ -162,8 +162,6 @@ def batch_normalization(
         [[0.0, 2.0]]
     """
     x = to_tensor(x)
-    if symbolic.any(x, mean, var, beta, gamma):  # sizes are compared below: run the whole call at replay
-        return symbolic.defer(batch_normalization, x, mean, var, beta, gamma, axis=axis, epsilon=epsilon)
     ndim = len(x.shape)
     ax = normalize_axis(axis, ndim, "K.batch_normalization")
 

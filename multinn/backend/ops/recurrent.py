@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..tensor import Tensor
-from .core import Primitive, recording, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .dense import dense
 from .indexing import concatenate, stack
 from .math import dot, reverse_along, sigmoid, tanh
@@ -218,6 +218,7 @@ def _prepare(op: str, inputs: Any, kernel: Any, recurrent_kernel: Any, bias: Any
 
 
 # ------------------------------------------------------------------ the public ops
+@deferred_on_graph
 def lstm_sequence(
     inputs: Any,
     kernel: Any,
@@ -257,11 +258,7 @@ def lstm_sequence(
         >>> outputs.shape, h.shape
         ((2, 3, 2), (2, 2))
     """
-    args = (inputs, kernel, recurrent_kernel, bias, initial_h, initial_c, mask, recurrent_dropout_mask)
     params = {"go_backwards": bool(go_backwards), "recurrent_activation": recurrent_activation}
-    if symbolic.any(*args):  # a K.placeholder graph: computed when K.function replays it
-        flat = symbolic.defer(_lstm_flat, *args, **params)
-        return flat[0], flat[1], [flat[2], flat[3]]
     x, kernel, recurrent_kernel, bias, (h0, c0), mask, rec_mask = _prepare(
         "lstm_sequence", inputs, kernel, recurrent_kernel, bias, [initial_h, initial_c], mask, recurrent_dropout_mask,
         ("recurrent_activation", recurrent_activation), tuple(_GATES))
@@ -273,6 +270,7 @@ def lstm_sequence(
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u], packed[:, -1, 2 * u:3 * u]]
 
 
+@deferred_on_graph
 def gru_sequence(
     inputs: Any,
     kernel: Any,
@@ -312,12 +310,8 @@ def gru_sequence(
         >>> outputs.shape, h.shape
         ((2, 3, 2), (2, 2))
     """
-    args = (inputs, kernel, recurrent_kernel, bias, initial_h, mask, recurrent_dropout_mask)
     params = {"go_backwards": bool(go_backwards), "reset_after": bool(reset_after),
               "recurrent_activation": recurrent_activation}
-    if symbolic.any(*args):
-        flat = symbolic.defer(_gru_flat, *args, **params)
-        return flat[0], flat[1], [flat[2]]
     x, kernel, recurrent_kernel, bias, (h0,), mask, rec_mask = _prepare(
         "gru_sequence", inputs, kernel, recurrent_kernel, bias, [initial_h], mask, recurrent_dropout_mask,
         ("recurrent_activation", recurrent_activation), tuple(_GATES))
@@ -335,6 +329,7 @@ def gru_sequence(
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u]]
 
 
+@deferred_on_graph
 def simple_rnn_sequence(
     inputs: Any,
     kernel: Any,
@@ -367,11 +362,7 @@ def simple_rnn_sequence(
         >>> [round(v, 4) for v in last.numpy()[0].tolist()]
         [0.3799, 0.3799]
     """
-    args = (inputs, kernel, recurrent_kernel, bias, initial_h, mask, recurrent_dropout_mask)
     params = {"go_backwards": bool(go_backwards), "activation": activation}
-    if symbolic.any(*args):
-        flat = symbolic.defer(_simple_rnn_flat, *args, **params)
-        return flat[0], flat[1], [flat[2]]
     x, kernel, recurrent_kernel, bias, (h0,), mask, rec_mask = _prepare(
         "simple_rnn_sequence", inputs, kernel, recurrent_kernel, bias, [initial_h], mask, recurrent_dropout_mask,
         ("activation", activation), tuple(_ACTIVATIONS))
@@ -380,19 +371,3 @@ def simple_rnn_sequence(
     xw = dense(x, kernel, bias)
     packed = _simple(xw, recurrent_kernel, h0, mask, rec_mask, **params)
     return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u]]
-
-
-# Module-level (not closures) so a recorded graph refers to them by name.
-def _lstm_flat(*args: Any, **params: Any) -> list:
-    last, outputs, states = lstm_sequence(*args[:7], recurrent_dropout_mask=args[7], **params)
-    return [last, outputs, *states]
-
-
-def _gru_flat(*args: Any, **params: Any) -> list:
-    last, outputs, states = gru_sequence(*args[:6], recurrent_dropout_mask=args[6], **params)
-    return [last, outputs, *states]
-
-
-def _simple_rnn_flat(*args: Any, **params: Any) -> list:
-    last, outputs, states = simple_rnn_sequence(*args[:6], recurrent_dropout_mask=args[6], **params)
-    return [last, outputs, *states]

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from .. import config
 from ..tensor import Tensor
-from .core import Primitive, symbolic, to_tensor
+from .core import Primitive, deferred_on_graph, to_tensor
 from .indexing import getitem
 from .math import axis_index, broadcast_to, equal, reshape, transpose
 
@@ -79,6 +79,7 @@ def repeat(x: Any, n: int) -> Tensor:
     return broadcast_to(reshape(x, (batch, 1, dim)), (batch, int(n), dim))
 
 
+@deferred_on_graph
 def tile(x: Any, n: Any) -> Tensor:
     """Tiles `x` `n[i]` times along axis i (an int tiles the last axis), like np.tile.
 
@@ -87,8 +88,6 @@ def tile(x: Any, n: Any) -> Tensor:
         >>> K.tile(K.constant([[1.0, 2.0]]), (2, 2)).numpy().tolist()
         [[1.0, 2.0, 1.0, 2.0], [1.0, 2.0, 1.0, 2.0]]
     """
-    if symbolic.any(x) and None in x.shape:  # K.placeholder with unknown sizes: tiled at replay
-        return symbolic.defer(tile, x, n=n)
     x = to_tensor(x)
     reps = [int(n)] if isinstance(n, int) else [int(r) for r in (n.numpy().tolist() if isinstance(n, Tensor) else n)]
     if any(r < 0 for r in reps):

@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 from .. import config
 from ..context_scope import ContextVarScope
 from ..tensor import Tensor, Variable
-from .core import Primitive, backend_of, symbolic, to_array_on, to_tensor
+from .core import Primitive, backend_of, deferred_on_graph, symbolic, to_array_on, to_tensor
 from .sparse import SparseTensor, from_matrix, is_sparse_matrix, to_dense
 
 __all__ = [
@@ -99,13 +99,14 @@ def is_variable(x: Any) -> bool:
 
 
 def is_keras_tensor(x: Any) -> bool:
-    """True for the engine's symbolic tensors (from `Input` or a layer call on one).
+    """True for the engine's graph tensors from `Input` or a layer call on one; False for
+    K.placeholder and K calls on placeholders only, as in Keras 2.
 
     Raises ValueError for values that are not tensors at all, as Keras 2 does.
     """
     if getattr(x, "_keras_history", None) is not None:
-        return True
-    if not isinstance(x, Tensor) and not (symbolic.types and isinstance(x, symbolic.types)):
+        return not getattr(x, "_placeholder_graph", False)
+    if not isinstance(x, Tensor) and not symbolic.any(x):
         raise ValueError(f"Unexpectedly found an instance of type {type(x)!r}. Expected a symbolic tensor instance.")
     return False
 
@@ -308,6 +309,7 @@ def moving_average_update(x: Variable, value: Any, momentum: float) -> Variable:
     return x
 
 
+@deferred_on_graph
 def print_tensor(x: Any, message: str = "") -> Any:
     """Prints `message` and the value of `x`, then returns `x` unchanged.
 
@@ -321,16 +323,7 @@ def print_tensor(x: Any, message: str = "") -> Any:
         >>> _ = f([[[1.0, 2.0]]])
         x is [[1. 2.]]
     """
-    if symbolic.any(x):
-        # Building the node runs the function on the graph's stand-in values: stay silent there.
-        stand_ins = tuple(getattr(x, "probes", ()))
-        return symbolic.defer(_print_unless, x, message=message, stand_ins=stand_ins)
-    print(message, to_numpy(x), file=sys.stdout)
-    return x
-
-
-def _print_unless(x: Any, message: str, stand_ins: tuple) -> Any:
-    if not any(x is s for s in stand_ins):
+    if not symbolic.probing:  # a graph's shape probe runs it on stand-in values: stay silent there
         print(message, to_numpy(x), file=sys.stdout)
     return x
 
