@@ -43,12 +43,21 @@ def tanh_approx_reference(x):
 
 
 def _compile():
-    """The jitted kernels, or None where numba is missing or fails to import."""
+    """The jitted kernels, compiled (or loaded from numba's cache) by one small call each;
+    None where numba is missing, or with a warning where it cannot compile them."""
     try:
-        from .numba_steps import KERNELS
-    except Exception:  # numba absent or broken: the NumPy kernels serve
+        from . import numba_steps
+    except ImportError:  # numba absent: the NumPy kernels serve
         return None
-    return KERNELS
+    try:
+        numba_steps.warm_up()
+    except Exception as error:  # a broken numba or LLVM must not stop training
+        import warnings
+
+        warnings.warn(f"multinn: numba could not compile the recurrent steps ({type(error).__name__}: {error}); "
+                      "the LSTM and GRU layers use the NumPy kernels instead.", RuntimeWarning, stacklevel=3)
+        return None
+    return numba_steps.KERNELS
 
 
 _kernels = None

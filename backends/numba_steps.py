@@ -263,3 +263,24 @@ def gru_backward_carry(dhd, acc, rmask, held, dh, masked):
 
 KERNELS = (lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step,
            gru_backward_gates, gru_backward_reset, gru_backward_carry)
+
+
+def warm_up() -> None:
+    """Calls every kernel once on tiny arrays of the types the backend passes (C-contiguous
+    float32, bool masks), so compiling happens here, once, rather than inside a step loop."""
+    f = numpy.float32
+    row, row4, packed = numpy.zeros((1, 1), f), numpy.zeros((1, 4), f), numpy.zeros((1, 1, 7), f)
+    keep = numpy.ones((1, 1), dtype=bool)
+    xw4, xw3 = numpy.zeros((1, 1, 4), f), numpy.zeros((1, 1, 3), f)
+    lstm_forward_step(0, 0, row4, xw4, numpy.ones(4, f), row, row.copy(), row.copy(), packed, keep, False, True)
+    lstm_backward_step(0, packed, packed, row, numpy.zeros((1, 1, 4), f), row.copy(), row.copy(), row.copy(),
+                       row.copy(), row.copy(), keep, False)
+    zr, gru_buf = numpy.zeros((1, 2), f), numpy.zeros((1, 1, 6), f)
+    gru_gates_step(0, zr, xw3, row, row.copy())
+    gru_update_step(0, 0, zr, row.copy(), row.copy(), xw3, row, row.copy(), row.copy(), gru_buf, keep, False, True,
+                    True)
+    gru_after_gates_step(0, numpy.zeros((1, 3), f), numpy.zeros(1, f), xw3, zr, row.copy())
+    gru_backward_gates(0, gru_buf, gru_buf, row, numpy.ones((1, 1), f), numpy.zeros((1, 1, 4), f), row.copy(),
+                       row.copy(), row.copy(), row.copy(), keep, False, True)
+    gru_backward_reset(0, gru_buf, row, numpy.ones((1, 1), f), row.copy(), numpy.zeros((1, 1, 3), f), row.copy())
+    gru_backward_carry(row.copy(), row.copy(), numpy.ones((1, 1), f), row.copy(), row.copy(), False)

@@ -241,3 +241,20 @@ def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, maske
     np.testing.assert_allclose(r3, r1, rtol=1e-6, atol=1e-7)
     for a, b in zip(threaded.gru_backward(dr, r3, *gru_args[1:7], gru_needs, True), b1):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_compile_failure_warns_and_falls_back_to_the_numpy_kernels(monkeypatch):
+    from multinn.backends import numba_steps
+
+    def broken():
+        raise RuntimeError("LLVM said no")
+
+    monkeypatch.setattr(numba_steps, "warm_up", broken)
+    monkeypatch.setattr(numba_recurrent, "_loaded", False)
+    monkeypatch.setattr(numba_recurrent, "_kernels", None)
+    with pytest.warns(RuntimeWarning, match="LLVM said no"):
+        assert numba_recurrent.kernels() is None
+    xw, kernel, h0, c0, mask, rmask = _case(12)
+    np.testing.assert_array_equal(NumpyBackend().lstm_forward(xw, kernel, h0, c0, mask, rmask, False),
+                                  PlainKernels().lstm_forward(xw, kernel, h0, c0, mask, rmask, False))
+    monkeypatch.setattr(numba_recurrent, "_loaded", False)  # the next test loads them again
