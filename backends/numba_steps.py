@@ -58,7 +58,7 @@ def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked, gates)
     """Step t: z (batch, 4u) holds h @ (kernel * scale) and becomes the gates; xw (batch,
     time, 4u) is the input projection, read at time `src`. h, c and out (batch, u), the
     carried state and last output, are updated where the step is kept; buf[:, t] (of
-    buf's (batch, time, 7u)) <- output, h, c and, if `gates`, the gates i f g o."""
+    buf's (batch, time, 7u)) <- output (if `masked`), h, c and, if `gates`, the gates i f g o."""
     batch, u = h.shape
     for b in range(batch):
         zb, xb = z[b], xw[b, src]
@@ -73,8 +73,9 @@ def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked, gates)
                 hb[j] = hn
                 ob[j] = hn
         yb = buf[b, t]
-        for j in range(u):
-            yb[j] = out[b, j]
+        if masked:  # unmasked, the output is h's block
+            for j in range(u):
+                yb[j] = out[b, j]
         for j in range(u):
             yb[u + j] = h[b, j]
         for j in range(u):
@@ -145,7 +146,7 @@ def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, r
     """The rest of a GRU step: cand (batch, u) holds the candidate's recurrent product
     ((r * hd) @ kernel_h), or with `reset_after` the recurrent part `part` (bias added)
     to be gated by r; cand <- tanh(x_h + ...); h = z * hd + (1 - z) * cand where the step
-    is kept; buf[:, t] <- output, h and, if `gates`, z, r, candidate (and part)."""
+    is kept; buf[:, t] <- output (if `masked`), h and, if `gates`, z, r, candidate (and part)."""
     batch, u = hd.shape
     for b in range(batch):
         zb, cb, xb = zr[b], cand[b], xw[b, src]
@@ -163,8 +164,9 @@ def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, r
             for j in range(u):
                 hb[j] = ob[j]
         yb = buf[b, t]
-        for j in range(u):
-            yb[j] = out[b, j]
+        if masked:  # unmasked, the output is h's block
+            for j in range(u):
+                yb[j] = out[b, j]
         for j in range(u):
             yb[u + j] = h[b, j]
         if not gates:

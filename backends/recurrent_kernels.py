@@ -11,7 +11,9 @@ GEMM over all steps after it.
 Each forward returns one packed array (batch, time, blocks * units), stored time-major (a
 transposed view of a (time, batch, width) buffer so every step's slice is contiguous),
 holding per step the output, the carried state(s) and the activated gates: everything the
-backward needs, so the primitive above it stays a pure function of its inputs.
+backward needs, so the primitive above it stays a pure function of its inputs. Without a
+mask the output is the new h, so the output block is left unwritten (the K functions read
+h's block instead) and its gradient is taken as zero.
 
 Masked steps follow K.rnn: the states keep their previous values and the output repeats
 the previous output (zeros before the first unmasked step). A recurrent dropout mask
@@ -67,8 +69,7 @@ class RecurrentKernels:
         """Ends step t of `buf`: the output slot takes the new h; where the mask is false it
         repeats the last output (zeros at first) and the state slots keep `states`."""
         xp = self.xp
-        if mask is None:
-            buf[t][:, :u] = buf[t][:, u:2 * u]
+        if mask is None:  # the output is h's block (see the module docstring)
             return
         y, m = buf[t], mask[:, t:t + 1]
         prev_out = buf[t - 1][:, :u] if t > 0 else xp.zeros_like(states[0])

@@ -73,6 +73,12 @@ def _differentiated(*tensors: Any) -> bool:
     return recording.get() and any(_needs(t) for t in tensors)
 
 
+def _output_block(mask: Any, units: int) -> slice:
+    """The packed columns holding the outputs: without a mask every output is the new h, and
+    the kernels leave the output block unwritten (one block less to store per step)."""
+    return slice(0, units) if mask is not None else slice(units, 2 * units)
+
+
 def _steps(xw: Tensor, mask: Any, go_backwards: bool) -> tuple:
     from .state import cast
 
@@ -267,7 +273,8 @@ def lstm_sequence(
     xw = dense(x, kernel, bias)  # every step's input projection in one product (bias added in place)
     packed = _lstm(xw, recurrent_kernel, h0, c0, mask, rec_mask, gates=_differentiated(xw, recurrent_kernel, h0, c0),
                    **params)
-    return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u], packed[:, -1, 2 * u:3 * u]]
+    out = _output_block(mask, u)
+    return packed[:, -1, out], packed[:, :, out], [packed[:, -1, u:2 * u], packed[:, -1, 2 * u:3 * u]]
 
 
 @deferred_on_graph
@@ -326,7 +333,8 @@ def gru_sequence(
     xw = dense(x, kernel, bias)
     packed = _gru(xw, recurrent_kernel, rec_bias, h0, mask, rec_mask,
                   gates=_differentiated(xw, recurrent_kernel, rec_bias, h0), **params)
-    return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u]]
+    out = _output_block(mask, u)
+    return packed[:, -1, out], packed[:, :, out], [packed[:, -1, u:2 * u]]
 
 
 @deferred_on_graph
@@ -370,4 +378,5 @@ def simple_rnn_sequence(
                rec_mask)
     xw = dense(x, kernel, bias)
     packed = _simple(xw, recurrent_kernel, h0, mask, rec_mask, **params)
-    return packed[:, -1, :u], packed[:, :, :u], [packed[:, -1, u:2 * u]]
+    out = _output_block(mask, u)
+    return packed[:, -1, out], packed[:, :, out], [packed[:, -1, u:2 * u]]
