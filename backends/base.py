@@ -321,13 +321,34 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         inner = (slice(None),) + tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, in_spatial)) + (slice(None),)
         return xp.ascontiguousarray(buf[inner])
 
-    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1, stash=None, bias=None):
+    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1, stash=None, bias=None,
+                     activation="linear"):
         """N-D convolution (cross-correlation, as in Keras): im2col then one GEMM (one per group).
 
         With a `stash` dict, the patches are kept in it for conv_backprop_filter; a
-        `bias` (one value per output channel) is added in place to the GEMM's output.
+        `bias` (one value per output channel) is added in place to the GEMM's output, then
+        the `activation` ("linear", "relu" or "tanh", as dense_forward's) is applied in place.
         Depthwise kernels (one input channel per group) take an elementwise path instead.
         """
+        y = self._conv_linear(x, w, strides, dilation, pad_lo, out, groups, stash, bias)
+        if activation == "relu":
+            self.xp.maximum(y, 0, out=y)
+        elif activation == "tanh":
+            self.xp.tanh(y, out=y)
+        return y
+
+    def conv_backward(self, dy, y, x, w, activation, need_x, need_w, need_b, strides, dilation, pad_lo,
+                      groups=1, stash=None):
+        """Gradients (x, kernel, bias) of conv_forward from its output's gradient `dy` and its
+        output `y` (which the activation's derivative is read from); None where not asked for."""
+        nd = x.ndim - 2
+        g = self.dense_activation_backward(dy, y, activation)
+        gx = self.conv_backprop_input(g, w, x.shape[1:-1], strides, dilation, pad_lo, groups) if need_x else None
+        gw = self.conv_backprop_filter(x, g, w.shape[:nd], strides, dilation, pad_lo, groups, stash) if need_w else None
+        gb = self.channel_sum(g) if need_b else None
+        return gx, gw, gb
+
+    def _conv_linear(self, x, w, strides, dilation, pad_lo, out, groups, stash, bias):
         xp = self.xp
         nd = len(out)
         ksize = w.shape[:nd]

@@ -9,6 +9,7 @@ import numpy
 
 from .base import ArrayBackend
 from .numpy_blas import find_axpy, find_serial_blas, find_thread_limit
+from .numpy_conv import NumpyConvKernels
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -53,8 +54,9 @@ _SINGLE_THREAD_MAX_OUTPUT = 4096
 _OPENBLAS_SINGLE_MNK = 65536 * 4
 
 
-class NumpyBackend(ArrayBackend):
-    """CPU arrays through NumPy; BLAS does the matrix products (and plain SGD's update)."""
+class NumpyBackend(NumpyConvKernels, ArrayBackend):
+    """CPU arrays through NumPy; BLAS does the matrix products (and plain SGD's update);
+    convolutions run chunk by chunk on all cores (numpy_conv.py)."""
 
     name = "numpy"
     xp = numpy

@@ -1,0 +1,104 @@
+"""A small pool of worker threads for the NumPy backend's batch-chunked kernels.
+
+NumPy runs one elementwise pass or strided copy on one core, while OpenBLAS spreads each
+product over all of them. A convolution on a batch is mostly such passes (patch copies,
+activation masks, scatter-adds) between products, so the NumPy backend splits the batch
+into chunks and hands them to these workers: every pass then runs on every core, and each
+chunk's arrays stay in cache between the passes. Each worker runs its own products on one
+BLAS thread (OpenBLAS's per-thread setting), so the workers and BLAS never oversubscribe.
+
+There are as many workers as OpenBLAS has threads (`OPENBLAS_NUM_THREADS`), so a process
+limited to one BLAS thread gets no workers and runs the chunks in the calling thread. The
+pool starts on first use and is rebuilt in a forked child (threads do not survive a fork).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable
+
+from .numpy_blas import ThreadLimit
+
+
+class ChunkPool:
+    """Runs `fn(item)` for many items on the workers (or inline when there are none).
+
+    Example:
+        >>> from multinn.backends.numpy_threads import ChunkPool
+        >>> ChunkPool(None).map(lambda i: i * i, range(4))
+        [0, 1, 4, 9]
+    """
+
+    def __init__(self, limit: "ThreadLimit | None"):
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._executor: "ThreadPoolExecutor | None" = None
+        self._workers: "int | None" = None
+        self._local = threading.local()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._executor, self._workers = None, None
+        self._lock = threading.Lock()
+
+    @property
+    def workers(self) -> int:
+        """How many chunks run at once: OpenBLAS's thread count, 1 without the per-thread control."""
+        if self._workers is None:
+            if self._limit is None:
+                self._workers = 1
+            else:
+                count = self._limit.single()
+                self._limit.restore(count)
+                self._workers = max(1, int(count))
+        return self._workers
+
+    def _start_worker(self) -> None:
+        self._local.worker = True
+        self._limit.single()  # this thread's products on one BLAS thread
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable) -> list:
+        """[fn(item) for item in items], the items shared among the workers; exceptions propagate."""
+        items = list(items)
+        if self.workers == 1 or len(items) < 2 or getattr(self._local, "worker", False):
+            return [fn(item) for item in items]
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="multinn-chunks",
+                                                    initializer=self._start_worker)
+            executor = self._executor
+        return list(executor.map(fn, items))
+
+
+class Scratch:
+    """Per-thread scratch buffers reused between calls (a chunk's patches stay allocated and cached).
+
+    Example:
+        >>> import numpy
+        >>> from multinn.backends.numpy_threads import Scratch
+        >>> Scratch().take("cols", (2, 3), numpy.dtype("float32")).shape
+        (2, 3)
+    """
+
+    # Larger buffers are not kept: a few huge patch matrices must not stay allocated for good.
+    keep_bytes = 64 << 20
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def take(self, name: str, shape: tuple, dtype: Any):
+        """An uninitialised array of `shape` and `dtype`, this thread's buffer `name` (grown as needed)."""
+        import numpy
+
+        count = 1
+        for d in shape:
+            count *= int(d)
+        nbytes = count * numpy.dtype(dtype).itemsize
+        if nbytes > self.keep_bytes:
+            return numpy.empty(shape, dtype=dtype)
+        buffers = self._local.__dict__.setdefault("buffers", {})
+        raw = buffers.get(name)
+        if raw is None or raw.size < nbytes:
+            raw = buffers[name] = numpy.empty(max(nbytes, 64), dtype=numpy.uint8)
+        return raw[:nbytes].view(dtype).reshape(shape)
