@@ -164,11 +164,18 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         word >= ceil(level * 2**24) << 8, with level rounded to float32 first.
         """
         xp = self.xp
-        words = philox.random_words(xp, key, start, _size(shape), self.philox_chunk).reshape(shape)
-        steps = math.ceil(float(xp.float32(level)) * (1 << 24))
-        if steps >= 1 << 24:  # level rounds up to 1.0 in float32: no uniform reaches it
+        threshold = self.keep_threshold(level)
+        if threshold is None:
             return xp.zeros(shape, dtype=bool)
-        return words >= xp.uint32(max(steps, 0) << 8)
+        words = philox.random_words(xp, key, start, _size(shape), self.philox_chunk).reshape(shape)
+        return words >= xp.uint32(threshold)
+
+    def keep_threshold(self, level: float) -> "int | None":
+        """The smallest Philox word whose float32 uniform is >= level; None when none is (see random_keep_mask)."""
+        steps = math.ceil(float(self.xp.float32(level)) * (1 << 24))
+        if steps >= 1 << 24:  # level rounds up to 1.0 in float32: no uniform reaches it
+            return None
+        return max(steps, 0) << 8
 
     def random_normal(self, shape: tuple, mean: float, stddev: float, dtype: Any, key: int, start: int):
         xp = self.xp

@@ -9,7 +9,9 @@ import numpy
 
 from .base import ArrayBackend
 from .numpy_blas import find_axpy, find_serial_blas, find_thread_limit
+from .numpy_chunked import NumpyChunkedKernels
 from .numpy_conv import NumpyConvKernels
+from .numpy_threads import ChunkPool, Scratch
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -54,9 +56,10 @@ _SINGLE_THREAD_MAX_OUTPUT = 4096
 _OPENBLAS_SINGLE_MNK = 65536 * 4
 
 
-class NumpyBackend(NumpyConvKernels, ArrayBackend):
+class NumpyBackend(NumpyConvKernels, NumpyChunkedKernels, ArrayBackend):
     """CPU arrays through NumPy; BLAS does the matrix products (and plain SGD's update);
-    convolutions run chunk by chunk on all cores (numpy_conv.py)."""
+    convolutions, pooling, optimizer updates and dropout masks run in cache-sized chunks on
+    all cores (numpy_conv.py, numpy_chunked.py)."""
 
     name = "numpy"
     xp = numpy
@@ -69,6 +72,8 @@ class NumpyBackend(NumpyConvKernels, ArrayBackend):
         self._axpy = find_axpy()
         self._serial_blas = find_serial_blas()
         self._threads = find_thread_limit()
+        self.chunk_pool = ChunkPool(self._threads)
+        self.scratch = Scratch()
 
     def serial_blas(self):
         """One BLAS thread for a recurrent loop's small products (ArrayBackend.serial_blas)."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy
 
-from .numpy_threads import ChunkPool, Scratch
 
 # Patch bytes per chunk: a few MiB keep a chunk's patches, product and scatter in cache.
 CHUNK_BYTES = 4 << 20
@@ -48,14 +47,11 @@ def _window(kpos, out, strides, dilation):
 
 
 class NumpyConvKernels:
-    """Mixin of NumpyBackend: chunked, multi-threaded conv_forward and conv_backward."""
+    """Mixin of NumpyBackend (which provides `chunk_pool` and `scratch`): chunked, multi-threaded
+    conv_forward and conv_backward."""
 
     def _conv_chunking(self):
-        pool = getattr(self, "_chunk_pool", None)
-        if pool is None:
-            pool = self._chunk_pool = ChunkPool(getattr(self, "_threads", None))
-            self._conv_scratch = Scratch()
-        return pool, self._conv_scratch
+        return self.chunk_pool, self.scratch
 
     @staticmethod
     def _chunkable(x, w, groups, *others) -> bool:
@@ -191,3 +187,28 @@ class NumpyConvKernels:
             for _, part in results[1:]:
                 gb += part
         return dx, gw, gb
+
+    def max_pool_with_argmax(self, x, pool_size, strides, pad_lo, out):
+        """ArrayBackend.max_pool_with_argmax on chunks of the batch, on all workers."""
+        spans = self._spans(x.shape[0], x[:1].nbytes, self.chunk_pool.workers)
+        generic = super().max_pool_with_argmax
+        if len(spans) < 2:
+            return generic(x, pool_size, strides, pad_lo, out)
+        parts = self.chunk_pool.map(lambda span: generic(x[span[0]:span[1]], pool_size, strides, pad_lo, out), spans)
+        return numpy.concatenate([y for y, _ in parts]), numpy.concatenate([arg for _, arg in parts])
+
+    def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo):
+        """ArrayBackend.max_pool_backprop on chunks of the batch, on all workers."""
+        n = dy.shape[0]
+        spans = self._spans(n, _size(in_spatial) * dy.shape[-1] * dy.itemsize, self.chunk_pool.workers)
+        generic = super().max_pool_backprop
+        if len(spans) < 2:
+            return generic(arg, dy, in_spatial, pool_size, strides, pad_lo)
+        dx = numpy.empty((n,) + tuple(in_spatial) + (dy.shape[-1],), dtype=dy.dtype)
+
+        def run(span):
+            s, e = span
+            dx[s:e] = generic(arg[s:e], dy[s:e], in_spatial, pool_size, strides, pad_lo)
+
+        self.chunk_pool.map(run, spans)
+        return dx

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
@@ -36,7 +37,8 @@ class ChunkPool:
         self._executor: "ThreadPoolExecutor | None" = None
         self._workers: "int | None" = None
         self._local = threading.local()
-        os.register_at_fork(after_in_child=self._forget)
+        me = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: me() is not None and me()._forget())
 
     def _forget(self) -> None:
         self._executor, self._workers = None, None
