@@ -170,6 +170,13 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         words = philox.random_words(xp, key, start, _size(shape), self.philox_chunk).reshape(shape)
         return words >= xp.uint32(threshold)
 
+    def dropout_mask(self, shape: tuple, level: float, key: int, start: int, dtype: Any):
+        """Inverted dropout's multiplier: 1 / (1 - level) where random_keep_mask keeps, else 0, in `dtype`."""
+        xp = self.xp
+        dtype = xp.dtype(dtype)
+        return xp.where(self.random_keep_mask(shape, level, key, start), dtype.type(1.0 / (1.0 - level)),
+                        dtype.type(0))
+
     def keep_threshold(self, level: float) -> "int | None":
         """The smallest Philox word whose float32 uniform is >= level; None when none is (see random_keep_mask)."""
         steps = math.ceil(float(self.xp.float32(level)) * (1 << 24))

@@ -64,21 +64,36 @@ class NumpyChunkedKernels:
 
     def random_keep_mask(self, shape: tuple, level: float, key: int, start: int):
         """ArrayBackend.random_keep_mask with the Philox blocks generated in ranges on all workers."""
+        keep = self._keep_ranges(shape, level, key, start, None)
+        return super().random_keep_mask(shape, level, key, start) if keep is None else keep
+
+    def dropout_mask(self, shape: tuple, level: float, key: int, start: int, dtype):
+        """ArrayBackend.dropout_mask made range by range on all workers (no whole-size boolean mask)."""
+        mask = self._keep_ranges(shape, level, key, start, numpy.dtype(dtype))
+        return super().dropout_mask(shape, level, key, start, dtype) if mask is None else mask
+
+    def _keep_ranges(self, shape, level, key, start, dtype):
+        """The keep mask (dtype None) or dropout multiplier (dtype) of `shape`, from ranges of Philox
+        blocks on the workers; None where one pass is as good (small masks, nothing kept)."""
         count = 1
         for dim in shape:
             count *= int(dim)
         chunk = self.philox_chunk or PIECE
         threshold = self.keep_threshold(level)
         if threshold is None or count < 8 * chunk:
-            return super().random_keep_mask(shape, level, key, start)
+            return None
         blocks = philox.blocks_for(count)
-        keep = numpy.empty(4 * blocks, dtype=bool)
+        out = numpy.empty(4 * blocks, dtype=bool if dtype is None else dtype)
         limit = numpy.uint32(threshold)
+        scale = None if dtype is None else dtype.type(1.0 / (1.0 - level))
 
         def run(span):
             s, e = span
             words = philox.philox_words(numpy, key, start + s, e - s, chunk).reshape(-1)
-            numpy.greater_equal(words, limit, out=keep[4 * s:4 * e])
+            if scale is None:
+                numpy.greater_equal(words, limit, out=out[4 * s:4 * e])
+            else:
+                numpy.multiply(words >= limit, scale, out=out[4 * s:4 * e])
 
         self.chunk_pool.map(run, _pieces(blocks, 2 * chunk))
-        return keep[:count].reshape(shape)
+        return out[:count].reshape(shape)

@@ -194,11 +194,17 @@ def test_adam_in_pieces_matches_the_formula(chunky, amsgrad):
 
 def test_keep_mask_from_worker_ranges_is_the_one_pass_mask(chunky, monkeypatch):
     monkeypatch.setattr(chunky, "philox_chunk", 5)
-    for shape, level in [((37, 29), 0.3), ((1001,), 0.5), ((3, 3), 0.2), ((50, 20), 1.0), ((40, 40), 0.0)]:
+    for shape, level in [((37, 29), 0.3), ((1001,), 0.5), ((3, 3), 0.2), ((50, 20), 1.0), ((40, 40), 0.0),
+                         ((41, 40), 1.0 - 2.0**-30)]:
         got = chunky.random_keep_mask(shape, level, 2**33 + 9, 17)
         want = ArrayBackend.random_keep_mask(chunky, shape, level, 2**33 + 9, 17)
         assert got.shape == shape and got.dtype == bool
         np.testing.assert_array_equal(got, want)
+        for dtype in ("float32", "float64") if level < 1.0 else ():  # dropout's level is below 1
+            mask = chunky.dropout_mask(shape, level, 2**33 + 9, 17, dtype)
+            assert mask.dtype == np.dtype(dtype) and mask.shape == shape
+            # the kept units carry 1 / (1 - level), as a float of that dtype
+            np.testing.assert_array_equal(mask, np.where(want, np.dtype(dtype).type(1 / (1 - level)), 0))
 
 
 # ------------------------------------------------------------------ the pool itself
