@@ -24,6 +24,8 @@ import numpy
 CHUNK_BYTES = 4 << 20
 # Below this many patch bytes in the whole batch, one chunk on the calling thread.
 INLINE_BYTES = 256 << 10
+# A batch is split into at least this many chunks, so that every worker gets some.
+MIN_CHUNKS = 8
 
 
 def _size(shape) -> int:
@@ -58,11 +60,13 @@ class NumpyConvKernels:
         return (groups == 1 and x.shape[0] > 0 and x.dtype.kind == "f" and w.dtype == x.dtype
                 and all(o is None or o.dtype == x.dtype for o in others))
 
-    def _spans(self, n: int, per_image: int, workers: int) -> list:
-        """(start, stop) image ranges: about CHUNK_BYTES of patches each, at least two per worker."""
+    @staticmethod
+    def _spans(n: int, per_image: int) -> list:
+        """(start, stop) image ranges of about CHUNK_BYTES of patches each, and at least MIN_CHUNKS of
+        them (work for every worker); they do not depend on the number of workers, nor do results."""
         if n * per_image <= INLINE_BYTES:
             return [(0, n)]
-        size = max(1, min(CHUNK_BYTES // max(per_image, 1), -(-n // (2 * workers))))
+        size = max(1, min(CHUNK_BYTES // max(per_image, 1), -(-n // MIN_CHUNKS)))
         return [(s, min(s + size, n)) for s in range(0, n, size)]
 
     def _patches_into(self, scratch, x, ksize, strides, dilation, pad_lo, out):
@@ -114,7 +118,7 @@ class NumpyConvKernels:
                 numpy.tanh(part, out=part)
 
         per_image = positions * kernel.shape[0] * x.dtype.itemsize
-        pool.map(run, self._spans(n, per_image, pool.workers))
+        pool.map(run, self._spans(n, per_image))
         return y
 
     def conv_backward(self, dy, y, x, w, activation, need_x, need_w, need_b, strides, dilation, pad_lo,
@@ -175,7 +179,7 @@ class NumpyConvKernels:
             return gw, gb
 
         per_image = positions * kernel.shape[0] * x.dtype.itemsize
-        results = pool.map(run, self._spans(n, per_image, pool.workers))
+        results = pool.map(run, self._spans(n, per_image))
         gw = gb = None
         if need_w:
             gw = results[0][0]
@@ -190,7 +194,7 @@ class NumpyConvKernels:
 
     def max_pool_with_argmax(self, x, pool_size, strides, pad_lo, out):
         """ArrayBackend.max_pool_with_argmax on chunks of the batch, on all workers."""
-        spans = self._spans(x.shape[0], x[:1].nbytes, self.chunk_pool.workers)
+        spans = self._spans(x.shape[0], x[:1].nbytes)
         generic = super().max_pool_with_argmax
         if len(spans) < 2:
             return generic(x, pool_size, strides, pad_lo, out)
@@ -200,7 +204,7 @@ class NumpyConvKernels:
     def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo):
         """ArrayBackend.max_pool_backprop on chunks of the batch, on all workers."""
         n = dy.shape[0]
-        spans = self._spans(n, _size(in_spatial) * dy.shape[-1] * dy.itemsize, self.chunk_pool.workers)
+        spans = self._spans(n, _size(in_spatial) * dy.shape[-1] * dy.itemsize)
         generic = super().max_pool_backprop
         if len(spans) < 2:
             return generic(arg, dy, in_spatial, pool_size, strides, pad_lo)

@@ -232,3 +232,29 @@ def test_scratch_reuses_its_buffer_and_does_not_keep_huge_ones(monkeypatch):
     monkeypatch.setattr(Scratch, "keep_bytes", 100)
     big = scratch.take("cols", (50,), np.dtype("float64"))
     assert not np.shares_memory(big, scratch.take("cols", (50,), np.dtype("float64")))
+
+
+def test_results_do_not_depend_on_the_number_of_threads(chunky, monkeypatch):
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-1, 1, (9, 7, 7, 16)).astype(np.float32)
+    w = rng.uniform(-1, 1, (3, 3, 16, 8)).astype(np.float32)
+    dy = rng.uniform(-1, 1, (9, 7, 7, 8)).astype(np.float32)
+    args = ((1, 1), (1, 1), (1, 1))
+
+    def run():
+        y = chunky.conv_forward(x, w, *args, (7, 7), activation="relu")
+        return (y, *chunky.conv_backward(dy, y, x, w, "relu", True, True, True, *args),
+                *chunky.max_pool_with_argmax(y, (2, 2), (2, 2), (0, 0), (3, 3)))
+
+    threaded = run()
+    monkeypatch.setattr(chunky, "chunk_pool", ChunkPool(None))
+    assert chunky.chunk_pool.workers == 1
+    for a, b in zip(threaded, run()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_chunk_threads_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("MULTINN_CHUNK_THREADS", "0")
+    assert ChunkPool(_Limit(4)).workers == 1
+    monkeypatch.setenv("MULTINN_CHUNK_THREADS", "1")
+    assert ChunkPool(_Limit(4)).workers == 4
