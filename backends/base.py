@@ -344,11 +344,8 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         the `activation` ("linear", "relu" or "tanh", as dense_forward's) is applied in place.
         Depthwise kernels (one input channel per group) take an elementwise path instead.
         """
-        y = self._conv_linear(x, w, strides, dilation, pad_lo, out, groups, stash, bias)
-        if activation == "relu":
-            self.xp.maximum(y, 0, out=y)
-        elif activation == "tanh":
-            self.xp.tanh(y, out=y)
+        y = self._conv_linear(x, w, strides, dilation, pad_lo, out, groups, stash)
+        self.bias_activation_in_place(y, bias, activation)
         return y
 
     def conv_backward(self, dy, y, x, w, activation, need_x, need_w, need_b, strides, dilation, pad_lo,
@@ -362,15 +359,12 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         gb = self.channel_sum(g) if need_b else None
         return gx, gw, gb
 
-    def _conv_linear(self, x, w, strides, dilation, pad_lo, out, groups, stash, bias):
+    def _conv_linear(self, x, w, strides, dilation, pad_lo, out, groups, stash):
         xp = self.xp
         nd = len(out)
         ksize = w.shape[:nd]
         if groups > 1 and w.shape[-2] == 1:
-            y = self.depthwise_forward(x, w, strides, dilation, pad_lo, out)
-            if bias is not None:
-                y += bias
-            return y
+            return self.depthwise_forward(x, w, strides, dilation, pad_lo, out)
         cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
         if stash is not None:
             stash["cols"] = cols
@@ -381,8 +375,6 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         else:
             y = self.matmul(_group_cols(xp, cols, rows, groups), _group_kernel(xp, w, nd, groups))
             y = y.transpose(1, 0, 2).reshape(rows, cout)
-        if bias is not None:
-            y += bias
         return y.reshape((x.shape[0],) + tuple(out) + (cout,))
 
     def channel_sum(self, dy):

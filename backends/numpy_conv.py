@@ -110,12 +110,7 @@ class NumpyConvKernels:
             cols = self._patches_into(scratch, x[s:e], ksize, strides, dilation, pad_lo, out)
             part = rows[s * positions:e * positions]
             numpy.matmul(cols.reshape(part.shape[0], -1), kernel, out=part)
-            if bias is not None:
-                part += bias
-            if activation == "relu":
-                numpy.maximum(part, 0, out=part)
-            elif activation == "tanh":
-                numpy.tanh(part, out=part)
+            self.bias_activation_in_place(part, bias, activation)
 
         per_image = positions * kernel.shape[0] * x.dtype.itemsize
         pool.map(run, self._spans(n, per_image))
@@ -151,14 +146,9 @@ class NumpyConvKernels:
             s, e = span
             m = e - s
             g = grads[s * positions:e * positions]
-            if activation == "relu":
-                g = numpy.multiply(g, outputs[s * positions:e * positions] > 0,
-                                   out=scratch.take("g", g.shape, g.dtype))
-            elif activation == "tanh":
-                t = outputs[s * positions:e * positions]
-                g = numpy.multiply(t, t, out=scratch.take("g", g.shape, g.dtype))
-                numpy.subtract(1, g, out=g)
-                g *= grads[s * positions:e * positions]
+            if outputs is not None:
+                g = self.dense_activation_backward(g, outputs[s * positions:e * positions], activation,
+                                                   out=scratch.take("g", g.shape, g.dtype))
             gw = gb = None
             if need_w:
                 cols = self._patches_into(scratch, x[s:e], ksize, strides, dilation, pad_lo, out)
