@@ -531,16 +531,25 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
             counts += padded[self.conv_window_slices(kpos, out, strides, unit)]
         return 1 / counts
 
-    def max_pool_with_argmax(self, x, pool_size, strides, pad_lo, out):
-        """Max pooling that also returns, per output, which window tap held the (first) maximum."""
+    def max_pool_with_argmax(self, x, pool_size, strides, pad_lo, out, into=None):
+        """Max pooling that also returns, per output, which window tap held the (first) maximum.
+
+        `into`: optional (y, arg) arrays to write the two results into.
+        """
         xp = self.xp
         nd = len(out)
         unit = (1,) * nd
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = self.conv_pad(x, pad_lo, out, pool_size, strides, unit, fill)
         taps = list(_ndindex(pool_size))
-        y = xpad[self.conv_window_slices(taps[0], out, strides, unit)].copy()
-        arg = xp.zeros(y.shape, dtype=xp.uint8 if len(taps) < 256 else xp.int32)
+        first = xpad[self.conv_window_slices(taps[0], out, strides, unit)]
+        if into is None:
+            y = first.copy()
+            arg = xp.zeros(y.shape, dtype=xp.uint8 if len(taps) < 256 else xp.int32)
+        else:
+            y, arg = into
+            y[...] = first
+            arg[...] = 0
         step = xp.empty_like(arg)
         for k, kpos in enumerate(taps[1:], 1):
             piece = xpad[self.conv_window_slices(kpos, out, strides, unit)]
@@ -552,8 +561,9 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
             xp.maximum(y, piece, out=y)
         return y, arg
 
-    def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo):
-        """Routes each output's gradient to the window cell that held its maximum."""
+    def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo, into=None):
+        """Routes each output's gradient to the window cell that held its maximum (written into
+        the array `into` of the input's shape when given)."""
         xp = self.xp
         nd = len(pool_size)
         out = dy.shape[1:1 + nd]
@@ -561,8 +571,15 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         padded = tuple(
             max(pad_lo[i] + in_spatial[i], (out[i] - 1) * strides[i] + pool_size[i]) for i in range(nd)
         )
-        buf = xp.zeros((dy.shape[0],) + padded + (dy.shape[-1],), dtype=dy.dtype)
         disjoint = all(s >= p for s, p in zip(strides, pool_size))
+        shape = (dy.shape[0],) + padded + (dy.shape[-1],)
+        if into is None or padded != tuple(in_spatial) or any(pad_lo):
+            buf = xp.zeros(shape, dtype=dy.dtype)
+        else:
+            buf = into
+            # windows that tile the input exactly write every cell below; otherwise clear first
+            if not (disjoint and all(o * s == n and s == p for o, s, n, p in zip(out, strides, in_spatial, pool_size))):
+                buf[...] = 0
         for k, kpos in enumerate(_ndindex(pool_size)):
             index = self.conv_window_slices(kpos, out, strides, unit)
             if disjoint:
@@ -570,6 +587,9 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
                 xp.multiply(dy, arg == k, out=buf[index])
             else:
                 buf[index] += dy * (arg == k)
+        if into is not None and buf is not into:
+            into[...] = buf[(slice(None),) + tuple(slice(lo, lo + d) for lo, d in zip(pad_lo, in_spatial))]
+            return into
         return self._crop(buf, pad_lo, in_spatial)
 
     def max_pool_gather(self, arg, g, pool_size, strides, pad_lo):

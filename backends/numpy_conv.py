@@ -188,8 +188,16 @@ class NumpyConvKernels:
         generic = super().max_pool_with_argmax
         if len(spans) < 2:
             return generic(x, pool_size, strides, pad_lo, out)
-        parts = self.chunk_pool.map(lambda span: generic(x[span[0]:span[1]], pool_size, strides, pad_lo, out), spans)
-        return numpy.concatenate([y for y, _ in parts]), numpy.concatenate([arg for _, arg in parts])
+        y, arg = generic(x[:0], pool_size, strides, pad_lo, out)  # the result types, for an empty batch
+        y = numpy.empty((x.shape[0],) + y.shape[1:], dtype=y.dtype)
+        arg = numpy.empty(y.shape, dtype=arg.dtype)
+
+        def run(span):
+            s, e = span
+            generic(x[s:e], pool_size, strides, pad_lo, out, into=(y[s:e], arg[s:e]))
+
+        self.chunk_pool.map(run, spans)
+        return y, arg
 
     def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo):
         """ArrayBackend.max_pool_backprop on chunks of the batch, on all workers."""
@@ -202,7 +210,7 @@ class NumpyConvKernels:
 
         def run(span):
             s, e = span
-            dx[s:e] = generic(arg[s:e], dy[s:e], in_spatial, pool_size, strides, pad_lo)
+            generic(arg[s:e], dy[s:e], in_spatial, pool_size, strides, pad_lo, into=dx[s:e])
 
         self.chunk_pool.map(run, spans)
         return dx
