@@ -258,3 +258,36 @@ def test_chunk_threads_can_be_switched_off(monkeypatch):
     assert ChunkPool(_Limit(4)).workers == 1
     monkeypatch.setenv("MULTINN_CHUNK_THREADS", "1")
     assert ChunkPool(_Limit(4)).workers == 4
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="os.fork is POSIX-only")
+def test_a_forked_child_gets_a_fresh_pool(chunky):
+    import os
+    import warnings
+
+    x = np.ones((6, 5, 5, 16))
+    w = np.ones((3, 3, 16, 2))
+    chunky.conv_forward(x, w, (1, 1), (1, 1), (0, 0), (3, 3))  # the parent's workers are running
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12 warns on fork with threads
+        pid = os.fork()
+    if pid == 0:  # the child: its pool must start its own threads, not wait on the parent's
+        code = 1
+        try:
+            y = chunky.conv_forward(x, w, (1, 1), (1, 1), (0, 0), (3, 3))
+            code = 0 if np.all(y == 144.0) else 2
+        finally:
+            os._exit(code)
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:  # a child stuck on the parent's (absent) threads is killed, not waited on forever
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung on the chunk pool")
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
