@@ -72,7 +72,7 @@ class NumpyBackend(NumpyConvKernels, NumpyChunkedKernels, ArrayBackend):
         self._axpy = find_axpy()
         self._serial_blas = find_serial_blas()
         self._threads = find_thread_limit()
-        self.chunk_pool = ChunkPool(self._threads)
+        self.chunk_pool = ChunkPool(find_thread_limit("MULTINN_CHUNK_THREADS"))
         self.scratch = Scratch()
 
     def serial_blas(self):

@@ -9,8 +9,9 @@ BLAS thread (OpenBLAS's per-thread setting), so the workers and BLAS never overs
 
 There are as many workers as OpenBLAS has threads (`OPENBLAS_NUM_THREADS`), so a process
 limited to one BLAS thread gets no workers and runs the chunks in the calling thread, as
-does `MULTINN_CHUNK_THREADS=0`. The pool starts on first use and is rebuilt in a forked
-child (threads do not survive a fork).
+does one whose OpenBLAS lacks the per-thread setting, or where `MULTINN_CHUNK_THREADS=0`
+(the NumPy backend then gives the pool no thread control). The pool starts on first use and
+is rebuilt in a forked child (threads do not survive a fork).
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class ChunkPool:
     def workers(self) -> int:
         """How many chunks run at once: OpenBLAS's thread count, 1 without the per-thread control."""
         if self._workers is None:
-            if self._limit is None or os.environ.get("MULTINN_CHUNK_THREADS", "1") == "0":
+            if self._limit is None:
                 self._workers = 1
             else:
                 count = self._limit.single()

@@ -254,9 +254,11 @@ def test_results_do_not_depend_on_the_number_of_threads(chunky, monkeypatch):
 
 
 def test_chunk_threads_can_be_switched_off(monkeypatch):
+    from multinn.backends.numpy_backend import NumpyBackend
+
     monkeypatch.setenv("MULTINN_CHUNK_THREADS", "0")
-    assert ChunkPool(_Limit(4)).workers == 1
-    monkeypatch.setenv("MULTINN_CHUNK_THREADS", "1")
+    assert NumpyBackend().chunk_pool.workers == 1
+    assert ChunkPool(None).workers == 1
     assert ChunkPool(_Limit(4)).workers == 4
 
 
