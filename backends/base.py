@@ -164,11 +164,25 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         word >= ceil(level * 2**24) << 8, with level rounded to float32 first.
         """
         xp = self.xp
-        words = philox.random_words(xp, key, start, _size(shape), self.philox_chunk).reshape(shape)
-        steps = math.ceil(float(xp.float32(level)) * (1 << 24))
-        if steps >= 1 << 24:  # level rounds up to 1.0 in float32: no uniform reaches it
+        threshold = self.keep_threshold(level)
+        if threshold is None:
             return xp.zeros(shape, dtype=bool)
-        return words >= xp.uint32(max(steps, 0) << 8)
+        words = philox.random_words(xp, key, start, _size(shape), self.philox_chunk).reshape(shape)
+        return words >= xp.uint32(threshold)
+
+    def dropout_mask(self, shape: tuple, level: float, key: int, start: int, dtype: Any):
+        """Inverted dropout's multiplier: 1 / (1 - level) where random_keep_mask keeps, else 0, in `dtype`."""
+        xp = self.xp
+        dtype = xp.dtype(dtype)
+        return xp.where(self.random_keep_mask(shape, level, key, start), dtype.type(1.0 / (1.0 - level)),
+                        dtype.type(0))
+
+    def keep_threshold(self, level: float) -> "int | None":
+        """The smallest Philox word whose float32 uniform is >= level; None when none is (see random_keep_mask)."""
+        steps = math.ceil(float(self.xp.float32(level)) * (1 << 24))
+        if steps >= 1 << 24:  # level rounds up to 1.0 in float32: no uniform reaches it
+            return None
+        return max(steps, 0) << 8
 
     def random_normal(self, shape: tuple, mean: float, stddev: float, dtype: Any, key: int, start: int):
         xp = self.xp
@@ -325,21 +339,36 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         inner = (slice(None),) + tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, in_spatial)) + (slice(None),)
         return xp.ascontiguousarray(buf[inner])
 
-    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1, stash=None, bias=None):
+    def conv_forward(self, x, w, strides, dilation, pad_lo, out, groups=1, stash=None, bias=None,
+                     activation="linear"):
         """N-D convolution (cross-correlation, as in Keras): im2col then one GEMM (one per group).
 
         With a `stash` dict, the patches are kept in it for conv_backprop_filter; a
-        `bias` (one value per output channel) is added in place to the GEMM's output.
+        `bias` (one value per output channel) is added in place to the GEMM's output, then
+        the `activation` ("linear", "relu" or "tanh", as dense_forward's) is applied in place.
         Depthwise kernels (one input channel per group) take an elementwise path instead.
         """
+        y = self._conv_linear(x, w, strides, dilation, pad_lo, out, groups, stash)
+        self.bias_activation_in_place(y, bias, activation)
+        return y
+
+    def conv_backward(self, dy, y, x, w, activation, need_x, need_w, need_b, strides, dilation, pad_lo,
+                      groups=1, stash=None):
+        """Gradients (x, kernel, bias) of conv_forward from its output's gradient `dy` and its
+        output `y` (which the activation's derivative is read from); None where not asked for."""
+        nd = x.ndim - 2
+        g = self.dense_activation_backward(dy, y, activation)
+        gx = self.conv_backprop_input(g, w, x.shape[1:-1], strides, dilation, pad_lo, groups) if need_x else None
+        gw = self.conv_backprop_filter(x, g, w.shape[:nd], strides, dilation, pad_lo, groups, stash) if need_w else None
+        gb = self.channel_sum(g) if need_b else None
+        return gx, gw, gb
+
+    def _conv_linear(self, x, w, strides, dilation, pad_lo, out, groups, stash):
         xp = self.xp
         nd = len(out)
         ksize = w.shape[:nd]
         if groups > 1 and w.shape[-2] == 1:
-            y = self.depthwise_forward(x, w, strides, dilation, pad_lo, out)
-            if bias is not None:
-                y += bias
-            return y
+            return self.depthwise_forward(x, w, strides, dilation, pad_lo, out)
         cols = self.im2col(x, ksize, strides, dilation, pad_lo, out)
         if stash is not None:
             stash["cols"] = cols
@@ -350,8 +379,6 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         else:
             y = self.matmul(_group_cols(xp, cols, rows, groups), _group_kernel(xp, w, nd, groups))
             y = y.transpose(1, 0, 2).reshape(rows, cout)
-        if bias is not None:
-            y += bias
         return y.reshape((x.shape[0],) + tuple(out) + (cout,))
 
     def channel_sum(self, dy):
@@ -508,16 +535,25 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
             counts += padded[self.conv_window_slices(kpos, out, strides, unit)]
         return 1 / counts
 
-    def max_pool_with_argmax(self, x, pool_size, strides, pad_lo, out):
-        """Max pooling that also returns, per output, which window tap held the (first) maximum."""
+    def max_pool_with_argmax(self, x, pool_size, strides, pad_lo, out, into=None):
+        """Max pooling that also returns, per output, which window tap held the (first) maximum.
+
+        `into`: optional (y, arg) arrays to write the two results into.
+        """
         xp = self.xp
         nd = len(out)
         unit = (1,) * nd
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = self.conv_pad(x, pad_lo, out, pool_size, strides, unit, fill)
         taps = list(_ndindex(pool_size))
-        y = xpad[self.conv_window_slices(taps[0], out, strides, unit)].copy()
-        arg = xp.zeros(y.shape, dtype=xp.uint8 if len(taps) < 256 else xp.int32)
+        first = xpad[self.conv_window_slices(taps[0], out, strides, unit)]
+        if into is None:
+            y = first.copy()
+            arg = xp.zeros(y.shape, dtype=xp.uint8 if len(taps) < 256 else xp.int32)
+        else:
+            y, arg = into
+            y[...] = first
+            arg[...] = 0
         step = xp.empty_like(arg)
         for k, kpos in enumerate(taps[1:], 1):
             piece = xpad[self.conv_window_slices(kpos, out, strides, unit)]
@@ -529,8 +565,9 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
             xp.maximum(y, piece, out=y)
         return y, arg
 
-    def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo):
-        """Routes each output's gradient to the window cell that held its maximum."""
+    def max_pool_backprop(self, arg, dy, in_spatial, pool_size, strides, pad_lo, into=None):
+        """Routes each output's gradient to the window cell that held its maximum (written into
+        the array `into` of the input's shape when given)."""
         xp = self.xp
         nd = len(pool_size)
         out = dy.shape[1:1 + nd]
@@ -538,8 +575,15 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
         padded = tuple(
             max(pad_lo[i] + in_spatial[i], (out[i] - 1) * strides[i] + pool_size[i]) for i in range(nd)
         )
-        buf = xp.zeros((dy.shape[0],) + padded + (dy.shape[-1],), dtype=dy.dtype)
         disjoint = all(s >= p for s, p in zip(strides, pool_size))
+        shape = (dy.shape[0],) + padded + (dy.shape[-1],)
+        if into is None or padded != tuple(in_spatial) or any(pad_lo):
+            buf = xp.zeros(shape, dtype=dy.dtype)
+        else:
+            buf = into
+            # windows that tile the input exactly write every cell below; otherwise clear first
+            if not (disjoint and all(o * s == n and s == p for o, s, n, p in zip(out, strides, in_spatial, pool_size))):
+                buf[...] = 0
         for k, kpos in enumerate(_ndindex(pool_size)):
             index = self.conv_window_slices(kpos, out, strides, unit)
             if disjoint:
@@ -547,6 +591,9 @@ class ArrayBackend(DenseKernels, OptimizerKernels, RecurrentKernels):
                 xp.multiply(dy, arg == k, out=buf[index])
             else:
                 buf[index] += dy * (arg == k)
+        if into is not None and buf is not into:
+            into[...] = buf[(slice(None),) + tuple(slice(lo, lo + d) for lo, d in zip(pad_lo, in_spatial))]
+            return into
         return self._crop(buf, pad_lo, in_spatial)
 
     def max_pool_gather(self, arg, g, pool_size, strides, pad_lo):

@@ -18,25 +18,30 @@ class DenseKernels:
 
     def dense_forward(self, x, kernel, bias, activation: str):
         """activation(x @ kernel + bias) for 2-D x and kernel of one floating dtype; bias may be None."""
-        xp = self.xp
         y = self.matmul(x, kernel)
+        self.bias_activation_in_place(y, bias, activation)
+        return y
+
+    def bias_activation_in_place(self, y, bias, activation: str) -> None:
+        """y += bias (None: no bias), then y = activation(y), in place (the convolutions use it too)."""
         if bias is not None:
             y += bias
         if activation == "relu":
-            xp.maximum(y, 0, out=y)
+            self.xp.maximum(y, 0, out=y)
         elif activation == "tanh":
-            xp.tanh(y, out=y)
-        return y
+            self.xp.tanh(y, out=y)
 
-    def dense_activation_backward(self, dy, y, activation: str):
-        """The gradient before the activation, from the gradient `dy` after it and its output `y`."""
+    def dense_activation_backward(self, dy, y, activation: str, out=None):
+        """The gradient before the activation, from the gradient `dy` after it and its output `y`;
+        written into `out` when given (a linear activation returns dy itself)."""
+        xp = self.xp
         if activation == "relu":
-            return dy * (y > 0)
+            return xp.multiply(dy, y > 0, out=out)
         if activation == "tanh":
-            g = y * y
+            g = xp.multiply(y, y, out=out)
             g -= 1
             g *= dy
-            self.xp.negative(g, out=g)
+            xp.negative(g, out=g)
             return g
         return dy
 

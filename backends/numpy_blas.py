@@ -79,10 +79,10 @@ def _local_thread_setter(lib: "ctypes.CDLL"):
     return set_local
 
 
-def find_thread_limit() -> "ThreadLimit | None":
+def find_thread_limit(switch: str = "MULTINN_BLAS_SMALL_SINGLE") -> "ThreadLimit | None":
     """The bundled OpenBLAS's per-thread thread-count control, or None (no such library or symbol,
-    or MULTINN_BLAS_SMALL_SINGLE=0)."""
-    lib = _openblas_unless("MULTINN_BLAS_SMALL_SINGLE")
+    or the environment variable `switch` set to 0)."""
+    lib = _openblas_unless(switch)
     set_local = _local_thread_setter(lib) if lib is not None else None
     return None if set_local is None else ThreadLimit(set_local)
 

@@ -8,8 +8,10 @@ chunk's arrays stay in cache between the passes. Each worker runs its own produc
 BLAS thread (OpenBLAS's per-thread setting), so the workers and BLAS never oversubscribe.
 
 There are as many workers as OpenBLAS has threads (`OPENBLAS_NUM_THREADS`), so a process
-limited to one BLAS thread gets no workers and runs the chunks in the calling thread. The
-pool starts on first use and is rebuilt in a forked child (threads do not survive a fork).
+limited to one BLAS thread gets no workers and runs the chunks in the calling thread, as
+does one whose OpenBLAS lacks the per-thread setting, or where `MULTINN_CHUNK_THREADS=0`
+(the NumPy backend then gives the pool no thread control). The pool starts on first use and
+is rebuilt in a forked child (threads do not survive a fork).
 """
 from __future__ import annotations
 

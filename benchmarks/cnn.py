@@ -137,11 +137,9 @@ def kernels_variant(x, y):
 
     def step(xb, yb):
         w1, b1, w2, b2, w3, b3, w4, b4 = params
-        s1 = {}
-        a1 = np.maximum(b.conv_forward(xb, w1, one, one, unit, (26, 26), stash=s1, bias=b1), 0)
+        a1 = b.conv_forward(xb, w1, one, one, unit, (26, 26), bias=b1, activation="relu")
         p1, arg1 = b.max_pool_with_argmax(a1, two, two, unit, (13, 13))
-        s2 = {}
-        a2 = np.maximum(b.conv_forward(p1, w2, one, one, unit, (11, 11), stash=s2, bias=b2), 0)
+        a2 = b.conv_forward(p1, w2, one, one, unit, (11, 11), bias=b2, activation="relu")
         p2, arg2 = b.max_pool_with_argmax(a2, two, two, unit, (5, 5))
         f = p2.reshape(len(xb), -1)
         h = np.maximum(f @ w3 + b3, 0)
@@ -153,11 +151,10 @@ def kernels_variant(x, y):
         g = (g @ w4.T) * (h > 0)
         grads[4], grads[5] = f.T @ g, g.sum(axis=0)
         g = (g @ w3.T).reshape(p2.shape)
-        g = b.max_pool_backprop(arg2, g, (11, 11), two, two, unit) * (a2 > 0)
-        grads[2], grads[3] = b.conv_backprop_filter(p1, g, (3, 3), one, one, unit, stash=s2), b.channel_sum(g)
-        g = b.conv_backprop_input(g, w2, (13, 13), one, one, unit)
-        g = b.max_pool_backprop(arg1, g, (26, 26), two, two, unit) * (a1 > 0)
-        grads[0], grads[1] = b.conv_backprop_filter(xb, g, (3, 3), one, one, unit, stash=s1), b.channel_sum(g)
+        g = b.max_pool_backprop(arg2, g, (11, 11), two, two, unit)
+        g, grads[2], grads[3] = b.conv_backward(g, a2, p1, w2, "relu", True, True, True, one, one, unit)
+        g = b.max_pool_backprop(arg1, g, (26, 26), two, two, unit)
+        _, grads[0], grads[1] = b.conv_backward(g, a1, xb, w1, "relu", False, True, True, one, one, unit)
         for p, gp in zip(params, grads):
             p -= LR * gp
 

@@ -62,6 +62,37 @@ def test_conv2d_matches_k_conv2d_plus_bias(backend_name):
     assert layer.kernel.shape == (2, 2, 2, 3)
 
 
+@pytest.mark.parametrize("activation,reference", [("relu", lambda v: np.maximum(v, 0)), ("tanh", np.tanh)])
+def test_conv_layers_fuse_relu_and_tanh_with_the_same_results(backend_name, activation, reference):
+    # the fused pass (K.conv_nd's activation) gives what conv, bias_add and the activation give
+    for layer, x in [(layers.Conv2D(4, 3, padding="same", activation=activation, bias_initializer="uniform"),
+                      rand(3, 5, 6, 2, seed=2)),
+                     (layers.Conv1D(3, 2, strides=2, activation=activation, data_format="channels_first"),
+                      rand(2, 3, 7, seed=3))]:
+        x = K.variable(x)
+        with K.GradientTape() as tape:
+            out = layer(x)
+            loss = K.sum(out * K.constant(rand(*out.shape, seed=4)))
+        grads = tape.gradient(loss, [x, layer.kernel, layer.bias])
+        first = layer.data_format == "channels_first"
+        conv = (K.conv1d if layer.rank == 1 else K.conv2d)(
+            x, layer.kernel, layer.strides if layer.rank == 2 else layer.strides[0], layer.padding, layer.data_format)
+        pre = K.bias_add(conv, layer.bias, data_format=layer.data_format).numpy()
+        np.testing.assert_allclose(out.numpy(), reference(pre), rtol=1e-5, atol=1e-6)
+        # the gradient by hand in NumPy: the activation's derivative, then the convolution's adjoints
+        weight = rand(*out.shape, seed=4)
+        dz = weight * ((pre > 0) if activation == "relu" else 1 - np.tanh(pre) ** 2)
+        np.testing.assert_allclose(grads[2].numpy(), dz.sum(axis=(0, 2) if first else tuple(range(dz.ndim - 1))),
+                                   rtol=1e-4, atol=1e-5)
+        with K.GradientTape() as tape:
+            want = K.sum(K.conv1d(x, layer.kernel, layer.strides[0], layer.padding, layer.data_format)
+                         * K.constant(dz)) if layer.rank == 1 else K.sum(
+                K.conv2d(x, layer.kernel, layer.strides, layer.padding, layer.data_format) * K.constant(dz))
+        want_grads = tape.gradient(want, [x, layer.kernel])
+        for got, expected in zip(grads[:2], want_grads):
+            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("kwargs", [
     {"filters": 2, "kernel_size": 3},
     {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 1},

@@ -499,3 +499,38 @@ def test_grouped_conv_bad_groups_name_what_was_received(backend_name):
     for bad in (0, 1.5, True, "2"):
         with pytest.raises(ValueError, match="`groups` must be a positive int"):
             K.conv1d(K.ones((1, 5, 4)), K.ones((3, 2, 4)), groups=bad)
+
+
+# ------------------------------------------------------------------ conv_nd's fused activations
+@pytest.mark.parametrize("activation", ["relu", "tanh", "linear", None])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv_nd_fused_activation(backend_name, activation, data_format):
+    x, w, b = rand(3, 6, 5, 2, seed=80), rand(3, 2, 2, 4, seed=81), rand(4, seed=82)
+    act = {"relu": lambda v: np.maximum(v, 0), "tanh": np.tanh, "linear": lambda v: v, None: lambda v: v}[activation]
+    to = cf if data_format == "channels_first" else (lambda a: a)
+    back = cl if data_format == "channels_first" else (lambda a: a)
+    check_op(lambda a, k, c: K.conv_nd(a, k, c, (1, 2), "same", data_format, activation=activation),
+             lambda a, k, c: to(act(ref_conv(back(a), k, (1, 2), "same", (1, 1)) + c)), [to(x), w, b],
+             rtol=1e-4, atol=1e-5)
+
+
+def test_conv_nd_fused_activation_second_order(backend_name):
+    def grad_of_loss(x, w):
+        loss = K.sum(K.square(K.conv_nd(x, w, None, (2, 1), "same", activation="tanh")))
+        gx, gw = K.gradients(loss, [x, w], create_graph=True)
+        return K.sum(gx * gx) + K.sum(K.sin(gw))
+
+    K.check_gradients(differentiable_inside(grad_of_loss), [rand(1, 5, 4, 2, seed=83), rand(3, 2, 2, 2, seed=84)],
+                      atol=1e-5, rtol=1e-4)
+
+    def relu_grad(x, w):  # relu's backward taken again: through the recorded mask
+        loss = K.sum(K.square(K.conv_nd(x, w, None, padding="same", activation="relu")))
+        return K.gradients(loss, [w], create_graph=True)[0]
+
+    K.check_gradients(differentiable_inside(relu_grad), [rand(1, 4, 4, 2, seed=85), rand(2, 2, 2, 3, seed=86)],
+                      atol=1e-5, rtol=1e-4)
+
+
+def test_conv_nd_refuses_other_activations(backend_name):
+    with pytest.raises(ValueError, match="activation='sigmoid'"):
+        K.conv_nd(K.ones((1, 3, 3, 1)), K.ones((2, 2, 1, 1)), activation="sigmoid")

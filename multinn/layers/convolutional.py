@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from multinn import backend as K
+from multinn import activations, backend as K
 from multinn.engine.base_layer import InputSpec, Layer
 from multinn.engine.legacy import legacy_support
 from multinn.utils import conv_utils
@@ -16,6 +16,9 @@ from multinn.utils.argument_validation import check_int, forwarded_arguments, in
 
 from .kernel_bias import KernelBiasLayer
 from .legacy_interfaces import CONV1D, CONV2D, CONV2D_TRANSPOSE, CONV3D, SEPARABLE_CONV2D
+
+# Activations K.conv_nd applies in the convolution's own pass (forward and backward).
+_FUSED_ACTIVATIONS = {activations.relu: "relu", activations.tanh: "tanh"}
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
@@ -128,12 +131,16 @@ class _Conv(KernelBiasLayer):
     def _kernel_shape(self, cin: int) -> tuple:
         return self.kernel_size + (cin // self.groups, self.filters)
 
-    def _convolve(self, inputs):
-        """The convolution with its bias (K.conv_nd adds the bias in the same pass)."""
+    def _convolve(self, inputs, activation=None):
+        """The convolution with its bias and, when given, one of K.conv_nd's activations, all in one pass."""
         return K.conv_nd(inputs, self.kernel, self.bias, strides=self.strides, padding=self.padding,
-                         data_format=self.data_format, dilation_rate=self.dilation_rate, groups=self.groups)
+                         data_format=self.data_format, dilation_rate=self.dilation_rate, groups=self.groups,
+                         activation=activation)
 
     def call(self, inputs):
+        fused = _FUSED_ACTIVATIONS.get(self.activation)
+        if fused is not None and type(self)._convolve is _Conv._convolve:
+            return self._convolve(inputs, fused)
         return self.activation(self._convolve(inputs))
 
     def _add_bias(self, outputs):

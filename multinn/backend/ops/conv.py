@@ -18,6 +18,7 @@ from ...utils.generic_utils import as_int
 from ..tensor import Tensor
 from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .math import broadcast_to, dot, matmul, reshape, transpose
+from .nn import _relu_backward
 
 __all__ = [
     "conv1d", "conv2d", "conv3d", "conv1d_transpose", "conv2d_transpose", "conv3d_transpose",
@@ -33,7 +34,16 @@ def _wants(t) -> bool:
 # ------------------------------------------------------------------ the three convolution primitives
 # `stash` (a dict, or None) carries the forward's patches to the filter gradient, so
 # im2col runs once per training step; the other gradients recompute what they need.
-def _conv_grad(dy, y, x, w, bias, strides, dilation, pad_lo, out, groups, stash=None):
+def _conv_grad(dy, y, x, w, bias, strides, dilation, pad_lo, out, groups, stash=None, activation="linear"):
+    if not recording.get():  # a plain backward pass: the backend's fused kernel on raw arrays
+        b = dy.backend
+        grads = b.conv_backward(dy.data, y.data, x.data, w.data, activation, _wants(x), _wants(w), _wants(bias),
+                                strides, dilation, pad_lo, groups, stash)
+        return tuple(None if g is None else Tensor(g, b) for g in grads)
+    if activation == "relu":  # create_graph: the backward as K ops, differentiable again
+        dy = _relu_backward(dy, y)
+    elif activation == "tanh":
+        dy = dy * (1 - y * y)
     nd = len(out)
     gx = _conv_bpi(dy, w, in_spatial=x.shape[1:-1], strides=strides, dilation=dilation, pad_lo=pad_lo,
                    groups=groups) if _wants(x) else None
@@ -128,8 +138,12 @@ def _conv_args(name, x, kernel, nd, strides, padding, data_format, dilation_rate
     return _to_channels_last(x, data_format), kernel, strides, dilation, padding, data_format
 
 
+# The activations conv_nd applies in the convolution's own pass (their derivative is read off the output).
+_ACTIVATIONS = {None: "linear", "linear": "linear", "relu": "relu", "tanh": "tanh"}
+
+
 def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, groups=1, allowed=("valid", "same"),
-            bias=None):
+            bias=None, activation="linear"):
     x, kernel, strides, dilation, padding, data_format = _conv_args(
         name, x, kernel, nd, strides, padding, data_format, dilation_rate, allowed,
         "in_channels // groups, out_channels")
@@ -152,7 +166,7 @@ def _convnd(name, x, kernel, nd, strides, padding, data_format, dilation_rate, g
             raise ValueError(f"K.{name}: the bias must have one value per output channel, shape "
                              f"({kernel.shape[-1]},). Received: bias.shape={bias.shape}")
     y = _conv(x, kernel, bias, strides=strides, dilation=dilation, pad_lo=lo, out=out, groups=groups,
-              stash=_stash_for(kernel))
+              stash=_stash_for(kernel), activation=activation)
     return _from_channels_last(y, data_format)
 
 
@@ -212,26 +226,34 @@ def conv3d(x: Any, kernel: Any, strides: Any = (1, 1, 1), padding: str = "valid"
 
 @deferred_on_graph
 def conv_nd(x: Any, kernel: Any, bias: Any = None, strides: Any = 1, padding: str = "valid",
-            data_format: "str | None" = None, dilation_rate: Any = 1, *, groups: int = 1) -> Tensor:
-    """Convolution of any rank (taken from the kernel) with an optional bias added in the same pass.
+            data_format: "str | None" = None, dilation_rate: Any = 1, *, groups: int = 1,
+            activation: "str | None" = None) -> Tensor:
+    """Convolution of any rank (taken from the kernel) with an optional bias and activation in the same pass.
 
-    The same as `conv1d/2d/3d` followed by `bias_add`, but the bias is added in place
-    to the convolution's output and its gradient is one matrix-vector product: the
-    convolution layers use it. `groups` as in `conv1d`.
+    The same as `conv1d/2d/3d` followed by `bias_add` and the activation, but the bias
+    and activation are applied in place to the convolution's output and the backward
+    pass is one fused kernel: the convolution layers use it. `groups` as in `conv1d`;
+    `activation` is None or "linear" (the identity), "relu" (max(x, 0)) or "tanh".
 
     Example:
         >>> from multinn import backend as K
         >>> y = K.conv_nd(K.ones((1, 4, 4, 2)), K.ones((3, 3, 2, 5)), K.constant([0.5] * 5))
         >>> y.shape, float(y[0, 0, 0, 0])
         ((1, 2, 2, 5), 18.5)
+        >>> float(K.conv_nd(K.ones((1, 3, 3, 1)), -K.ones((3, 3, 1, 1)), activation="relu")[0, 0, 0, 0])
+        0.0
     """
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"K.conv_nd fuses only the activations {sorted(a for a in _ACTIVATIONS if a)} (or None); "
+                         f"apply any other to its result. Received: activation={activation!r}")
     kernel = to_tensor(kernel)
     nd = kernel.ndim - 2
     if nd not in (1, 2, 3):
         raise ValueError(f"K.conv_nd expects a 3-D to 5-D kernel (*kernel_size, in_channels, out_channels). "
                          f"Received: kernel.shape={kernel.shape}")
     return _convnd("conv_nd", x, kernel, nd, strides, padding, data_format, dilation_rate, groups=groups,
-                   allowed=("valid", "same", "causal") if nd == 1 else ("valid", "same"), bias=bias)
+                   allowed=("valid", "same", "causal") if nd == 1 else ("valid", "same"), bias=bias,
+                   activation=_ACTIVATIONS[activation])
 
 
 @deferred_on_graph

@@ -260,14 +260,12 @@ def _dropout_fwd(b, x, level, noise_shape, seed, stash):
     for d in shape:
         count *= d
     f32 = xp.dtype("float32")
-    # A unit is kept where its float32 uniform draw is >= level; compared on the raw words.
-    keep = draw_sequence(
+    # A unit is kept where its float32 uniform draw is >= level; inverted dropout scales the kept
+    # units by 1 / (1 - level) so the expectation is unchanged.
+    mask = draw_sequence(
         seed, "K.dropout",
-        lambda key, start: (b.random_keep_mask(shape, level, key, start), uniform_blocks(count, f32)),
+        lambda key, start: (b.dropout_mask(shape, level, key, start, x.dtype), uniform_blocks(count, f32)),
     )
-    # inverted dropout: kept units are scaled by 1 / (1 - level) so the expectation is unchanged
-    scale = x.dtype.type(1.0 / (1.0 - level))
-    mask = xp.where(keep, scale, x.dtype.type(0))
     stash["mask"] = mask
     return x * mask
 
