@@ -199,7 +199,7 @@ class CompiledRecurrent:
             h_prev[:, 1:] = y[:, :-1, u:2 * u]
             if recurrent_mask is not None:
                 h_prev *= recurrent_mask[:, None, :]
-            grk = numpy.matmul(h_prev.reshape(batch * time, u).T, dz.reshape(batch * time, 4 * u))
+            grk = self.matmul(h_prev.reshape(batch * time, u).T, dz.reshape(batch * time, 4 * u))
         gxw = (dz[:, ::-1] if go_backwards else dz) if need_xw else None
         return gxw, grk, (dh if need_h0 else None), (dc if need_c0 else None)
 

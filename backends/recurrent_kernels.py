@@ -341,10 +341,10 @@ class RecurrentKernels:
         grk = grb = None
         if need_rk:
             if reset_after:
-                grk = xp.matmul(flat_hd, flat_dz[:, :3 * u])
+                grk = self.matmul(flat_hd, flat_dz[:, :3 * u])
             else:
                 rh = (r * hd).reshape(-1, u).T
-                grk = xp.concatenate([xp.matmul(flat_hd, flat_dz[:, :2 * u]), xp.matmul(rh, flat_dz[:, 2 * u:])],
+                grk = xp.concatenate([self.matmul(flat_hd, flat_dz[:, :2 * u]), self.matmul(rh, flat_dz[:, 2 * u:])],
                                      axis=1)
         if need_rb and reset_after:
             grb = flat_dz[:, 2 * u:3 * u].sum(axis=0)

@@ -19,7 +19,7 @@ from ..tensor import Tensor
 from .core import Primitive, deferred_on_graph, recording, to_tensor
 from .dense import dense
 from .indexing import concatenate, stack
-from .math import dot, reverse_along, sigmoid, tanh
+from .math import dot, reshape, reverse_along, sigmoid, tanh
 from .nn import hard_sigmoid, relu
 
 __all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence"]
@@ -71,6 +71,14 @@ def _differentiated(*tensors: Any) -> bool:
     """Whether the sequence's gradient may be asked for: only then do the kernels keep the
     gates (the backward's inputs) in the packed result; predict skips writing them."""
     return recording.get() and any(_needs(t) for t in tensors)
+
+
+def _project(x: Tensor, kernel: Tensor, bias: Any) -> Tensor:
+    """Every step's input projection `x @ kernel + bias` as one fused 2-D product (bias added
+    in place), (batch, time, width)."""
+    batch, steps, features = x.shape
+    flat = dense(reshape(x, (batch * steps, features)), kernel, bias)
+    return reshape(flat, (batch, steps, flat.shape[-1]))
 
 
 def _output_block(mask: Any, units: int) -> slice:
@@ -270,7 +278,7 @@ def lstm_sequence(
         ("recurrent_activation", recurrent_activation), tuple(_GATES))
     u = _check("lstm_sequence", 4, (lambda n: (4 * n,),), x, kernel, recurrent_kernel, bias, [h0, c0], mask,
                rec_mask)
-    xw = dense(x, kernel, bias)  # every step's input projection in one product (bias added in place)
+    xw = _project(x, kernel, bias)
     packed = _lstm(xw, recurrent_kernel, h0, c0, mask, rec_mask, gates=_differentiated(xw, recurrent_kernel, h0, c0),
                    **params)
     out = _output_block(mask, u)
@@ -330,7 +338,7 @@ def gru_sequence(
         # (the candidate's recurrent bias sits inside the reset product, so it stays apart)
         in_bias, rec_bias = bias[0], bias[1, 2 * u:]
         bias = concatenate([in_bias[:2 * u] + bias[1, :2 * u], in_bias[2 * u:]], axis=0)
-    xw = dense(x, kernel, bias)
+    xw = _project(x, kernel, bias)
     packed = _gru(xw, recurrent_kernel, rec_bias, h0, mask, rec_mask,
                   gates=_differentiated(xw, recurrent_kernel, rec_bias, h0), **params)
     out = _output_block(mask, u)
@@ -376,7 +384,7 @@ def simple_rnn_sequence(
         ("activation", activation), tuple(_ACTIVATIONS))
     u = _check("simple_rnn_sequence", 1, (lambda n: (n,),), x, kernel, recurrent_kernel, bias, [h0], mask,
                rec_mask)
-    xw = dense(x, kernel, bias)
+    xw = _project(x, kernel, bias)
     packed = _simple(xw, recurrent_kernel, h0, mask, rec_mask, **params)
     out = _output_block(mask, u)
     return packed[:, -1, out], packed[:, :, out], [packed[:, -1, u:2 * u]]
