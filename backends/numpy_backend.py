@@ -55,9 +55,6 @@ _AXPY_MIN_SIZE = 4096
 # to 1.5 s (hundreds of times their 1.3 ms).
 _SINGLE_THREAD_MAX_OUTPUT = 4096
 _OPENBLAS_SINGLE_MNK = 65536 * 4
-# With the chunk pool's workers, products of at least this many multiply-adds are split by rows
-# among them (below it, the hand-off costs more than the second core gains).
-_SPLIT_MIN_MNK = 1 << 22
 
 
 class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, ArrayBackend):
@@ -90,28 +87,10 @@ class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, Arr
         _keep_freed_memory_for_reuse()
 
     def matmul(self, a, b):
-        """NumPy's matmul; a 1-D or 2-D product with a small output runs on one BLAS thread (see above).
-
-        Where the chunk pool has workers, OpenBLAS's own threads are left asleep: a 2-D product of
-        at least `_SPLIT_MIN_MNK` multiply-adds and `_SINGLE_THREAD_MAX_OUTPUT` outputs is split by
-        rows over the pool's workers (each on one BLAS thread), any other runs on one BLAS thread. OpenBLAS's threads spin for a while after
-        each product they share, on the cores the pool's workers then need (a 2-core mnist_cnn
-        step ran about 7% faster this way).
-        """
+        """NumPy's matmul; a 1-D or 2-D product with a small output runs on one BLAS thread (see above)."""
         limit = self._threads
         if limit is None or a.ndim > 2 or b.ndim > 2 or a.ndim == 0 or b.ndim == 0:
             return numpy.matmul(a, b)
-        pool = self.chunk_pool
-        if pool.workers > 1:
-            if (a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype and a.dtype.kind == "f"
-                    and a.shape[0] >= pool.workers and a.shape[0] * b.shape[1] >= _SINGLE_THREAD_MAX_OUTPUT
-                    and a.shape[0] * a.shape[1] * b.shape[1] >= _SPLIT_MIN_MNK):
-                return self._matmul_by_rows(a, b, pool)
-            previous = limit.single()
-            try:
-                return numpy.matmul(a, b)
-            finally:
-                limit.restore(previous)
         rows = a.shape[0] if a.ndim == 2 else 1
         cols = b.shape[-1] if b.ndim == 2 else 1
         out = rows * cols
@@ -139,19 +118,6 @@ class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, Arr
                 numpy.add.at(out.reshape(-1), flat, numpy.ascontiguousarray(values).reshape(-1))
                 return
         numpy.add.at(out, index, values)
-
-    @staticmethod
-    def _matmul_by_rows(a, b, pool):
-        """a @ b with a's rows split evenly among the pool's workers, each writing its rows of the result."""
-        m = a.shape[0]
-        out = numpy.empty((m, b.shape[1]), dtype=a.dtype)
-        bounds = [m * i // pool.workers for i in range(pool.workers + 1)]
-
-        def rows(i):
-            numpy.matmul(a[bounds[i]:bounds[i + 1]], b, out=out[bounds[i]:bounds[i + 1]])
-
-        pool.map(rows, range(pool.workers))
-        return out
 
     def sgd_update(self, p, g, lr: float, momentum: float = 0.0, nesterov: bool = False, m=None) -> None:
         """SGD as BLAS axpy/scal passes where they apply (no temporaries, a third of the memory

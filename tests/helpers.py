@@ -84,17 +84,3 @@ def allocation_growth(warmup: Callable[[], None], measured: Callable[[], None]) 
     finally:
         tracemalloc.stop()
     return sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-
-
-class ThreadCountStub:
-    """Stands in for OpenBLAS's per-thread thread control (numpy_blas.ThreadLimit) in a ChunkPool:
-    reports `count` threads, so the pool gets `count` workers on any machine."""
-
-    def __init__(self, count: int):
-        self.count = count
-
-    def single(self) -> int:
-        return self.count
-
-    def restore(self, previous: int) -> None:
-        pass

@@ -4,8 +4,6 @@ import pytest
 
 from multinn.backends import numpy_blas
 from multinn.backends.numpy_backend import NumpyBackend
-from multinn.backends.numpy_threads import ChunkPool
-from tests.helpers import ThreadCountStub
 
 
 @pytest.fixture
@@ -118,7 +116,6 @@ def test_matmul_runs_small_outputs_on_one_blas_thread(backend, a_shape, b_shape,
     rng = np.random.default_rng(4)
     a = rng.standard_normal(a_shape).astype(np.float32)
     b = rng.standard_normal(b_shape).astype(np.float32)
-    backend.chunk_pool = ChunkPool(None)  # no workers: OpenBLAS's threads do the big products
     backend._threads = _RecordingLimit()
     out = backend.matmul(a, b)
     np.testing.assert_array_equal(out, np.matmul(a, b))
@@ -151,28 +148,3 @@ def test_thread_limit_found_is_per_thread_and_restorable():
 def test_single_thread_products_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("MULTINN_BLAS_SMALL_SINGLE", "0")
     assert numpy_blas.find_thread_limit() is None
-
-
-@pytest.mark.parametrize("a_shape,b_shape,split", [
-    ((128, 9216), (9216, 128), True),   # a big product: its rows shared among the workers
-    ((1001, 700), (700, 65), True),     # rows that do not divide evenly
-    ((9, 86528), (86528, 32), False),   # a tiny output: one BLAS thread, not split
-    ((4, 8), (8, 3), False),            # too little work to hand off
-    ((86528,), (86528, 32), False),     # a matrix-vector product
-])
-def test_with_pool_workers_big_products_are_split_by_rows_and_others_run_on_one_thread(
-        backend, a_shape, b_shape, split):
-    rng = np.random.default_rng(5)
-    a = rng.standard_normal(a_shape).astype(np.float32)
-    b = rng.standard_normal(b_shape).astype(np.float32)
-    backend.chunk_pool = ChunkPool(ThreadCountStub(3))
-    backend._threads = _RecordingLimit()
-    seen = []
-    real_map = backend.chunk_pool.map
-    backend.chunk_pool.map = lambda fn, items: seen.append(list(items)) or real_map(fn, seen[-1])
-    out = backend.matmul(a, b)
-    np.testing.assert_allclose(out, a.astype(np.float64) @ b.astype(np.float64), rtol=1e-4, atol=1e-3)
-    assert out.dtype == np.float32 and out.shape == np.matmul(a, b).shape
-    assert seen == ([[0, 1, 2]] if split else [])
-    assert backend._threads.calls == ([] if split else ["single", ("restore", 2)])
-    assert backend._threads.current == 2
