@@ -29,6 +29,17 @@ def tanh(x):
 
 
 @inline
+def _write_states(yb, ob, hb, u, masked):
+    """A packed row's output block (only where steps are masked: else the output is h's
+    block) and h block."""
+    if masked:
+        for j in range(u):
+            yb[j] = ob[j]
+    for j in range(u):
+        yb[u + j] = hb[j]
+
+
+@inline
 def _skip_row(b, u, db, hb, gb, carry, held):
     """The backward of a masked (skipped) step's row: its output gradient carries on to the
     earlier output, its h gradient goes straight back (`held`), its gates get none."""
@@ -73,11 +84,7 @@ def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked, gates)
                 hb[j] = hn
                 ob[j] = hn
         yb = buf[b, t]
-        if masked:  # unmasked, the output is h's block
-            for j in range(u):
-                yb[j] = out[b, j]
-        for j in range(u):
-            yb[u + j] = h[b, j]
+        _write_states(yb, out[b], h[b], u, masked)
         for j in range(u):
             yb[2 * u + j] = c[b, j]
         if gates:
@@ -164,11 +171,7 @@ def gru_update_step(t, src, zr, cand, part, xw, hd, h, out, buf, keep, masked, r
             for j in range(u):
                 hb[j] = ob[j]
         yb = buf[b, t]
-        if masked:  # unmasked, the output is h's block
-            for j in range(u):
-                yb[j] = out[b, j]
-        for j in range(u):
-            yb[u + j] = h[b, j]
+        _write_states(yb, out[b], h[b], u, masked)
         if not gates:
             continue
         for k in range(2 * u):
