@@ -42,22 +42,28 @@ def tanh_approx_reference(x):
     return x * p / q
 
 
+def _load_steps():
+    from . import numba_steps
+
+    return numba_steps
+
+
 def _compile():
     """The jitted kernels, compiled (or loaded from numba's cache) by one small call each;
-    None where numba is missing, or with a warning where it cannot compile them."""
+    None where numba is missing, or with a warning where it cannot compile them (a broken
+    numba or LLVM, or no writable folder for numba's cache, must not stop training)."""
     try:
-        from . import numba_steps
+        steps = _load_steps()
+        steps.warm_up()
     except ImportError:  # numba absent: the NumPy kernels serve
         return None
-    try:
-        numba_steps.warm_up()
-    except Exception as error:  # a broken numba or LLVM must not stop training
+    except Exception as error:
         import warnings
 
         warnings.warn(f"multinn: numba could not compile the recurrent steps ({type(error).__name__}: {error}); "
                       "the LSTM and GRU layers use the NumPy kernels instead.", RuntimeWarning, stacklevel=3)
         return None
-    return numba_steps.KERNELS
+    return steps.KERNELS
 
 
 _kernels = None

@@ -269,3 +269,17 @@ def test_a_compile_failure_warns_and_falls_back_to_the_numpy_kernels(monkeypatch
     np.testing.assert_array_equal(NumpyBackend().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:],
                                   PlainKernels().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:])
     monkeypatch.setattr(numba_recurrent, "_loaded", False)  # the next test loads them again
+
+
+def test_numba_steps_that_cannot_load_warn_and_fall_back(monkeypatch):
+    """numba raises a RuntimeError at import where no folder for its cache is writable."""
+
+    def unloadable():
+        raise RuntimeError("cannot cache function 'lstm_forward_step': no locator available")
+
+    monkeypatch.setattr(numba_recurrent, "_load_steps", unloadable)
+    monkeypatch.setattr(numba_recurrent, "_loaded", False)
+    monkeypatch.setattr(numba_recurrent, "_kernels", None)
+    with pytest.warns(RuntimeWarning, match="no locator available"):
+        assert numba_recurrent.kernels() is None
+    monkeypatch.setattr(numba_recurrent, "_loaded", False)  # the next test loads them again
