@@ -1,13 +1,13 @@
-"""Compiled LSTM steps for the NumPy backend, through numba where it is installed.
+"""Compiled LSTM and GRU steps for the NumPy backend, through numba where it is installed.
 
 The NumPy kernels (recurrent_kernels.py) spend a time step in about fifteen array passes,
 each a ufunc call over a (batch, units) block: at a text classifier's sizes the calls cost
-more than their arithmetic. Here one compiled loop per step reads the recurrent product
-and the projected inputs once and writes the gates, states and output; a second does the
-step's backward. The recurrent products stay BLAS calls (`numpy.matmul`) between steps.
+more than their arithmetic. Here a few compiled loops per step (numba_steps.py) read the
+recurrent product and the projected inputs once and write the gates, states and output,
+forward and backward. The recurrent products stay BLAS calls (`numpy.matmul`) between them.
 
 NumPy's tanh cannot be called from a compiled loop and libm's is not vectorised, so tanh
-is the rational function `tanh_approx` (below): within 3.5e-7 of the exact value in
+is a rational function (numba_steps.tanh; `tanh_approx_reference` below): within 3.5e-7 of the exact value in
 float32, about 4 units in the last place near +-1, against 1.4 for `numpy.tanh`. The
 sigmoid gates use sigmoid(v) = 0.5 * tanh(v / 2) + 0.5, as the NumPy kernel does. Only
 float32 with Keras's default sigmoid takes this path; float64 (the gradient checks) and
@@ -71,8 +71,8 @@ _loaded = False
 
 
 def kernels():
-    """The compiled steps (lstm_forward_step, lstm_backward_step, gru_gates_step,
-    gru_update_step, gru_after_gates_step), compiled on first use; None when off."""
+    """numba_steps.KERNELS (the LSTM's forward and backward steps, the GRU's forward and
+    backward pieces), compiled on first use; None when off."""
     global _kernels, _loaded
     if not _loaded:
         _kernels = None if os.environ.get("MULTINN_NUMBA", "1") == "0" else _compile()
@@ -96,6 +96,17 @@ def _rows(keep, masked: bool, lo: int, hi: int):
     return numpy.ascontiguousarray(keep[:, lo:hi]) if masked else keep
 
 
+def _h_as_read(y, h0, recurrent_mask, u: int):
+    """(batch, time, u): the h each step read, from a batch-major packed buffer `y` (its h
+    block at the step before; h0 at the first), times the recurrent dropout mask."""
+    h = numpy.empty(y.shape[:2] + (u,), dtype=y.dtype)
+    h[:, 0] = h0
+    h[:, 1:] = y[:, :-1, u:2 * u]
+    if recurrent_mask is not None:
+        h *= recurrent_mask[:, None, :]
+    return h
+
+
 # Fewer rows than this per thread and a step's products and loops are too small to share.
 _MIN_ROWS_PER_THREAD = 16
 
@@ -108,9 +119,8 @@ def _ranges(batch: int, workers: int) -> list:
 
 
 class CompiledRecurrent:
-    """Mixin of NumpyBackend: `lstm_forward`, `lstm_backward` and `gru_forward` through the
-    compiled steps above where they apply (float32, sigmoid gates, numba present), else the
-    NumPy kernels. The GRU's backward stays NumPy's: it reads the same packed buffer.
+    """Mixin of NumpyBackend: the LSTM's and GRU's forward and backward through the compiled
+    steps where they apply (float32, sigmoid gates, numba present), else the NumPy kernels.
 
     The packed buffers here are batch-major (batch, time, width), C-contiguous, so a range
     of batch rows is a contiguous block and the gate gradients come out in the inputs'
@@ -126,7 +136,7 @@ class CompiledRecurrent:
         else:
             pool.map(lambda r: rows(*r), ranges)
 
-    def _compiled_lstm(self, recurrent_activation: str, *arrays):
+    def _compiled_steps(self, recurrent_activation: str, *arrays):
         steps = kernels()
         if steps is None or recurrent_activation != "sigmoid" or not _float32(*arrays):
             return None
@@ -134,7 +144,7 @@ class CompiledRecurrent:
 
     def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
                      recurrent_activation: str = "sigmoid", gates: bool = True):
-        steps = self._compiled_lstm(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask)
+        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask)
         if steps is None:
             return super().lstm_forward(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                         recurrent_activation, gates)
@@ -166,7 +176,7 @@ class CompiledRecurrent:
 
     def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
                       needs: tuple, recurrent_activation: str = "sigmoid"):
-        steps = self._compiled_lstm(recurrent_activation, dy, y, recurrent_kernel, h0, c0, recurrent_mask)
+        steps = self._compiled_steps(recurrent_activation, dy, y, recurrent_kernel, h0, c0, recurrent_mask)
         if steps is None:
             return super().lstm_backward(dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                          needs, recurrent_activation)
@@ -200,18 +210,14 @@ class CompiledRecurrent:
         need_xw, need_rk, need_h0, need_c0 = needs
         grk = None
         if need_rk:  # one product over every step: sum over (batch, time) of h_prev^T dz
-            h_prev = numpy.empty((batch, time, u), dtype=numpy.float32)
-            h_prev[:, 0] = h0
-            h_prev[:, 1:] = y[:, :-1, u:2 * u]
-            if recurrent_mask is not None:
-                h_prev *= recurrent_mask[:, None, :]
+            h_prev = _h_as_read(y, h0, recurrent_mask, u)
             grk = self.matmul(h_prev.reshape(batch * time, u).T, dz.reshape(batch * time, 4 * u))
         gxw = (dz[:, ::-1] if go_backwards else dz) if need_xw else None
         return gxw, grk, (dh if need_h0 else None), (dc if need_c0 else None)
 
     def gru_forward(self, xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,
                     reset_after: bool = False, recurrent_activation: str = "sigmoid", gates: bool = True):
-        steps = self._compiled_lstm(recurrent_activation, xw, recurrent_kernel, recurrent_bias, h0, recurrent_mask)
+        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, recurrent_bias, h0, recurrent_mask)
         if steps is None:
             return super().gru_forward(xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask,
                                        go_backwards, reset_after, recurrent_activation, gates)
@@ -251,7 +257,7 @@ class CompiledRecurrent:
 
     def gru_backward(self, dy, y, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,
                      needs: tuple, reset_after: bool = False, recurrent_activation: str = "sigmoid"):
-        steps = self._compiled_lstm(recurrent_activation, dy, y, recurrent_kernel, recurrent_bias, h0,
+        steps = self._compiled_steps(recurrent_activation, dy, y, recurrent_kernel, recurrent_bias, h0,
                                     recurrent_mask)
         if steps is None:
             return super().gru_backward(dy, y, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask,
@@ -291,11 +297,7 @@ class CompiledRecurrent:
 
         self._run_rows(rows, batch)
         need_xw, need_rk, need_rb, need_h0 = needs
-        hd = numpy.empty((batch, time, u), dtype=f32)  # every step's h as the step read it
-        hd[:, 0] = h0
-        hd[:, 1:] = y[:, :-1, u:2 * u]
-        if recurrent_mask is not None:
-            hd *= recurrent_mask[:, None, :]
+        hd = _h_as_read(y, h0, recurrent_mask, u) if need_rk else None  # only the kernel's gradient reads it
         grk, grb = self._gru_weight_gradients(hd, y[:, :, 3 * u:4 * u], dz, reset_after, need_rk, need_rb)
         gxw = None
         if need_xw:

@@ -333,13 +333,14 @@ class RecurrentKernels:
     def _gru_weight_gradients(self, hd, r, dz, reset_after: bool, need_rk: bool, need_rb: bool) -> tuple:
         """(recurrent kernel, recurrent bias) gradients of a GRU from every step's h as the
         step read it (`hd`), reset gate and gate gradients `dz`, each (..., width) with the
-        same leading axes: products over all steps at once."""
+        same leading axes: products over all steps at once (`hd` is read only for the
+        kernel's gradient)."""
         xp = self.xp
-        u = hd.shape[-1]
-        flat_hd = hd.reshape(-1, u).T
+        u = r.shape[-1]
         flat_dz = dz.reshape(-1, dz.shape[-1])
         grk = grb = None
         if need_rk:
+            flat_hd = hd.reshape(-1, u).T
             if reset_after:
                 grk = self.matmul(flat_hd, flat_dz[:, :3 * u])
             else:

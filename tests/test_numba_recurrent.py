@@ -12,7 +12,7 @@ ALL = (True, True, True, True)
 class PlainKernels(NumpyBackend):
     """The same backend with the compiled path switched off: the NumPy kernels."""
 
-    def _compiled_lstm(self, *args):
+    def _compiled_steps(self, *args):
         return None
 
 
@@ -154,10 +154,15 @@ def test_recurrent_layers_train_the_same_with_and_without_the_compiled_steps(mon
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def test_numba_can_be_switched_off_by_the_environment(monkeypatch):
-    monkeypatch.setenv("MULTINN_NUMBA", "0")
+@pytest.fixture
+def unloaded(monkeypatch):
+    """The compiled steps not loaded yet (monkeypatch puts the loaded ones back afterwards)."""
     monkeypatch.setattr(numba_recurrent, "_loaded", False)
     monkeypatch.setattr(numba_recurrent, "_kernels", None)
+
+
+def test_numba_can_be_switched_off_by_the_environment(monkeypatch, unloaded):
+    monkeypatch.setenv("MULTINN_NUMBA", "0")
     assert numba_recurrent.kernels() is None
     monkeypatch.delenv("MULTINN_NUMBA")
     monkeypatch.setattr(numba_recurrent, "_loaded", False)
@@ -254,32 +259,26 @@ def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, maske
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_a_compile_failure_warns_and_falls_back_to_the_numpy_kernels(monkeypatch):
+def test_a_compile_failure_warns_and_falls_back_to_the_numpy_kernels(monkeypatch, unloaded):
     from multinn.backends import numba_steps
 
     def broken():
         raise RuntimeError("LLVM said no")
 
     monkeypatch.setattr(numba_steps, "warm_up", broken)
-    monkeypatch.setattr(numba_recurrent, "_loaded", False)
-    monkeypatch.setattr(numba_recurrent, "_kernels", None)
     with pytest.warns(RuntimeWarning, match="LLVM said no"):
         assert numba_recurrent.kernels() is None
     xw, kernel, h0, c0, mask, rmask = _case(12)
     np.testing.assert_array_equal(NumpyBackend().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:],
                                   PlainKernels().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:])
-    monkeypatch.setattr(numba_recurrent, "_loaded", False)  # the next test loads them again
 
 
-def test_numba_steps_that_cannot_load_warn_and_fall_back(monkeypatch):
+def test_numba_steps_that_cannot_load_warn_and_fall_back(monkeypatch, unloaded):
     """numba raises a RuntimeError at import where no folder for its cache is writable."""
 
     def unloadable():
         raise RuntimeError("cannot cache function 'lstm_forward_step': no locator available")
 
     monkeypatch.setattr(numba_recurrent, "_load_steps", unloadable)
-    monkeypatch.setattr(numba_recurrent, "_loaded", False)
-    monkeypatch.setattr(numba_recurrent, "_kernels", None)
     with pytest.warns(RuntimeWarning, match="no locator available"):
         assert numba_recurrent.kernels() is None
-    monkeypatch.setattr(numba_recurrent, "_loaded", False)  # the next test loads them again
