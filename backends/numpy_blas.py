@@ -55,10 +55,13 @@ class Level1:
 
 
 class ThreadLimit:
-    """OpenBLAS's per-calling-thread thread count (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27).
+    """OpenBLAS's thread count through `openblas_set_num_threads_local` (OpenBLAS >= 0.3.27).
 
     `single()` makes this thread's next BLAS calls run on one thread and returns the
-    previous setting for `restore`. Other threads' BLAS calls are not affected.
+    previous setting for `restore`. Despite its name, in the pthreads builds NumPy's wheels
+    ship, the setting holds for the whole process: a thread that went single leaves every
+    thread's products on one thread until someone restores the count (so ChunkPool sets it
+    around each map rather than in its workers).
     """
 
     def __init__(self, set_local):
@@ -80,7 +83,7 @@ def _local_thread_setter(lib: "ctypes.CDLL"):
 
 
 def find_thread_limit(switch: str = "MULTINN_BLAS_SMALL_SINGLE") -> "ThreadLimit | None":
-    """The bundled OpenBLAS's per-thread thread-count control, or None (no such library or symbol,
+    """The bundled OpenBLAS's thread-count control, or None (no such library or symbol,
     or the environment variable `switch` set to 0)."""
     lib = _openblas_unless(switch)
     set_local = _local_thread_setter(lib) if lib is not None else None
@@ -111,9 +114,9 @@ def find_axpy() -> "dict | None":
 class SerialBlas:
     """A context that runs the bundled OpenBLAS on one thread, then restores its count.
 
-    With OpenBLAS's per-calling-thread control (`openblas_set_num_threads_local`, >= 0.3.27)
-    only this Python thread's products go serial; with the older process-wide setter, other
-    threads' products inside the context run on one thread too (still correct, not parallel).
+    The count is the process's (see ThreadLimit): other threads' products inside the context
+    run on one thread too, which is still correct, only not parallel. Contexts nest within
+    one thread; ChunkPool's workers, which run with the count already at one, restore one.
     """
 
     def __init__(self, single, restore):

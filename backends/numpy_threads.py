@@ -4,12 +4,15 @@ NumPy runs one elementwise pass or strided copy on one core, while OpenBLAS spre
 product over all of them. A convolution on a batch is mostly such passes (patch copies,
 activation masks, scatter-adds) between products, so the NumPy backend splits the batch
 into chunks and hands them to these workers: every pass then runs on every core, and each
-chunk's arrays stay in cache between the passes. Each worker runs its own products on one
-BLAS thread (OpenBLAS's per-thread setting), so the workers and BLAS never oversubscribe.
+chunk's arrays stay in cache between the passes. While the workers run, OpenBLAS runs on one
+thread, so the workers' own products and BLAS never oversubscribe; when the last chunk is
+done the count goes back, for the caller's big products. NumPy's OpenBLAS is built on
+pthreads, where even `openblas_set_num_threads_local` changes the count of the whole
+process, so the count is set around each map, never left to the worker threads.
 
 There are as many workers as OpenBLAS has threads (`OPENBLAS_NUM_THREADS`), so a process
 limited to one BLAS thread gets no workers and runs the chunks in the calling thread, as
-does one whose OpenBLAS lacks the per-thread setting, or where `MULTINN_CHUNK_THREADS=0`
+does one whose OpenBLAS lacks the thread-count setting, or where `MULTINN_CHUNK_THREADS=0`
 (the NumPy backend then gives the pool no thread control). The pool starts on first use and
 is rebuilt in a forked child (threads do not survive a fork).
 """
@@ -39,16 +42,19 @@ class ChunkPool:
         self._executor: "ThreadPoolExecutor | None" = None
         self._workers: "int | None" = None
         self._local = threading.local()
+        self._mapping = 0  # maps in flight from callers that are not workers
+        self._saved_count = None
         me = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: me() is not None and me()._forget())
 
     def _forget(self) -> None:
         self._executor, self._workers = None, None
         self._lock = threading.Lock()
+        self._mapping, self._saved_count = 0, None
 
     @property
     def workers(self) -> int:
-        """How many chunks run at once: OpenBLAS's thread count, 1 without the per-thread control."""
+        """How many chunks run at once: OpenBLAS's thread count, 1 without its thread-count control."""
         if self._workers is None:
             if self._limit is None:
                 self._workers = 1
@@ -60,7 +66,18 @@ class ChunkPool:
 
     def _start_worker(self) -> None:
         self._local.worker = True
-        self._limit.single()  # this thread's products on one BLAS thread
+
+    def _enter_serial(self) -> None:
+        with self._lock:
+            if self._mapping == 0:
+                self._saved_count = self._limit.single()
+            self._mapping += 1
+
+    def _leave_serial(self) -> None:
+        with self._lock:
+            self._mapping -= 1
+            if self._mapping == 0:
+                self._limit.restore(self._saved_count)
 
     def map(self, fn: Callable[[Any], Any], items: Iterable) -> list:
         """[fn(item) for item in items], the items shared among the workers; exceptions propagate."""
@@ -72,7 +89,13 @@ class ChunkPool:
                 self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="multinn-chunks",
                                                     initializer=self._start_worker)
             executor = self._executor
-        return list(executor.map(fn, items))
+        # Concurrent maps from several caller threads share one serial stretch: the first
+        # to start saves the count, the last to finish restores it.
+        self._enter_serial()
+        try:
+            return list(executor.map(fn, items))
+        finally:
+            self._leave_serial()
 
 
 class Scratch:

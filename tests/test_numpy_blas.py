@@ -130,7 +130,7 @@ def test_matmul_restores_the_thread_count_when_the_product_fails(backend):
     assert backend._threads.current == 2
 
 
-def test_thread_limit_found_is_per_thread_and_restorable():
+def test_thread_limit_found_is_restorable():
     limit = numpy_blas.find_thread_limit()
     if limit is None:
         pytest.skip("this NumPy build bundles no OpenBLAS with openblas_set_num_threads_local; matmul is NumPy's")

@@ -224,6 +224,69 @@ def test_chunk_pool_keeps_order_and_raises_what_a_worker_raised():
     assert pool.map(lambda i: sum(pool.map(lambda j: j, range(i))), range(5)) == [0, 0, 1, 3, 6]
 
 
+class _ProcessCount:
+    """Stands in for OpenBLAS's count, which is the process's: records what was set, and when."""
+
+    def __init__(self, count):
+        self.count, self.log = count, []
+        self._lock = __import__("threading").Lock()
+
+    def single(self):
+        with self._lock:
+            previous, self.count = self.count, 1
+            self.log.append(("single", previous))
+            return previous
+
+    def restore(self, previous):
+        with self._lock:
+            self.count = previous
+            self.log.append(("restore", previous))
+
+
+def test_workers_run_at_one_blas_thread_and_the_caller_gets_its_count_back():
+    import threading
+
+    limit = _ProcessCount(3)
+    pool = ChunkPool(limit)
+    assert pool.workers == 3
+    limit.log.clear()
+    seen = pool.map(lambda i: limit.count, range(6))
+    assert seen == [1] * 6 and limit.count == 3
+    assert limit.log == [("single", 3), ("restore", 3)]
+    # a failing chunk still gives the count back
+    with pytest.raises(ZeroDivisionError):
+        pool.map(lambda i: 1 // (i - 2), range(4))
+    assert limit.count == 3
+    # maps from two caller threads at once: the count goes back once both are done
+    limit.log.clear()
+    barrier = threading.Barrier(2)
+    callers = [threading.Thread(target=lambda: pool.map(lambda i: barrier.wait() if i == 0 else i, range(3)))
+               for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert limit.count == 3 and limit.log[0] == ("single", 3) and limit.log[-1] == ("restore", 3)
+    assert [entry for entry in limit.log if entry[0] == "restore"] == [("restore", 3)]
+
+
+def test_the_real_blas_count_comes_back_after_the_workers_ran_products():
+    from multinn.backends import numpy_blas
+
+    limit = numpy_blas.find_thread_limit()
+    if limit is None:
+        pytest.skip("this NumPy build bundles no OpenBLAS with openblas_set_num_threads_local")
+    count = limit.single()
+    limit.restore(count)
+    pool = ChunkPool(limit)
+    a = np.ones((64, 64), np.float32)
+    pool.map(lambda i: a @ a, range(4))
+    after = limit.single()
+    limit.restore(after)
+    # the pool's workers must not leave the caller's big products on one thread
+    assert after == count
+
+
 def test_scratch_reuses_its_buffer_and_does_not_keep_huge_ones(monkeypatch):
     scratch = Scratch()
     a = scratch.take("cols", (4, 5), np.dtype("float64"))
