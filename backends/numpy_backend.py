@@ -12,6 +12,7 @@ from .numba_recurrent import CompiledRecurrent
 from .numpy_blas import find_axpy, find_serial_blas, find_thread_limit
 from .numpy_chunked import NumpyChunkedKernels
 from .numpy_conv import NumpyConvKernels
+from .numpy_blas_spin import shorten_spin
 from .numpy_threads import ChunkPool, Scratch
 
 _M_TRIM_THRESHOLD = -1
@@ -74,7 +75,7 @@ class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, Arr
         self._axpy = find_axpy()
         self._serial_blas = find_serial_blas()
         self._threads = find_thread_limit()
-        self.chunk_pool = ChunkPool(find_thread_limit("MULTINN_CHUNK_THREADS"))
+        self.chunk_pool = ChunkPool(find_thread_limit("MULTINN_CHUNK_THREADS"), on_start=shorten_spin)
         self.scratch = Scratch()
 
     def serial_blas(self):

@@ -36,8 +36,9 @@ class ChunkPool:
         [0, 1, 4, 9]
     """
 
-    def __init__(self, limit: "ThreadLimit | None"):
+    def __init__(self, limit: "ThreadLimit | None", on_start: "Callable[[], Any] | None" = None):
         self._limit = limit
+        self._on_start = on_start  # run once, before the workers first start
         self._lock = threading.Lock()
         self._executor: "ThreadPoolExecutor | None" = None
         self._workers: "int | None" = None
@@ -86,6 +87,9 @@ class ChunkPool:
             return [fn(item) for item in items]
         with self._lock:
             if self._executor is None:
+                if self._on_start is not None:
+                    self._on_start()
+                    self._on_start = None
                 self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="multinn-chunks",
                                                     initializer=self._start_worker)
             executor = self._executor
