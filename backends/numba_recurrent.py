@@ -52,9 +52,13 @@ def _compile():
     """The jitted kernels, compiled (or loaded from numba's cache) by one small call each;
     None where numba is missing, or with a warning where it cannot compile them (a broken
     numba or LLVM, or no writable folder for numba's cache, must not stop training)."""
+    global _gemm
     try:
         steps = _load_steps()
-        steps.warm_up()
+        from .numba_gemm import sgemm_address
+
+        _gemm = sgemm_address()
+        steps.warm_up(_gemm)
     except ImportError:  # numba absent: the NumPy kernels serve
         return None
     except Exception as error:
@@ -68,6 +72,7 @@ def _compile():
 
 _kernels = None
 _loaded = False
+_gemm = None  # the address of cblas_sgemm for the LSTM's compiled loops, where there is one
 
 
 def kernels():
@@ -90,6 +95,13 @@ def _keep(mask, go_backwards: bool):
     if mask is None:
         return numpy.ones((1, 1), dtype=bool), False
     return numpy.ascontiguousarray((mask[:, ::-1] if go_backwards else mask).T, dtype=bool), True
+
+
+def _dropout(recurrent_mask):
+    """The recurrent dropout mask as the compiled loops take it: C-contiguous, or (0, 0) for none."""
+    if recurrent_mask is None:
+        return numpy.zeros((0, 0), dtype=numpy.float32)
+    return numpy.ascontiguousarray(recurrent_mask, dtype=numpy.float32)
 
 
 def _rows(keep, masked: bool, lo: int, hi: int):
@@ -136,19 +148,21 @@ class CompiledRecurrent:
         else:
             pool.map(lambda r: rows(*r), ranges)
 
-    def _compiled_steps(self, recurrent_activation: str, *arrays):
+    def _compiled_steps(self, recurrent_activation: str, *arrays, loops: bool = False):
+        """The compiled kernels where they serve these arguments, else None; `loops`: the
+        LSTM's whole-sequence loops, which also need cblas_sgemm's address."""
         steps = kernels()
-        if steps is None or recurrent_activation != "sigmoid" or not _float32(*arrays):
+        if steps is None or recurrent_activation != "sigmoid" or not _float32(*arrays) or (loops and _gemm is None):
             return None
         return steps
 
     def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
                      recurrent_activation: str = "sigmoid", gates: bool = True):
-        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask)
+        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask, loops=True)
         if steps is None:
             return super().lstm_forward(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                         recurrent_activation, gates)
-        forward_step = steps[0]
+        forward_loop = steps[8]
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
         xw = numpy.ascontiguousarray(xw)
@@ -158,53 +172,40 @@ class CompiledRecurrent:
         scale[2 * u:3 * u] = 1.0
         kernel = recurrent_kernel * scale
         buf = numpy.empty((batch, time, 7 * u), dtype=numpy.float32)
+        dropout = _dropout(recurrent_mask)
 
         def rows(lo: int, hi: int) -> None:
-            z = numpy.empty((hi - lo, 4 * u), dtype=numpy.float32)
             h, c = numpy.array(h0[lo:hi], dtype=numpy.float32), numpy.array(c0[lo:hi], dtype=numpy.float32)
-            out = numpy.zeros_like(h)
-            dropped = None if recurrent_mask is None else recurrent_mask[lo:hi]
-            kept, x, y = _rows(keep, masked, lo, hi), xw[lo:hi], buf[lo:hi]
+            scratch = numpy.empty((hi - lo, u), dtype=numpy.float32), numpy.empty((hi - lo, 4 * u), numpy.float32)
             with self.serial_blas():
-                for t in range(time):
-                    numpy.matmul(h if dropped is None else h * dropped, kernel, out=z)
-                    forward_step(t, time - 1 - t if go_backwards else t, z, x, scale, h, c, out, y, kept, masked,
-                                 gates)
+                forward_loop(_gemm, kernel, xw[lo:hi], scale, h, c, numpy.zeros_like(h), buf[lo:hi],
+                             _rows(keep, masked, lo, hi), masked, gates, go_backwards, dropout[lo:hi], *scratch)
 
         self._run_rows(rows, batch)
         return buf
 
     def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
                       needs: tuple, recurrent_activation: str = "sigmoid"):
-        steps = self._compiled_steps(recurrent_activation, dy, y, recurrent_kernel, h0, c0, recurrent_mask)
+        steps = self._compiled_steps(recurrent_activation, dy, y, recurrent_kernel, h0, c0, recurrent_mask, loops=True)
         if steps is None:
             return super().lstm_backward(dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                          needs, recurrent_activation)
-        backward_step = steps[1]
+        backward_loop = steps[9]
         batch, time = y.shape[:2]
         u = recurrent_kernel.shape[0]
         keep, masked = _keep(mask, go_backwards)
         y, dy = numpy.ascontiguousarray(y), numpy.ascontiguousarray(dy)
         kernel_t = numpy.ascontiguousarray(recurrent_kernel.T)
         dz = numpy.empty((batch, time, 4 * u), dtype=numpy.float32)
-        dh, dc = numpy.empty((batch, u), dtype=numpy.float32), numpy.empty((batch, u), dtype=numpy.float32)
+        dh, dc = numpy.zeros((batch, u), dtype=numpy.float32), numpy.zeros((batch, u), dtype=numpy.float32)
+        dropout = _dropout(recurrent_mask)
 
         def rows(lo: int, hi: int) -> None:
-            n = hi - lo
-            carry, held, slope = (numpy.zeros((n, u), dtype=numpy.float32) for _ in range(3))
-            h_grad, c_grad = numpy.zeros((n, u), dtype=numpy.float32), numpy.zeros((n, u), dtype=numpy.float32)
-            dropped = None if recurrent_mask is None else recurrent_mask[lo:hi]
-            kept, c_first, g, gz, ys = _rows(keep, masked, lo, hi), numpy.ascontiguousarray(c0[lo:hi]), \
-                dy[lo:hi], dz[lo:hi], y[lo:hi]
+            carry, held, slope = (numpy.zeros((hi - lo, u), dtype=numpy.float32) for _ in range(3))
             with self.serial_blas():
-                for t in range(time - 1, -1, -1):
-                    backward_step(t, g, ys, c_first, gz, h_grad, c_grad, carry, held, slope, kept, masked)
-                    numpy.matmul(gz[:, t], kernel_t, out=h_grad)
-                    if dropped is not None:
-                        h_grad *= dropped
-                    if masked:
-                        h_grad += held
-            dh[lo:hi], dc[lo:hi] = h_grad, c_grad
+                backward_loop(_gemm, kernel_t, dy[lo:hi], y[lo:hi], numpy.ascontiguousarray(c0[lo:hi]), dz[lo:hi],
+                              dh[lo:hi], dc[lo:hi], carry, held, slope, _rows(keep, masked, lo, hi), masked,
+                              dropout[lo:hi])
 
         self._run_rows(rows, batch)
         need_xw, need_rk, need_h0, need_c0 = needs

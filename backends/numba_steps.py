@@ -9,6 +9,7 @@ from __future__ import annotations
 import numba
 import numpy
 
+from .numba_gemm import sgemm
 from .numba_recurrent import _LIMIT, _P, _Q
 
 f32 = numpy.float32
@@ -131,6 +132,47 @@ def lstm_backward_step(t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, maske
             gb[3 * u + j] = hb[j] * sb[j]
         for j in range(u):
             cb[j] *= yb[4 * u + j]
+
+
+@jit
+def lstm_forward_loop(gemm, kernel, xw, scale, h, c, out, buf, keep, masked, gates, go_backwards, dropped, hd, z):
+    """Every step of lstm_forward_step for these rows, each after its recurrent product
+    z = (h * dropped) @ kernel through cblas_sgemm at address `gemm`. `dropped` is the
+    recurrent dropout mask, or (0, 0) for none; hd and z (rows, u) and (rows, 4u) scratch."""
+    rows, u = h.shape
+    time = xw.shape[1]
+    for t in range(time):
+        read = h
+        if dropped.shape[0]:
+            for b in range(rows):
+                db, hb, mb = hd[b], h[b], dropped[b]
+                for j in range(u):
+                    db[j] = hb[j] * mb[j]
+            read = hd
+        sgemm(gemm, rows, 4 * u, u, read, u, kernel, 4 * u, f32(0.0), z, 4 * u)
+        lstm_forward_step(t, time - 1 - t if go_backwards else t, z, xw, scale, h, c, out, buf, keep, masked, gates)
+
+
+@jit
+def lstm_backward_loop(gemm, kernel_t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked, dropped):
+    """Every step of lstm_backward_step for these rows, last first, each followed by the
+    gradient for the previous h: dh = dz[:, t] @ kernel.T (through cblas_sgemm at `gemm`),
+    times the recurrent dropout mask `dropped` ((0, 0) for none), plus what masked steps held."""
+    rows, u = dh.shape
+    time = y.shape[1]
+    for t in range(time - 1, -1, -1):
+        lstm_backward_step(t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked)
+        sgemm(gemm, rows, u, 4 * u, dz[:, t], dz.strides[0] // 4, kernel_t, u, f32(0.0), dh, u)
+        if dropped.shape[0]:
+            for b in range(rows):
+                hb, mb = dh[b], dropped[b]
+                for j in range(u):
+                    hb[j] *= mb[j]
+        if masked:
+            for b in range(rows):
+                hb, lb = dh[b], held[b]
+                for j in range(u):
+                    hb[j] += lb[j]
 
 
 @jit
@@ -267,10 +309,10 @@ def gru_backward_carry(dhd, acc, rmask, held, dh, masked):
 
 
 KERNELS = (lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step,
-           gru_backward_gates, gru_backward_reset, gru_backward_carry)
+           gru_backward_gates, gru_backward_reset, gru_backward_carry, lstm_forward_loop, lstm_backward_loop)
 
 
-def warm_up() -> None:
+def warm_up(gemm: "int | None" = None) -> None:
     """Calls every kernel once on tiny arrays of the types the backend passes (C-contiguous
     float32, bool masks), so compiling happens here, once, rather than inside a step loop."""
     f = numpy.float32
@@ -289,3 +331,11 @@ def warm_up() -> None:
                        row.copy(), row.copy(), row.copy(), keep, False, True)
     gru_backward_reset(0, gru_buf, row, numpy.ones((1, 1), f), row.copy(), numpy.zeros((1, 1, 3), f), row.copy())
     gru_backward_carry(row.copy(), row.copy(), numpy.ones((1, 1), f), row.copy(), row.copy(), False)
+    if gemm is None:  # no cblas_sgemm to call: the LSTM's loops are not used
+        return
+    none = numpy.zeros((0, 0), f)
+    for dropped in (none, numpy.ones((1, 1), f)):
+        lstm_forward_loop(gemm, row, xw4, numpy.ones(4, f), row.copy(), row.copy(), row.copy(), packed.copy(), keep,
+                          False, True, False, dropped, row.copy(), row4.copy())
+        lstm_backward_loop(gemm, numpy.zeros((4, 1), f), packed, packed, row, numpy.zeros((1, 1, 4), f), row.copy(),
+                           row.copy(), row.copy(), row.copy(), row.copy(), keep, False, dropped)

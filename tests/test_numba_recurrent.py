@@ -12,7 +12,7 @@ ALL = (True, True, True, True)
 class PlainKernels(NumpyBackend):
     """The same backend with the compiled path switched off: the NumPy kernels."""
 
-    def _compiled_steps(self, *args):
+    def _compiled_steps(self, *args, loops=False):
         return None
 
 
@@ -113,7 +113,8 @@ def test_float64_and_hard_sigmoid_keep_the_numpy_kernels(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the compiled step ran")
 
-    monkeypatch.setattr(numba_recurrent, "kernels", lambda: (refuse, refuse))
+    monkeypatch.setattr(numba_recurrent, "kernels", lambda: (refuse,) * 10)
+    monkeypatch.setattr(numba_recurrent, "_gemm", 1)  # an address, never called here
     b = NumpyBackend()
     xw, kernel, h0, c0, mask, rmask = _case(5)
     b.lstm_forward(*(a.astype(np.float64) for a in (xw, kernel, h0, c0)), None, None, False)
@@ -159,6 +160,7 @@ def unloaded(monkeypatch):
     """The compiled steps not loaded yet (monkeypatch puts the loaded ones back afterwards)."""
     monkeypatch.setattr(numba_recurrent, "_loaded", False)
     monkeypatch.setattr(numba_recurrent, "_kernels", None)
+    monkeypatch.setattr(numba_recurrent, "_gemm", numba_recurrent._gemm)
 
 
 def test_numba_can_be_switched_off_by_the_environment(monkeypatch, unloaded):
@@ -262,7 +264,7 @@ def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, maske
 def test_a_compile_failure_warns_and_falls_back_to_the_numpy_kernels(monkeypatch, unloaded):
     from multinn.backends import numba_steps
 
-    def broken():
+    def broken(gemm=None):
         raise RuntimeError("LLVM said no")
 
     monkeypatch.setattr(numba_steps, "warm_up", broken)
@@ -282,3 +284,41 @@ def test_numba_steps_that_cannot_load_warn_and_fall_back(monkeypatch, unloaded):
     monkeypatch.setattr(numba_recurrent, "_load_steps", unloadable)
     with pytest.warns(RuntimeWarning, match="no locator available"):
         assert numba_recurrent.kernels() is None
+
+
+def test_without_cblas_sgemm_the_lstm_keeps_the_numpy_kernels_and_the_gru_its_steps(monkeypatch, unloaded):
+    from multinn.backends import numba_gemm
+
+    monkeypatch.setattr(numba_gemm, "sgemm_address", lambda: None)
+    assert numba_recurrent.kernels() is not None and numba_recurrent._gemm is None
+    b = NumpyBackend()
+    assert b._compiled_steps("sigmoid", np.ones(2, np.float32), loops=True) is None
+    assert b._compiled_steps("sigmoid", np.ones(2, np.float32)) is not None
+    xw, kernel, h0, c0, mask, rmask = _case(14)
+    np.testing.assert_array_equal(b.lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:],
+                                  PlainKernels().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:])
+
+
+def test_sgemm_called_from_compiled_code_equals_numpy():
+    import numba
+
+    from multinn.backends.numba_gemm import sgemm, sgemm_address
+
+    address = sgemm_address()
+    if address is None:
+        pytest.skip("this NumPy build bundles no OpenBLAS with 64-bit-integer cblas_sgemm")
+
+    @numba.njit
+    def product(a, t, b, c, beta):  # c = a[:, t] @ b + beta * c, a[:, t] with rows apart
+        rows = a[:, t]
+        sgemm(address, c.shape[0], c.shape[1], b.shape[0], rows, a.strides[0] // 4, b, b.shape[1], beta, c,
+              c.shape[1])
+
+    rng = np.random.default_rng(15)
+    a = rng.normal(size=(6, 4, 5)).astype(np.float32)
+    b = rng.normal(size=(5, 3)).astype(np.float32)
+    for beta in (0.0, 1.0):
+        c = rng.normal(size=(6, 3)).astype(np.float32)
+        want = a[:, 2].astype(np.float64) @ b + beta * c
+        product(a, 2, b, c, np.float32(beta))
+        np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
