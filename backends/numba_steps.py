@@ -308,8 +308,20 @@ def gru_backward_carry(dhd, acc, rmask, held, dh, masked):
                 hb[j] += lb[j]
 
 
+@jit
+def add_rows(out, rows, values):
+    """out[rows[i]] += values[i] for each i in turn: numpy.add.at's sums, bit for bit, for an
+    embedding's gradient. out (n, width) and values (len(rows), width) C-contiguous; every
+    row index already within [0, n)."""
+    width = out.shape[1]
+    for i in range(rows.shape[0]):
+        ob, vb = out[rows[i]], values[i]
+        for j in range(width):
+            ob[j] += vb[j]
+
+
 KERNELS = (lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step,
-           gru_backward_gates, gru_backward_reset, gru_backward_carry, lstm_forward_loop, lstm_backward_loop)
+           gru_backward_gates, gru_backward_reset, gru_backward_carry, lstm_forward_loop, lstm_backward_loop, add_rows)
 
 
 def warm_up(gemm: "int | None" = None) -> None:
@@ -331,6 +343,8 @@ def warm_up(gemm: "int | None" = None) -> None:
                        row.copy(), row.copy(), row.copy(), keep, False, True)
     gru_backward_reset(0, gru_buf, row, numpy.ones((1, 1), f), row.copy(), numpy.zeros((1, 1, 3), f), row.copy())
     gru_backward_carry(row.copy(), row.copy(), numpy.ones((1, 1), f), row.copy(), row.copy(), False)
+    for dtype in (f, numpy.float64):
+        add_rows(numpy.zeros((1, 1), dtype), numpy.zeros(1, numpy.intp), numpy.zeros((1, 1), dtype))
     if gemm is None:  # no cblas_sgemm to call: the LSTM's loops are not used
         return
     none = numpy.zeros((0, 0), f)

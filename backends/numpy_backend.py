@@ -8,7 +8,7 @@ import os
 import numpy
 
 from .base import ArrayBackend
-from .numba_recurrent import CompiledRecurrent
+from .numba_recurrent import CompiledRecurrent, kernels
 from .numpy_blas import find_axpy, find_serial_blas, find_thread_limit
 from .numpy_chunked import NumpyChunkedKernels
 from .numpy_conv import NumpyConvKernels
@@ -57,6 +57,8 @@ _AXPY_MIN_SIZE = 4096
 _SINGLE_THREAD_MAX_OUTPUT = 4096
 _OPENBLAS_SINGLE_MNK = 65536 * 4
 
+_COMPILED_ADD_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))  # what warm_up compiled add_rows for
+
 
 class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, ArrayBackend):
     """CPU arrays through NumPy; BLAS does the matrix products (and plain SGD's update);
@@ -104,19 +106,25 @@ class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, Arr
             limit.restore(previous)
 
     def add_at(self, out, index, values) -> None:
-        """ArrayBackend.add_at. Rows picked by one integer array (an embedding's gradient) go
-        through NumPy's one-dimensional add.at, which is several times faster than its
-        row-by-row loop: each row index expands to the flat indices of its elements. The
-        additions happen in the same order, so the sums are the same to the bit."""
+        """ArrayBackend.add_at. Rows picked by one integer array (an embedding's gradient) are
+        added by a compiled loop (numba_steps.add_rows) where numba serves, else through
+        NumPy's one-dimensional add.at, which is several times faster than its row-by-row loop
+        (each row index expands to the flat indices of its elements). Either way the additions
+        happen in the same order, so the sums are the same to the bit."""
         if (isinstance(index, numpy.ndarray) and index.dtype.kind in "iu" and out.ndim > 1 and index.size
                 and out.flags.c_contiguous and values.dtype == out.dtype
                 and values.shape == index.shape + out.shape[1:]):
-            rows = index.reshape(-1, 1).astype(numpy.intp)
+            rows = index.reshape(-1).astype(numpy.intp)
             rows = numpy.where(rows < 0, rows + out.shape[0], rows)  # as the row loop reads negatives
-            if rows.min() >= 0:  # else the row loop raises its IndexError
+            if rows.min() >= 0 and rows.max() < out.shape[0]:  # else the row loop raises its IndexError
                 width = out[0].size
-                flat = (rows * width + numpy.arange(width)).reshape(-1)
-                numpy.add.at(out.reshape(-1), flat, numpy.ascontiguousarray(values).reshape(-1))
+                flat_out, flat_values = out.reshape(-1, width), numpy.ascontiguousarray(values).reshape(-1, width)
+                compiled = kernels()
+                if compiled is not None and out.dtype in _COMPILED_ADD_DTYPES:
+                    compiled[10](flat_out, rows, flat_values)
+                    return
+                flat = (rows[:, None] * width + numpy.arange(width)).reshape(-1)
+                numpy.add.at(flat_out.reshape(-1), flat, flat_values.reshape(-1))
                 return
         numpy.add.at(out, index, values)
 

@@ -7,12 +7,20 @@ from multinn import backend as K
 from multinn.backends.numpy_backend import NumpyBackend
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("out_shape, index_shape", [((50, 8), (30,)), ((20, 3, 4), (6, 5)), ((9, 2), (4, 4, 2))])
-def test_numpy_add_at_rows_equals_numpy_to_the_bit(out_shape, index_shape):
+def test_numpy_add_at_rows_equals_numpy_to_the_bit(out_shape, index_shape, dtype, compiled, monkeypatch):
+    from multinn.backends import numpy_backend
+
+    if not compiled:  # the flat numpy.add.at path, where numba does not serve
+        monkeypatch.setattr(numpy_backend, "kernels", lambda: None)
+    else:
+        assert numpy_backend.kernels() is not None, "numba is a dependency: the compiled loop must load"
     rng = np.random.default_rng(0)
     index = rng.integers(-out_shape[0], out_shape[0], index_shape)  # negatives and repeats
-    values = rng.normal(size=index_shape + out_shape[1:]).astype(np.float32)
-    start = rng.normal(size=out_shape).astype(np.float32)
+    values = rng.normal(size=index_shape + out_shape[1:]).astype(dtype)
+    start = rng.normal(size=out_shape).astype(dtype)
     got, want = start.copy(), start.copy()
     NumpyBackend().add_at(got, index, values)
     np.add.at(want, index, values)
