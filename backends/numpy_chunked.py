@@ -16,6 +16,8 @@ from . import philox
 
 # Entries per piece: four float32 arrays of 32 K entries (512 KiB) stay in a core's L2 cache.
 PIECE = 32768
+# Outputs from this many entries get their bias and activation on all workers.
+BIAS_ROWS_MIN = 16 * PIECE
 
 
 def _pieces(n: int, size: int) -> list:
@@ -61,6 +63,19 @@ class NumpyChunkedKernels:
                                    (p, g, m, v, vhat))
         if not done:
             generic(p, g, m, v, lr_t, beta_1, beta_2, epsilon, vhat, decay)
+
+    def bias_activation_in_place(self, y, bias, activation: str) -> None:
+        """DenseKernels.bias_activation_in_place, by row ranges on the workers for outputs of at
+        least `BIAS_ROWS_MIN` entries (an LSTM's input projection over every step: 5 MB); the
+        hand-off costs more than a second core gains on smaller ones."""
+        generic = super().bias_activation_in_place
+        nothing = bias is None and activation == "linear"
+        if nothing or y.ndim < 2 or y.size < BIAS_ROWS_MIN or not y.flags.c_contiguous:
+            generic(y, bias, activation)
+            return
+        rows = y.reshape(-1, y.shape[-1])
+        step = max(1, PIECE // rows.shape[1])
+        self.chunk_pool.map(lambda span: generic(rows[span[0]:span[1]], bias, activation), _pieces(rows.shape[0], step))
 
     def random_keep_mask(self, shape: tuple, level: float, key: int, start: int):
         """ArrayBackend.random_keep_mask with the Philox blocks generated in ranges on all workers."""

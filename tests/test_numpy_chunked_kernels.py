@@ -207,6 +207,26 @@ def test_keep_mask_from_worker_ranges_is_the_one_pass_mask(chunky, monkeypatch):
             np.testing.assert_array_equal(mask, np.where(want, np.dtype(dtype).type(1 / (1 - level)), 0))
 
 
+@pytest.mark.parametrize("activation", ["linear", "relu", "tanh"])
+@pytest.mark.parametrize("shape", [(37, 5), (3, 11, 4)])
+def test_bias_and_activation_by_row_ranges_equal_one_pass(chunky, monkeypatch, activation, shape):
+    monkeypatch.setattr(numpy_chunked, "BIAS_ROWS_MIN", 8)
+    rng = np.random.default_rng(4)
+    y = rng.uniform(-2, 2, shape).astype(np.float32)
+    bias = rng.uniform(-1, 1, shape[-1:]).astype(np.float32)
+    for b in (bias, None):
+        got, want = y.copy(), y.copy()
+        chunky.bias_activation_in_place(got, b, activation)
+        ArrayBackend.bias_activation_in_place(chunky, want, b, activation)
+        np.testing.assert_array_equal(got, want)
+    # a view is left to the one pass, and still right
+    view = y.copy()[:, ::-1]
+    want = view.copy()
+    chunky.bias_activation_in_place(view, bias, activation)
+    ArrayBackend.bias_activation_in_place(chunky, want, bias, activation)
+    np.testing.assert_array_equal(view, want)
+
+
 # ------------------------------------------------------------------ the pool itself
 def test_chunk_pool_keeps_order_and_raises_what_a_worker_raised():
     pool = ChunkPool(_Limit(3))
