@@ -74,8 +74,11 @@ class NumpyChunkedKernels:
             generic(y, bias, activation)
             return
         rows = y.reshape(-1, y.shape[-1])
-        step = max(1, PIECE // rows.shape[1])
-        self.chunk_pool.map(lambda span: generic(rows[span[0]:span[1]], bias, activation), _pieces(rows.shape[0], step))
+        # one range per worker: a single pass gains nothing from cache-sized pieces, and each
+        # piece handed over costs some 10 µs
+        n, parts = rows.shape[0], self.chunk_pool.workers
+        bounds = [n * k // parts for k in range(parts + 1)]
+        self.chunk_pool.map(lambda k: generic(rows[bounds[k]:bounds[k + 1]], bias, activation), range(parts))
 
     def random_keep_mask(self, shape: tuple, level: float, key: int, start: int):
         """ArrayBackend.random_keep_mask with the Philox blocks generated in ranges on all workers."""
