@@ -67,7 +67,7 @@ def _compile():
         warnings.warn(f"multinn: numba could not compile the recurrent steps ({type(error).__name__}: {error}); "
                       "the LSTM and GRU layers use the NumPy kernels instead.", RuntimeWarning, stacklevel=3)
         return None
-    return steps.KERNELS
+    return steps
 
 
 _kernels = None
@@ -162,7 +162,7 @@ class CompiledRecurrent:
         if steps is None:
             return super().lstm_forward(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                         recurrent_activation, gates)
-        forward_loop = steps[8]
+        forward_loop = steps.lstm_forward_loop
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
         xw = numpy.ascontiguousarray(xw)
@@ -190,7 +190,7 @@ class CompiledRecurrent:
         if steps is None:
             return super().lstm_backward(dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                          needs, recurrent_activation)
-        backward_loop = steps[9]
+        backward_loop = steps.lstm_backward_loop
         batch, time = y.shape[:2]
         u = recurrent_kernel.shape[0]
         keep, masked = _keep(mask, go_backwards)
@@ -222,7 +222,8 @@ class CompiledRecurrent:
         if steps is None:
             return super().gru_forward(xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask,
                                        go_backwards, reset_after, recurrent_activation, gates)
-        gates_step, update_step, after_gates_step = steps[2:5]
+        gates_step, update_step, after_gates_step = steps.gru_gates_step, steps.gru_update_step, \
+            steps.gru_after_gates_step
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
         f32 = numpy.float32
@@ -263,7 +264,7 @@ class CompiledRecurrent:
         if steps is None:
             return super().gru_backward(dy, y, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask,
                                         go_backwards, needs, reset_after, recurrent_activation)
-        gates, reset_step, carry_step = steps[5:8]
+        gates, reset_step, carry_step = steps.gru_backward_gates, steps.gru_backward_reset, steps.gru_backward_carry
         batch, time = y.shape[:2]
         u = recurrent_kernel.shape[0]
         f32 = numpy.float32

@@ -11,6 +11,7 @@ import numpy
 
 from .numba_gemm import sgemm
 from .numba_recurrent import _LIMIT, _P, _Q
+from .numba_updates import adam_pass  # noqa: F401  (served through kernels(), warmed up below)
 
 f32 = numpy.float32
 lim, p0, p1, p2, p3, p4 = f32(_LIMIT), *(f32(v) for v in _P)
@@ -320,9 +321,6 @@ def add_rows(out, rows, values):
             ob[j] += vb[j]
 
 
-KERNELS = (lstm_forward_step, lstm_backward_step, gru_gates_step, gru_update_step, gru_after_gates_step,
-           gru_backward_gates, gru_backward_reset, gru_backward_carry, lstm_forward_loop, lstm_backward_loop, add_rows)
-
 
 def warm_up(gemm: "int | None" = None) -> None:
     """Calls every kernel once on tiny arrays of the types the backend passes (C-contiguous
@@ -345,6 +343,8 @@ def warm_up(gemm: "int | None" = None) -> None:
     gru_backward_carry(row.copy(), row.copy(), numpy.ones((1, 1), f), row.copy(), row.copy(), False)
     for dtype in (f, numpy.float64):
         add_rows(numpy.zeros((1, 1), dtype), numpy.zeros(1, numpy.intp), numpy.zeros((1, 1), dtype))
+        one = numpy.ones(1, dtype)
+        adam_pass(one.copy(), one, one.copy(), one.copy(), one[:0], *(dtype(0.5),) * 7, False, False)
     if gemm is None:  # no cblas_sgemm to call: the LSTM's loops are not used
         return
     none = numpy.zeros((0, 0), f)

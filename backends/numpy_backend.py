@@ -121,7 +121,7 @@ class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, Arr
                 flat_out, flat_values = out.reshape(-1, width), numpy.ascontiguousarray(values).reshape(-1, width)
                 compiled = kernels()
                 if compiled is not None and out.dtype in _COMPILED_ADD_DTYPES:
-                    compiled[10](flat_out, rows, flat_values)
+                    compiled.add_rows(flat_out, rows, flat_values)
                     return
                 flat = (rows[:, None] * width + numpy.arange(width)).reshape(-1)
                 numpy.add.at(flat_out.reshape(-1), flat, flat_values.reshape(-1))

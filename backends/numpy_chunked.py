@@ -13,9 +13,13 @@ from __future__ import annotations
 import numpy
 
 from . import philox
+from .numba_recurrent import kernels
 
 # Entries per piece: four float32 arrays of 32 K entries (512 KiB) stay in a core's L2 cache.
 PIECE = 32768
+# Weights from this many entries get Adam's compiled pass on all workers.
+_SPLIT_UPDATE_MIN = 2 * PIECE
+_COMPILED_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))  # what warm_up compiles for
 # Outputs from this many entries get their bias and activation on all workers.
 BIAS_ROWS_MIN = 16 * PIECE
 
@@ -53,7 +57,11 @@ class NumpyChunkedKernels:
 
     def adam_update(self, p, g, m, v, lr_t: float, beta_1: float, beta_2: float, epsilon: float, vhat=None,
                     decay: float = 0.0) -> None:
-        """OptimizerKernels.adam_update, piece by piece (see the module's docstring)."""
+        """OptimizerKernels.adam_update: one compiled pass where numba serves (numba_updates.py;
+        the same results to the bit), by one range per worker on large weights; else piece by
+        piece (see the module's docstring)."""
+        if self._compiled_adam(p, g, m, v, vhat, lr_t, beta_1, beta_2, epsilon, decay):
+            return
         generic = super().adam_update
         if vhat is None:
             done = self._piecewise(lambda p, g, m, v: generic(p, g, m, v, lr_t, beta_1, beta_2, epsilon, None, decay),
@@ -63,6 +71,31 @@ class NumpyChunkedKernels:
                                    (p, g, m, v, vhat))
         if not done:
             generic(p, g, m, v, lr_t, beta_1, beta_2, epsilon, vhat, decay)
+
+    def _compiled_adam(self, p, g, m, v, vhat, lr_t, beta_1, beta_2, epsilon, decay) -> bool:
+        compiled = kernels()
+        arrays = (p, g, m, v) if vhat is None else (p, g, m, v, vhat)
+        if compiled is None or p.dtype not in _COMPILED_DTYPES or p.ndim == 0:
+            return False
+        for a in arrays:
+            if a.shape != p.shape or a.dtype != p.dtype or not a.flags.c_contiguous or not a.flags.writeable:
+                return False
+        flat = [a.reshape(-1) for a in arrays]
+        if vhat is None:
+            flat.append(flat[0][:0])
+        t = p.dtype.type
+        scalars = (t(lr_t), t(1.0 - beta_1), t(beta_1), t(1.0 - beta_2), t(beta_2), t(epsilon), t(1.0 - decay),
+                   vhat is not None, bool(decay))
+        n, parts = p.size, self.chunk_pool.workers if p.size >= _SPLIT_UPDATE_MIN else 1
+        bounds = [n * k // parts for k in range(parts + 1)]
+
+        def run(k):
+            lo, hi = bounds[k], bounds[k + 1]
+            ranges = [f[lo:hi] for f in flat[:4]] + [flat[4][lo:hi] if vhat is not None else flat[4]]
+            compiled.adam_pass(*ranges, *scalars)
+
+        self.chunk_pool.map(run, range(parts))
+        return True
 
     def bias_activation_in_place(self, y, bias, activation: str) -> None:
         """DenseKernels.bias_activation_in_place, by row ranges on the workers for outputs of at

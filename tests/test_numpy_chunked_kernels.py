@@ -192,6 +192,43 @@ def test_adam_in_pieces_matches_the_formula(chunky, amsgrad):
     np.testing.assert_allclose(p, p0 * 0.9 - 0.01 * m1 / denom, rtol=1e-12)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("amsgrad, decay", [(False, 0.0), (True, 0.0), (False, 0.01), (True, 0.01)])
+def test_adam_compiled_or_in_pieces_equals_the_generic_update_to_the_bit(chunky, monkeypatch, compiled, dtype,
+                                                                         amsgrad, decay):
+    if compiled:
+        assert numpy_chunked.kernels() is not None, "numba is a dependency: the compiled pass must load"
+        monkeypatch.setattr(numpy_chunked, "_SPLIT_UPDATE_MIN", 10)  # split among the three workers
+    else:
+        monkeypatch.setattr(numpy_chunked, "kernels", lambda: None)
+    rng = np.random.default_rng(8)
+    shape = (301, 7)
+    p, g, m = (rng.standard_normal(shape).astype(dtype) for _ in range(3))
+    v, h = rng.random(shape).astype(dtype), rng.random(shape).astype(dtype)
+    got = [a.copy() for a in (p, g, m, v, h)]
+    want = [a.copy() for a in (p, g, m, v, h)]
+    chunky.adam_update(*got[:4], 0.00123, 0.9, 0.999, 1e-7, vhat=got[4] if amsgrad else None, decay=decay)
+    ArrayBackend.adam_update(chunky, *want[:4], 0.00123, 0.9, 0.999, 1e-7, vhat=want[4] if amsgrad else None,
+                             decay=decay)
+    for a, b in zip(got, want):
+        assert a.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_adam_on_a_view_takes_the_generic_update(chunky):
+    rng = np.random.default_rng(9)
+    base = rng.standard_normal((20, 10)).astype(np.float32)
+    p, want = base[:, ::2], base.copy()[:, ::2].copy()
+    g, m, v = (rng.standard_normal((20, 5)).astype(np.float32) for _ in range(3))
+    v = np.abs(v)
+    m2, v2 = m.copy(), v.copy()
+    chunky.adam_update(p, g, m, v, 0.01, 0.9, 0.999, 1e-7)
+    ArrayBackend.adam_update(chunky, want, g, m2, v2, 0.01, 0.9, 0.999, 1e-7)
+    np.testing.assert_array_equal(p, want)
+    np.testing.assert_array_equal(base[:, ::2], want)  # written through the view
+
+
 def test_keep_mask_from_worker_ranges_is_the_one_pass_mask(chunky, monkeypatch):
     monkeypatch.setattr(chunky, "philox_chunk", 5)
     for shape, level in [((37, 29), 0.3), ((1001,), 0.5), ((3, 3), 0.2), ((50, 20), 1.0), ((40, 40), 0.0),
