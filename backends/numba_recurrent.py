@@ -157,11 +157,12 @@ class CompiledRecurrent:
         return steps
 
     def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
-                     recurrent_activation: str = "sigmoid", gates: bool = True):
-        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask, loops=True)
+                     recurrent_activation: str = "sigmoid", gates: bool = True, input_bias=None):
+        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask, input_bias,
+                                     loops=True)
         if steps is None:
             return super().lstm_forward(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
-                                        recurrent_activation, gates)
+                                        recurrent_activation, gates, input_bias)
         forward_loop = steps.lstm_forward_loop
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
@@ -171,6 +172,7 @@ class CompiledRecurrent:
         scale = numpy.full((4 * u,), 0.5, dtype=numpy.float32)
         scale[2 * u:3 * u] = 1.0
         kernel = recurrent_kernel * scale
+        bias = numpy.zeros(4 * u, numpy.float32) if input_bias is None else numpy.ascontiguousarray(input_bias)
         buf = numpy.empty((batch, time, 7 * u), dtype=numpy.float32)
         dropout = _dropout(recurrent_mask)
 
@@ -178,7 +180,7 @@ class CompiledRecurrent:
             h, c = numpy.array(h0[lo:hi], dtype=numpy.float32), numpy.array(c0[lo:hi], dtype=numpy.float32)
             scratch = numpy.empty((hi - lo, u), dtype=numpy.float32), numpy.empty((hi - lo, 4 * u), numpy.float32)
             with self.serial_blas():
-                forward_loop(_gemm, kernel, xw[lo:hi], scale, h, c, numpy.zeros_like(h), buf[lo:hi],
+                forward_loop(_gemm, kernel, xw[lo:hi], bias, scale, h, c, numpy.zeros_like(h), buf[lo:hi],
                              _rows(keep, masked, lo, hi), masked, gates, go_backwards, dropout[lo:hi], *scratch)
 
         self._run_rows(rows, batch)

@@ -67,16 +67,16 @@ def _take_carry(b, u, hb, carry, held):
 # Each loop below reads and writes separate contiguous rows: LLVM vectorises those, but
 # not loops that write one part of a row and read another part of the same row.
 @jit
-def lstm_forward_step(t, src, z, xw, scale, h, c, out, buf, keep, masked, gates):
+def lstm_forward_step(t, src, z, xw, bias, scale, h, c, out, buf, keep, masked, gates):
     """Step t: z (batch, 4u) holds h @ (kernel * scale) and becomes the gates; xw (batch,
-    time, 4u) is the input projection, read at time `src`. h, c and out (batch, u), the
+    time, 4u) is the input projection, read at time `src`, plus `bias` (4u). h, c and out (batch, u), the
     carried state and last output, are updated where the step is kept; buf[:, t] (of
     buf's (batch, time, 7u)) <- output (if `masked`), h, c and, if `gates`, the gates i f g o."""
     batch, u = h.shape
     for b in range(batch):
         zb, xb = z[b], xw[b, src]
         for k in range(4 * u):  # sigmoid(v) = 0.5 * tanh(v / 2) + 0.5 where scale is 0.5
-            zb[k] = tanh(zb[k] + xb[k] * scale[k]) * scale[k] + (one - scale[k])
+            zb[k] = tanh(zb[k] + (xb[k] + bias[k]) * scale[k]) * scale[k] + (one - scale[k])
         if not masked or keep[t, b]:
             hb, cb, ob = h[b], c[b], out[b]
             for j in range(u):
@@ -136,7 +136,8 @@ def lstm_backward_step(t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, maske
 
 
 @jit
-def lstm_forward_loop(gemm, kernel, xw, scale, h, c, out, buf, keep, masked, gates, go_backwards, dropped, hd, z):
+def lstm_forward_loop(gemm, kernel, xw, bias, scale, h, c, out, buf, keep, masked, gates, go_backwards, dropped, hd,
+                      z):
     """Every step of lstm_forward_step for these rows, each after its recurrent product
     z = (h * dropped) @ kernel through cblas_sgemm at address `gemm`. `dropped` is the
     recurrent dropout mask, or (0, 0) for none; hd and z (rows, u) and (rows, 4u) scratch."""
@@ -151,7 +152,8 @@ def lstm_forward_loop(gemm, kernel, xw, scale, h, c, out, buf, keep, masked, gat
                     db[j] = hb[j] * mb[j]
             read = hd
         sgemm(gemm, rows, 4 * u, u, read, u, kernel, 4 * u, f32(0.0), z, 4 * u)
-        lstm_forward_step(t, time - 1 - t if go_backwards else t, z, xw, scale, h, c, out, buf, keep, masked, gates)
+        lstm_forward_step(t, time - 1 - t if go_backwards else t, z, xw, bias, scale, h, c, out, buf, keep, masked,
+                          gates)
 
 
 @jit
@@ -329,7 +331,8 @@ def warm_up(gemm: "int | None" = None) -> None:
     row, row4, packed = numpy.zeros((1, 1), f), numpy.zeros((1, 4), f), numpy.zeros((1, 1, 7), f)
     keep = numpy.ones((1, 1), dtype=bool)
     xw4, xw3 = numpy.zeros((1, 1, 4), f), numpy.zeros((1, 1, 3), f)
-    lstm_forward_step(0, 0, row4, xw4, numpy.ones(4, f), row, row.copy(), row.copy(), packed, keep, False, True)
+    lstm_forward_step(0, 0, row4, xw4, numpy.zeros(4, f), numpy.ones(4, f), row, row.copy(), row.copy(), packed,
+                      keep, False, True)
     lstm_backward_step(0, packed, packed, row, numpy.zeros((1, 1, 4), f), row.copy(), row.copy(), row.copy(),
                        row.copy(), row.copy(), keep, False)
     zr, gru_buf = numpy.zeros((1, 2), f), numpy.zeros((1, 1, 6), f)
@@ -349,7 +352,7 @@ def warm_up(gemm: "int | None" = None) -> None:
         return
     none = numpy.zeros((0, 0), f)
     for dropped in (none, numpy.ones((1, 1), f)):
-        lstm_forward_loop(gemm, row, xw4, numpy.ones(4, f), row.copy(), row.copy(), row.copy(), packed.copy(), keep,
-                          False, True, False, dropped, row.copy(), row4.copy())
+        lstm_forward_loop(gemm, row, xw4, numpy.zeros(4, f), numpy.ones(4, f), row.copy(), row.copy(), row.copy(),
+                          packed.copy(), keep, False, True, False, dropped, row.copy(), row4.copy())
         lstm_backward_loop(gemm, numpy.zeros((4, 1), f), packed, packed, row, numpy.zeros((1, 1, 4), f), row.copy(),
                            row.copy(), row.copy(), row.copy(), row.copy(), keep, False, dropped)

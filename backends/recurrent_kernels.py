@@ -97,11 +97,11 @@ class RecurrentKernels:
 
     # ---------------------------------------------------------------- LSTM
     def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
-                     recurrent_activation: str = "sigmoid", gates: bool = True):
+                     recurrent_activation: str = "sigmoid", gates: bool = True, input_bias=None):
         """The packed (batch, time, 7 * units) LSTM sequence from the projected inputs
-        `xw = x @ kernel + bias` (batch, time, 4 * units); `mask` (batch, time) bool or None;
-        `recurrent_mask` (batch, units) or None. With `gates` False (no backward will follow)
-        the gate blocks may be left unwritten."""
+        `xw = x @ kernel` (batch, time, 4 * units) plus `input_bias` (4 * units, or None);
+        `mask` (batch, time) bool or None; `recurrent_mask` (batch, units) or None. With
+        `gates` False (no backward will follow) the gate blocks may be left unwritten."""
         xp = self.xp
         batch, steps = xw.shape[:2]
         u = recurrent_kernel.shape[0]
@@ -116,9 +116,13 @@ class RecurrentKernels:
             half = xp.full((4 * u,), 0.5, dtype=xw.dtype)
             half[2 * u:3 * u] = 1.0
             recurrent_kernel = recurrent_kernel * half
-            xp.multiply(xw.transpose(1, 0, 2), half, out=projected)
-        else:
-            projected[...] = xw.transpose(1, 0, 2)
+        source = xw.transpose(1, 0, 2)
+        if input_bias is not None:  # the same rounding as a bias added to the projection beforehand
+            source = xp.add(source, input_bias, out=projected)
+        if sigmoid:
+            xp.multiply(source, half, out=projected)
+        elif input_bias is None:
+            projected[...] = source
         z = xp.empty((batch, 4 * u), dtype=xw.dtype)
         tmp = xp.empty((batch, u), dtype=xw.dtype)
         h, c = h0, c0

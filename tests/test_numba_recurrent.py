@@ -326,3 +326,34 @@ def test_sgemm_called_from_compiled_code_equals_numpy():
         want = a[:, 2].astype(np.float64) @ b + beta * c
         product(a, 2, b, c, np.float32(beta))
         np.testing.assert_allclose(c, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_an_input_bias_read_by_the_kernels_equals_one_added_beforehand(go_backwards):
+    xw, kernel, h0, c0, mask, rmask = _case(16, masked=True, dropped=True)
+    bias = np.random.default_rng(17).normal(size=(4 * 5,)).astype(np.float32)
+    args = (kernel, h0, c0, mask, rmask, go_backwards)
+    plain = PlainKernels()
+    for dtype in (np.float32, np.float64):  # the generic kernels: the same rounding, to the bit
+        cast = [a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype != bool else a for a in args]
+        np.testing.assert_array_equal(plain.lstm_forward(xw.astype(dtype), *cast, input_bias=bias.astype(dtype)),
+                                      plain.lstm_forward(xw.astype(dtype) + bias.astype(dtype), *cast))
+    got = NumpyBackend().lstm_forward(xw, *args, input_bias=bias)
+    np.testing.assert_allclose(got, plain.lstm_forward(xw + bias, *args), rtol=1e-6, atol=1e-7)
+
+
+def test_the_input_bias_gradient_with_create_graph_equals_the_plain_one():
+    from multinn import backend as K
+
+    xw, kernel, h0, c0, _, _ = _case(18)
+    f64 = "float64"
+    x = K.variable(xw[:, :, :3], dtype=f64)
+    k = K.variable(np.random.default_rng(19).normal(size=(3, 20)) * 0.3, dtype=f64)
+    r, b = K.variable(kernel, dtype=f64), K.variable(np.linspace(-0.5, 0.5, 20), dtype=f64)
+    h, c = K.constant(h0, dtype=f64), K.constant(c0, dtype=f64)
+    loss = lambda: K.sum(K.square(K.lstm_sequence(x, k, r, b, h, c)[1]))  # noqa: E731
+    plain = [g.numpy() for g in K.gradients(loss(), [k, b])]
+    graphed = [g.numpy() for g in K.gradients(loss(), [k, b], create_graph=True)]
+    for a, e in zip(graphed, plain):
+        np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-12)
+    assert np.abs(plain[1]).max() > 1e-3  # the bias gets a real gradient

@@ -36,33 +36,53 @@ def _raw(t: Any) -> Any:
     return None if t is None else t.data
 
 
-def _sequence_primitive(name: str, kernel: str, with_k: Callable, differentiable: int, seeded: int) -> Primitive:
+def _sequence_primitive(name: str, kernel: str, with_k: Callable, differentiable: int, seeded: int,
+                        input_bias: bool = False) -> Primitive:
     """A primitive over `b.<kernel>_forward/_backward`: its first `differentiable` inputs get
     gradients (the rest, the step and dropout masks, none); create_graph differentiates
-    `with_k`, seeded with dy's first `seeded` blocks (the output and the states)."""
+    `with_k`, seeded with dy's first `seeded` blocks (the output and the states).
+
+    With `input_bias`, the last input is the bias of the input projection (or None): the
+    forward kernel adds it to every step's projected input as it reads them (one pass less
+    over the largest array of the op), and its gradient is the projected inputs' summed over
+    batch and time."""
 
     def forward(b, *args, **params):
+        if input_bias:
+            *args, params["input_bias"] = args
         return getattr(b, kernel + "_forward")(*args, **params)
 
     def grad(dy, y, *inputs, **params):
         params.pop("gates", None)  # a forward that is differentiated always kept its gates
-        tensors, rest = inputs[:differentiable], inputs[differentiable:]
+        bias = inputs[-1] if input_bias else None
+        core = inputs[:-1] if input_bias else inputs
+        tensors, rest = core[:differentiable], core[differentiable:]
         needs = tuple(_needs(t) for t in tensors)
+        need_bias = _needs(bias)
+        tail = (None,) * len(rest)
         if not recording.get():  # a plain backward pass: the backend's kernel on raw arrays
             b = dy.backend
-            raw = getattr(b, kernel + "_backward")(dy.data, y.data, *[_raw(t) for t in inputs[1:]], needs=needs,
-                                                   **params)
-            return tuple(None if g is None else Tensor(g, b) for g in raw) + (None,) * len(rest)
+            asked = (needs[0] or need_bias,) + needs[1:]
+            raw = list(getattr(b, kernel + "_backward")(dy.data, y.data, *[_raw(t) for t in core[1:]], needs=asked,
+                                                        **params))
+            bias_grad = ()
+            if input_bias:
+                bias_grad = (Tensor(raw[0].sum(axis=(0, 1)), b) if need_bias else None,)
+                raw[0] = raw[0] if needs[0] else None
+            return tuple(None if g is None else Tensor(g, b) for g in raw) + tail + bias_grad
         # create_graph: the gradient of the K-function recurrence, itself recorded
         from ..autodiff import gradients
 
-        cut = seeded * inputs[1].shape[0]
-        again = with_k(*inputs, **params)
-        wanted = [t for t, need in zip(tensors, needs) if need]
+        cut = seeded * core[1].shape[0]
+        again = with_k(*core, **params, **({"input_bias": bias} if input_bias else {}))
+        everything = tensors + ((bias,) if input_bias else ())
+        asked = needs + ((need_bias,) if input_bias else ())
+        wanted = [t for t, need in zip(everything, asked) if need]
         # dy as the seed, not as a factor of the loss: it depends on the inputs too, and only the
         # path through the recurrence belongs to this gradient
         found = iter(gradients(again, wanted, output_gradients=dy[..., :cut], create_graph=True))
-        return tuple(next(found) if need else None for need in needs) + (None,) * len(rest)
+        grads = [next(found) if need else None for need in asked]
+        return tuple(grads[:differentiable]) + tail + tuple(grads[differentiable:])
 
     return Primitive(name, forward, grad)
 
@@ -104,10 +124,13 @@ def _keep(kept: Any, t: int, new: list, old: list) -> list:
     return [m * n + (1 - m) * o for n, o in zip(new, old)]
 
 
-def _lstm_with_k(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards, recurrent_activation="sigmoid"):
+def _lstm_with_k(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards, recurrent_activation="sigmoid",
+                 input_bias=None):
     """The packed sequence's output, h and c columns computed with K functions (recorded)."""
     gate = _GATES[recurrent_activation]
     u = recurrent_kernel.shape[0]
+    if input_bias is not None:
+        xw = xw + input_bias
     xw, kept = _steps(xw, mask, go_backwards)
     h, c, out = h0, c0, h0 * 0
     steps = []
@@ -160,7 +183,7 @@ def _simple_rnn_with_k(xw, recurrent_kernel, h0, mask, recurrent_mask, go_backwa
     return stack(steps, axis=1)
 
 
-_lstm = _sequence_primitive("lstm_sequence", "lstm", _lstm_with_k, differentiable=4, seeded=3)
+_lstm = _sequence_primitive("lstm_sequence", "lstm", _lstm_with_k, differentiable=4, seeded=3, input_bias=True)
 _gru = _sequence_primitive("gru_sequence", "gru", _gru_with_k, differentiable=4, seeded=2)
 _simple = _sequence_primitive("simple_rnn_sequence", "simple_rnn", _simple_rnn_with_k, differentiable=3, seeded=2)
 
@@ -278,9 +301,9 @@ def lstm_sequence(
         ("recurrent_activation", recurrent_activation), tuple(_GATES))
     u = _check("lstm_sequence", 4, (lambda n: (4 * n,),), x, kernel, recurrent_kernel, bias, [h0, c0], mask,
                rec_mask)
-    xw = _project(x, kernel, bias)
-    packed = _lstm(xw, recurrent_kernel, h0, c0, mask, rec_mask, gates=_differentiated(xw, recurrent_kernel, h0, c0),
-                   **params)
+    xw = _project(x, kernel, None)  # the kernels add the bias as they read each step
+    packed = _lstm(xw, recurrent_kernel, h0, c0, mask, rec_mask, bias,
+                   gates=_differentiated(xw, recurrent_kernel, h0, c0, bias), **params)
     out = _output_block(mask, u)
     return packed[:, -1, out], packed[:, :, out], [packed[:, -1, u:2 * u], packed[:, -1, 2 * u:3 * u]]
 
