@@ -11,7 +11,7 @@ import numpy
 
 from .numba_gemm import sgemm
 from .numba_recurrent import _LIMIT, _P, _Q
-from .numba_updates import adam_pass  # noqa: F401  (served through kernels(), warmed up below)
+from .numba_updates import adadelta_pass, adam_pass  # served through kernels(), warmed up below
 
 f32 = numpy.float32
 lim, p0, p1, p2, p3, p4 = f32(_LIMIT), *(f32(v) for v in _P)
@@ -348,6 +348,7 @@ def warm_up(gemm: "int | None" = None) -> None:
         add_rows(numpy.zeros((1, 1), dtype), numpy.zeros(1, numpy.intp), numpy.zeros((1, 1), dtype))
         one = numpy.ones(1, dtype)
         adam_pass(one.copy(), one, one.copy(), one.copy(), one[:0], *(dtype(0.5),) * 7, False, False)
+        adadelta_pass(one.copy(), one, one.copy(), one.copy(), *(dtype(0.5),) * 4, False)
     if gemm is None:  # no cblas_sgemm to call: the LSTM's loops are not used
         return
     none = numpy.zeros((0, 0), f)

@@ -50,7 +50,11 @@ class NumpyChunkedKernels:
         return True
 
     def adadelta_update(self, p, g, a, d, lr: float, rho: float, epsilon: float) -> None:
-        """OptimizerKernels.adadelta_update, piece by piece (see the module's docstring)."""
+        """OptimizerKernels.adadelta_update: one compiled pass where numba serves (as adam_update);
+        else piece by piece (see the module's docstring)."""
+        t = p.dtype.type
+        if self._compiled_pass("adadelta_pass", (p, g, a, d), t(lr), t(rho), t(1.0 - rho), t(epsilon), lr != 1.0):
+            return
         generic = super().adadelta_update
         if not self._piecewise(generic, (p, g, a, d), lr, rho, epsilon):
             generic(p, g, a, d, lr, rho, epsilon)
@@ -73,26 +77,34 @@ class NumpyChunkedKernels:
             generic(p, g, m, v, lr_t, beta_1, beta_2, epsilon, vhat, decay)
 
     def _compiled_adam(self, p, g, m, v, vhat, lr_t, beta_1, beta_2, epsilon, decay) -> bool:
-        compiled = kernels()
+        t = p.dtype.type
+        scalars = (t(lr_t), t(1.0 - beta_1), t(beta_1), t(1.0 - beta_2), t(beta_2), t(epsilon), t(1.0 - decay),
+                   vhat is not None, bool(decay))
         arrays = (p, g, m, v) if vhat is None else (p, g, m, v, vhat)
+        return self._compiled_pass("adam_pass", arrays, *scalars, optional=vhat is None)
+
+    def _compiled_pass(self, name: str, arrays: tuple, *scalars, optional: bool = False) -> bool:
+        """Runs the compiled update `name` (numba_updates.py) over same-shaped, C-contiguous,
+        writable float32 or float64 arrays, by one range per worker on large weights; False
+        (nothing done) where it does not apply. `optional`: the kernel's last array argument is
+        absent (an empty array stands in)."""
+        compiled = kernels()
+        p = arrays[0]
         if compiled is None or p.dtype not in _COMPILED_DTYPES or p.ndim == 0:
             return False
         for a in arrays:
             if a.shape != p.shape or a.dtype != p.dtype or not a.flags.c_contiguous or not a.flags.writeable:
                 return False
         flat = [a.reshape(-1) for a in arrays]
-        if vhat is None:
-            flat.append(flat[0][:0])
-        t = p.dtype.type
-        scalars = (t(lr_t), t(1.0 - beta_1), t(beta_1), t(1.0 - beta_2), t(beta_2), t(epsilon), t(1.0 - decay),
-                   vhat is not None, bool(decay))
+        kernel = getattr(compiled, name)
         n, parts = p.size, self.chunk_pool.workers if p.size >= _SPLIT_UPDATE_MIN else 1
         bounds = [n * k // parts for k in range(parts + 1)]
 
         def run(k):
-            lo, hi = bounds[k], bounds[k + 1]
-            ranges = [f[lo:hi] for f in flat[:4]] + [flat[4][lo:hi] if vhat is not None else flat[4]]
-            compiled.adam_pass(*ranges, *scalars)
+            ranges = [f[bounds[k]:bounds[k + 1]] for f in flat]
+            if optional:
+                ranges.append(flat[0][:0])
+            kernel(*ranges, *scalars)
 
         self.chunk_pool.map(run, range(parts))
         return True

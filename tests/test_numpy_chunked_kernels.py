@@ -216,6 +216,27 @@ def test_adam_compiled_or_in_pieces_equals_the_generic_update_to_the_bit(chunky,
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("lr", [1.0, 0.5])
+def test_adadelta_compiled_or_in_pieces_equals_the_generic_update_to_the_bit(chunky, monkeypatch, compiled, dtype,
+                                                                             lr):
+    if compiled:
+        assert numpy_chunked.kernels() is not None, "numba is a dependency: the compiled pass must load"
+        monkeypatch.setattr(numpy_chunked, "_SPLIT_UPDATE_MIN", 10)
+    else:
+        monkeypatch.setattr(numpy_chunked, "kernels", lambda: None)
+    rng = np.random.default_rng(10)
+    shape = (97, 13)
+    p, g = (rng.standard_normal(shape).astype(dtype) for _ in range(2))
+    a, d = rng.random(shape).astype(dtype), (rng.random(shape) * 1e-3).astype(dtype)
+    got, want = [x.copy() for x in (p, g, a, d)], [x.copy() for x in (p, g, a, d)]
+    chunky.adadelta_update(*got, lr, 0.95, 1e-7)
+    ArrayBackend.adadelta_update(chunky, *want, lr, 0.95, 1e-7)
+    for x, y in zip(got, want):
+        np.testing.assert_array_equal(x, y)
+
+
 def test_adam_on_a_view_takes_the_generic_update(chunky):
     rng = np.random.default_rng(9)
     base = rng.standard_normal((20, 10)).astype(np.float32)
