@@ -111,25 +111,57 @@ def find_axpy() -> "dict | None":
     return None
 
 
+class _SerialStretch:
+    """The one stretch of time, for the whole process, in which BLAS runs on one thread.
+
+    The count is the process's (see ThreadLimit), so every holder shares it: the first to
+    enter saves the count and sets one, the last to leave restores it. Holders nest and
+    overlap across threads (a pool map, its workers' loops, a user's own threads) without
+    one of them restoring the count while another still needs it serial, or leaving it at
+    one for good.
+    """
+
+    def __init__(self):
+        self._forget()
+        os.register_at_fork(after_in_child=self._forget)  # only the forking thread lives on
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._depth, self._saved, self._restore = 0, None, None
+
+    def enter(self, single, restore) -> None:
+        with self._lock:
+            if self._depth == 0:
+                self._saved, self._restore = single(), restore
+            self._depth += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                self._restore(self._saved)
+
+
+SERIAL_STRETCH = _SerialStretch()
+
+
 class SerialBlas:
     """A context that runs the bundled OpenBLAS on one thread, then restores its count.
 
     The count is the process's (see ThreadLimit): other threads' products inside the context
-    run on one thread too, which is still correct, only not parallel. Contexts nest within
-    one thread; ChunkPool's workers, which run with the count already at one, restore one.
+    run on one thread too, which is still correct, only not parallel. All contexts, and the
+    chunk pool's maps, share one `SERIAL_STRETCH`.
     """
 
     def __init__(self, single, restore):
         self._single, self._restore = single, restore
-        self._saved = threading.local()  # per thread: contexts nest within one thread only
 
     def __enter__(self) -> "SerialBlas":
-        stack = self._saved.__dict__.setdefault("stack", [])
-        stack.append(self._single())
+        SERIAL_STRETCH.enter(self._single, self._restore)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._restore(self._saved.stack.pop())
+        SERIAL_STRETCH.leave()
 
 
 def find_serial_blas() -> "SerialBlas | None":

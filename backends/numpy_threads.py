@@ -24,7 +24,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from .numpy_blas import ThreadLimit
+from .numpy_blas import SERIAL_STRETCH, ThreadLimit
 
 
 class ChunkPool:
@@ -43,15 +43,12 @@ class ChunkPool:
         self._executor: "ThreadPoolExecutor | None" = None
         self._workers: "int | None" = None
         self._local = threading.local()
-        self._mapping = 0  # maps in flight from callers that are not workers
-        self._saved_count = None
         me = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: me() is not None and me()._forget())
 
     def _forget(self) -> None:
         self._executor, self._workers = None, None
         self._lock = threading.Lock()
-        self._mapping, self._saved_count = 0, None
 
     @property
     def workers(self) -> int:
@@ -68,18 +65,6 @@ class ChunkPool:
     def _start_worker(self) -> None:
         self._local.worker = True
 
-    def _enter_serial(self) -> None:
-        with self._lock:
-            if self._mapping == 0:
-                self._saved_count = self._limit.single()
-            self._mapping += 1
-
-    def _leave_serial(self) -> None:
-        with self._lock:
-            self._mapping -= 1
-            if self._mapping == 0:
-                self._limit.restore(self._saved_count)
-
     def map(self, fn: Callable[[Any], Any], items: Iterable) -> list:
         """[fn(item) for item in items], the items shared among the workers; exceptions propagate."""
         items = list(items)
@@ -93,13 +78,13 @@ class ChunkPool:
                 self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="multinn-chunks",
                                                     initializer=self._start_worker)
             executor = self._executor
-        # Concurrent maps from several caller threads share one serial stretch: the first
-        # to start saves the count, the last to finish restores it.
-        self._enter_serial()
+        # Maps from several caller threads, and the workers' own serial loops, share the
+        # process's one serial stretch: the first in saves the count, the last out restores it.
+        SERIAL_STRETCH.enter(self._limit.single, self._limit.restore)
         try:
             return list(executor.map(fn, items))
         finally:
-            self._leave_serial()
+            SERIAL_STRETCH.leave()
 
 
 class Scratch:

@@ -148,3 +148,40 @@ def test_thread_limit_found_is_restorable():
 def test_single_thread_products_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("MULTINN_BLAS_SMALL_SINGLE", "0")
     assert numpy_blas.find_thread_limit() is None
+
+
+def test_serial_contexts_overlapping_across_threads_restore_the_count_once_all_are_out():
+    import threading
+
+    class ProcessCount:  # OpenBLAS's count is the process's: one value, whoever sets it
+        count = 4
+
+        def single(self):
+            previous, self.count = self.count, 1
+            return previous
+
+        def restore(self, previous):
+            self.count = previous
+
+    limit = ProcessCount()
+    first, second = numpy_blas.SerialBlas(limit.single, limit.restore), numpy_blas.SerialBlas(limit.single,
+                                                                                              limit.restore)
+    entered, release = threading.Event(), threading.Event()
+    seen = []
+
+    def other():
+        with second:
+            entered.set()
+            release.wait(10)
+            seen.append(limit.count)
+
+    thread = threading.Thread(target=other)
+    with first:
+        thread.start()
+        entered.wait(10)
+    # the first context has left while the other thread is still inside: still serial
+    seen.append(limit.count)
+    release.set()
+    thread.join()
+    assert seen == [1, 1]
+    assert limit.count == 4  # and not left at one for good
