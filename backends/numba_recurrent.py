@@ -108,12 +108,17 @@ def _rows(keep, masked: bool, lo: int, hi: int):
     return numpy.ascontiguousarray(keep[:, lo:hi]) if masked else keep
 
 
-def _h_as_read(y, h0, recurrent_mask, u: int):
+def _h_as_read(y, h0, recurrent_mask, u: int, reverse: bool = False):
     """(batch, time, u): the h each step read, from a batch-major packed buffer `y` (its h
-    block at the step before; h0 at the first), times the recurrent dropout mask."""
+    block at the step before; h0 at the first), times the recurrent dropout mask; with
+    `reverse`, in the inputs' time order (the last step first, as go_backwards ran them)."""
     h = numpy.empty(y.shape[:2] + (u,), dtype=y.dtype)
-    h[:, 0] = h0
-    h[:, 1:] = y[:, :-1, u:2 * u]
+    if reverse:
+        h[:, -1] = h0
+        h[:, :-1] = y[:, -2::-1, u:2 * u]
+    else:
+        h[:, 0] = h0
+        h[:, 1:] = y[:, :-1, u:2 * u]
     if recurrent_mask is not None:
         h *= recurrent_mask[:, None, :]
     return h
@@ -207,15 +212,15 @@ class CompiledRecurrent:
             with self.serial_blas():
                 backward_loop(_gemm, kernel_t, dy[lo:hi], y[lo:hi], numpy.ascontiguousarray(c0[lo:hi]), dz[lo:hi],
                               dh[lo:hi], dc[lo:hi], carry, held, slope, _rows(keep, masked, lo, hi), masked,
-                              dropout[lo:hi])
+                              dropout[lo:hi], go_backwards)
 
         self._run_rows(rows, batch)
         need_xw, need_rk, need_h0, need_c0 = needs
         grk = None
         if need_rk:  # one product over every step: sum over (batch, time) of h_prev^T dz
-            h_prev = _h_as_read(y, h0, recurrent_mask, u)
+            h_prev = _h_as_read(y, h0, recurrent_mask, u, reverse=go_backwards)  # in dz's time order
             grk = self.matmul(h_prev.reshape(batch * time, u).T, dz.reshape(batch * time, 4 * u))
-        gxw = (dz[:, ::-1] if go_backwards else dz) if need_xw else None
+        gxw = dz if need_xw else None  # already in the inputs' time order
         return gxw, grk, (dh if need_h0 else None), (dc if need_c0 else None)
 
     def gru_forward(self, xw, recurrent_kernel, recurrent_bias, h0, mask, recurrent_mask, go_backwards: bool,

@@ -95,15 +95,15 @@ def lstm_forward_step(t, src, z, xw, bias, scale, h, c, out, buf, keep, masked, 
 
 
 @jit
-def lstm_backward_step(t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked):
-    """Step t's backward: dz[:, t] (batch, 4u) <- the gate gradients, dc <- the gradient
-    for the previous c. dh enters as the gradient from later steps (dz[:, t] @ kernel.T
-    follows, outside). A masked step hands its states' gradients straight back (`held`,
+def lstm_backward_step(t, d, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked):
+    """Step t's backward: dz[:, d] (batch, 4u) <- the gate gradients (d: the step's input
+    time, t's mirror under go_backwards), dc <- the gradient for the previous c. dh enters
+    as the gradient from later steps (dz[:, d] @ kernel.T follows, outside). A masked step hands its states' gradients straight back (`held`,
     added to that product) and its output's to the earlier output (`carry`). dy and y are
     (batch, time, 7u), dz (batch, time, 4u); `slope` (batch, u) is scratch."""
     batch, u = dh.shape
     for b in range(batch):
-        yb, db, gb = y[b, t], dy[b, t], dz[b, t]
+        yb, db, gb = y[b, t], dy[b, t], dz[b, d]
         hb, cb, sb = dh[b], dc[b], slope[b]
         if masked and not keep[t, b]:
             _skip_row(b, u, db, hb, gb, carry, held)
@@ -157,15 +157,19 @@ def lstm_forward_loop(gemm, kernel, xw, bias, scale, h, c, out, buf, keep, maske
 
 
 @jit
-def lstm_backward_loop(gemm, kernel_t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked, dropped):
+def lstm_backward_loop(gemm, kernel_t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked, dropped,
+                       go_backwards):
     """Every step of lstm_backward_step for these rows, last first, each followed by the
-    gradient for the previous h: dh = dz[:, t] @ kernel.T (through cblas_sgemm at `gemm`),
-    times the recurrent dropout mask `dropped` ((0, 0) for none), plus what masked steps held."""
+    gradient for the previous h: dh = dz[:, d] @ kernel.T (through cblas_sgemm at `gemm`),
+    times the recurrent dropout mask `dropped` ((0, 0) for none), plus what masked steps held.
+    dz comes out in the inputs' time order (d = time - 1 - t under go_backwards), as the
+    projection's gradient needs it."""
     rows, u = dh.shape
     time = y.shape[1]
     for t in range(time - 1, -1, -1):
-        lstm_backward_step(t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked)
-        sgemm(gemm, rows, u, 4 * u, dz[:, t], dz.strides[0] // 4, kernel_t, u, f32(0.0), dh, u)
+        d = time - 1 - t if go_backwards else t
+        lstm_backward_step(t, d, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked)
+        sgemm(gemm, rows, u, 4 * u, dz[:, d], dz.strides[0] // 4, kernel_t, u, f32(0.0), dh, u)
         if dropped.shape[0]:
             for b in range(rows):
                 hb, mb = dh[b], dropped[b]
@@ -333,7 +337,7 @@ def warm_up(gemm: "int | None" = None) -> None:
     xw4, xw3 = numpy.zeros((1, 1, 4), f), numpy.zeros((1, 1, 3), f)
     lstm_forward_step(0, 0, row4, xw4, numpy.zeros(4, f), numpy.ones(4, f), row, row.copy(), row.copy(), packed,
                       keep, False, True)
-    lstm_backward_step(0, packed, packed, row, numpy.zeros((1, 1, 4), f), row.copy(), row.copy(), row.copy(),
+    lstm_backward_step(0, 0, packed, packed, row, numpy.zeros((1, 1, 4), f), row.copy(), row.copy(), row.copy(),
                        row.copy(), row.copy(), keep, False)
     zr, gru_buf = numpy.zeros((1, 2), f), numpy.zeros((1, 1, 6), f)
     gru_gates_step(0, zr, xw3, row, row.copy())
@@ -356,4 +360,4 @@ def warm_up(gemm: "int | None" = None) -> None:
         lstm_forward_loop(gemm, row, xw4, numpy.zeros(4, f), numpy.ones(4, f), row.copy(), row.copy(), row.copy(),
                           packed.copy(), keep, False, True, False, dropped, row.copy(), row4.copy())
         lstm_backward_loop(gemm, numpy.zeros((4, 1), f), packed, packed, row, numpy.zeros((1, 1, 4), f), row.copy(),
-                           row.copy(), row.copy(), row.copy(), row.copy(), keep, False, dropped)
+                           row.copy(), row.copy(), row.copy(), row.copy(), keep, False, dropped, False)
