@@ -124,6 +124,32 @@ def _h_as_read(y, h0, recurrent_mask, u: int, reverse: bool = False):
     return h
 
 
+def _forward_steps(steps, kernel, xw, bias, scale, h, c, out, buf, keep, masked, gates, go_backwards, dropped, hd,
+                   z) -> None:
+    """numba_steps.lstm_forward_loop with its loop in Python and its products through NumPy:
+    for NumPy builds without a 64-bit cblas_sgemm to hand to the compiled loop."""
+    time = xw.shape[1]
+    for t in range(time):
+        read = numpy.multiply(h, dropped, out=hd) if dropped.shape[0] else h
+        numpy.matmul(read, kernel, out=z)
+        steps.lstm_forward_step(t, time - 1 - t if go_backwards else t, z, xw, bias, scale, h, c, out, buf, keep,
+                                masked, gates)
+
+
+def _backward_steps(steps, kernel_t, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked, dropped,
+                    go_backwards) -> None:
+    """numba_steps.lstm_backward_loop with its loop in Python and its products through NumPy."""
+    time = y.shape[1]
+    for t in range(time - 1, -1, -1):
+        d = time - 1 - t if go_backwards else t
+        steps.lstm_backward_step(t, d, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked)
+        numpy.matmul(dz[:, d], kernel_t, out=dh)
+        if dropped.shape[0]:
+            dh *= dropped
+        if masked:
+            dh += held
+
+
 # Fewer rows than this per thread and a step's products and loops are too small to share.
 _MIN_ROWS_PER_THREAD = 16
 
@@ -153,22 +179,19 @@ class CompiledRecurrent:
         else:
             pool.map(lambda r: rows(*r), ranges)
 
-    def _compiled_steps(self, recurrent_activation: str, *arrays, loops: bool = False):
-        """The compiled kernels where they serve these arguments, else None; `loops`: the
-        LSTM's whole-sequence loops, which also need cblas_sgemm's address."""
+    def _compiled_steps(self, recurrent_activation: str, *arrays):
+        """The compiled kernels where they serve these arguments, else None."""
         steps = kernels()
-        if steps is None or recurrent_activation != "sigmoid" or not _float32(*arrays) or (loops and _gemm is None):
+        if steps is None or recurrent_activation != "sigmoid" or not _float32(*arrays):
             return None
         return steps
 
     def lstm_forward(self, xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
                      recurrent_activation: str = "sigmoid", gates: bool = True, input_bias=None):
-        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask, input_bias,
-                                     loops=True)
+        steps = self._compiled_steps(recurrent_activation, xw, recurrent_kernel, h0, c0, recurrent_mask, input_bias)
         if steps is None:
             return super().lstm_forward(xw, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                         recurrent_activation, gates, input_bias)
-        forward_loop = steps.lstm_forward_loop
         batch, time = xw.shape[:2]
         u = recurrent_kernel.shape[0]
         xw = numpy.ascontiguousarray(xw)
@@ -184,20 +207,23 @@ class CompiledRecurrent:
         def rows(lo: int, hi: int) -> None:
             h, c = numpy.array(h0[lo:hi], dtype=numpy.float32), numpy.array(c0[lo:hi], dtype=numpy.float32)
             scratch = numpy.empty((hi - lo, u), dtype=numpy.float32), numpy.empty((hi - lo, 4 * u), numpy.float32)
+            args = (kernel, xw[lo:hi], bias, scale, h, c, numpy.zeros_like(h), buf[lo:hi], _rows(keep, masked, lo, hi),
+                    masked, gates, go_backwards, dropout[lo:hi], *scratch)
             with self.serial_blas():
-                forward_loop(_gemm, kernel, xw[lo:hi], bias, scale, h, c, numpy.zeros_like(h), buf[lo:hi],
-                             _rows(keep, masked, lo, hi), masked, gates, go_backwards, dropout[lo:hi], *scratch)
+                if _gemm is not None:
+                    steps.lstm_forward_loop(_gemm, *args)
+                else:
+                    _forward_steps(steps, *args)
 
         self._run_rows(rows, batch)
         return buf
 
     def lstm_backward(self, dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards: bool,
                       needs: tuple, recurrent_activation: str = "sigmoid"):
-        steps = self._compiled_steps(recurrent_activation, dy, y, recurrent_kernel, h0, c0, recurrent_mask, loops=True)
+        steps = self._compiled_steps(recurrent_activation, dy, y, recurrent_kernel, h0, c0, recurrent_mask)
         if steps is None:
             return super().lstm_backward(dy, y, recurrent_kernel, h0, c0, mask, recurrent_mask, go_backwards,
                                          needs, recurrent_activation)
-        backward_loop = steps.lstm_backward_loop
         batch, time = y.shape[:2]
         u = recurrent_kernel.shape[0]
         keep, masked = _keep(mask, go_backwards)
@@ -209,10 +235,13 @@ class CompiledRecurrent:
 
         def rows(lo: int, hi: int) -> None:
             carry, held, slope = (numpy.zeros((hi - lo, u), dtype=numpy.float32) for _ in range(3))
+            args = (kernel_t, dy[lo:hi], y[lo:hi], numpy.ascontiguousarray(c0[lo:hi]), dz[lo:hi], dh[lo:hi],
+                    dc[lo:hi], carry, held, slope, _rows(keep, masked, lo, hi), masked, dropout[lo:hi], go_backwards)
             with self.serial_blas():
-                backward_loop(_gemm, kernel_t, dy[lo:hi], y[lo:hi], numpy.ascontiguousarray(c0[lo:hi]), dz[lo:hi],
-                              dh[lo:hi], dc[lo:hi], carry, held, slope, _rows(keep, masked, lo, hi), masked,
-                              dropout[lo:hi], go_backwards)
+                if _gemm is not None:
+                    steps.lstm_backward_loop(_gemm, *args)
+                else:
+                    _backward_steps(steps, *args)
 
         self._run_rows(rows, batch)
         need_xw, need_rk, need_h0, need_c0 = needs

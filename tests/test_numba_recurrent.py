@@ -12,8 +12,20 @@ ALL = (True, True, True, True)
 class PlainKernels(NumpyBackend):
     """The same backend with the compiled path switched off: the NumPy kernels."""
 
-    def _compiled_steps(self, *args, loops=False):
+    def _compiled_steps(self, *args):
         return None
+
+
+@pytest.fixture(params=["compiled loop", "Python loop"])
+def lstm_loop(request, monkeypatch):
+    """The LSTM's time loop compiled whole (calling cblas_sgemm), or in Python around the compiled
+    steps, as NumPy builds without a 64-bit cblas_sgemm run it."""
+    assert numba_recurrent.kernels() is not None, "numba is a dependency: the compiled path must load"
+    if request.param == "Python loop":
+        monkeypatch.setattr(numba_recurrent, "_gemm", None)
+    else:
+        assert numba_recurrent._gemm is not None, "NumPy's wheels bundle OpenBLAS with a 64-bit cblas_sgemm"
+    return request.param
 
 
 def _case(seed, batch=7, steps=9, units=5, masked=False, dropped=False):
@@ -62,7 +74,7 @@ def test_rational_tanh_is_within_float32_rounding():
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("dropped", [False, True])
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_compiled_steps_equal_the_numpy_kernels(masked, dropped, go_backwards):
+def test_compiled_steps_equal_the_numpy_kernels(masked, dropped, go_backwards, lstm_loop):
     assert numba_recurrent.kernels() is not None, "numba is a dependency: the compiled path must load"
     xw, kernel, h0, c0, mask, rmask = _case(1, masked=masked, dropped=dropped)
     compiled, plain = NumpyBackend(), PlainKernels()
@@ -238,7 +250,7 @@ class ThreeThreads:
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, masked):
+def test_row_ranges_on_threads_give_the_single_thread_results(monkeypatch, masked, lstm_loop):
     xw, kernel, h0, c0, mask, rmask = _case(8, batch=7, masked=masked, dropped=True)
     single = NumpyBackend()
     monkeypatch.setattr(numba_recurrent, "_MIN_ROWS_PER_THREAD", 10 ** 9)
@@ -290,17 +302,26 @@ def test_numba_steps_that_cannot_load_warn_and_fall_back(monkeypatch, unloaded):
         assert numba_recurrent.kernels() is None
 
 
-def test_without_cblas_sgemm_the_lstm_keeps_the_numpy_kernels_and_the_gru_its_steps(monkeypatch, unloaded):
+def test_without_cblas_sgemm_the_lstm_runs_its_compiled_steps_from_python(monkeypatch, unloaded):
     from multinn.backends import numba_gemm
 
     monkeypatch.setattr(numba_gemm, "sgemm_address", lambda: None)
-    assert numba_recurrent.kernels() is not None and numba_recurrent._gemm is None
-    b = NumpyBackend()
-    assert b._compiled_steps("sigmoid", np.ones(2, np.float32), loops=True) is None
-    assert b._compiled_steps("sigmoid", np.ones(2, np.float32)) is not None
-    xw, kernel, h0, c0, mask, rmask = _case(14)
-    np.testing.assert_array_equal(b.lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:],
-                                  PlainKernels().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)[..., 5:])
+    steps = numba_recurrent.kernels()
+    assert steps is not None and numba_recurrent._gemm is None
+
+    def refuse(*args):
+        raise AssertionError("the compiled loop ran without an sgemm to call")
+
+    monkeypatch.setattr(steps, "lstm_forward_loop", refuse)
+    monkeypatch.setattr(steps, "lstm_backward_loop", refuse)
+    xw, kernel, h0, c0, mask, rmask = _case(14, masked=True, dropped=True)
+    got = NumpyBackend().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)
+    want = PlainKernels().lstm_forward(xw, kernel, h0, c0, mask, rmask, False)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    dy = np.random.default_rng(20).normal(size=got.shape).astype(np.float32)
+    for a, b in zip(NumpyBackend().lstm_backward(dy, got, kernel, h0, c0, mask, rmask, False, ALL),
+                    PlainKernels().lstm_backward(dy, want, kernel, h0, c0, mask, rmask, False, ALL)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_sgemm_called_from_compiled_code_equals_numpy():
