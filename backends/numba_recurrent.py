@@ -201,7 +201,9 @@ class CompiledRecurrent:
         scale[2 * u:3 * u] = 1.0
         kernel = recurrent_kernel * scale
         bias = numpy.zeros(4 * u, numpy.float32) if input_bias is None else numpy.ascontiguousarray(input_bias)
-        buf = numpy.empty((batch, time, 7 * u), dtype=numpy.float32)
+        # Without gates (predict) only the output, h and c blocks are written: a narrower
+        # buffer, which the op's slices (all within those blocks) read the same way.
+        buf = numpy.empty((batch, time, (7 if gates else 3) * u), dtype=numpy.float32)
         dropout = _dropout(recurrent_mask)
 
         def rows(lo: int, hi: int) -> None:

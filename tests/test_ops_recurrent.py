@@ -219,20 +219,23 @@ def test_a_subclass_with_its_own_call_goes_step_by_step(backend_name):
     assert cell.fused_sequence(K.ones((1, 4, 3)), [K.zeros((1, 2))] * 2, None, False) is None
 
 
+@pytest.mark.parametrize("masked", [True, False])
 @pytest.mark.parametrize("op", ["lstm", "gru", "gru_reset_after"])
-def test_inference_forward_without_gates_equals_the_differentiated_forward(backend_name, op):
-    """Under no_grad (predict) the kernels may skip saving the gates: outputs and states stay equal."""
+def test_inference_forward_without_gates_equals_the_differentiated_forward(backend_name, op, masked):
+    """Under no_grad (predict) the kernels may skip saving the gates (the compiled LSTM then
+    packs only the output, h and c blocks): outputs and states stay equal."""
     x, k, r, b, h, c = _data(5)
-    mask = np.random.default_rng(6).random((B, T)) > 0.3
+    mask = np.random.default_rng(6).random((B, T)) > 0.3 if masked else None
 
     def run():
         xs, ks, rs = (K.variable(a) for a in (x, k, r))
         if op == "lstm":
-            return K.lstm_sequence(xs, ks, rs, K.variable(b), K.constant(h), K.constant(c), mask=K.constant(mask))
+            return K.lstm_sequence(xs, ks, rs, K.variable(b), K.constant(h), K.constant(c),
+                                   mask=None if mask is None else K.constant(mask))
         reset_after = op == "gru_reset_after"
         bias = np.stack([b[:3 * U], b[U:]]) if reset_after else b[:3 * U]
         return K.gru_sequence(xs, ks[:, :3 * U], rs[:, :3 * U], K.variable(bias), K.constant(h),
-                              mask=K.constant(mask), reset_after=reset_after)
+                              mask=None if mask is None else K.constant(mask), reset_after=reset_after)
 
     with K.backend_scope(backend_name):
         trained = run()
