@@ -21,14 +21,47 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
 from .numpy_blas import SERIAL_STRETCH, ThreadLimit
 
 
+class _Job:
+    """One map's items, claimed one at a time by whichever thread is free."""
+
+    def __init__(self, fn: Callable[[Any], Any], items: list):
+        self.fn, self.items = fn, items
+        self.results: list = [None] * len(items)
+        self.errors: dict = {}
+        self._lock = threading.Lock()
+        self._next = self._finished = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        """Runs unclaimed items until none is left."""
+        n = len(self.items)
+        while True:
+            with self._lock:
+                i = self._next
+                self._next += 1
+            if i >= n:
+                return
+            try:
+                self.results[i] = self.fn(self.items[i])
+            except BaseException as error:  # re-raised in the caller, as ThreadPoolExecutor.map does
+                self.errors[i] = error
+            with self._lock:
+                self._finished += 1
+                if self._finished == n:
+                    self.done.set()
+
+
 class ChunkPool:
     """Runs `fn(item)` for many items on the workers (or inline when there are none).
+
+    A map hands its items to `workers - 1` background threads and the calling thread, which
+    claim them one at a time: no Future per item (a ThreadPoolExecutor's came to some 35 µs of
+    the caller's time each, 7% of a small CNN's step).
 
     Example:
         >>> from multinn.backends.numpy_threads import ChunkPool
@@ -39,16 +72,19 @@ class ChunkPool:
     def __init__(self, limit: "ThreadLimit | None", on_start: "Callable[[], Any] | None" = None):
         self._limit = limit
         self._on_start = on_start  # run once, before the workers first start
-        self._lock = threading.Lock()
-        self._executor: "ThreadPoolExecutor | None" = None
         self._workers: "int | None" = None
         self._local = threading.local()
+        self._forget()
         me = weakref.ref(self)
         os.register_at_fork(after_in_child=lambda: me() is not None and me()._forget())
 
     def _forget(self) -> None:
-        self._executor, self._workers = None, None
-        self._lock = threading.Lock()
+        """No threads (none survive a fork; they start again on the next map)."""
+        self._threads: "list | None" = None
+        self._map_lock = threading.Lock()  # one map at a time on the workers
+        self._wake = threading.Condition()
+        self._job: "_Job | None" = None
+        self._generation = 0
 
     @property
     def workers(self) -> int:
@@ -62,29 +98,63 @@ class ChunkPool:
                 self._workers = max(1, int(count))
         return self._workers
 
-    def _start_worker(self) -> None:
+    def _start(self) -> None:
+        if self._on_start is not None:
+            self._on_start()
+            self._on_start = None
+        self._threads = []
+        for k in range(self.workers - 1):
+            thread = threading.Thread(target=self._serve, name=f"multinn-chunks-{k}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _serve(self) -> None:
         self._local.worker = True
+        seen = 0
+        while True:
+            with self._wake:
+                while self._generation == seen:
+                    self._wake.wait()
+                seen, job = self._generation, self._job
+            if job is not None:
+                job.run()
 
     def map(self, fn: Callable[[Any], Any], items: Iterable) -> list:
         """[fn(item) for item in items], the items shared among the workers; exceptions propagate."""
         items = list(items)
         if self.workers == 1 or len(items) < 2 or getattr(self._local, "worker", False):
             return [fn(item) for item in items]
-        with self._lock:
-            if self._executor is None:
-                if self._on_start is not None:
-                    self._on_start()
-                    self._on_start = None
-                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="multinn-chunks",
-                                                    initializer=self._start_worker)
-            executor = self._executor
-        # Maps from several caller threads, and the workers' own serial loops, share the
-        # process's one serial stretch: the first in saves the count, the last out restores it.
-        SERIAL_STRETCH.enter(self._limit.single, self._limit.restore)
+        if not self._map_lock.acquire(blocking=False):
+            # Another caller's map has the workers: this one runs in its own thread meanwhile
+            # (waiting could deadlock, were one map's items to wait on the other's).
+            return [fn(item) for item in items]
+        job = _Job(fn, items)
         try:
-            return list(executor.map(fn, items))
+            if self._threads is None:
+                self._start()
+            # Maps from several caller threads, and the workers' own serial loops, share the
+            # process's one serial stretch: the first in saves the count, the last out restores it.
+            SERIAL_STRETCH.enter(self._limit.single, self._limit.restore)
+            try:
+                with self._wake:
+                    self._job = job
+                    self._generation += 1
+                    self._wake.notify_all()
+                self._local.worker = True  # the caller takes items too; a map inside one runs inline
+                try:
+                    job.run()
+                finally:
+                    self._local.worker = False
+                job.done.wait()
+            finally:
+                with self._wake:
+                    self._job = None
+                SERIAL_STRETCH.leave()
         finally:
-            SERIAL_STRETCH.leave()
+            self._map_lock.release()
+        if job.errors:
+            raise job.errors[min(job.errors)]
+        return job.results
 
 
 class Scratch:

@@ -365,6 +365,32 @@ def test_the_real_blas_count_comes_back_after_the_workers_ran_products():
     assert after == count
 
 
+def test_the_caller_takes_items_too_and_a_busy_pool_leaves_a_second_caller_to_itself():
+    import threading
+
+    pool = ChunkPool(_Limit(2))
+    assert pool.map(lambda i: i + 1, range(40)) == list(range(1, 41))
+    assert len(pool._threads) == 1  # workers - 1 background threads: the caller is the other
+    # while one caller's map holds the workers, another caller's map runs in its own thread
+    inside, release = threading.Event(), threading.Event()
+    seen = []
+
+    def slow(i):
+        if i == 0:
+            inside.set()
+            release.wait(10)
+        return i
+
+    first = threading.Thread(target=lambda: seen.append(pool.map(slow, range(2))))
+    first.start()
+    inside.wait(10)
+    second = pool.map(lambda i: threading.current_thread().name, range(3))
+    assert second == [threading.current_thread().name] * 3
+    release.set()
+    first.join(10)
+    assert seen == [[0, 1]]
+
+
 def test_scratch_reuses_its_buffer_and_does_not_keep_huge_ones(monkeypatch):
     scratch = Scratch()
     a = scratch.take("cols", (4, 5), np.dtype("float64"))
