@@ -18,7 +18,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .numpy_blas import _bundled_openblas
+from .numpy_blas import _openblas_unless
 
 _SYMBOLS = ("scipy_cblas_sgemm64_", "cblas_sgemm64_")  # NumPy 2 wheels, then older ones
 _ROW_MAJOR, _NO_TRANSPOSE = 101, 111
@@ -26,10 +26,7 @@ _ROW_MAJOR, _NO_TRANSPOSE = 101, 111
 
 def sgemm_address() -> "int | None":
     """The address of the bundled OpenBLAS's cblas_sgemm with 64-bit integers, or None."""
-    try:
-        lib = _bundled_openblas()
-    except Exception:  # a broken install must not stop the backend from loading
-        return None
+    lib = _openblas_unless("MULTINN_NUMBA")  # None where missing or broken: the callers keep other paths
     for name in _SYMBOLS:
         fn = getattr(lib, name, None) if lib is not None else None
         if fn is not None:

@@ -4,11 +4,14 @@ The NumPy kernels (recurrent_kernels.py) spend a time step in about fifteen arra
 each a ufunc call over a (batch, units) block: at a text classifier's sizes the calls cost
 more than their arithmetic. Here a few compiled loops per step (numba_steps.py) read the
 recurrent product and the projected inputs once and write the gates, states and output,
-forward and backward. The recurrent products stay BLAS calls (`numpy.matmul`) between them.
+forward and backward. An LSTM's whole time loop is one compiled call, its products going to
+OpenBLAS's sgemm (numba_gemm.py); the GRU's products stay `numpy.matmul` calls between them.
+`kernels()` also serves the backend's other compiled kernels (numba_steps.py).
 
 NumPy's tanh cannot be called from a compiled loop and libm's is not vectorised, so tanh
-is a rational function (numba_steps.tanh; `tanh_approx_reference` below): within 3.5e-7 of the exact value in
-float32, about 4 units in the last place near +-1, against 1.4 for `numpy.tanh`. The
+is a rational function (numba_steps.tanh; `tanh_approx_reference` below): within 3.5e-7 of
+the exact value in float32, about 4 units in the last place near +-1, against 1.4 for
+`numpy.tanh`. The
 sigmoid gates use sigmoid(v) = 0.5 * tanh(v / 2) + 0.5, as the NumPy kernel does. Only
 float32 with Keras's default sigmoid takes this path; float64 (the gradient checks) and
 hard_sigmoid keep the NumPy kernels, whose results these match to float32 rounding.
@@ -64,20 +67,23 @@ def _compile():
     except Exception as error:
         import warnings
 
-        warnings.warn(f"multinn: numba could not compile the recurrent steps ({type(error).__name__}: {error}); "
-                      "the LSTM and GRU layers use the NumPy kernels instead.", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"multinn: numba could not compile the NumPy backend's kernels ({type(error).__name__}: "
+                      f"{error}); the LSTM and GRU layers, Adam, Adadelta and embedding gradients use the NumPy "
+                      "kernels instead.", RuntimeWarning, stacklevel=3)
         return None
     return steps
 
 
 _kernels = None
 _loaded = False
+# The dtypes numba_steps.warm_up compiles the dtype-generic kernels (add_rows, the optimizer passes) for.
+COMPILED_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
 _gemm = None  # the address of cblas_sgemm for the LSTM's compiled loops, where there is one
 
 
 def kernels():
-    """numba_steps.KERNELS (the LSTM's forward and backward steps, the GRU's forward and
-    backward pieces), compiled on first use; None when off."""
+    """The numba_steps module, its kernels (the LSTM's loops and steps, the GRU's steps, an
+    embedding gradient's row adds, the optimizer passes) compiled on first use; None when off."""
     global _kernels, _loaded
     if not _loaded:
         _kernels = None if os.environ.get("MULTINN_NUMBA", "1") == "0" else _compile()
@@ -156,9 +162,9 @@ _MIN_ROWS_PER_THREAD = 16
 
 def _ranges(batch: int, workers: int) -> list:
     """(lo, hi) row ranges, one per worker thread where the batch is large enough."""
-    parts = max(1, min(workers, batch // _MIN_ROWS_PER_THREAD))
-    bounds = [batch * k // parts for k in range(parts + 1)]
-    return list(zip(bounds[:-1], bounds[1:]))
+    from .numpy_threads import split_evenly
+
+    return split_evenly(batch, max(1, min(workers, batch // _MIN_ROWS_PER_THREAD)))
 
 
 class CompiledRecurrent:

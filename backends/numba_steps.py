@@ -1,4 +1,6 @@
-"""The compiled steps of numba_recurrent.py (imported only where numba is installed).
+"""The NumPy backend's compiled kernels, handed out by numba_recurrent.kernels() (imported only
+where numba is installed): the LSTM's and GRU's steps and the LSTM's whole-sequence loops, an
+embedding gradient's row adds, and (from numba_updates.py) Adam's and Adadelta's passes.
 
 Module-level functions, so numba's on-disk cache (`cache=True`, in __pycache__ or numba's
 user cache) serves later processes without compiling again; the tanh coefficients are
@@ -69,9 +71,10 @@ def _take_carry(b, u, hb, carry, held):
 @jit
 def lstm_forward_step(t, src, z, xw, bias, scale, h, c, out, buf, keep, masked, gates):
     """Step t: z (batch, 4u) holds h @ (kernel * scale) and becomes the gates; xw (batch,
-    time, 4u) is the input projection, read at time `src`, plus `bias` (4u). h, c and out (batch, u), the
-    carried state and last output, are updated where the step is kept; buf[:, t] (of
-    buf's (batch, time, 7u)) <- output (if `masked`), h, c and, if `gates`, the gates i f g o."""
+    time, 4u) is the input projection, read at time `src`, plus `bias` (4u). h, c and out
+    (batch, u), the carried state and last output, are updated where the step is kept;
+    buf[:, t] (of buf's (batch, time, 7u), or 3u without `gates`) <- output (if `masked`),
+    h, c and, if `gates`, the gates i f g o."""
     batch, u = h.shape
     for b in range(batch):
         zb, xb = z[b], xw[b, src]
@@ -98,8 +101,9 @@ def lstm_forward_step(t, src, z, xw, bias, scale, h, c, out, buf, keep, masked, 
 def lstm_backward_step(t, d, dy, y, c0, dz, dh, dc, carry, held, slope, keep, masked):
     """Step t's backward: dz[:, d] (batch, 4u) <- the gate gradients (d: the step's input
     time, t's mirror under go_backwards), dc <- the gradient for the previous c. dh enters
-    as the gradient from later steps (dz[:, d] @ kernel.T follows, outside). A masked step hands its states' gradients straight back (`held`,
-    added to that product) and its output's to the earlier output (`carry`). dy and y are
+    as the gradient from later steps (dz[:, d] @ kernel.T follows, outside). A masked step
+    hands its states' gradients straight back (`held`, added to that product) and its
+    output's to the earlier output (`carry`). dy and y are
     (batch, time, 7u), dz (batch, time, 4u); `slope` (batch, u) is scratch."""
     batch, u = dh.shape
     for b in range(batch):
@@ -325,7 +329,6 @@ def add_rows(out, rows, values):
         ob, vb = out[rows[i]], values[i]
         for j in range(width):
             ob[j] += vb[j]
-
 
 
 def warm_up(gemm: "int | None" = None) -> None:

@@ -8,7 +8,7 @@ import os
 import numpy
 
 from .base import ArrayBackend
-from .numba_recurrent import CompiledRecurrent, kernels
+from .numba_recurrent import COMPILED_DTYPES, CompiledRecurrent, kernels
 from .numpy_blas import find_axpy, find_serial_blas, find_thread_limit
 from .numpy_chunked import NumpyChunkedKernels
 from .numpy_conv import NumpyConvKernels
@@ -57,7 +57,6 @@ _AXPY_MIN_SIZE = 4096
 _SINGLE_THREAD_MAX_OUTPUT = 4096
 _OPENBLAS_SINGLE_MNK = 65536 * 4
 
-_COMPILED_ADD_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))  # what warm_up compiled add_rows for
 
 
 class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, ArrayBackend):
@@ -120,7 +119,7 @@ class NumpyBackend(CompiledRecurrent, NumpyConvKernels, NumpyChunkedKernels, Arr
                 width = out[0].size
                 flat_out, flat_values = out.reshape(-1, width), numpy.ascontiguousarray(values).reshape(-1, width)
                 compiled = kernels()
-                if compiled is not None and out.dtype in _COMPILED_ADD_DTYPES:
+                if compiled is not None and out.dtype in COMPILED_DTYPES:
                     compiled.add_rows(flat_out, rows, flat_values)
                     return
                 flat = (rows[:, None] * width + numpy.arange(width)).reshape(-1)

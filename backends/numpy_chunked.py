@@ -4,22 +4,24 @@ dropout's keep mask.
 An optimizer update is a dozen passes over a weight and its state; over a 1.2 M-entry
 Dense kernel each pass streams 5 MB through memory. Split into pieces of `PIECE` entries,
 all passes of a piece run while it stays in the core's cache, and the pieces are shared
-among `ChunkPool`'s workers. The update of each entry is the generic one (optimizer_kernels.py),
-so results are identical. The keep mask's Philox blocks are counter-based: each worker
-generates its own range of blocks, giving the same bits as one pass.
+among `ChunkPool`'s workers. The update of each entry is the generic one
+(optimizer_kernels.py), so results are identical. Where numba serves, Adam and Adadelta
+take one compiled pass instead (numba_updates.py; the same bits), by one range per worker.
+The keep mask's Philox blocks are counter-based: each worker generates its own range of
+blocks, giving the same bits as one pass.
 """
 from __future__ import annotations
 
 import numpy
 
 from . import philox
-from .numba_recurrent import kernels
+from .numba_recurrent import COMPILED_DTYPES, kernels
+from .numpy_threads import split_evenly
 
 # Entries per piece: four float32 arrays of 32 K entries (512 KiB) stay in a core's L2 cache.
 PIECE = 32768
 # Weights from this many entries get Adam's compiled pass on all workers.
 _SPLIT_UPDATE_MIN = 2 * PIECE
-_COMPILED_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))  # what warm_up compiles for
 # Outputs from this many entries get their bias and activation on all workers.
 BIAS_ROWS_MIN = 16 * PIECE
 
@@ -90,23 +92,22 @@ class NumpyChunkedKernels:
         absent (an empty array stands in)."""
         compiled = kernels()
         p = arrays[0]
-        if compiled is None or p.dtype not in _COMPILED_DTYPES or p.ndim == 0:
+        if compiled is None or p.dtype not in COMPILED_DTYPES or p.ndim == 0:
             return False
         for a in arrays:
             if a.shape != p.shape or a.dtype != p.dtype or not a.flags.c_contiguous or not a.flags.writeable:
                 return False
         flat = [a.reshape(-1) for a in arrays]
         kernel = getattr(compiled, name)
-        n, parts = p.size, self.chunk_pool.workers if p.size >= _SPLIT_UPDATE_MIN else 1
-        bounds = [n * k // parts for k in range(parts + 1)]
+        parts = self.chunk_pool.workers if p.size >= _SPLIT_UPDATE_MIN else 1
 
-        def run(k):
-            ranges = [f[bounds[k]:bounds[k + 1]] for f in flat]
+        def run(span):
+            ranges = [f[span[0]:span[1]] for f in flat]
             if optional:
                 ranges.append(flat[0][:0])
             kernel(*ranges, *scalars)
 
-        self.chunk_pool.map(run, range(parts))
+        self.chunk_pool.map(run, split_evenly(p.size, parts))
         return True
 
     def bias_activation_in_place(self, y, bias, activation: str) -> None:
@@ -121,9 +122,8 @@ class NumpyChunkedKernels:
         rows = y.reshape(-1, y.shape[-1])
         # one range per worker: a single pass gains nothing from cache-sized pieces, and each
         # piece handed over costs some 10 µs
-        n, parts = rows.shape[0], self.chunk_pool.workers
-        bounds = [n * k // parts for k in range(parts + 1)]
-        self.chunk_pool.map(lambda k: generic(rows[bounds[k]:bounds[k + 1]], bias, activation), range(parts))
+        self.chunk_pool.map(lambda span: generic(rows[span[0]:span[1]], bias, activation),
+                            split_evenly(rows.shape[0], self.chunk_pool.workers))
 
     def random_keep_mask(self, shape: tuple, level: float, key: int, start: int):
         """ArrayBackend.random_keep_mask with the Philox blocks generated in ranges on all workers."""

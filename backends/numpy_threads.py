@@ -26,6 +26,18 @@ from typing import Any, Callable, Iterable
 from .numpy_blas import SERIAL_STRETCH, ThreadLimit
 
 
+def split_evenly(n: int, parts: int) -> list:
+    """(lo, hi) bounds of `parts` contiguous ranges covering range(n), as even as can be.
+
+    Example:
+        >>> from multinn.backends.numpy_threads import split_evenly
+        >>> split_evenly(10, 3)
+        [(0, 3), (3, 6), (6, 10)]
+    """
+    bounds = [n * k // parts for k in range(parts + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
 class _Job:
     """One map's items, claimed one at a time by whichever thread is free."""
 
